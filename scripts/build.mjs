@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Builds the extension (Node, CommonJS, `vscode` external) and the graph webview (browser bundle
+// into media/dist). `--production` minifies; `--watch` rebuilds on change; `--tests` also
+// transpiles src/ and test/ file by file into out/ for mocha (no bundling: tests import modules).
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+
+/** @type {esbuild.BuildOptions[]} */
+const bundles = [
+  {
+    entryPoints: [join(root, 'src/extension.ts')],
+    outfile: join(root, 'dist/extension.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    sourcemap: !production,
+    minify: production,
+  },
+  {
+    entryPoints: [join(root, 'src/webview/main.ts')],
+    outfile: join(root, 'media/dist/graph.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    sourcemap: !production,
+    minify: production,
+  },
+];
+
+function tsFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (name !== 'node_modules' && name !== 'fixtures') out.push(...tsFiles(path));
+    } else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+if (args.has('--tests')) {
+  rmSync(join(root, 'out'), { recursive: true, force: true });
+  bundles.push({
+    entryPoints: [...tsFiles(join(root, 'src')), ...tsFiles(join(root, 'test')), ...tsFiles(join(root, 'bench')).filter((f) => !f.includes('/bench/chart/'))],
+    outdir: join(root, 'out'),
+    outbase: root,
+    bundle: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+  });
+}
+
+if (args.has('--watch')) {
+  const contexts = await Promise.all(bundles.map((b) => esbuild.context({ ...b, logLevel: 'info' })));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(bundles.map((b) => esbuild.build({ ...b, logLevel: 'warning' })));
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Runs every test suite, in order: static checks, unit, integration (real Go programs), and —
+// when their tools are installed (scripts/install-tools.sh) — the real-VS-Code suites.
+// `node scripts/test.mjs unit integration` runs just those. Exit code: non-zero if any failed.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const all = ['static', 'unit', 'integration'];
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
+const unknown = wanted.filter((s) => !all.includes(s));
+if (unknown.length) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${all.join(', ')}`);
+  process.exit(2);
+}
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const mocha = (pattern, timeout) => [bin('mocha'), '--timeout', String(timeout), '--reporter', 'spec', '--exit', pattern];
+const suites = {
+  static: [
+    [bin('tsc'), '-p', '.', '--noEmit'],
+    [bin('tsc'), '-p', 'src/webview', '--noEmit'],
+    [bin('eslint'), 'src', 'test', 'scripts', 'bench'],
+    ['go', 'vet', './...', { cwd: join(root, 'test/fixtures') }],
+  ],
+  unit: [mocha('out/test/unit/**/*.test.js', 5_000)],
+  integration: [mocha('out/test/integration/**/*.test.js', 60_000)],
+};
+
+function run(argv) {
+  const options = typeof argv[argv.length - 1] === 'object' ? argv.pop() : {};
+  const started = Date.now();
+  const result = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', cwd: options.cwd ?? root });
+  return { ok: result.status === 0, seconds: (Date.now() - started) / 1000 };
+}
+
+const build = run([process.execPath, join(root, 'scripts/build.mjs'), '--tests']);
+if (!build.ok) process.exit(1);
+
+const summary = [];
+for (const name of wanted) {
+  console.log(`\n=== ${name} ===`);
+  const started = Date.now();
+  const ok = suites[name].every((cmd) => run([...cmd]).ok);
+  summary.push({ name, ok, seconds: (Date.now() - started) / 1000 });
+}
+console.log('\n=== summary ===');
+for (const s of summary) console.log(`${s.ok ? 'pass' : 'FAIL'}  ${s.name.padEnd(12)} ${s.seconds.toFixed(1)} s`);
+process.exit(summary.every((s) => s.ok) ? 0 : 1);

@@ -1,0 +1,78 @@
+/** One reading of a process's memory, as the OS reports it. Sizes are bytes. */
+export interface MemorySample {
+  /** When it was taken (ms since the epoch). */
+  readonly time: number;
+  /** Resident set size: RAM the process uses now. */
+  readonly rss: number;
+  /** Virtual size: address space reserved (undefined where the OS gives none, e.g. Windows). */
+  readonly vsz?: number;
+  /** Highest RSS the OS has seen for this process (Linux VmHWM). */
+  readonly peakRss?: number;
+  /** Anonymous resident memory (heap, stacks) — Linux RssAnon. */
+  readonly rssAnon?: number;
+  /** File-backed resident memory (the binary, mapped files) — Linux RssFile. */
+  readonly rssFile?: number;
+  /** Shared memory resident — Linux RssShmem. */
+  readonly rssShmem?: number;
+  /** Swapped out — Linux VmSwap. */
+  readonly swap?: number;
+  /** CPU use since the previous sample, in % of one core. */
+  readonly cpu?: number;
+}
+
+/** Who a process is: a PID alone is not enough, since PIDs are reused. */
+export interface ProcessIdentity {
+  readonly pid: number;
+  /**
+   * When it started, in whatever form the OS gives (Linux: ticks since boot, stat field 22;
+   * macOS: `ps -o lstart`; Windows: derived from pidusage). Compared for equality only.
+   */
+  readonly startToken: string;
+}
+
+/** Why a sample or an attach failed. */
+export type SampleFailure =
+  /** The process is gone (or is a zombie waiting to be reaped). */
+  | 'exited'
+  /** The PID now belongs to another process. */
+  | 'reused'
+  /** No process with that PID. */
+  | 'no-such-process'
+  /** The OS refused (EPERM / EACCES). */
+  | 'permission'
+  /** Anything else (a parse error, a tool missing, a timeout). */
+  | 'failed';
+
+/** A failure with a message a person can act on. */
+export class SampleError extends Error {
+  constructor(
+    readonly reason: SampleFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SampleError';
+  }
+}
+
+/** Reads one process's memory; one per watch, since it may hold open files. */
+export interface MemoryReader {
+  /** The process this reader is bound to. */
+  readonly identity: ProcessIdentity;
+  /** Takes one sample. Rejects with a SampleError. */
+  read(): Promise<MemorySample>;
+  /** Releases what the reader holds (file descriptors). Safe to call twice. */
+  close(): void;
+}
+
+/** Maps a Node system error to a SampleError that says what happened to this PID. */
+export function toSampleError(err: unknown, pid: number): SampleError {
+  if (err instanceof SampleError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ESRCH') return new SampleError('exited', `Process ${pid} has exited.`);
+  if (code === 'ENOENT') return new SampleError('no-such-process', `No process with PID ${pid}.`);
+  if (code === 'EPERM' || code === 'EACCES') {
+    return new SampleError('permission', `Not permitted to read the memory of process ${pid} (${code}); it may belong to another user.`);
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  return new SampleError('failed', `Could not sample process ${pid}: ${text}`);
+}

@@ -1,0 +1,245 @@
+/**
+ * A watch: one process, sampled on a loop into a bounded series, until it exits or is detached.
+ * The loop chains one timeout after each finished read, so a slow sample can never overlap the
+ * next (no setInterval pile-up), and stopping leaves no timer behind.
+ */
+import { Disposable, Emitter, Event } from './util/lifecycle';
+import { openMemoryReader } from './sampling/reader';
+import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './sampling/types';
+import { describeProcess, ProcessInfo } from './processes/processInfo';
+import { capacityFor, SeriesEvent, TimeSeries } from './series';
+
+export type WatchState = 'running' | 'exited' | 'detached';
+
+export interface WatchOptions {
+  /** Time between samples, ms (at least MIN_INTERVAL_MS). */
+  readonly intervalMs: number;
+  /** History kept, ms. */
+  readonly windowMs: number;
+}
+
+export const MIN_INTERVAL_MS = 100;
+/** Shortest interval a burst may ask for (measuring a release). */
+const MIN_BURST_INTERVAL_MS = 20;
+
+let nextWatchNumber = 1;
+
+export class Watch extends Disposable {
+  /** Unique for the session (a PID alone is not: it can be reused). */
+  readonly id: string;
+  readonly series: TimeSeries;
+
+  private stateValue: WatchState = 'running';
+  private latestSample?: MemorySample;
+  private maxRssSeen = 0;
+  private failure?: SampleError;
+  private endMessage?: string;
+  private timer?: NodeJS.Timeout;
+  private reading = false;
+  private intervalMs: number;
+  private burst?: { intervalMs: number; until: number };
+
+  private readonly sampleEmitter = this.register(new Emitter<MemorySample>());
+  private readonly failureEmitter = this.register(new Emitter<SampleError>());
+  private readonly stateEmitter = this.register(new Emitter<WatchState>());
+  private readonly eventEmitter = this.register(new Emitter<SeriesEvent>());
+
+  /** Each successful sample. */
+  readonly onDidSample: Event<MemorySample> = this.sampleEmitter.event;
+  /** A sample failed but the process is still there (the watch goes on). */
+  readonly onDidFail: Event<SampleError> = this.failureEmitter.event;
+  /** The watch ended (exited or detached). */
+  readonly onDidChangeState: Event<WatchState> = this.stateEmitter.event;
+  /** A marker was added to (or updated in) the series. */
+  readonly onDidAddEvent: Event<SeriesEvent> = this.eventEmitter.event;
+
+  private constructor(
+    private readonly reader: MemoryReader,
+    readonly info: ProcessInfo,
+    options: WatchOptions,
+  ) {
+    super();
+    this.id = `${reader.identity.pid}-${nextWatchNumber++}`;
+    this.intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs);
+    this.series = new TimeSeries(options.windowMs, capacityFor(options.windowMs, this.intervalMs));
+  }
+
+  /**
+   * Starts watching `pid`: checks it exists and can be read, takes the first sample, then samples
+   * on a loop. Rejects with a SampleError (nothing is left running) when it cannot.
+   */
+  static async start(pid: number, options: WatchOptions, expected?: ProcessIdentity): Promise<Watch> {
+    const reader = await openMemoryReader(pid, expected);
+    try {
+      const info = await describeProcess(pid).catch((err: unknown) => {
+        const e = toSampleError(err, pid);
+        if (e.reason === 'exited' || e.reason === 'no-such-process') throw e;
+        // Naming is best effort: a process we can sample but not describe is still worth watching.
+        return { pid, name: `PID ${pid}`, commandLine: '' } satisfies ProcessInfo;
+      });
+      const first = await reader.read();
+      const watch = new Watch(reader, info, options);
+      watch.addEvent({ time: first.time, kind: 'attach', label: 'attached', detail: `Attached to ${info.name} (PID ${pid})` });
+      watch.accept(first);
+      watch.schedule(watch.intervalMs);
+      return watch;
+    } catch (err) {
+      reader.close();
+      throw toSampleError(err, pid);
+    }
+  }
+
+  get pid(): number {
+    return this.reader.identity.pid;
+  }
+
+  get identity(): ProcessIdentity {
+    return this.reader.identity;
+  }
+
+  get state(): WatchState {
+    return this.stateValue;
+  }
+
+  get latest(): MemorySample | undefined {
+    return this.latestSample;
+  }
+
+  /** Highest RSS: the OS's own figure where it keeps one (Linux VmHWM), else the highest we sampled. */
+  get peakRss(): number | undefined {
+    return this.latestSample?.peakRss ?? (this.maxRssSeen || undefined);
+  }
+
+  /** The last failed sample while the watch goes on; cleared by the next good one. */
+  get lastFailure(): SampleError | undefined {
+    return this.failure;
+  }
+
+  /** Why the watch ended, once it has. */
+  get endReason(): string | undefined {
+    return this.endMessage;
+  }
+
+  get interval(): number {
+    return this.intervalMs;
+  }
+
+  /** Applies new settings; the next sample uses them. */
+  configure(options: WatchOptions): void {
+    this.intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs);
+    const capacity = capacityFor(options.windowMs, this.intervalMs);
+    if (options.windowMs !== this.series.window || capacity !== this.series.capacity) this.series.resize(options.windowMs, capacity);
+  }
+
+  /** Adds a marker to the series and tells listeners. */
+  addEvent(event: Omit<SeriesEvent, 'id'>): SeriesEvent {
+    const added = this.series.addEvent(event);
+    this.eventEmitter.fire(added);
+    return added;
+  }
+
+  /**
+   * Samples every `intervalMs` for `durationMs` (measuring a release), starting now. Returns a
+   * promise for the first sample of the burst (a fresh "before"); the watch's own interval resumes
+   * afterwards.
+   */
+  startBurst(intervalMs: number, durationMs: number): Promise<MemorySample> {
+    if (this.stateValue !== 'running') return Promise.reject(new SampleError('exited', this.endMessage ?? 'The watch has ended.'));
+    this.burst = { intervalMs: Math.max(MIN_BURST_INTERVAL_MS, intervalMs), until: Date.now() + durationMs };
+    const first = this.nextSample();
+    // Sample now unless a read is already under way (its result will come first).
+    if (!this.reading) this.schedule(0);
+    return first;
+  }
+
+  /** Ends a burst early. */
+  stopBurst(): void {
+    this.burst = undefined;
+  }
+
+  /** Resolves with the next successful sample; rejects if the watch ends or sampling fails first. */
+  nextSample(): Promise<MemorySample> {
+    return new Promise((resolve, reject) => {
+      const subs = [
+        this.onDidSample((s) => {
+          subs.forEach((d) => d.dispose());
+          resolve(s);
+        }),
+        this.onDidFail((e) => {
+          subs.forEach((d) => d.dispose());
+          reject(e);
+        }),
+        this.onDidChangeState(() => {
+          subs.forEach((d) => d.dispose());
+          reject(new SampleError('exited', this.endMessage ?? 'The watch has ended.'));
+        }),
+      ];
+    });
+  }
+
+  /** Stops sampling for good; the series stays for the graph. */
+  stop(state: 'exited' | 'detached', message: string): void {
+    if (this.stateValue !== 'running') return;
+    this.clearTimer();
+    this.reader.close();
+    this.stateValue = state;
+    this.endMessage = message;
+    this.addEvent({ time: Date.now(), kind: state === 'exited' ? 'exit' : 'detach', label: state, detail: message });
+    this.stateEmitter.fire(state);
+  }
+
+  override dispose(): void {
+    this.stop('detached', 'Detached.');
+    super.dispose();
+  }
+
+  private currentInterval(now: number): number {
+    if (this.burst && now < this.burst.until) return this.burst.intervalMs;
+    this.burst = undefined;
+    return this.intervalMs;
+  }
+
+  private schedule(delayMs: number): void {
+    this.clearTimer();
+    if (this.stateValue !== 'running') return;
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    if (this.stateValue !== 'running' || this.reading) return;
+    const started = Date.now();
+    this.reading = true;
+    try {
+      const sample = await this.reader.read();
+      if (this.stateValue !== 'running') return;
+      this.failure = undefined;
+      this.accept(sample);
+    } catch (err) {
+      if (this.stateValue !== 'running') return;
+      const error = toSampleError(err, this.pid);
+      if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
+        this.stop('exited', error.message);
+        return;
+      }
+      this.failure = error;
+      this.failureEmitter.fire(error);
+    } finally {
+      this.reading = false;
+    }
+    const now = Date.now();
+    this.schedule(Math.max(0, this.currentInterval(now) - (now - started)));
+  }
+
+  private accept(sample: MemorySample): void {
+    this.latestSample = sample;
+    if (sample.rss > this.maxRssSeen) this.maxRssSeen = sample.rss;
+    this.series.push(sample.time, { rss: sample.rss, vsz: sample.vsz });
+    this.sampleEmitter.fire(sample);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Sampling a real Go program: our figures against `ps`, load makes them rise, exit ends the watch,
+ * bad PIDs and reused PIDs are refused — nothing simulated.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import { MiB } from '../../src/core/format';
+import { ProcfsReader } from '../../src/core/sampling/procfs';
+import { openMemoryReader } from '../../src/core/sampling/reader';
+import { SampleError } from '../../src/core/sampling/types';
+import { WatchRegistry } from '../../src/core/watchRegistry';
+import { loadSeedServer, psRss, startProgram, startSeedServer, stopAll } from '../support/goFixtures';
+import { waitFor } from '../support/wait';
+
+describe('sampling a real Go program', function () {
+  let registry: WatchRegistry;
+
+  beforeEach(() => {
+    registry = new WatchRegistry({ intervalMs: 100, windowMs: 60_000 });
+  });
+
+  afterEach(async () => {
+    registry.dispose();
+    await stopAll();
+  });
+
+  it('reads RSS within 5 % of ps, before and after load', async () => {
+    const server = await startSeedServer();
+    const { watch } = await registry.attach(server.pid);
+    assert.strictEqual(watch.info.name, 'seedserver');
+    assert.match(watch.info.go?.version ?? '', /^go1\.\d+/, 'the picker and status bar know it is Go');
+
+    const compare = async (label: string) => {
+      // Both readings close together while the program is idle.
+      const ours = await watch.nextSample();
+      const theirs = await psRss(server.pid);
+      const ratio = ours.rss / theirs;
+      assert.ok(Math.abs(ratio - 1) <= 0.05, `${label}: ours ${ours.rss} vs ps ${theirs} (ratio ${ratio.toFixed(3)})`);
+      assert.ok(ours.vsz! > ours.rss, 'a Go program reserves more address space than it uses');
+      return ours.rss;
+    };
+    const idle = await compare('idle');
+    await loadSeedServer(server.port);
+    const loaded = await compare('after load');
+    assert.ok(loaded - idle > 50 * MiB, `load should add RSS: ${idle} → ${loaded}`);
+    assert.ok(watch.peakRss! >= loaded, 'peak (VmHWM) is at least the current RSS');
+    assert.ok(watch.series.length >= 3, 'the loop kept sampling');
+  });
+
+  it('never overlaps samples: the loop waits for each read', async () => {
+    const server = await startSeedServer();
+    const { watch } = await registry.attach(server.pid);
+    const times: number[] = [];
+    const sub = watch.onDidSample((s) => times.push(s.time));
+    await waitFor(() => times.length >= 6, '6 samples', 5000);
+    sub.dispose();
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 90, `gap ${times[i] - times[i - 1]} ms at ${i}`);
+  });
+
+  it('ends the watch cleanly when the process exits, keeping the data', async () => {
+    const server = await startSeedServer();
+    const { watch } = await registry.attach(server.pid);
+    await watch.nextSample();
+    const points = watch.series.length;
+    await server.stop();
+    await waitFor(() => watch.state === 'exited', 'the watch to notice the exit', 3000);
+    assert.match(watch.endReason!, /has exited/);
+    assert.ok(watch.series.length >= points, 'the graph keeps its data');
+    assert.deepStrictEqual(
+      watch.series.allEvents().map((e) => e.kind),
+      ['attach', 'exit'],
+    );
+    assert.strictEqual(registry.current, watch, 'still shown (as exited)');
+  });
+
+  it('refuses a PID that does not exist, creating no watch', async () => {
+    await assert.rejects(registry.attach(2 ** 22 + 17), (err: SampleError) => err.reason === 'no-such-process' && /No process with PID/.test(err.message));
+    await assert.rejects(registry.attach(-1), (err: SampleError) => err.reason === 'no-such-process');
+    assert.strictEqual(registry.list().length, 0);
+  });
+
+  it('does not add a second watch for a process already watched', async () => {
+    const server = await startSeedServer();
+    const first = await registry.attach(server.pid);
+    const second = await registry.attach(server.pid);
+    assert.strictEqual(second.watch, first.watch);
+    assert.ok(second.alreadyWatched);
+    assert.strictEqual(registry.list().length, 1);
+  });
+
+  it('leaves no open files behind after detach', async () => {
+    const server = await startSeedServer();
+    const fdsBefore = fs.readdirSync('/proc/self/fd').length;
+    const { watch } = await registry.attach(server.pid);
+    assert.ok(fs.readdirSync('/proc/self/fd').length > fdsBefore, 'the reader keeps its /proc files open');
+    registry.detach(watch.id);
+    assert.strictEqual(fs.readdirSync('/proc/self/fd').length, fdsBefore);
+    assert.strictEqual(watch.state, 'detached');
+  });
+
+  it('reads a zombie as exited', async function () {
+    // A shell that forks a child which exits at once while the shell sleeps: the child stays a
+    // zombie (its parent never waits), with a PID that still exists.
+    const shell = await startProgram('sh', ['-c', 'sh -c "exit 0" & echo child $!; exec sleep 30'], /child (\d+)/);
+    const zombie = Number(shell.match![1]);
+    await waitFor(() => fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 'the child to be a zombie', 5000);
+    await assert.rejects(openMemoryReader(zombie), (err: SampleError) => err.reason === 'exited');
+  });
+});
+
+describe('PID reuse', function () {
+  afterEach(() => stopAll());
+
+  /** Starts `sleep` with exactly `pid` (root only: steers the kernel's next PID via ns_last_pid). */
+  async function startWithPid(pid: number) {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+      const p = await startProgram('sleep', ['30']);
+      if (p.pid === pid) return p;
+      await p.stop();
+    }
+    throw new Error(`could not get PID ${pid} again (other processes kept taking it)`);
+  }
+
+  before(function () {
+    try {
+      fs.accessSync('/proc/sys/kernel/ns_last_pid', fs.constants.W_OK);
+    } catch {
+      // Reusing a PID on purpose needs root (CAP_SYS_ADMIN); CI runs as root.
+      this.skip();
+    }
+  });
+
+  it('a new process with the old PID is not the one watched', async () => {
+    // A long interval, so the stranger is running before the watch's next sample.
+    const registry = new WatchRegistry({ intervalMs: 2000, windowMs: 60_000 });
+    try {
+      const first = await startSeedServer();
+      const pid = first.pid;
+      const { watch } = await registry.attach(pid);
+      const identity = watch.identity;
+      await first.stop();
+      const stranger = await startWithPid(pid);
+      assert.strictEqual(stranger.pid, pid);
+      // The running watch's kept-open /proc files belong to the dead process: it ends, and never samples the stranger.
+      await waitFor(() => watch.state === 'exited', 'the watch to end', 5000);
+      assert.ok(watch.series.snapshot().columns.rss.every((rss) => rss > 1 * MiB), 'no sample of `sleep` crept in');
+      // Re-attaching with the old identity (as after a window reload) is refused.
+      assert.throws(() => ProcfsReader.open(pid, identity), (err: SampleError) => err.reason === 'reused' && /now belongs to another process/.test(err.message));
+      // Attaching by PID alone is a new watch of the new process.
+      const again = await registry.attach(pid);
+      assert.notStrictEqual(again.watch, watch);
+      assert.strictEqual(again.watch.info.name, 'sleep');
+    } finally {
+      registry.dispose();
+    }
+  });
+});
