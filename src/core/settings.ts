@@ -1,0 +1,81 @@
+/**
+ * Settings as the core needs them, checked: a bad value gets a message and a safe default, never
+ * a crash or a 0 ms loop. The shell reads raw values from VS Code and passes them here.
+ */
+import { MiB } from './format';
+import { ReleaseMethod } from './release/measure';
+import { isReleaseSignal } from './release/signal';
+import { MIN_INTERVAL_MS } from './watch';
+
+export interface Settings {
+  readonly sampleIntervalMs: number;
+  readonly windowMs: number;
+  /** RSS above which the status bar warns, bytes; 0 = off. */
+  readonly rssWarningBytes: number;
+  readonly release: {
+    readonly method: ReleaseMethod;
+    readonly url: string;
+    readonly signal: string;
+    readonly allowedHosts: readonly string[];
+  };
+}
+
+/** Raw values as read from the configuration (anything may be there). */
+export interface RawSettings {
+  readonly sampleInterval?: unknown;
+  readonly window?: unknown;
+  readonly rssWarningThreshold?: unknown;
+  readonly method?: unknown;
+  readonly url?: unknown;
+  readonly signal?: unknown;
+  /** Only the user-level value: a workspace must not widen where requests may go. */
+  readonly allowedHosts?: unknown;
+}
+
+export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, method: 'http', signal: 'SIGUSR1' } as const;
+const MAX_INTERVAL_MS = 60_000;
+const MIN_WINDOW_S = 10;
+const MAX_WINDOW_S = 86_400;
+
+export function normalizeSettings(raw: RawSettings): { settings: Settings; problems: string[] } {
+  const problems: string[] = [];
+  const number = (key: string, value: unknown, fallback: number, min: number, max: number): number => {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      problems.push(`memoryWatch.${key} must be a number; using ${fallback}.`);
+      return fallback;
+    }
+    if (value < min || value > max) {
+      const clamped = Math.min(max, Math.max(min, value));
+      problems.push(`memoryWatch.${key} = ${value} is out of range (${min}–${max}); using ${clamped}.`);
+      return clamped;
+    }
+    return value;
+  };
+  const sampleIntervalMs = number('sampleInterval', raw.sampleInterval, DEFAULTS.sampleInterval, MIN_INTERVAL_MS, MAX_INTERVAL_MS);
+  const windowS = number('window', raw.window, DEFAULTS.window, MIN_WINDOW_S, MAX_WINDOW_S);
+  const thresholdMiB = number('rssWarningThreshold', raw.rssWarningThreshold, DEFAULTS.rssWarningThreshold, 0, 1024 * 1024);
+
+  let method: ReleaseMethod = DEFAULTS.method;
+  if (raw.method === 'http' || raw.method === 'signal') method = raw.method;
+  else if (raw.method !== undefined) problems.push(`memoryWatch.freeOSMemory.method "${String(raw.method)}" is not known; using "${DEFAULTS.method}".`);
+
+  let signal: string = DEFAULTS.signal;
+  if (typeof raw.signal === 'string' && isReleaseSignal(raw.signal)) signal = raw.signal;
+  else if (raw.signal !== undefined) problems.push(`memoryWatch.freeOSMemory.signal "${String(raw.signal)}" is not allowed (SIGUSR1 or SIGUSR2); using ${DEFAULTS.signal}.`);
+
+  const url = typeof raw.url === 'string' ? raw.url.trim() : '';
+  const allowedHosts = Array.isArray(raw.allowedHosts)
+    ? raw.allowedHosts.filter((h): h is string => typeof h === 'string' && h.trim().length > 0).map((h) => h.trim())
+    : [];
+
+  return {
+    settings: {
+      sampleIntervalMs,
+      windowMs: windowS * 1000,
+      rssWarningBytes: thresholdMiB * MiB,
+      release: { method, url, signal, allowedHosts },
+    },
+    problems,
+  };
+}

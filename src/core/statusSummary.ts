@@ -1,0 +1,45 @@
+/**
+ * What the status bar item says about the current watch: a short text, a tooltip, and whether to
+ * warn. Pure, so the wording is unit-tested and the shell only copies it into a StatusBarItem.
+ */
+import { formatBytes, formatDuration } from './format';
+import { Watch } from './watch';
+
+export interface StatusSummary {
+  readonly text: string;
+  /** Markdown lines (the shell joins them into a MarkdownString). */
+  readonly tooltip: string[];
+  readonly warning: boolean;
+}
+
+export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: number, otherWatches: number): StatusSummary {
+  const latest = watch.latest;
+  const title = `**${escapeMarkdown(watch.info.name)}** — PID ${watch.pid}${watch.info.go?.version ? ` · ${watch.info.go.version}` : watch.info.go ? ' · Go' : ''}`;
+  const lines = [title];
+  if (latest) {
+    lines.push(`RSS **${formatBytes(latest.rss)}** · peak ${formatBytes(watch.peakRss)}`);
+    lines.push(`VSZ ${latest.vsz === undefined ? 'not available on this OS' : formatBytes(latest.vsz)}`);
+    if (latest.cpu !== undefined) lines.push(`CPU ${latest.cpu.toFixed(0)} %`);
+  }
+  if (watch.state === 'running') {
+    const age = latest ? `last sample ${formatDuration(now - latest.time)} ago` : 'no sample yet';
+    lines.push(`${age}, every ${formatDuration(watch.interval)}`);
+    if (watch.lastFailure) lines.push(`⚠ ${escapeMarkdown(watch.lastFailure.message)}`);
+  } else {
+    lines.push(escapeMarkdown(watch.endReason ?? `The watch has ${watch.state === 'exited' ? 'ended: the process exited' : 'ended'}.`));
+  }
+  if (otherWatches > 0) lines.push(`${otherWatches} other process${otherWatches > 1 ? 'es' : ''} watched`);
+  lines.push('Click to show the memory graph');
+
+  let text: string;
+  if (watch.state === 'exited') text = `$(pulse) ${watch.info.name} exited`;
+  else if (watch.state === 'detached') text = `$(pulse) ${watch.info.name} detached`;
+  else text = `$(pulse) RSS ${formatBytes(latest?.rss)}`;
+  const warning = watch.state === 'running' && warningBytes > 0 && latest !== undefined && latest.rss > warningBytes;
+  if (warning) lines.splice(2, 0, `Above the warning threshold of ${formatBytes(warningBytes)}`);
+  return { text, tooltip: lines, warning };
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,92 @@
+/** Entry point: builds the services, wires them together, registers them. Nothing else. */
+import * as vscode from 'vscode';
+import { Settings } from './core/settings';
+import { WatchRegistry } from './core/watchRegistry';
+import { MemoryWatchApi, toWatchInfo } from './vscode/api';
+import { Commands } from './vscode/commands';
+import { affectsUs, readSettings } from './vscode/config';
+import { GraphPanel, GraphPanelDeps, registerGraphSerializer } from './vscode/graphPanel';
+import { WatchPersistence } from './vscode/persistence';
+import { MemoryStatusBar } from './vscode/statusBar';
+
+export type { MemoryWatchApi, WatchInfo } from './vscode/api';
+
+export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
+  const log = vscode.window.createOutputChannel('Memory Watch', { log: true });
+  context.subscriptions.push(log);
+
+  let settings: Settings = loadSettings(log);
+  const registry = new WatchRegistry({ intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs });
+  context.subscriptions.push(registry);
+
+  const statusBar = new MemoryStatusBar(registry);
+  statusBar.setWarningThreshold(settings.rssWarningBytes);
+  context.subscriptions.push(statusBar);
+
+  let commands: Commands | undefined = undefined;
+  const graphDeps: GraphPanelDeps = {
+    extensionUri: context.extensionUri,
+    registry,
+    view: () => ({ windowMs: settings.windowMs, warningBytes: settings.rssWarningBytes }),
+    busy: () => commands?.busy ?? false,
+    run: (intent) => void vscode.commands.executeCommand(intent === 'attach' ? 'memoryWatch.attach' : 'memoryWatch.freeOSMemory'),
+    log,
+  };
+  commands = new Commands({
+    registry,
+    settings: () => settings,
+    showGraph: () => GraphPanel.createOrShow(graphDeps),
+    onBusyChanged: (busy) => GraphPanel.current?.setBusy(busy),
+    log,
+  });
+  context.subscriptions.push(commands, registerGraphSerializer(graphDeps), { dispose: () => GraphPanel.current?.dispose() });
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!affectsUs(event)) return;
+      settings = loadSettings(log);
+      registry.configure({ intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs });
+      statusBar.setWarningThreshold(settings.rssWarningBytes);
+      GraphPanel.current?.refresh();
+    }),
+  );
+
+  // `memoryWatch.watching` enables the palette entries that need a watch.
+  const updateContext = () => void vscode.commands.executeCommand('setContext', 'memoryWatch.watching', registry.list().length > 0);
+  context.subscriptions.push(registry.onDidChange(updateContext));
+  updateContext();
+
+  const persistence = new WatchPersistence(context.workspaceState, registry, log);
+  context.subscriptions.push(persistence);
+  void persistence.restore();
+
+  const sampleEmitter = new vscode.EventEmitter<{ watchId: string; pid: number; sample: import('./core/sampling/types').MemorySample }>();
+  const changeEmitter = new vscode.EventEmitter<void>();
+  context.subscriptions.push(
+    sampleEmitter,
+    changeEmitter,
+    registry.onDidSample(({ watch, sample }) => sampleEmitter.fire({ watchId: watch.id, pid: watch.pid, sample })),
+    registry.onDidChange(() => changeEmitter.fire()),
+  );
+  const finalCommands = commands;
+  return {
+    apiVersion: 1,
+    watches: () => registry.list().map((w) => toWatchInfo(w, registry.current)),
+    onDidSample: sampleEmitter.event,
+    onDidChangeWatches: changeEmitter.event,
+    series: (watchId) => registry.get(watchId)?.series.snapshot(),
+    statusBar: () => statusBar.describe(),
+    graph: () => ({ open: GraphPanel.current !== undefined, visible: GraphPanel.current?.visible ?? false, rendered: GraphPanel.current?.rendered }),
+    lastRelease: () => finalCommands.lastRelease,
+  };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions: VS Code disposes it (timers, fds, the panel).
+}
+
+function loadSettings(log: vscode.LogOutputChannel): Settings {
+  const { settings, problems } = readSettings();
+  for (const problem of problems) log.warn(problem);
+  return settings;
+}

@@ -1,0 +1,92 @@
+/**
+ * Every message between the extension host and the graph webview, typed once for both sides.
+ * The webview's first message is `ready`; the host answers with `state` (everything to draw), then
+ * sends increments. Messages from the webview are untrusted input: `parseWebviewMessage` checks
+ * each one and drops what it does not know.
+ */
+import type { SeriesEvent, SeriesSnapshot } from './core/series';
+
+/** What the panel shows about one watch in its selector and readouts. */
+export interface WatchSummary {
+  readonly id: string;
+  readonly pid: number;
+  readonly name: string;
+  readonly commandLine: string;
+  readonly state: 'running' | 'exited' | 'detached';
+  /** Why it ended, once it has. */
+  readonly endReason?: string;
+  /** "go1.26.8" when the executable is a Go program (its version when known). */
+  readonly go?: string;
+  readonly latest?: { readonly time: number; readonly rss: number; readonly vsz?: number; readonly peakRss?: number };
+  /** The last failed sample's message while the watch goes on. */
+  readonly failure?: string;
+}
+
+/** Host → webview. */
+export type ToWebviewMessage =
+  /** Everything to draw: sent in answer to `ready`, and when the current watch changes. */
+  | {
+      readonly type: 'state';
+      readonly watches: readonly WatchSummary[];
+      readonly currentId?: string;
+      readonly series?: SeriesSnapshot;
+      readonly windowMs: number;
+      /** RSS warning threshold in bytes (0 = none): drawn as a dashed line. */
+      readonly warningBytes: number;
+      /** A FreeOSMemory request is under way. */
+      readonly busy: boolean;
+    }
+  /** One new sample of the current watch. */
+  | { readonly type: 'sample'; readonly watchId: string; readonly time: number; readonly rss: number; readonly vsz?: number }
+  /** A marker added to (or updated in) the current watch's series. */
+  | { readonly type: 'event'; readonly watchId: string; readonly event: SeriesEvent }
+  /** The list of watches or their states changed (same current watch). */
+  | { readonly type: 'watches'; readonly watches: readonly WatchSummary[]; readonly currentId?: string }
+  /** A FreeOSMemory request started or finished. */
+  | { readonly type: 'busy'; readonly busy: boolean };
+
+/** Webview → host: only user intents. */
+export type FromWebviewMessage =
+  /** The webview has loaded and wants the state. */
+  | { readonly type: 'ready' }
+  /** The user picked another watch in the selector. */
+  | { readonly type: 'select'; readonly watchId: string }
+  /** The user pressed "Free OS Memory". */
+  | { readonly type: 'freeOSMemory' }
+  /** The user pressed "Attach…". */
+  | { readonly type: 'attach' }
+  /** The webview drew the graph: what it drew (lets the host, and tests, know the data arrived). */
+  | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number };
+
+/** Validates a message from the webview; undefined for anything malformed or unknown. */
+export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const msg = raw as Record<string, unknown>;
+  switch (msg.type) {
+    case 'ready':
+    case 'freeOSMemory':
+    case 'attach':
+      return { type: msg.type };
+    case 'select':
+      return typeof msg.watchId === 'string' && msg.watchId.length > 0 && msg.watchId.length <= 64
+        ? { type: 'select', watchId: msg.watchId }
+        : undefined;
+    case 'rendered':
+      return typeof msg.watchId === 'string' &&
+        msg.watchId.length <= 64 &&
+        Number.isSafeInteger(msg.points) &&
+        (msg.points as number) >= 0 &&
+        typeof msg.lastTime === 'number' &&
+        Number.isFinite(msg.lastTime)
+        ? { type: 'rendered', watchId: msg.watchId, points: msg.points as number, lastTime: msg.lastTime }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** What the webview persists with `setState` (restored after a reload). */
+export interface WebviewPersistedState {
+  readonly watchId?: string;
+  readonly pid?: number;
+}

@@ -1,0 +1,184 @@
+/**
+ * The palette commands. Each also takes an argument so keybindings, other extensions and tests can
+ * call it without UI: `executeCommand('memoryWatch.attach', { pid })` and so on.
+ */
+import * as vscode from 'vscode';
+import { formatBytes } from '../core/format';
+import { freeOSMemory } from '../core/release/freeOSMemory';
+import { ReleaseReport } from '../core/release/measure';
+import { SampleError } from '../core/sampling/types';
+import { Settings } from '../core/settings';
+import { Disposable } from '../core/util/lifecycle';
+import { Watch } from '../core/watch';
+import { WatchRegistry } from '../core/watchRegistry';
+import { toWatchInfo, WatchInfo } from './api';
+import { CommandId } from './commandIds';
+import { pickProcess } from './processPicker';
+
+/** `{ pid }`, `{ watchId }`, or a bare PID number. */
+export type WatchArgument = { pid?: unknown; watchId?: unknown } | number | undefined;
+
+export interface CommandDeps {
+  readonly registry: WatchRegistry;
+  readonly settings: () => Settings;
+  readonly showGraph: () => void;
+  readonly onBusyChanged: (busy: boolean) => void;
+  readonly log: vscode.LogOutputChannel;
+}
+
+export class Commands extends Disposable {
+  private readonly releasing = new Set<string>();
+  /** Watches whose owner already agreed to get a signal we cannot check (macOS). */
+  private readonly signalConfirmed = new Set<string>();
+  private lastReport?: ReleaseReport;
+
+  constructor(private readonly deps: CommandDeps) {
+    super();
+    const register = (id: CommandId, fn: (...args: never[]) => unknown) => this.register(vscode.commands.registerCommand(id, fn));
+    register(CommandId.Attach, (arg: WatchArgument) => this.attach(arg));
+    register(CommandId.Detach, (arg: WatchArgument) => this.detach(arg));
+    register(CommandId.ShowGraph, () => deps.showGraph());
+    register(CommandId.FreeOSMemory, (arg: WatchArgument) => this.freeOSMemory(arg));
+  }
+
+  get busy(): boolean {
+    return this.releasing.size > 0;
+  }
+
+  get lastRelease(): ReleaseReport | undefined {
+    return this.lastReport;
+  }
+
+  /** Attaches to a PID given as argument, else to one picked from the list. Resolves with the watch, or undefined. */
+  async attach(arg: WatchArgument): Promise<WatchInfo | undefined> {
+    let pid: number | undefined;
+    if (arg === undefined) {
+      pid = await pickProcess(new Set(this.deps.registry.list().filter((w) => w.state === 'running').map((w) => w.pid)));
+      if (pid === undefined) return undefined;
+    } else {
+      pid = pidOf(arg);
+      if (pid === undefined) {
+        void vscode.window.showErrorMessage(`Memory Watch: ${describeArg(arg)} is not a PID. Pass { pid: <number> }.`);
+        return undefined;
+      }
+    }
+    try {
+      const { watch, alreadyWatched } = await this.deps.registry.attach(pid);
+      if (alreadyWatched) {
+        void vscode.window.showInformationMessage(`Memory Watch: already watching ${watch.info.name} (PID ${pid}).`);
+      } else {
+        this.deps.log.info(`Watching ${watch.info.name} (PID ${pid}): RSS ${formatBytes(watch.latest?.rss)}.`);
+      }
+      return toWatchInfo(watch, this.deps.registry.current);
+    } catch (err) {
+      const message = err instanceof SampleError ? err.message : `Could not watch PID ${pid}: ${(err as Error).message}`;
+      this.deps.log.warn(message);
+      void vscode.window.showErrorMessage(`Memory Watch: ${message}`);
+      return undefined;
+    }
+  }
+
+  /** Stops watching: the given watch, the only one, or one picked from the list. */
+  async detach(arg: WatchArgument): Promise<boolean> {
+    const watch = arg === undefined ? await this.pickWatch('Detach Memory Watch from…') : this.findWatch(arg);
+    if (!watch) {
+      if (arg !== undefined) void vscode.window.showWarningMessage(`Memory Watch: ${describeArg(arg)} is not watched.`);
+      return false;
+    }
+    this.deps.registry.detach(watch.id);
+    this.deps.log.info(`Detached from ${watch.info.name} (PID ${watch.pid}).`);
+    return true;
+  }
+
+  /** Makes the target call debug.FreeOSMemory() and reports the measured effect. */
+  async freeOSMemory(arg: WatchArgument): Promise<ReleaseReport | undefined> {
+    const watch = arg === undefined ? this.deps.registry.current : this.findWatch(arg);
+    if (!watch) {
+      const choice = await vscode.window.showWarningMessage('Memory Watch: no process is watched. Attach to one first.', 'Attach…');
+      if (choice) await vscode.commands.executeCommand(CommandId.Attach);
+      return undefined;
+    }
+    if (this.releasing.has(watch.id)) {
+      void vscode.window.showInformationMessage(`Memory Watch: a FreeOSMemory request for ${watch.info.name} is already under way.`);
+      return undefined;
+    }
+    this.releasing.add(watch.id);
+    this.deps.onBusyChanged(true);
+    try {
+      const settings = this.deps.settings().release;
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Free OS Memory: ${watch.info.name} (PID ${watch.pid})…` },
+        () => freeOSMemory(watch, settings, { confirm: (message) => this.confirmSignal(watch, message) }),
+      );
+      this.lastReport = report;
+      this.show(report, watch);
+      return report;
+    } finally {
+      this.releasing.delete(watch.id);
+      this.deps.onBusyChanged(this.busy);
+    }
+  }
+
+  private show(report: ReleaseReport, watch: Watch): void {
+    const where = `${watch.info.name} (PID ${watch.pid})`;
+    this.deps.log.info(`FreeOSMemory via ${report.method} on ${where}: ${report.message}${report.detail ? ` [${report.detail}]` : ''}`);
+    if (report.triggered && report.released !== undefined && report.released > 0 && !report.message.startsWith('No measurable')) {
+      void vscode.window.showInformationMessage(`${report.message} (${where})`);
+      return;
+    }
+    if (report.triggered) {
+      void vscode.window.showWarningMessage(report.message);
+      return;
+    }
+    // Refused or failed: offer the settings when they are the likely fix.
+    void vscode.window.showErrorMessage(`Memory Watch: ${report.message}`, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'memoryWatch.freeOSMemory');
+    });
+  }
+
+  private async confirmSignal(watch: Watch, message: string): Promise<boolean> {
+    if (this.signalConfirmed.has(watch.id)) return true;
+    const send = 'Send';
+    const choice = await vscode.window.showWarningMessage(message, { modal: true }, send);
+    if (choice !== send) return false;
+    this.signalConfirmed.add(watch.id);
+    return true;
+  }
+
+  private findWatch(arg: WatchArgument): Watch | undefined {
+    if (typeof arg === 'object' && arg !== null && typeof arg.watchId === 'string') return this.deps.registry.get(arg.watchId);
+    const pid = pidOf(arg);
+    if (pid === undefined) return undefined;
+    const matches = this.deps.registry.list().filter((w) => w.pid === pid);
+    return matches.find((w) => w.state === 'running') ?? matches[matches.length - 1];
+  }
+
+  private async pickWatch(title: string): Promise<Watch | undefined> {
+    const watches = this.deps.registry.list();
+    if (watches.length <= 1) return watches[0];
+    const current = this.deps.registry.current;
+    const picked = await vscode.window.showQuickPick(
+      watches.map((w) => ({
+        label: w.info.name,
+        description: `PID ${w.pid} · ${w.state === 'running' ? `RSS ${formatBytes(w.latest?.rss)}` : w.state}${w === current ? ' · current' : ''}`,
+        watch: w,
+      })),
+      { title },
+    );
+    return picked?.watch;
+  }
+}
+
+function pidOf(arg: WatchArgument): number | undefined {
+  const value = typeof arg === 'object' && arg !== null ? arg.pid : arg;
+  const pid = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function describeArg(arg: WatchArgument): string {
+  try {
+    return JSON.stringify(arg)?.slice(0, 80) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * "Attach Memory Watch…": a filterable list of local processes (Go programs marked and listed
+ * first), and typing a number offers "Attach to PID n" at the top, so Enter attaches to it.
+ */
+import * as vscode from 'vscode';
+import { listProcesses, ProcessInfo } from '../core/processes/processInfo';
+
+interface ProcessItem extends vscode.QuickPickItem {
+  readonly pid: number;
+}
+
+const PID_PATTERN = /^\s*(\d{1,10})\s*$/;
+
+function itemFor(p: ProcessInfo, watched: ReadonlySet<number>): ProcessItem {
+  const go = p.go ? (p.go.version ? `Go ${p.go.version.replace(/^go/, '')}` : 'Go') : '';
+  return {
+    pid: p.pid,
+    label: p.name,
+    description: [go, `PID ${p.pid}`, watched.has(p.pid) ? 'watched' : ''].filter(Boolean).join(' · '),
+    detail: p.commandLine || p.executable || '',
+  };
+}
+
+/** Go programs first (the likely targets), then everything else; most recent PIDs first within each. */
+export function orderForPicker(list: readonly ProcessInfo[], selfPid: number): ProcessInfo[] {
+  return list.filter((p) => p.pid !== selfPid).sort((a, b) => Number(!!b.go) - Number(!!a.go) || b.pid - a.pid);
+}
+
+/** Shows the picker; resolves with the chosen PID, or undefined when dismissed. */
+export async function pickProcess(watchedPids: ReadonlySet<number>): Promise<number | undefined> {
+  const quickPick = vscode.window.createQuickPick<ProcessItem>();
+  quickPick.title = 'Attach Memory Watch';
+  quickPick.placeholder = 'Pick a process, or type a PID and press Enter';
+  quickPick.matchOnDescription = true;
+  quickPick.matchOnDetail = true;
+  quickPick.busy = true;
+  let processItems: ProcessItem[] = [];
+
+  const refreshItems = () => {
+    const typed = PID_PATTERN.exec(quickPick.value);
+    const byPid = typed ? processItems.find((i) => i.pid === Number(typed[1])) : undefined;
+    const pidItem: ProcessItem[] = typed
+      ? [{ pid: Number(typed[1]), label: `$(debug-start) Attach to PID ${typed[1]}`, description: byPid?.label ?? '', alwaysShow: true }]
+      : [];
+    quickPick.items = [...pidItem, ...processItems];
+    if (pidItem.length) quickPick.activeItems = [quickPick.items[0]];
+  };
+
+  return new Promise<number | undefined>((resolve) => {
+    let done = false;
+    const finish = (pid: number | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(pid);
+      quickPick.dispose();
+    };
+    quickPick.onDidChangeValue(refreshItems);
+    quickPick.onDidAccept(() => {
+      const active = quickPick.activeItems[0] ?? quickPick.selectedItems[0];
+      const typed = PID_PATTERN.exec(quickPick.value);
+      finish(active ? active.pid : typed ? Number(typed[1]) : undefined);
+    });
+    quickPick.onDidHide(() => finish(undefined));
+    quickPick.show();
+    listProcesses()
+      .then((list) => {
+        processItems = orderForPicker(list, process.pid).map((p) => itemFor(p, watchedPids));
+        quickPick.busy = false;
+        refreshItems();
+      })
+      .catch((err: unknown) => {
+        quickPick.busy = false;
+        quickPick.placeholder = `Could not list processes (${(err as Error).message}); type a PID and press Enter`;
+        refreshItems();
+      });
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * The status bar item: RSS of the current watch, hidden when nothing is watched, a warning
+ * background above the threshold, click to open the graph.
+ */
+import * as vscode from 'vscode';
+import { Disposable } from '../core/util/lifecycle';
+import { summarizeForStatusBar } from '../core/statusSummary';
+import { WatchRegistry } from '../core/watchRegistry';
+import { CommandId } from './commandIds';
+
+export const STATUS_BAR_ITEM_ID = 'memoryWatch.status';
+
+export class MemoryStatusBar extends Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private warningBytes = 0;
+
+  constructor(private readonly registry: WatchRegistry) {
+    super();
+    this.item = this.register(vscode.window.createStatusBarItem(STATUS_BAR_ITEM_ID, vscode.StatusBarAlignment.Left, 10));
+    this.item.name = 'Memory Watch';
+    this.item.command = CommandId.ShowGraph;
+    this.register(registry.onDidChange(() => this.update()));
+    this.register(registry.onDidSample(({ watch }) => watch === registry.current && this.update()));
+    this.update();
+  }
+
+  setWarningThreshold(bytes: number): void {
+    this.warningBytes = bytes;
+    this.update();
+  }
+
+  /** What the item shows now (for the API and tests). */
+  describe(): { visible: boolean; text: string; tooltip: string } {
+    const tooltip = this.item.tooltip;
+    return {
+      visible: this.registry.current !== undefined,
+      text: this.item.text,
+      tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? ''),
+    };
+  }
+
+  private update(): void {
+    const watch = this.registry.current;
+    if (!watch) {
+      this.item.hide();
+      return;
+    }
+    const others = this.registry.list().filter((w) => w !== watch && w.state === 'running').length;
+    const summary = summarizeForStatusBar(watch, Date.now(), this.warningBytes, others);
+    this.item.text = summary.text;
+    const tooltip = new vscode.MarkdownString(summary.tooltip.join('  \n'));
+    tooltip.supportThemeIcons = false;
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = summary.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: `Memory Watch: ${summary.text.replace('$(pulse) ', '')}, ${watch.info.name} PID ${watch.pid}` };
+    this.item.show();
+  }
+}

@@ -1,0 +1,486 @@
+/**
+ * A time-series chart drawn on one canvas. Built for memory graphs: lines on a left and a right
+ * axis (RSS and VSZ differ by 10–100×), optional area fill, markers with labels, shaded bands,
+ * dashed threshold lines, and a hover crosshair. Every series is decimated per pixel column (first,
+ * min, max, last of the points that fall in it), so a redraw costs O(points) arithmetic plus
+ * O(width) path segments: 5 × 20k points draw in a few ms (see bench/RESULTS.md).
+ */
+import { ByteTicks, byteTicks, clockLabel, timeTicks } from './scale';
+
+export interface LineSeries {
+  readonly name: string;
+  readonly values: ArrayLike<number>;
+  readonly color: string;
+  /** 0 = left axis, 1 = right axis. */
+  readonly axis: 0 | 1;
+  readonly width?: number;
+  readonly dash?: readonly number[];
+  /** Shade the area under the line. */
+  readonly fill?: boolean;
+}
+
+export interface ChartMarker {
+  readonly time: number;
+  /** Set for a band (a span of time): drawn shaded from `time` to `endTime`. */
+  readonly endTime?: number;
+  readonly band?: boolean;
+  readonly label: string;
+  readonly color: string;
+}
+
+export interface ThresholdLine {
+  readonly value: number;
+  readonly axis: 0 | 1;
+  readonly color: string;
+  readonly label: string;
+}
+
+export interface ChartModel {
+  /** Sample times, ascending (epoch ms). Only [0, count) is used. */
+  readonly time: ArrayLike<number>;
+  readonly count: number;
+  readonly series: readonly LineSeries[];
+  readonly markers: readonly ChartMarker[];
+  readonly thresholds: readonly ThresholdLine[];
+  readonly xMin: number;
+  readonly xMax: number;
+  /** Axis titles; a right axis is drawn only when some series uses it. */
+  readonly axisTitles: readonly [string, string];
+}
+
+export interface ChartTheme {
+  readonly foreground: string;
+  readonly muted: string;
+  readonly grid: string;
+  readonly background: string;
+  readonly font: string;
+}
+
+/** Where things are, in CSS pixels. */
+interface Layout {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+export interface HoverInfo {
+  readonly index: number;
+  readonly x: number;
+  /** Markers within a few pixels of the pointer. */
+  readonly markers: readonly ChartMarker[];
+}
+
+const MARKER_ROW_HEIGHT = 16;
+const MAX_MARKER_ROWS = 3;
+
+export class TimeChart {
+  private readonly ctx: CanvasRenderingContext2D;
+  private layout: Layout = { left: 0, right: 0, top: 0, bottom: 0 };
+  private model?: ChartModel;
+  private cssWidth = 0;
+  private cssHeight = 0;
+  /** Reused scratch buffer for decimated path points (x, y pairs). */
+  private scratch = new Float64Array(4096);
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    const ctx = canvas.getContext('2d', { alpha: false });
+    if (!ctx) throw new Error('2D canvas is not available');
+    this.ctx = ctx;
+  }
+
+  /** Draws `model`; `hoverX` (CSS px) adds a crosshair. Returns how many points were in view. */
+  render(model: ChartModel, theme: ChartTheme, hoverX?: number): number {
+    this.model = model;
+    this.resizeToDisplay();
+    const ctx = this.ctx;
+    const w = this.cssWidth;
+    const h = this.cssHeight;
+    ctx.fillStyle = theme.background;
+    ctx.fillRect(0, 0, w, h);
+    if (w < 40 || h < 40) return 0;
+    ctx.font = theme.font;
+    ctx.textBaseline = 'middle';
+
+    const usesRight = model.series.some((s) => s.axis === 1);
+    const scales = [0, 1].map((axis) => byteTicks(this.axisMax(model, axis as 0 | 1), Math.max(2, Math.floor(h / 60))));
+    const leftWidth = Math.max(...scales[0].ticks.map((t) => ctx.measureText(scales[0].label(t)).width)) + 12;
+    const rightWidth = usesRight ? Math.max(...scales[1].ticks.map((t) => ctx.measureText(scales[1].label(t)).width)) + 12 : 12;
+    const markerRows = Math.min(MAX_MARKER_ROWS, this.markerRowsNeeded(model, w - leftWidth - rightWidth));
+    this.layout = { left: leftWidth, right: w - rightWidth, top: 8 + markerRows * MARKER_ROW_HEIGHT, bottom: h - 22 };
+    const { left, right, top, bottom } = this.layout;
+    if (right - left < 20 || bottom - top < 20) return 0;
+
+    this.drawGrid(model, scales, theme, usesRight);
+    this.drawBands(model);
+    const [first, last] = this.visibleRange(model);
+    const inView = Math.max(0, last - first);
+    for (const series of model.series) this.drawSeries(model, series, scales[series.axis], first, last);
+    this.drawThresholds(model, scales, theme);
+    this.drawMarkers(model, theme);
+    if (hoverX !== undefined && hoverX >= left && hoverX <= right) {
+      ctx.strokeStyle = theme.muted;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([3, 3]);
+      ctx.beginPath();
+      ctx.moveTo(Math.round(hoverX) + 0.5, top);
+      ctx.lineTo(Math.round(hoverX) + 0.5, bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    return inView;
+  }
+
+  /** The data point nearest to `x` (CSS px), and markers near it. */
+  hitTest(x: number): HoverInfo | undefined {
+    const model = this.model;
+    if (!model || model.count === 0) return undefined;
+    const { left, right } = this.layout;
+    if (x < left || x > right) return undefined;
+    const t = model.xMin + ((x - left) / (right - left)) * (model.xMax - model.xMin);
+    let i = lowerBound(model.time, model.count, t);
+    if (i >= model.count) i = model.count - 1;
+    if (i > 0 && Math.abs(model.time[i - 1] - t) < Math.abs(model.time[i] - t)) i--;
+    const markers = model.markers.filter((m) => {
+      const mx = this.xOf(m.time);
+      const mEnd = m.band ? this.xOf(m.endTime ?? model.xMax) : mx;
+      return x >= mx - 4 && x <= mEnd + 4;
+    });
+    return { index: i, x: this.xOf(model.time[i]), markers };
+  }
+
+  /** The x position (CSS px) of a time. */
+  xOf(time: number): number {
+    const model = this.model;
+    if (!model) return 0;
+    const { left, right } = this.layout;
+    return left + ((time - model.xMin) / Math.max(1, model.xMax - model.xMin)) * (right - left);
+  }
+
+  get plotArea(): Layout {
+    return this.layout;
+  }
+
+  private resizeToDisplay(): void {
+    const dpr = window.devicePixelRatio || 1;
+    const rect = this.canvas.getBoundingClientRect();
+    this.cssWidth = Math.max(1, Math.floor(rect.width));
+    this.cssHeight = Math.max(1, Math.floor(rect.height));
+    const pw = Math.round(this.cssWidth * dpr);
+    const ph = Math.round(this.cssHeight * dpr);
+    if (this.canvas.width !== pw || this.canvas.height !== ph) {
+      this.canvas.width = pw;
+      this.canvas.height = ph;
+    }
+    this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
+
+  private axisMax(model: ChartModel, axis: 0 | 1): number {
+    let max = 0;
+    const [first, last] = this.visibleRange(model);
+    for (const s of model.series) {
+      if (s.axis !== axis) continue;
+      const v = s.values;
+      for (let i = first; i < last; i++) if (v[i] > max) max = v[i];
+    }
+    for (const t of model.thresholds) if (t.axis === axis && t.value > max) max = t.value;
+    return max * 1.05;
+  }
+
+  /** Indices [first, last) of points inside the x range, plus one neighbour each side so lines reach the edges. */
+  private visibleRange(model: ChartModel): [number, number] {
+    const first = Math.max(0, lowerBound(model.time, model.count, model.xMin) - 1);
+    const last = Math.min(model.count, lowerBound(model.time, model.count, model.xMax) + 1);
+    return [first, last];
+  }
+
+  private drawGrid(model: ChartModel, scales: ByteTicks[], theme: ChartTheme, usesRight: boolean): void {
+    const ctx = this.ctx;
+    const { left, right, bottom } = this.layout;
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = theme.grid;
+    ctx.fillStyle = theme.muted;
+    ctx.textAlign = 'right';
+    ctx.beginPath();
+    for (const tick of scales[0].ticks) {
+      const y = Math.round(this.yOf(tick, scales[0])) + 0.5;
+      ctx.moveTo(left, y);
+      ctx.lineTo(right, y);
+      ctx.fillText(scales[0].label(tick), left - 6, y);
+    }
+    ctx.stroke();
+    if (usesRight) {
+      ctx.textAlign = 'left';
+      for (const tick of scales[1].ticks) ctx.fillText(scales[1].label(tick), right + 6, this.yOf(tick, scales[1]));
+    }
+    // Time axis.
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    const ticks = timeTicks(model.xMin, model.xMax, Math.max(2, Math.floor((right - left) / 90)));
+    ctx.beginPath();
+    for (const t of ticks) {
+      const x = Math.round(this.xOf(t)) + 0.5;
+      ctx.moveTo(x, bottom);
+      ctx.lineTo(x, bottom + 4);
+      ctx.fillText(clockLabel(t), Math.min(Math.max(x, left + 24), right - 24), bottom + 6);
+    }
+    ctx.stroke();
+    ctx.strokeStyle = theme.muted;
+    ctx.beginPath();
+    ctx.moveTo(left, bottom + 0.5);
+    ctx.lineTo(right, bottom + 0.5);
+    ctx.stroke();
+    ctx.textBaseline = 'middle';
+  }
+
+  private yOf(value: number, scale: ByteTicks): number {
+    const { top, bottom } = this.layout;
+    return bottom - (value / scale.max) * (bottom - top);
+  }
+
+  /**
+   * Draws one series. Points are gathered per pixel column (first, highest, lowest, last value).
+   * Where columns are adjacent (dense data: a point or more per pixel), each column is one filled
+   * rectangle spanning its values and the previous column's last value: the same picture as a
+   * stroked zigzag, at a fraction of the cost — canvas strokes wider than 1 px are expensive to
+   * rasterise (≈ 30 ms for 5 × 20k points here, vs ≈ 2 ms for rectangles). Where columns are
+   * apart (sparse data), real anti-aliased segments join them. NaN breaks the line.
+   */
+  private drawSeries(model: ChartModel, series: LineSeries, scale: ByteTicks, first: number, last: number): void {
+    const { left, right, top, bottom } = this.layout;
+    const time = model.time;
+    const values = series.values;
+    const xScale = (right - left) / Math.max(1, model.xMax - model.xMin);
+    const yScale = (bottom - top) / scale.max;
+    const width = series.width ?? 1.5;
+    const half = width / 2;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top - width, right - left, bottom - top + 2 * width);
+    ctx.clip();
+    ctx.strokeStyle = series.color;
+    ctx.fillStyle = series.color;
+    ctx.lineWidth = width;
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    ctx.setLineDash(series.dash ? [...series.dash] : []);
+    const dashed = !!series.dash?.length;
+
+    // Per pixel column, in canvas y (which grows downwards): first point, highest value (smallest
+    // y), lowest value (largest y), last point.
+    let column = NaN;
+    let cFirst = 0;
+    let cHighY = 0;
+    let cLowY = 0;
+    let cLast = 0;
+    // The previous column of the current run (NaN at a run's start) and where the path's pen is.
+    let prevX = NaN;
+    let prevLast = 0;
+    let penX = NaN;
+    let penY = NaN;
+    // Outline of the area under the line: (x, y) of each column's last point.
+    let area = 0;
+    const runs: number[] = [];
+    const scratch = () => this.scratch;
+    ctx.beginPath();
+
+    const flushColumn = () => {
+      if (Number.isNaN(column)) return;
+      const x = column;
+      // Dashed lines need real segments throughout: rectangles would fill the gaps.
+      const adjacent = !dashed && !Number.isNaN(prevX) && x - prevX <= 1;
+      if (!Number.isNaN(prevX) && !adjacent) {
+        if (penX !== prevX || penY !== prevLast) ctx.moveTo(prevX, prevLast);
+        ctx.lineTo(x, cFirst);
+        penX = x;
+        penY = cFirst;
+      }
+      let hi = cHighY;
+      let lo = cLowY;
+      if (adjacent) {
+        hi = Math.min(hi, prevLast);
+        lo = Math.max(lo, prevLast);
+      }
+      if (lo > hi || adjacent) ctx.fillRect(x - half, hi - half, width, lo - hi + width);
+      if (dashed && cFirst !== cLast) {
+        ctx.moveTo(x, cFirst);
+        ctx.lineTo(x, cLast);
+        penX = x;
+        penY = cLast;
+      }
+      if (series.fill) {
+        this.ensureScratch(area + 2);
+        scratch()[area++] = x;
+        scratch()[area++] = cLast;
+      }
+      prevX = x;
+      prevLast = cLast;
+    };
+    const endRun = () => {
+      flushColumn();
+      column = NaN;
+      prevX = NaN;
+      if (series.fill && area > 0) {
+        runs.push(area);
+      }
+    };
+
+    for (let i = first; i < last; i++) {
+      const v = values[i];
+      if (!(v === v)) {
+        endRun();
+        continue;
+      }
+      const x = Math.round(left + (time[i] - model.xMin) * xScale);
+      const y = bottom - v * yScale;
+      if (x !== column) {
+        flushColumn();
+        column = x;
+        cFirst = cHighY = cLowY = cLast = y;
+      } else {
+        if (y > cLowY) cLowY = y;
+        if (y < cHighY) cHighY = y;
+        cLast = y;
+      }
+    }
+    endRun();
+    ctx.stroke();
+
+    if (series.fill) {
+      // One translucent polygon per run, down to the axis.
+      const p = this.scratch;
+      ctx.globalAlpha = 0.14;
+      let start = 0;
+      for (const end of runs) {
+        if (end - start >= 4) {
+          ctx.beginPath();
+          ctx.moveTo(p[start], bottom);
+          for (let k = start; k < end; k += 2) ctx.lineTo(p[k], p[k + 1]);
+          ctx.lineTo(p[end - 2], bottom);
+          ctx.closePath();
+          ctx.fill();
+        }
+        start = end;
+      }
+      ctx.globalAlpha = 1;
+    }
+    ctx.restore();
+  }
+
+  private ensureScratch(size: number): void {
+    if (size <= this.scratch.length) return;
+    const bigger = new Float64Array(Math.max(size, this.scratch.length * 2));
+    bigger.set(this.scratch);
+    this.scratch = bigger;
+  }
+
+  private drawBands(model: ChartModel): void {
+    const ctx = this.ctx;
+    const { left, right, top, bottom } = this.layout;
+    for (const m of model.markers) {
+      if (!m.band) continue;
+      const x0 = Math.max(left, this.xOf(m.time));
+      const x1 = Math.min(right, this.xOf(m.endTime ?? model.xMax));
+      if (x1 <= x0) continue;
+      ctx.globalAlpha = 0.16;
+      ctx.fillStyle = m.color;
+      ctx.fillRect(x0, top, x1 - x0, bottom - top);
+      ctx.globalAlpha = 1;
+    }
+  }
+
+  private drawThresholds(model: ChartModel, scales: ByteTicks[], theme: ChartTheme): void {
+    const ctx = this.ctx;
+    const { left, right } = this.layout;
+    for (const t of model.thresholds) {
+      const y = Math.round(this.yOf(t.value, scales[t.axis])) + 0.5;
+      ctx.strokeStyle = t.color;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(right, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = t.color;
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(t.label, right - 4, y - 2);
+      ctx.textBaseline = 'middle';
+    }
+    void theme;
+  }
+
+  /** How many label rows the point markers need so their labels do not overlap. */
+  private markerRowsNeeded(model: ChartModel, plotWidth: number): number {
+    if (!model.markers.some((m) => !m.band)) return 1;
+    const rows = this.assignRows(model, plotWidth);
+    return Math.max(1, ...rows.map((r) => r + 1));
+  }
+
+  private assignRows(model: ChartModel, plotWidth: number): number[] {
+    const ctx = this.ctx;
+    const ends: number[] = [];
+    const span = Math.max(1, model.xMax - model.xMin);
+    return model.markers.map((m) => {
+      if (m.band) return 0;
+      const x = ((m.time - model.xMin) / span) * plotWidth;
+      const width = ctx.measureText(m.label).width + 10;
+      let row = ends.findIndex((end) => end < x - width / 2);
+      if (row < 0) row = ends.length < MAX_MARKER_ROWS ? ends.length : ends.indexOf(Math.min(...ends));
+      ends[row] = x + width / 2;
+      return row;
+    });
+  }
+
+  private drawMarkers(model: ChartModel, theme: ChartTheme): void {
+    const ctx = this.ctx;
+    const { left, right, top, bottom } = this.layout;
+    const rows = this.assignRows(model, right - left);
+    model.markers.forEach((m, i) => {
+      const x = Math.round(this.xOf(m.time)) + 0.5;
+      if (x < left - 1 || x > right + 1) return;
+      ctx.strokeStyle = m.color;
+      ctx.lineWidth = 1;
+      ctx.setLineDash(m.band ? [2, 3] : [4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      if (m.band) return;
+      const labelWidth = ctx.measureText(m.label).width + 8;
+      const y = 8 + rows[i] * MARKER_ROW_HEIGHT;
+      const lx = Math.min(Math.max(x - labelWidth / 2, left), right - labelWidth);
+      ctx.fillStyle = m.color;
+      roundRect(ctx, lx, y, labelWidth, MARKER_ROW_HEIGHT - 3, 3);
+      ctx.fill();
+      ctx.fillStyle = theme.background;
+      ctx.textAlign = 'left';
+      ctx.fillText(m.label, lx + 4, y + (MARKER_ROW_HEIGHT - 3) / 2 + 0.5);
+    });
+  }
+}
+
+function roundRect(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, r: number): void {
+  ctx.beginPath();
+  ctx.moveTo(x + r, y);
+  ctx.arcTo(x + w, y, x + w, y + h, r);
+  ctx.arcTo(x + w, y + h, x, y + h, r);
+  ctx.arcTo(x, y + h, x, y, r);
+  ctx.arcTo(x, y, x + w, y, r);
+  ctx.closePath();
+}
+
+/** First index in [0, count) whose time is ≥ t (count when none). */
+export function lowerBound(time: ArrayLike<number>, count: number, t: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,46 @@
+import * as assert from 'assert';
+import { MiB } from '../../src/core/format';
+import { normalizeSettings } from '../../src/core/settings';
+
+describe('settings validation', () => {
+  it('uses the defaults when nothing is set', () => {
+    const { settings, problems } = normalizeSettings({});
+    assert.deepStrictEqual(problems, []);
+    assert.strictEqual(settings.sampleIntervalMs, 1000);
+    assert.strictEqual(settings.windowMs, 300_000);
+    assert.strictEqual(settings.rssWarningBytes, 0);
+    assert.deepStrictEqual(settings.release, { method: 'http', url: '', signal: 'SIGUSR1', allowedHosts: [] });
+  });
+
+  it('clamps the interval to at least 100 ms and says so', () => {
+    const { settings, problems } = normalizeSettings({ sampleInterval: 5 });
+    assert.strictEqual(settings.sampleIntervalMs, 100);
+    assert.match(problems[0], /sampleInterval = 5 is out of range/);
+  });
+
+  it('replaces values of the wrong type', () => {
+    const { settings, problems } = normalizeSettings({ sampleInterval: 'fast', window: NaN, rssWarningThreshold: '1' });
+    assert.strictEqual(settings.sampleIntervalMs, 1000);
+    assert.strictEqual(settings.windowMs, 300_000);
+    assert.strictEqual(settings.rssWarningBytes, 0);
+    assert.strictEqual(problems.length, 3);
+  });
+
+  it('converts the threshold from MiB to bytes', () => {
+    assert.strictEqual(normalizeSettings({ rssWarningThreshold: 512 }).settings.rssWarningBytes, 512 * MiB);
+  });
+
+  it('accepts only SIGUSR1 and SIGUSR2', () => {
+    assert.strictEqual(normalizeSettings({ signal: 'SIGUSR2' }).settings.release.signal, 'SIGUSR2');
+    const { settings, problems } = normalizeSettings({ signal: 'SIGKILL' });
+    assert.strictEqual(settings.release.signal, 'SIGUSR1');
+    assert.match(problems[0], /SIGKILL/);
+  });
+
+  it('rejects unknown methods and keeps only string hosts', () => {
+    const { settings, problems } = normalizeSettings({ method: 'telepathy', allowedHosts: ['box.lan', 3, ' ', null] });
+    assert.strictEqual(settings.release.method, 'http');
+    assert.deepStrictEqual(settings.release.allowedHosts, ['box.lan']);
+    assert.strictEqual(problems.length, 1);
+  });
+});
