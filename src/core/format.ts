@@ -41,14 +41,16 @@ export function formatTransition(from: number, to: number): string {
   return `${formatBytes(from)} → ${formatBytes(to)}`;
 }
 
-/** "0.4 s", "12 s", "2 min 5 s", "1 h 3 min". */
+/** "40 ms", "0.4 s", "12 s", "2 min 5 s", "1 h 3 min". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 100) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
   if (s < 10) return `${s.toFixed(1)} s`;
   if (s < 60) return `${Math.round(s)} s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
+  const rest = Math.round(s - m * 60);
+  if (m < 60) return rest ? `${m} min ${rest} s` : `${m} min`;
   const h = Math.floor(m / 60);
   return `${h} h ${m - h * 60} min`;
 }

@@ -208,7 +208,10 @@ export class TimeChart {
       ctx.lineTo(right, y);
       ctx.fillText(scales[0].label(tick), left - 6, y);
     }
+    // Grid lines recede behind the data: half the theme's chart-line strength.
+    ctx.globalAlpha = 0.5;
     ctx.stroke();
+    ctx.globalAlpha = 1;
     if (usesRight) {
       ctx.textAlign = 'left';
       for (const tick of scales[1].ticks) ctx.fillText(scales[1].label(tick), right + 6, this.yOf(tick, scales[1]));

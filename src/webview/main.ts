@@ -6,6 +6,7 @@ import { formatBytes, formatDuration } from '../core/format';
 import type { SeriesEvent } from '../core/series';
 import type { FromWebviewMessage, ToWebviewMessage, WatchSummary, WebviewPersistedState } from '../protocol';
 import { ChartMarker, ChartModel, ChartTheme, TimeChart } from './chart';
+import { opaque } from './colors';
 import { clockLabel } from './scale';
 
 interface VsCodeApi {
@@ -95,6 +96,7 @@ app.innerHTML = `
   <div class="chart-wrap">
     <canvas id="chart" role="img" aria-label="Memory graph"></canvas>
     <div id="tooltip" class="tooltip" role="tooltip" hidden></div>
+    <ul id="events" class="visually-hidden" aria-label="Events on the graph"></ul>
     <div id="empty" class="empty" hidden>
       <p>No process is watched.</p>
       <p class="hint">Attach to a running Go program to see its memory here.</p>
@@ -104,7 +106,6 @@ app.innerHTML = `
   <footer class="legend">
     <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
     <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
-    <span class="key marker"><span class="swatch"></span>events</span>
     <span class="spacer"></span>
     <span id="status-line" class="status-line"></span>
   </footer>`;
@@ -253,13 +254,13 @@ function theme(): ChartTheme & { rss: string; vsz: string; release: string; atta
     grid: cssVar('--vscode-charts-lines', 'rgba(128,128,128,0.3)'),
     background: cssVar('--vscode-editor-background', '#1e1e1e'),
     font: `${cssVar('--vscode-font-size', '12px')} ${cssVar('--vscode-font-family', 'sans-serif')}`,
-    rss: cssVar('--vscode-charts-blue', '#3794ff'),
-    vsz: cssVar('--vscode-charts-orange', '#d18616'),
-    release: cssVar('--vscode-charts-green', '#89d185'),
-    attach: cssVar('--vscode-charts-purple', '#b180d7'),
-    exit: cssVar('--vscode-charts-red', '#f14c4c'),
-    failed: cssVar('--vscode-charts-red', '#f14c4c'),
-    warning: cssVar('--vscode-charts-yellow', '#cca700'),
+    rss: opaque(cssVar('--vscode-charts-blue', '#3794ff')),
+    vsz: opaque(cssVar('--vscode-charts-orange', '#d18616')),
+    release: opaque(cssVar('--vscode-charts-green', '#89d185')),
+    attach: opaque(cssVar('--vscode-charts-purple', '#b180d7')),
+    exit: opaque(cssVar('--vscode-charts-red', '#f14c4c')),
+    failed: opaque(cssVar('--vscode-charts-red', '#f14c4c')),
+    warning: opaque(cssVar('--vscode-charts-yellow', '#cca700')),
   };
 }
 
@@ -296,14 +297,16 @@ function draw(): void {
   const count = s.time.length;
   const lastTime = count ? s.time[count - 1] : Date.now();
   const firstTime = count ? s.time[0] : lastTime;
-  const xMax = lastTime;
-  const xMin = Math.min(Math.max(firstTime, xMax - state.windowMs), xMax - MIN_SPAN_MS);
+  // The line grows from the left edge; once the window is full it scrolls. A short history is
+  // shown over at least MIN_SPAN_MS, so the first seconds are not stretched across the width.
+  const xMin = Math.max(firstTime, lastTime - state.windowMs);
+  const xMax = Math.max(lastTime, xMin + MIN_SPAN_MS);
   const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
   const model: ChartModel = {
     time: s.time,
     count,
     series: [
-      { name: 'VSZ', values: s.vsz, color: t.vsz, axis: 1, width: 1, dash: [5, 3] },
+      { name: 'VSZ', values: s.vsz, color: t.vsz, axis: 1, width: 1.5 },
       { name: 'RSS', values: s.rss, color: t.rss, axis: 0, width: 2, fill: true },
     ],
     markers,
@@ -312,14 +315,33 @@ function draw(): void {
     xMax,
     axisTitles: ['RSS', 'VSZ'],
   };
+  renderEventList();
   const hover = state.hoverX !== undefined ? chart.hitTest(state.hoverX) : undefined;
   const points = chart.render(model, t, hover?.x);
+  document.body.style.setProperty('--memory-watch-rss', t.rss);
+  document.body.style.setProperty('--memory-watch-vsz', t.vsz);
   canvas.setAttribute('aria-label', watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${count} samples` : 'Memory graph: no process watched');
   renderTooltip(hover);
   if (watch && (lastReported.watchId !== watch.id || lastReported.points !== points || lastReported.lastTime !== lastTime)) {
     lastReported = { watchId: watch.id, points, lastTime };
     post({ type: 'rendered', watchId: watch.id, points, lastTime });
   }
+}
+
+/** The markers as text, for screen readers (the canvas is a picture). */
+let eventListKey = '';
+function renderEventList(): void {
+  const events = state.series.events;
+  const key = events.map((e) => `${e.id}:${e.endTime ?? ''}`).join(',');
+  if (key === eventListKey) return;
+  eventListKey = key;
+  $('events').replaceChildren(
+    ...events.map((e) => {
+      const li = document.createElement('li');
+      li.textContent = `${clockLabel(e.time)} ${e.label}${e.detail ? `: ${e.detail}` : ''}`;
+      return li;
+    }),
+  );
 }
 
 function renderTooltip(hover: ReturnType<TimeChart['hitTest']>): void {

@@ -26,9 +26,11 @@ describe('format', () => {
   });
 
   it('formats durations for people', () => {
+    assert.strictEqual(formatDuration(40), '40 ms');
     assert.strictEqual(formatDuration(400), '0.4 s');
     assert.strictEqual(formatDuration(12_300), '12 s');
     assert.strictEqual(formatDuration(125_000), '2 min 5 s');
+    assert.strictEqual(formatDuration(300_000), '5 min');
     assert.strictEqual(formatDuration(3_780_000), '1 h 3 min');
     assert.strictEqual(formatDuration(-1), '—');
   });
