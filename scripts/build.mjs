@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the extension (Node, CommonJS, `vscode` external) and the graph webview (browser bundle
 // into media/dist). `--production` minifies; `--watch` rebuilds on change; `--tests` also
-// transpiles src/ and test/ file by file into out/ for mocha (no bundling: tests import modules).
+// transpiles src/, test/, scripts/ and bench/ file by file into out/ for mocha and the harness
+// (no bundling: tests import modules); `--clean` empties out/ first.
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -48,9 +49,11 @@ function tsFiles(dir) {
 }
 
 if (args.has('--tests')) {
-  rmSync(join(root, 'out'), { recursive: true, force: true });
+  // --clean drops files of deleted sources; not the default, since `npm start` builds while a
+  // test run may be using out/.
+  if (args.has('--clean')) rmSync(join(root, 'out'), { recursive: true, force: true });
   bundles.push({
-    entryPoints: [...tsFiles(join(root, 'src')), ...tsFiles(join(root, 'test')), ...tsFiles(join(root, 'bench')).filter((f) => !f.includes('/bench/chart/'))],
+    entryPoints: [...tsFiles(join(root, 'src')), ...tsFiles(join(root, 'test')), ...tsFiles(join(root, 'scripts')), ...tsFiles(join(root, 'bench')).filter((f) => !f.includes('/bench/chart/'))],
     outdir: join(root, 'out'),
     outbase: root,
     bundle: false,

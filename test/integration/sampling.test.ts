@@ -98,6 +98,23 @@ describe('sampling a real Go program', function () {
     assert.strictEqual(watch.state, 'detached');
   });
 
+  it('leaves no timer behind after detach or exit', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const server = await startSeedServer();
+    const baseline = timers();
+    const { watch } = await registry.attach(server.pid);
+    await watch.nextSample();
+    assert.ok(timers() > baseline, 'the sampling loop holds a timer while it runs');
+    registry.detach(watch.id);
+    assert.strictEqual(timers(), baseline, 'detach clears it');
+
+    const again = await registry.attach(server.pid);
+    await again.watch.nextSample();
+    await server.stop();
+    await waitFor(() => again.watch.state === 'exited', 'the exit');
+    assert.strictEqual(timers(), baseline, 'an exit clears it');
+  });
+
   it('reads a zombie as exited', async function () {
     // A shell that forks a child which exits at once while the shell sleeps: the child stays a
     // zombie (its parent never waits), with a PID that still exists.

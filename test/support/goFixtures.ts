@@ -16,6 +16,19 @@ const BIN = path.join(REPO_ROOT, 'out', 'fixtures-bin');
 
 const built = new Map<string, Promise<string>>();
 
+/**
+ * The Go command. Inside VS Code's extension host PATH and HOME may differ from the test
+ * runner's (code-server runs with its own HOME), so the runner passes Go's path and caches.
+ */
+function goCommand(): { file: string; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  for (const key of ['GOCACHE', 'GOPATH', 'GOMODCACHE'] as const) {
+    const value = process.env[`MEMORY_WATCH_${key}`];
+    if (value) env[key] = value;
+  }
+  return { file: process.env.MEMORY_WATCH_GO || 'go', env };
+}
+
 /** Builds `test/fixtures/<name>` once per test run; resolves with the binary's path. */
 export function buildFixture(name: string, env: Record<string, string> = {}, outName = name): Promise<string> {
   const key = `${name}:${outName}:${JSON.stringify(env)}`;
@@ -24,7 +37,8 @@ export function buildFixture(name: string, env: Record<string, string> = {}, out
     promise = (async () => {
       fs.mkdirSync(BIN, { recursive: true });
       const out = path.join(BIN, outName);
-      await execFileAsync('go', ['build', '-o', out, `./${name}`], { cwd: FIXTURES, env: { ...process.env, ...env } });
+      const go = goCommand();
+      await execFileAsync(go.file, ['build', '-o', out, `./${name}`], { cwd: FIXTURES, env: { ...process.env, ...go.env, ...env } });
       return out;
     })();
     built.set(key, promise);
