@@ -1,0 +1,140 @@
+/**
+ * Driving the VS Code workbench (code-server in Chromium) the way a person does: keyboard and
+ * mouse only, reading what is on screen. Every wait polls a condition with a deadline.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { FrameLocator, Locator, Page } from 'playwright-core';
+
+export const EXTENSION_ID = 'memorywatch.memory-watch';
+
+export class Workbench {
+  private shot = 0;
+
+  constructor(
+    readonly page: Page,
+    private readonly screenshotDir: string,
+  ) {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+  }
+
+  /** Saves a numbered screenshot of the whole window. */
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.screenshotDir, `${String(++this.shot).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /**
+   * Runs a command from the palette by its title. Right after load the extension host may not have
+   * registered our commands yet ("No matching commands"): close and try again until the deadline.
+   */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      const input = this.page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`);
+      const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      try {
+        await row.waitFor({ state: 'visible', timeout: 3000 });
+        await this.page.keyboard.press('Enter');
+        return;
+      } catch (err) {
+        await this.page.keyboard.press('Escape');
+        if (Date.now() > deadline) throw new Error(`command "${title}" did not appear in the palette: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  /** Waits until a quick pick titled `title` is open and its input takes typing. */
+  async waitForQuickPick(title: string): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 20_000 });
+    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+  }
+
+  /**
+   * Runs `command`, waits for its quick pick titled `title`, and types `value` into it. If the
+   * picker closes before taking the text (code-server's reconnect dialog, seen on a loaded machine,
+   * makes the workbench inert for a moment), it starts over, until the deadline.
+   */
+  async typeIntoQuickPick(command: string, title: string, value: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.runCommand(command);
+      try {
+        await this.waitForQuickPick(title);
+        await this.quickInput.fill(value, { timeout: 5000 });
+        return;
+      } catch (err) {
+        await this.screenshot('retry-quick-pick').catch(() => undefined);
+        await this.page.keyboard.press('Escape').catch(() => undefined);
+        if (Date.now() > deadline) throw err;
+      }
+    }
+  }
+
+  /** The quick pick's input and rows (for our attach picker). */
+  get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget input');
+  }
+
+  quickPickRow(text: string | RegExp): Locator {
+    return this.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  }
+
+  /** Our status bar item. */
+  get statusItem(): Locator {
+    return this.page.locator(`#workbench\\.parts\\.statusbar [id="${EXTENSION_ID}.memoryWatch.status"]`);
+  }
+
+  /** The graph webview's document (two nested iframes). */
+  get graph(): FrameLocator {
+    return this.page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).frameLocator('#active-frame');
+  }
+
+  /** A notification toast whose text matches. */
+  notification(text: RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  }
+
+  async dismissNotifications(): Promise<void> {
+    const toasts = this.page.locator('.notifications-toasts .notification-toast');
+    for (let i = await toasts.count(); i > 0; i--) {
+      await this.page.keyboard.press('Escape').catch(() => undefined);
+    }
+    // "Clear all notifications" works whether or not a toast has focus.
+    await this.runCommand('Notifications: Clear All Notifications').catch(() => undefined);
+  }
+}
+
+/** Polls `read` until `check` accepts its value. */
+export async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await read();
+      if (check(last)) return last;
+    } catch {
+      // Not there yet (a frame reloading, an element not rendered).
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** "118.7 MiB" → bytes. */
+export function parseSize(text: string): number {
+  const m = /([\d.]+)\s*(B|KiB|MiB|GiB)/.exec(text);
+  if (!m) return NaN;
+  const factor = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m[2] as 'B'];
+  return Number(m[1]) * factor;
+}
