@@ -1,12 +1,14 @@
 /** Entry point: builds the services, wires them together, registers them. Nothing else. */
 import * as vscode from 'vscode';
+import type { MemorySample } from './core/sampling/types';
 import { Settings } from './core/settings';
 import { WatchRegistry } from './core/watchRegistry';
 import { MemoryWatchApi, toWatchInfo } from './vscode/api';
 import { Commands } from './vscode/commands';
-import { affectsUs, readSettings } from './vscode/config';
+import { affectsUs, readSettings, SettingKey } from './vscode/config';
 import { GraphPanel, GraphPanelDeps, registerGraphSerializer } from './vscode/graphPanel';
 import { WatchPersistence } from './vscode/persistence';
+import { PidFileWatcher } from './vscode/pidFiles';
 import { MemoryStatusBar } from './vscode/statusBar';
 
 export type { MemoryWatchApi, WatchInfo } from './vscode/api';
@@ -41,11 +43,18 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   });
   context.subscriptions.push(commands, registerGraphSerializer(graphDeps), { dispose: () => GraphPanel.current?.dispose() });
 
+  const persistence = new WatchPersistence(context.workspaceState, registry, log);
+  const pidFiles = new PidFileWatcher(registry, log);
+  context.subscriptions.push(persistence, pidFiles);
+  // Watches from before a reload first (they keep their place), then what PID files name.
+  void persistence.restore().then(() => pidFiles.refresh());
+
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsUs(event)) return;
-      settings = loadSettings(log);
+      settings = loadSettings(log, true);
       registry.configure({ intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs });
+      if (event.affectsConfiguration(`memoryWatch.${SettingKey.PidFiles}`)) void pidFiles.refresh();
       statusBar.setWarningThreshold(settings.rssWarningBytes);
       GraphPanel.current?.refresh();
     }),
@@ -56,11 +65,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   context.subscriptions.push(registry.onDidChange(updateContext));
   updateContext();
 
-  const persistence = new WatchPersistence(context.workspaceState, registry, log);
-  context.subscriptions.push(persistence);
-  void persistence.restore();
-
-  const sampleEmitter = new vscode.EventEmitter<{ watchId: string; pid: number; sample: import('./core/sampling/types').MemorySample }>();
+  const sampleEmitter = new vscode.EventEmitter<{ watchId: string; pid: number; sample: MemorySample }>();
   const changeEmitter = new vscode.EventEmitter<void>();
   context.subscriptions.push(
     sampleEmitter,
@@ -85,8 +90,10 @@ export function deactivate(): void {
   // Everything is in context.subscriptions: VS Code disposes it (timers, fds, the panel).
 }
 
-function loadSettings(log: vscode.LogOutputChannel): Settings {
+/** Reads the settings; problems are logged, and shown when the user just changed them. */
+function loadSettings(log: vscode.LogOutputChannel, changedByUser = false): Settings {
   const { settings, problems } = readSettings();
   for (const problem of problems) log.warn(problem);
+  if (changedByUser && problems.length) void vscode.window.showWarningMessage(`Memory Watch: ${problems.join(' ')}`);
   return settings;
 }

@@ -9,6 +9,7 @@ export const enum SettingKey {
   SampleInterval = 'sampleInterval',
   Window = 'window',
   RssWarningThreshold = 'rssWarningThreshold',
+  PidFiles = 'pidFiles',
   ReleaseMethod = 'freeOSMemory.method',
   ReleaseUrl = 'freeOSMemory.url',
   ReleaseSignal = 'freeOSMemory.signal',

@@ -1,0 +1,50 @@
+/**
+ * PID files: many services write their PID to a file when they start. Watching such a file lets
+ * Memory Watch follow a service across restarts without anyone picking it again.
+ */
+import { promises as fsp } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** A PID file is a number and maybe a newline; anything bigger is not one. */
+const MAX_PID_FILE_BYTES = 64;
+
+/** The PID in a PID file's text, or undefined when it holds anything else. */
+export function parsePidFile(text: string): number | undefined {
+  const m = /^\s*(\d{1,10})\s*$/.exec(text);
+  if (!m) return undefined;
+  const pid = Number(m[1]);
+  return pid > 0 && Number.isSafeInteger(pid) ? pid : undefined;
+}
+
+/** Expands `~` and `${workspaceFolder}`, and makes a relative path relative to the workspace folder. */
+export function resolvePidFilePath(raw: string, workspaceFolder: string | undefined): string | undefined {
+  let p = raw.trim();
+  if (!p) return undefined;
+  if (p.includes('${workspaceFolder}')) {
+    if (!workspaceFolder) return undefined;
+    p = p.split('${workspaceFolder}').join(workspaceFolder);
+  }
+  if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
+  if (!path.isAbsolute(p)) {
+    if (!workspaceFolder) return undefined;
+    p = path.join(workspaceFolder, p);
+  }
+  return path.normalize(p);
+}
+
+/** Reads the PID from a PID file; rejects with a readable message. */
+export async function readPidFile(file: string): Promise<number> {
+  const handle = await fsp.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new Error(err.code === 'ENOENT' ? `${file} does not exist (yet)` : `cannot read ${file}: ${err.message}`);
+  });
+  try {
+    const buf = Buffer.alloc(MAX_PID_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    const pid = bytesRead <= MAX_PID_FILE_BYTES ? parsePidFile(buf.toString('utf8', 0, bytesRead)) : undefined;
+    if (pid === undefined) throw new Error(`${file} does not hold a PID`);
+    return pid;
+  } finally {
+    await handle.close();
+  }
+}
