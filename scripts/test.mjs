@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Runs every test suite, in order: static checks, unit, integration (real Go programs), and —
-// when their tools are installed (scripts/install-tools.sh) — the real-VS-Code suites.
-// `node scripts/test.mjs unit integration` runs just those. Exit code: non-zero if any failed.
+// Runs every test suite, in order: static checks, unit, integration (real Go programs), the
+// extension-host suite inside real VS Code (code-server), and the UI suite (Playwright driving
+// Chromium against code-server). On a fresh clone it first installs what is missing (npm ci,
+// scripts/install-tools.sh). `node scripts/test.mjs unit integration` runs just those.
+// Exit code: non-zero if any failed.
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ensureNodeModules, ensureTools, root } from './bootstrap.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['static', 'unit', 'integration'];
+const all = ['static', 'unit', 'integration', 'vscode', 'e2e'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const unknown = wanted.filter((s) => !all.includes(s));
 if (unknown.length) {
@@ -23,9 +24,12 @@ const suites = {
     [bin('tsc'), '-p', 'src/webview', '--noEmit'],
     [bin('eslint'), 'src', 'test', 'scripts', 'bench'],
     ['go', 'vet', './...', { cwd: join(root, 'test/fixtures') }],
+    ['go', 'vet', './...', { cwd: join(root, 'demo') }],
   ],
   unit: [mocha('out/test/unit/**/*.test.js', 5_000)],
   integration: [mocha('out/test/integration/**/*.test.js', 60_000)],
+  vscode: [[process.execPath, 'out/test/vscode/runInCodeServer.js']],
+  e2e: [mocha('out/test/e2e/**/*.test.js', 120_000)],
 };
 
 function run(argv) {
@@ -35,7 +39,9 @@ function run(argv) {
   return { ok: result.status === 0, seconds: (Date.now() - started) / 1000 };
 }
 
-const build = run([process.execPath, join(root, 'scripts/build.mjs'), '--tests']);
+ensureNodeModules();
+if (wanted.includes('vscode') || wanted.includes('e2e')) ensureTools();
+const build = run([process.execPath, join(root, 'scripts/build.mjs'), '--tests', '--clean']);
 if (!build.ok) process.exit(1);
 
 const summary = [];

@@ -1,0 +1,3 @@
+module memorywatch.demo
+
+go 1.22

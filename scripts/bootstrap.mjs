@@ -1,0 +1,30 @@
+// Makes a fresh clone runnable: npm packages (npm ci) and the real tools the suites and the demo
+// use (scripts/install-tools.sh: Chromium, Node 24 + code-server, Delve). Each step runs only
+// when something is missing, so it costs nothing on a machine that has everything.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function run(argv, what) {
+  console.log(`[bootstrap] ${what}`);
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) {
+    console.error(`[bootstrap] ${what} failed (exit ${r.status}).`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+/** npm ci when node_modules is missing. */
+export function ensureNodeModules() {
+  if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) run(['npm', 'ci', '--no-audit', '--no-fund'], 'installing npm packages (npm ci)');
+}
+
+/** scripts/install-tools.sh when a tool is missing (it checks each itself and installs only what lacks). */
+export function ensureTools() {
+  const printed = spawnSync(join(root, 'scripts', 'install-tools.sh'), ['--print-env'], { encoding: 'utf8' }).stdout ?? '';
+  const paths = [...printed.matchAll(/^export \w+=(.*)$/gm)].map((m) => m[1]);
+  if (paths.length === 0 || paths.some((p) => !existsSync(p))) run([join(root, 'scripts', 'install-tools.sh')], 'installing test tools (scripts/install-tools.sh)');
+}

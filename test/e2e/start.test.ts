@@ -1,0 +1,72 @@
+/**
+ * `npm start`, as a new user runs it: one command, then the printed URL shows VS Code with the
+ * demo's memory in the status bar and, one click later, the graph; Free OS Memory works from the
+ * graph's button; Ctrl+C stops everything it started.
+ */
+import * as assert from 'assert';
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Browser, chromium } from 'playwright-core';
+import { freePort } from '../../scripts/harness/codeServer';
+import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
+import { psRss } from '../support/goFixtures';
+import { isAlive, waitFor } from '../support/wait';
+import { parseSize, until, Workbench } from './workbench';
+
+describe('npm start', function () {
+  this.timeout(300_000);
+  let start: ChildProcess;
+  let output = '';
+  let browser: Browser;
+  let state: string;
+
+  before(() => {
+    const missing = missingVsCodeTools();
+    if (missing) throw new Error(missing);
+    state = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-start-'));
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (start && start.exitCode === null) process.kill(-start.pid!, 'SIGKILL');
+    fs.rmSync(state, { recursive: true, force: true });
+  });
+
+  it('prints a URL that shows the demo in VS Code, and Ctrl+C stops it all', async () => {
+    const port = await freePort();
+    // Its own process group, like a terminal's foreground job: Ctrl+C goes to the whole group.
+    start = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MEMORY_WATCH_PORT: String(port), MEMORY_WATCH_DEMO_STATE: state },
+    });
+    start.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    start.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const url = (await waitFor(() => /^\s+(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)$/m.exec(output)?.[1], 'npm start to print the URL', 240_000)) as string;
+    assert.ok(url.startsWith(`http://127.0.0.1:${port}/`), url);
+    const demoPid = Number(/demo program: PID (\d+)/.exec(output)![1]);
+
+    browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
+    const wb = new Workbench(await browser.newPage({ viewport: { width: 1400, height: 860 } }), path.join(REPO_ROOT, 'test-output', 'e2e', 'npm-start'));
+    await wb.open(url);
+    const text = await until(() => wb.statusItem.innerText(), (t) => /RSS \d/.test(t), 'the demo in the status bar', 60_000);
+    const ps = await psRss(demoPid);
+    assert.ok(Math.abs(parseSize(text) / ps - 1) <= 0.1, `status bar ${text} vs ps ${ps}`);
+    await wb.statusItem.click();
+    await until(() => wb.graph.locator('#rss-now').innerText(), (t) => /MiB/.test(t), 'the graph');
+    assert.match(await wb.graph.locator('#watch-select').innerText(), new RegExp(`memory-watch-demo \\(PID ${demoPid}\\)`));
+    await wb.screenshot('graph');
+    await wb.graph.locator('#free').click();
+    await wb.notification(/Released \d+\.\d MiB|No measurable release/).waitFor({ timeout: 20_000 });
+    await wb.screenshot('free-os-memory');
+    await browser.close();
+
+    process.kill(-start.pid!, 'SIGINT');
+    await waitFor(() => start.exitCode !== null || start.signalCode !== null, 'npm start to exit', 30_000);
+    await waitFor(() => !isAlive(demoPid), 'the demo to stop', 10_000);
+    await waitFor(async () => !(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false)), 'code-server to stop', 10_000);
+  });
+});
