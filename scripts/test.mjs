@@ -27,7 +27,7 @@ const suites = {
     ['go', 'vet', './...', { cwd: join(root, 'demo') }],
   ],
   unit: [mocha('out/test/unit/**/*.test.js', 5_000)],
-  integration: [mocha('out/test/integration/**/*.test.js', 60_000)],
+  integration: [mocha('out/test/integration/**/*.test.js', 180_000)],
   vscode: [[process.execPath, 'out/test/vscode/runInCodeServer.js']],
   e2e: [mocha('out/test/e2e/**/*.test.js', 120_000)],
 };
@@ -40,7 +40,7 @@ function run(argv) {
 }
 
 ensureNodeModules();
-if (wanted.includes('vscode') || wanted.includes('e2e')) ensureTools();
+if (wanted.some((s) => ['integration', 'vscode', 'e2e'].includes(s))) ensureTools();
 const build = run([process.execPath, join(root, 'scripts/build.mjs'), '--tests', '--clean']);
 if (!build.ok) process.exit(1);
 

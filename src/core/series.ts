@@ -16,7 +16,7 @@ export interface SeriesEvent {
   readonly time: number;
   /** For bands (a pause), when it ended; undefined while it lasts or for point events. */
   readonly endTime?: number;
-  readonly kind: 'attach' | 'release' | 'release-failed' | 'exit' | 'detach' | 'note';
+  readonly kind: 'attach' | 'release' | 'release-failed' | 'exit' | 'detach' | 'pause' | 'session' | 'note';
   /** Short text drawn by the marker. */
   readonly label: string;
   /** Longer text shown on hover. */

@@ -3,7 +3,11 @@
  * a crash or a 0 ms loop. The shell reads raw values from VS Code and passes them here.
  */
 import { MiB } from './format';
-import { ReleaseMethod } from './release/measure';
+import type { ReleaseMethod } from './release/measure';
+
+/** The setting: a method, or "auto" (pick the one that can work now). */
+export type ReleaseMethodSetting = 'auto' | ReleaseMethod;
+const METHODS: readonly ReleaseMethodSetting[] = ['auto', 'http', 'signal', 'debugger'];
 import { isReleaseSignal } from './release/signal';
 import { MIN_INTERVAL_MS } from './watch';
 
@@ -12,8 +16,10 @@ export interface Settings {
   readonly windowMs: number;
   /** RSS above which the status bar warns, bytes; 0 = off. */
   readonly rssWarningBytes: number;
+  /** Watch a debug session's debuggee as soon as its PID is known. */
+  readonly autoAttach: boolean;
   readonly release: {
-    readonly method: ReleaseMethod;
+    readonly method: ReleaseMethodSetting;
     readonly url: string;
     readonly signal: string;
     readonly allowedHosts: readonly string[];
@@ -30,9 +36,10 @@ export interface RawSettings {
   readonly signal?: unknown;
   /** Only the user-level value: a workspace must not widen where requests may go. */
   readonly allowedHosts?: unknown;
+  readonly autoAttach?: unknown;
 }
 
-export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, method: 'http', signal: 'SIGUSR1' } as const;
+export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, method: 'auto', signal: 'SIGUSR1' } as const;
 const MAX_INTERVAL_MS = 60_000;
 const MIN_WINDOW_S = 10;
 const MAX_WINDOW_S = 86_400;
@@ -56,8 +63,8 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
   const windowS = number('window', raw.window, DEFAULTS.window, MIN_WINDOW_S, MAX_WINDOW_S);
   const thresholdMiB = number('rssWarningThreshold', raw.rssWarningThreshold, DEFAULTS.rssWarningThreshold, 0, 1024 * 1024);
 
-  let method: ReleaseMethod = DEFAULTS.method;
-  if (raw.method === 'http' || raw.method === 'signal') method = raw.method;
+  let method: ReleaseMethodSetting = DEFAULTS.method;
+  if (METHODS.includes(raw.method as ReleaseMethodSetting)) method = raw.method as ReleaseMethodSetting;
   else if (raw.method !== undefined) problems.push(`memoryWatch.freeOSMemory.method "${String(raw.method)}" is not known; using "${DEFAULTS.method}".`);
 
   let signal: string = DEFAULTS.signal;
@@ -74,6 +81,7 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
       sampleIntervalMs,
       windowMs: windowS * 1000,
       rssWarningBytes: thresholdMiB * MiB,
+      autoAttach: raw.autoAttach !== false,
       release: { method, url, signal, allowedHosts },
     },
     problems,

@@ -21,6 +21,7 @@ export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: n
     lines.push(`VSZ ${latest.vsz === undefined ? 'not available on this OS' : formatBytes(latest.vsz)}`);
     if (latest.cpu !== undefined) lines.push(`CPU ${latest.cpu.toFixed(0)} %`);
   }
+  if (watch.state === 'running' && watch.paused) lines.push('Stopped in the debugger: memory is read from the OS; no HTTP requests are sent to it');
   if (watch.state === 'running') {
     const age = latest ? `last sample ${formatDuration(now - latest.time)} ago` : 'no sample yet';
     lines.push(`${age}, every ${formatDuration(watch.interval)}`);
@@ -31,10 +32,7 @@ export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: n
   if (otherWatches > 0) lines.push(`${otherWatches} other process${otherWatches > 1 ? 'es' : ''} watched`);
   lines.push('Click to show the memory graph');
 
-  let text: string;
-  if (watch.state === 'exited') text = `$(pulse) ${watch.info.name} exited`;
-  else if (watch.state === 'detached') text = `$(pulse) ${watch.info.name} detached`;
-  else text = `$(pulse) RSS ${formatBytes(latest?.rss)}`;
+  const text = watch.state === 'running' ? `$(pulse) RSS ${formatBytes(latest?.rss)}` : `$(pulse) ${watch.info.name} ${watch.endLabel ?? watch.state}`;
   const warning = watch.state === 'running' && warningBytes > 0 && latest !== undefined && latest.rss > warningBytes;
   if (warning) lines.splice(2, 0, `Above the warning threshold of ${formatBytes(warningBytes)}`);
   return { text, tooltip: lines, warning };

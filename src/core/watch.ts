@@ -19,6 +19,12 @@ export interface WatchOptions {
 }
 
 export const MIN_INTERVAL_MS = 100;
+
+/** Why a watch started, for its first marker ("attached", or e.g. "debug" for a debug session). */
+export interface AttachReason {
+  readonly label: string;
+  readonly detail: string;
+}
 /** Shortest interval a burst may ask for (measuring a release). */
 const MIN_BURST_INTERVAL_MS = 20;
 
@@ -34,10 +40,13 @@ export class Watch extends Disposable {
   private maxRssSeen = 0;
   private failure?: SampleError;
   private endMessage?: string;
+  private endLabelText?: string;
   private timer?: NodeJS.Timeout;
   private reading = false;
   private intervalMs: number;
   private burst?: { intervalMs: number; until: number };
+  /** Set while the target is stopped in a debugger: the open pause band on the graph. */
+  private pauseEventId?: number;
 
   private readonly sampleEmitter = this.register(new Emitter<MemorySample>());
   private readonly failureEmitter = this.register(new Emitter<SampleError>());
@@ -68,7 +77,7 @@ export class Watch extends Disposable {
    * Starts watching `pid`: checks it exists and can be read, takes the first sample, then samples
    * on a loop. Rejects with a SampleError (nothing is left running) when it cannot.
    */
-  static async start(pid: number, options: WatchOptions, expected?: ProcessIdentity): Promise<Watch> {
+  static async start(pid: number, options: WatchOptions, expected?: ProcessIdentity, why?: AttachReason): Promise<Watch> {
     const reader = await openMemoryReader(pid, expected);
     try {
       const info = await describeProcess(pid).catch((err: unknown) => {
@@ -79,7 +88,7 @@ export class Watch extends Disposable {
       });
       const first = await reader.read();
       const watch = new Watch(reader, info, options);
-      watch.addEvent({ time: first.time, kind: 'attach', label: 'attached', detail: `Attached to ${info.name} (PID ${pid})` });
+      watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Attached to ${info.name} (PID ${pid})` });
       watch.accept(first);
       watch.schedule(watch.intervalMs);
       return watch;
@@ -120,8 +129,33 @@ export class Watch extends Disposable {
     return this.endMessage;
   }
 
+  /** A word or two for the status bar: "exited", "detached", "session ended". */
+  get endLabel(): string | undefined {
+    return this.endLabelText;
+  }
+
   get interval(): number {
     return this.intervalMs;
+  }
+
+  /**
+   * True while the target is stopped in a debugger. It cannot answer HTTP then (a request would
+   * hang until it runs again); reading its memory from the OS still works.
+   */
+  get paused(): boolean {
+    return this.pauseEventId !== undefined;
+  }
+
+  /** Marks the target stopped or running again; a pause is a shaded band on the graph. */
+  setPaused(paused: boolean, label = 'paused'): void {
+    if (paused === this.paused) return;
+    if (paused) {
+      this.pauseEventId = this.addEvent({ time: Date.now(), kind: 'pause', label, band: true, detail: 'Stopped in the debugger' }).id;
+      return;
+    }
+    const ended = this.series.endEvent(this.pauseEventId!, Date.now());
+    this.pauseEventId = undefined;
+    if (ended) this.eventEmitter.fire(ended);
   }
 
   /** Applies new settings; the next sample uses them. */
@@ -178,13 +212,16 @@ export class Watch extends Disposable {
   }
 
   /** Stops sampling for good; the series stays for the graph. */
-  stop(state: 'exited' | 'detached', message: string): void {
+  stop(state: 'exited' | 'detached', message: string, marker?: { kind: SeriesEvent['kind']; label: string }): void {
     if (this.stateValue !== 'running') return;
+    this.setPaused(false);
     this.clearTimer();
     this.reader.close();
     this.stateValue = state;
     this.endMessage = message;
-    this.addEvent({ time: Date.now(), kind: state === 'exited' ? 'exit' : 'detach', label: state, detail: message });
+    const { kind, label } = marker ?? { kind: state === 'exited' ? 'exit' : 'detach', label: state };
+    this.endLabelText = label;
+    this.addEvent({ time: Date.now(), kind, label, detail: message });
     this.stateEmitter.fire(state);
   }
 

@@ -5,7 +5,7 @@
 import { Disposable, Emitter, Event, IDisposable } from './util/lifecycle';
 import { MemorySample, ProcessIdentity } from './sampling/types';
 import { SeriesEvent } from './series';
-import { Watch, WatchOptions } from './watch';
+import { AttachReason, Watch, WatchOptions } from './watch';
 
 /** How many ended watches are kept for their data before the oldest is dropped. */
 const MAX_ENDED_WATCHES = 8;
@@ -60,13 +60,13 @@ export class WatchRegistry extends Disposable {
    * Watches `pid` (or makes its existing watch current). Rejects with a SampleError saying why
    * when the process cannot be watched; nothing is added then.
    */
-  async attach(pid: number, expected?: ProcessIdentity): Promise<AttachResult> {
+  async attach(pid: number, expected?: ProcessIdentity, why?: AttachReason): Promise<AttachResult> {
     const existing = this.findRunning(pid);
     if (existing && (!expected || existing.identity.startToken === expected.startToken)) {
       this.select(existing.id);
       return { watch: existing, alreadyWatched: true };
     }
-    const watch = await Watch.start(pid, this.options, expected);
+    const watch = await Watch.start(pid, this.options, expected, why);
     if (this.disposed) {
       watch.dispose();
       throw new Error('Memory Watch is shutting down.');
@@ -90,6 +90,16 @@ export class WatchRegistry extends Disposable {
       this.currentId = id;
       this.changeEmitter.fire();
     }
+    return true;
+  }
+
+  /** Stops a watch but keeps it, with its data, for the graph (e.g. its debug session ended). */
+  end(id: string, message: string, label = 'ended', state: 'exited' | 'detached' = 'detached'): boolean {
+    const watch = this.get(id);
+    if (!watch) return false;
+    // Already ended (the process exited first): the marker still says why the watch is over.
+    if (watch.state !== 'running') watch.addEvent({ time: Date.now(), kind: 'session', label, detail: message });
+    else watch.stop(state, message, { kind: 'session', label });
     return true;
   }
 

@@ -9,7 +9,8 @@ describe('settings validation', () => {
     assert.strictEqual(settings.sampleIntervalMs, 1000);
     assert.strictEqual(settings.windowMs, 300_000);
     assert.strictEqual(settings.rssWarningBytes, 0);
-    assert.deepStrictEqual(settings.release, { method: 'http', url: '', signal: 'SIGUSR1', allowedHosts: [] });
+    assert.strictEqual(settings.autoAttach, true);
+    assert.deepStrictEqual(settings.release, { method: 'auto', url: '', signal: 'SIGUSR1', allowedHosts: [] });
   });
 
   it('clamps the interval to at least 100 ms and says so', () => {
@@ -37,9 +38,14 @@ describe('settings validation', () => {
     assert.match(problems[0], /SIGKILL/);
   });
 
+  it('knows every method', () => {
+    for (const method of ['auto', 'http', 'signal', 'debugger']) assert.strictEqual(normalizeSettings({ method }).settings.release.method, method);
+    assert.strictEqual(normalizeSettings({ autoAttach: false }).settings.autoAttach, false);
+  });
+
   it('rejects unknown methods and keeps only string hosts', () => {
     const { settings, problems } = normalizeSettings({ method: 'telepathy', allowedHosts: ['box.lan', 3, ' ', null] });
-    assert.strictEqual(settings.release.method, 'http');
+    assert.strictEqual(settings.release.method, 'auto');
     assert.deepStrictEqual(settings.release.allowedHosts, ['box.lan']);
     assert.strictEqual(problems.length, 1);
   });

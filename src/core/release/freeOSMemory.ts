@@ -1,24 +1,41 @@
 /**
- * "Free OS Memory": picks the configured way to make the target call debug.FreeOSMemory(),
- * checks it is allowed and safe, triggers it and measures the effect. Pure core: the shell
- * supplies settings and a way to ask the user.
+ * "Free OS Memory": picks a way to make the target call debug.FreeOSMemory(), checks it is
+ * allowed, safe and possible now, triggers it and measures the effect. Pure core: the shell
+ * supplies settings, a way to ask the user, and — when the target is in a debug session — a way
+ * to call the function through the debugger.
+ *
+ * "auto" chooses: through the debugger while the target is stopped in Delve (it could not answer
+ * HTTP anyway); else the HTTP hook when a URL is set; else it says what would work.
  */
 import { formatBytes } from '../format';
+import type { ReleaseMethodSetting } from '../settings';
 import { Watch } from '../watch';
 import { checkHookUrl, postHook } from './httpHook';
 import { measureRelease, ReleaseMethod, ReleaseReport, TriggerOutcome } from './measure';
 import { checkSignal, isReleaseSignal, sendSignal } from './signal';
 
 export interface ReleaseSettings {
-  readonly method: ReleaseMethod;
+  readonly method: ReleaseMethodSetting;
   readonly url: string;
   readonly signal: string;
   readonly allowedHosts: readonly string[];
 }
 
+/** The debugger route for one watch, when its process is being debugged. */
+export interface DebuggerRoute {
+  /** The session's name, for messages. */
+  readonly sessionName: string;
+  /** Delve can call functions (other adapters cannot). */
+  readonly canCall: boolean;
+  /** Calls debug.FreeOSMemory() in the stopped target. */
+  call(): Promise<TriggerOutcome>;
+}
+
 export interface ReleaseDeps {
   /** Asks the user to confirm (a modal); resolves true to go ahead. */
   confirm(message: string): Promise<boolean>;
+  /** The debug session of the watched process, if it has one. */
+  readonly debugger?: DebuggerRoute;
 }
 
 /** A report for something refused before anything was sent. */
@@ -26,15 +43,72 @@ function refused(method: ReleaseMethod, message: string): ReleaseReport {
   return { method, triggered: false, message };
 }
 
-export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps: ReleaseDeps): Promise<ReleaseReport> {
-  if (watch.state !== 'running') {
-    return refused(settings.method, `${watch.info.name} (PID ${watch.pid}) is no longer watched: ${watch.endReason ?? 'the watch has ended'}.`);
+const PAUSED_NO_HTTP = 'The program is stopped in the debugger, so it cannot answer HTTP now (the request would hang).';
+
+/** What the choice depends on about the target. */
+export interface TargetView {
+  readonly pid: number;
+  readonly name: string;
+  /** Stopped in a debugger. */
+  readonly paused: boolean;
+}
+
+/** Which method to use now, or why none can work. */
+export function chooseMethod(target: TargetView, settings: ReleaseSettings, route: DebuggerRoute | undefined): { method: ReleaseMethod } | { refusal: ReleaseReport } {
+  const watch = { paused: target.paused, pid: target.pid, info: { name: target.name } };
+  const delveStopped = watch.paused && route?.canCall === true;
+  switch (settings.method) {
+    case 'auto':
+      if (delveStopped) return { method: 'debugger' };
+      if (watch.paused) return { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, then try again.`) };
+      if (settings.url.trim()) return { method: 'http' };
+      return {
+        refusal: refused(
+          'http',
+          'No way to call FreeOSMemory in this program yet: set memoryWatch.freeOSMemory.url to its hook (the README shows the few lines), stop it at a breakpoint in the Go debugger (no code change needed), or use the signal method.',
+        ),
+      };
+    case 'http':
+      return watch.paused ? { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, or use the "debugger" method.`) } : { method: 'http' };
+    case 'signal':
+      return watch.paused
+        ? { refusal: refused('signal', 'The program is stopped in the debugger: its signal handler cannot run until it continues. Continue it, or use the "debugger" method.') }
+        : { method: 'signal' };
+    case 'debugger':
+      if (!route) return { refusal: refused('debugger', `${watch.info.name} (PID ${watch.pid}) is not in a debug session here, so the debugger method cannot reach it.`) };
+      if (!route.canCall) return { refusal: refused('debugger', `The debug session "${route.sessionName}" is not Delve; only Delve can call debug.FreeOSMemory() in a Go program.`) };
+      if (!watch.paused) return { refusal: refused('debugger', 'Stop the program at a breakpoint first: Delve can call a function only in a stopped program.') };
+      return { method: 'debugger' };
   }
-  if (settings.method === 'http') {
-    const check = checkHookUrl(settings.url, settings.allowedHosts);
-    if (!check.ok) return refused('http', check.message);
-    const url = check.url;
-    return measureRelease(watch, 'http', async (): Promise<TriggerOutcome> => {
+}
+
+export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps: ReleaseDeps): Promise<ReleaseReport> {
+  const fallback: ReleaseMethod = settings.method === 'auto' ? 'http' : settings.method;
+  if (watch.state !== 'running') {
+    return refused(fallback, `${watch.info.name} (PID ${watch.pid}) is no longer watched: ${watch.endReason ?? 'the watch has ended'}.`);
+  }
+  const choice = chooseMethod({ pid: watch.pid, name: watch.info.name, paused: watch.paused }, settings, deps.debugger);
+  if ('refusal' in choice) return choice.refusal;
+  switch (choice.method) {
+    case 'http':
+      return releaseByHttp(watch, settings);
+    case 'signal':
+      return releaseBySignal(watch, settings, deps);
+    case 'debugger': {
+      const route = deps.debugger!;
+      return measureRelease(watch, 'debugger', () => route.call(), 'Did Delve run the call? (Its output is in the Debug Console.)');
+    }
+  }
+}
+
+async function releaseByHttp(watch: Watch, settings: ReleaseSettings): Promise<ReleaseReport> {
+  const check = checkHookUrl(settings.url, settings.allowedHosts);
+  if (!check.ok) return refused('http', check.message);
+  const url = check.url;
+  return measureRelease(
+    watch,
+    'http',
+    async (): Promise<TriggerOutcome> => {
       try {
         const answer = await postHook(url, settings.allowedHosts);
         const start = answer.body.trim().replace(/\s+/g, ' ').slice(0, 200);
@@ -44,9 +118,12 @@ export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps
       } catch (err) {
         return { ok: false, message: (err as Error).message };
       }
-    }, 'Does the handler at the hook URL call debug.FreeOSMemory()?');
-  }
+    },
+    'Does the handler at the hook URL call debug.FreeOSMemory()?',
+  );
+}
 
+async function releaseBySignal(watch: Watch, settings: ReleaseSettings, deps: ReleaseDeps): Promise<ReleaseReport> {
   const signal = settings.signal;
   if (!isReleaseSignal(signal)) return refused('signal', `"${signal}" is not a signal Memory Watch sends; use SIGUSR1 or SIGUSR2.`);
   let check;
@@ -60,12 +137,17 @@ export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps
     return refused('signal', `${signal} not sent.`);
   }
   const rss = watch.latest ? ` at RSS ${formatBytes(watch.latest.rss)}` : '';
-  return measureRelease(watch, 'signal', async (): Promise<TriggerOutcome> => {
-    try {
-      sendSignal(watch.identity, signal);
-      return { ok: true, detail: `${signal} sent to PID ${watch.pid}${rss}` };
-    } catch (err) {
-      return { ok: false, message: (err as Error).message };
-    }
-  }, `Does the program call debug.FreeOSMemory() when it gets ${signal}?`);
+  return measureRelease(
+    watch,
+    'signal',
+    async (): Promise<TriggerOutcome> => {
+      try {
+        sendSignal(watch.identity, signal);
+        return { ok: true, detail: `${signal} sent to PID ${watch.pid}${rss}` };
+      } catch (err) {
+        return { ok: false, message: (err as Error).message };
+      }
+    },
+    `Does the program call debug.FreeOSMemory() when it gets ${signal}?`,
+  );
 }

@@ -9,7 +9,8 @@ import { Watch } from '../watch';
 export const BURST_INTERVAL_MS = 50;
 export const BURST_DURATION_MS = 2000;
 
-export type ReleaseMethod = 'http' | 'signal';
+/** How the target was made to call FreeOSMemory. */
+export type ReleaseMethod = 'http' | 'signal' | 'debugger';
 
 export interface ReleaseReport {
   readonly method: ReleaseMethod;
