@@ -6,7 +6,10 @@ import { WatchRegistry } from './core/watchRegistry';
 import { MemoryWatchApi, toWatchInfo } from './vscode/api';
 import { Commands } from './vscode/commands';
 import { affectsUs, readSettings, SettingKey } from './vscode/config';
-import { GraphPanel, GraphPanelDeps, registerGraphSerializer } from './vscode/graphPanel';
+import { DebugFollower } from './vscode/debugFollower';
+import { DebugMemoryView } from './vscode/debugView';
+import { GraphFeedDeps } from './vscode/graphFeed';
+import { GraphPanel, registerGraphSerializer } from './vscode/graphPanel';
 import { WatchPersistence } from './vscode/persistence';
 import { PidFileWatcher } from './vscode/pidFiles';
 import { MemoryStatusBar } from './vscode/statusBar';
@@ -25,23 +28,33 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   statusBar.setWarningThreshold(settings.rssWarningBytes);
   context.subscriptions.push(statusBar);
 
+  const debugFollower = new DebugFollower(registry, () => settings.autoAttach, log);
+  context.subscriptions.push(debugFollower);
+
   let commands: Commands | undefined = undefined;
-  const graphDeps: GraphPanelDeps = {
+  const intents = { attach: 'memoryWatch.attach', freeOSMemory: 'memoryWatch.freeOSMemory', openGraph: 'memoryWatch.showGraph' } as const;
+  const graphDeps: GraphFeedDeps = {
     extensionUri: context.extensionUri,
     registry,
     view: () => ({ windowMs: settings.windowMs, warningBytes: settings.rssWarningBytes }),
     busy: () => commands?.busy ?? false,
-    run: (intent) => void vscode.commands.executeCommand(intent === 'attach' ? 'memoryWatch.attach' : 'memoryWatch.freeOSMemory'),
+    run: (intent) => void vscode.commands.executeCommand(intents[intent]),
     log,
   };
+  const debugView = new DebugMemoryView(graphDeps);
   commands = new Commands({
     registry,
     settings: () => settings,
+    debuggerRoute: (watch) => debugFollower.routeFor(watch),
+    debugSessions: () => debugFollower.sessionsWithPids(),
     showGraph: () => GraphPanel.createOrShow(graphDeps),
-    onBusyChanged: (busy) => GraphPanel.current?.setBusy(busy),
+    onBusyChanged: (busy) => {
+      GraphPanel.current?.setBusy(busy);
+      debugView.setBusy(busy);
+    },
     log,
   });
-  context.subscriptions.push(commands, registerGraphSerializer(graphDeps), { dispose: () => GraphPanel.current?.dispose() });
+  context.subscriptions.push(commands, debugView, registerGraphSerializer(graphDeps), { dispose: () => GraphPanel.current?.dispose() });
 
   const persistence = new WatchPersistence(context.workspaceState, registry, log);
   const pidFiles = new PidFileWatcher(registry, log);
@@ -57,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
       if (event.affectsConfiguration(`memoryWatch.${SettingKey.PidFiles}`)) void pidFiles.refresh();
       statusBar.setWarningThreshold(settings.rssWarningBytes);
       GraphPanel.current?.refresh();
+      debugView.refresh();
     }),
   );
 
@@ -82,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     series: (watchId) => registry.get(watchId)?.series.snapshot(),
     statusBar: () => statusBar.describe(),
     graph: () => ({ open: GraphPanel.current !== undefined, visible: GraphPanel.current?.visible ?? false, rendered: GraphPanel.current?.rendered }),
+    debugView: () => ({ visible: debugView.visible, rendered: debugView.rendered }),
     lastRelease: () => finalCommands.lastRelease,
   };
 }

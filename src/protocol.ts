@@ -13,8 +13,11 @@ export interface WatchSummary {
   readonly name: string;
   readonly commandLine: string;
   readonly state: 'running' | 'exited' | 'detached';
-  /** Why it ended, once it has. */
+  /** Stopped in a debugger (drawn as a shaded band). */
+  readonly paused: boolean;
+  /** Why it ended, once it has, and in a word or two ("exited", "session ended"). */
   readonly endReason?: string;
+  readonly endLabel?: string;
   /** "go1.26.8" when the executable is a Go program (its version when known). */
   readonly go?: string;
   readonly latest?: { readonly time: number; readonly rss: number; readonly vsz?: number; readonly peakRss?: number };
@@ -55,6 +58,8 @@ export type FromWebviewMessage =
   | { readonly type: 'freeOSMemory' }
   /** The user pressed "Attach…". */
   | { readonly type: 'attach' }
+  /** The user pressed "Open Graph" (in the compact view). */
+  | { readonly type: 'openGraph' }
   /** The webview drew the graph: what it drew (lets the host, and tests, know the data arrived). */
   | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number };
 
@@ -66,6 +71,7 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
     case 'ready':
     case 'freeOSMemory':
     case 'attach':
+    case 'openGraph':
       return { type: msg.type };
     case 'select':
       return typeof msg.watchId === 'string' && msg.watchId.length > 0 && msg.watchId.length <= 64
@@ -84,6 +90,9 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
       return undefined;
   }
 }
+
+/** Where the graph is shown: an editor tab, or the compact view in the debug sidebar. */
+export type GraphLayout = 'full' | 'compact';
 
 /** What the webview persists with `setState` (restored after a reload). */
 export interface WebviewPersistedState {

@@ -24,6 +24,8 @@ export interface WatchInfo {
   /** Go version ("go1.26.8") or "Go" when the executable is a Go program. */
   readonly go?: string;
   readonly state: 'running' | 'exited' | 'detached';
+  /** Stopped in a debugger. */
+  readonly paused: boolean;
   /** Why the watch ended (e.g. "Process 1234 has exited."). */
   readonly endReason?: string;
   /** The status bar and graph follow this one. */
@@ -47,6 +49,8 @@ export interface MemoryWatchApi {
   statusBar(): { readonly visible: boolean; readonly text: string; readonly tooltip: string };
   /** The graph panel: open, visible, and what its webview last reported drawing. */
   graph(): { readonly open: boolean; readonly visible: boolean; readonly rendered?: { readonly watchId: string; readonly points: number; readonly lastTime: number } };
+  /** The Memory view in the Run and Debug sidebar: visible, and what it last drew. */
+  debugView(): { readonly visible: boolean; readonly rendered?: { readonly watchId: string; readonly points: number; readonly lastTime: number } };
   /** The last FreeOSMemory report (also returned by the command). */
   lastRelease(): ReleaseReport | undefined;
 }
@@ -59,6 +63,7 @@ export function toWatchInfo(watch: Watch, current: Watch | undefined): WatchInfo
     commandLine: watch.info.commandLine,
     go: watch.info.go ? (watch.info.go.version ?? 'Go') : undefined,
     state: watch.state,
+    paused: watch.paused,
     endReason: watch.endReason,
     current: watch === current,
     latest: watch.latest,

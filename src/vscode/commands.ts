@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { formatBytes } from '../core/format';
-import { freeOSMemory } from '../core/release/freeOSMemory';
+import { DebuggerRoute, freeOSMemory } from '../core/release/freeOSMemory';
 import { ReleaseReport } from '../core/release/measure';
 import { SampleError } from '../core/sampling/types';
 import { Settings } from '../core/settings';
@@ -20,6 +20,10 @@ export type WatchArgument = { pid?: unknown; watchId?: unknown } | number | unde
 
 export interface CommandDeps {
   readonly registry: WatchRegistry;
+  /** The debug-session route of a watch (FreeOSMemory through Delve). */
+  readonly debuggerRoute: (watch: Watch) => DebuggerRoute | undefined;
+  /** Debug sessions with a known debuggee, listed first in the picker. */
+  readonly debugSessions: () => { name: string; pid: number }[];
   readonly settings: () => Settings;
   readonly showGraph: () => void;
   readonly onBusyChanged: (busy: boolean) => void;
@@ -53,7 +57,7 @@ export class Commands extends Disposable {
   async attach(arg: WatchArgument): Promise<WatchInfo | undefined> {
     let pid: number | undefined;
     if (arg === undefined) {
-      pid = await pickProcess(new Set(this.deps.registry.list().filter((w) => w.state === 'running').map((w) => w.pid)));
+      pid = await pickProcess(new Set(this.deps.registry.list().filter((w) => w.state === 'running').map((w) => w.pid)), this.deps.debugSessions());
       if (pid === undefined) return undefined;
     } else {
       pid = pidOf(arg);
@@ -108,7 +112,7 @@ export class Commands extends Disposable {
       const settings = this.deps.settings().release;
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Free OS Memory: ${watch.info.name} (PID ${watch.pid})…` },
-        () => freeOSMemory(watch, settings, { confirm: (message) => this.confirmSignal(watch, message) }),
+        () => freeOSMemory(watch, settings, { confirm: (message) => this.confirmSignal(watch, message), debugger: this.deps.debuggerRoute(watch) }),
       );
       this.lastReport = report;
       this.show(report, watch);

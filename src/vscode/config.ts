@@ -10,6 +10,7 @@ export const enum SettingKey {
   Window = 'window',
   RssWarningThreshold = 'rssWarningThreshold',
   PidFiles = 'pidFiles',
+  AutoAttach = 'autoAttach',
   ReleaseMethod = 'freeOSMemory.method',
   ReleaseUrl = 'freeOSMemory.url',
   ReleaseSignal = 'freeOSMemory.signal',
@@ -31,6 +32,7 @@ export function readSettings(): { settings: Settings; problems: string[] } {
     url: config.get(SettingKey.ReleaseUrl),
     signal: config.get(SettingKey.ReleaseSignal),
     allowedHosts: config.inspect<string[]>(SettingKey.AllowedHosts)?.globalValue,
+    autoAttach: config.get(SettingKey.AutoAttach),
   };
   return normalizeSettings(raw);
 }

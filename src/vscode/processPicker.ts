@@ -26,8 +26,8 @@ export function orderForPicker(list: readonly ProcessInfo[], selfPid: number): P
   return list.filter((p) => p.pid !== selfPid).sort((a, b) => Number(!!b.go) - Number(!!a.go) || b.pid - a.pid);
 }
 
-/** Shows the picker; resolves with the chosen PID, or undefined when dismissed. */
-export async function pickProcess(watchedPids: ReadonlySet<number>): Promise<number | undefined> {
+/** Shows the picker; resolves with the chosen PID, or undefined when dismissed. Debug sessions come first. */
+export async function pickProcess(watchedPids: ReadonlySet<number>, debugSessions: readonly { name: string; pid: number }[] = []): Promise<number | undefined> {
   const quickPick = vscode.window.createQuickPick<ProcessItem>();
   quickPick.title = 'Attach Memory Watch';
   quickPick.placeholder = 'Pick a process, or type a PID and press Enter';
@@ -42,7 +42,14 @@ export async function pickProcess(watchedPids: ReadonlySet<number>): Promise<num
     const pidItem: ProcessItem[] = typed
       ? [{ pid: Number(typed[1]), label: `$(debug-start) Attach to PID ${typed[1]}`, description: byPid?.label ?? '', alwaysShow: true }]
       : [];
-    quickPick.items = [...pidItem, ...processItems];
+    const sessionItems: ProcessItem[] = debugSessions.length
+      ? [
+          { pid: -1, label: 'Debug sessions', kind: vscode.QuickPickItemKind.Separator },
+          ...debugSessions.map((s) => ({ pid: s.pid, label: `$(debug) ${s.name}`, description: `PID ${s.pid} · debug session${watchedPids.has(s.pid) ? ' · watched' : ''}` })),
+          { pid: -1, label: 'Processes', kind: vscode.QuickPickItemKind.Separator },
+        ]
+      : [];
+    quickPick.items = [...pidItem, ...sessionItems, ...processItems];
     if (pidItem.length) quickPick.activeItems = [quickPick.items[0]];
   };
 
@@ -56,11 +63,14 @@ export async function pickProcess(watchedPids: ReadonlySet<number>): Promise<num
     };
     quickPick.onDidChangeValue(refreshItems);
     quickPick.onDidAccept(() => {
-      const active = quickPick.activeItems[0] ?? quickPick.selectedItems[0];
+      const picked = quickPick.activeItems[0] ?? quickPick.selectedItems[0];
+      const active = picked && picked.pid > 0 ? picked : undefined;
       const typed = PID_PATTERN.exec(quickPick.value);
       finish(active ? active.pid : typed ? Number(typed[1]) : undefined);
     });
     quickPick.onDidHide(() => finish(undefined));
+    // Debug sessions are known already: list them at once, processes follow when listed.
+    refreshItems();
     quickPick.show();
     listProcesses()
       .then((list) => {

@@ -46,6 +46,8 @@ export interface ChartModel {
   readonly xMax: number;
   /** Axis titles; a right axis is drawn only when some series uses it. */
   readonly axisTitles: readonly [string, string];
+  /** A small chart (the debug sidebar): markers without labels, fewer ticks. */
+  readonly compact?: boolean;
 }
 
 export interface ChartTheme {
@@ -103,11 +105,12 @@ export class TimeChart {
     ctx.textBaseline = 'middle';
 
     const usesRight = model.series.some((s) => s.axis === 1);
-    const scales = [0, 1].map((axis) => byteTicks(this.axisMax(model, axis as 0 | 1), Math.max(2, Math.floor(h / 60))));
+    const scales = [0, 1].map((axis) => byteTicks(this.axisMax(model, axis as 0 | 1), Math.max(model.compact ? 1 : 2, Math.floor(h / (model.compact ? 45 : 60)))));
     const leftWidth = Math.max(...scales[0].ticks.map((t) => ctx.measureText(scales[0].label(t)).width)) + 12;
     const rightWidth = usesRight ? Math.max(...scales[1].ticks.map((t) => ctx.measureText(scales[1].label(t)).width)) + 12 : 12;
-    const markerRows = Math.min(MAX_MARKER_ROWS, this.markerRowsNeeded(model, w - leftWidth - rightWidth));
-    this.layout = { left: leftWidth, right: w - rightWidth, top: 8 + markerRows * MARKER_ROW_HEIGHT, bottom: h - 22 };
+    // Marker labels need rows above the plot; a compact chart has no room for them.
+    const markerRows = model.compact ? 0 : Math.min(MAX_MARKER_ROWS, this.markerRowsNeeded(model, w - leftWidth - rightWidth));
+    this.layout = { left: leftWidth, right: w - rightWidth, top: model.compact ? 8 : 8 + markerRows * MARKER_ROW_HEIGHT, bottom: h - 22 };
     const { left, right, top, bottom } = this.layout;
     if (right - left < 20 || bottom - top < 20) return 0;
 
@@ -390,6 +393,14 @@ export class TimeChart {
       ctx.fillStyle = m.color;
       ctx.fillRect(x0, top, x1 - x0, bottom - top);
       ctx.globalAlpha = 1;
+      // Name the band where it fits, so a flat stretch reads as "paused", not as "idle".
+      if (!model.compact && x1 - x0 > ctx.measureText(m.label).width + 8) {
+        ctx.fillStyle = m.color;
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'top';
+        ctx.fillText(m.label, x0 + 4, top + 4);
+        ctx.textBaseline = 'middle';
+      }
     }
   }
 
@@ -422,17 +433,19 @@ export class TimeChart {
     return Math.max(1, ...rows.map((r) => r + 1));
   }
 
+  /** Label rows for point markers, computed on the positions the labels are drawn at (clamped to the plot). */
   private assignRows(model: ChartModel, plotWidth: number): number[] {
     const ctx = this.ctx;
     const ends: number[] = [];
     const span = Math.max(1, model.xMax - model.xMin);
     return model.markers.map((m) => {
       if (m.band) return 0;
+      const width = ctx.measureText(m.label).width + 8;
       const x = ((m.time - model.xMin) / span) * plotWidth;
-      const width = ctx.measureText(m.label).width + 10;
-      let row = ends.findIndex((end) => end < x - width / 2);
+      const start = Math.min(Math.max(x - width / 2, 0), plotWidth - width);
+      let row = ends.findIndex((end) => end + 4 <= start);
       if (row < 0) row = ends.length < MAX_MARKER_ROWS ? ends.length : ends.indexOf(Math.min(...ends));
-      ends[row] = x + width / 2;
+      ends[row] = start + width;
       return row;
     });
   }
@@ -452,7 +465,7 @@ export class TimeChart {
       ctx.lineTo(x, bottom);
       ctx.stroke();
       ctx.setLineDash([]);
-      if (m.band) return;
+      if (m.band || model.compact) return;
       const labelWidth = ctx.measureText(m.label).width + 8;
       const y = 8 + rows[i] * MARKER_ROW_HEIGHT;
       const lx = Math.min(Math.max(x - labelWidth / 2, left), right - labelWidth);

@@ -73,25 +73,27 @@ const state = {
 // ---- DOM ------------------------------------------------------------------------------------
 
 const app = document.getElementById('app')!;
+// One template for both layouts: the CSS shows the parts each needs (.full-only, .compact-only).
 app.innerHTML = `
   <header class="toolbar">
-    <label class="process">
+    <label class="process full-only">
       <span class="visually-hidden">Watched process</span>
       <select id="watch-select" title="Watched process"></select>
     </label>
+    <span id="compact-name" class="compact-name compact-only"></span>
     <span id="watch-state" class="badge"></span>
     <span class="spacer"></span>
-    <button id="attach" class="secondary" title="Attach Memory Watch to another process">Attach…</button>
-    <button id="free" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
+    <button id="attach" class="secondary full-only" title="Attach Memory Watch to another process">Attach…</button>
+    <button id="free" class="full-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
   </header>
   <section class="readouts" aria-label="Memory readouts">
     <div class="readout rss"><span class="swatch"></span><span class="name">RSS</span>
       <span class="now" id="rss-now">—</span>
-      <span class="range">min <span id="rss-min">—</span> · max <span id="rss-max">—</span></span></div>
+      <span class="range full-only">min <span id="rss-min">—</span> · max <span id="rss-max">—</span></span></div>
     <div class="readout vsz"><span class="swatch"></span><span class="name">VSZ</span>
       <span class="now" id="vsz-now">—</span>
-      <span class="range">min <span id="vsz-min">—</span> · max <span id="vsz-max">—</span></span></div>
-    <div class="readout peak"><span class="name">Peak RSS</span> <span class="now" id="peak">—</span></div>
+      <span class="range full-only">min <span id="vsz-min">—</span> · max <span id="vsz-max">—</span></span></div>
+    <div class="readout peak full-only"><span class="name">Peak RSS</span> <span class="now" id="peak">—</span></div>
   </section>
   <div class="chart-wrap">
     <canvas id="chart" role="img" aria-label="Memory graph"></canvas>
@@ -99,11 +101,15 @@ app.innerHTML = `
     <ul id="events" class="visually-hidden" aria-label="Events on the graph"></ul>
     <div id="empty" class="empty" hidden>
       <p>No process is watched.</p>
-      <p class="hint">Attach to a running Go program to see its memory here.</p>
+      <p class="hint full-only">Attach to a running Go program to see its memory here.</p>
       <button id="empty-attach">Attach…</button>
     </div>
   </div>
-  <footer class="legend">
+  <div class="buttons compact-only">
+    <button id="free-compact" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
+    <button id="open-graph" class="secondary" title="Open the full memory graph">Open Graph</button>
+  </div>
+  <footer class="legend full-only">
     <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
     <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
     <span class="spacer"></span>
@@ -120,6 +126,8 @@ select.addEventListener('change', () => post({ type: 'select', watchId: select.v
 $('attach').addEventListener('click', () => post({ type: 'attach' }));
 $('empty-attach').addEventListener('click', () => post({ type: 'attach' }));
 $('free').addEventListener('click', () => post({ type: 'freeOSMemory' }));
+$('free-compact').addEventListener('click', () => post({ type: 'freeOSMemory' }));
+$('open-graph').addEventListener('click', () => post({ type: 'openGraph' }));
 canvas.addEventListener('mousemove', (e) => {
   state.hoverX = e.offsetX;
   scheduleDraw();
@@ -195,7 +203,7 @@ function renderChrome(): void {
     ...state.watches.map((w) => {
       const option = document.createElement('option');
       option.value = w.id;
-      option.textContent = `${w.name} (PID ${w.pid})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.state}` : ''}`;
+      option.textContent = `${w.name} (PID ${w.pid})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}`;
       option.selected = w.id === state.currentId;
       return option;
     }),
@@ -203,12 +211,17 @@ function renderChrome(): void {
   select.disabled = state.watches.length === 0;
   select.title = watch ? watch.commandLine || watch.name : 'No process watched';
   const badge = $('watch-state');
-  badge.textContent = watch ? watch.state : '';
-  badge.className = `badge ${watch?.state ?? ''}`;
+  const status = watch?.state === 'running' && watch.paused ? 'paused' : (watch?.state ?? '');
+  badge.textContent = watch && watch.state !== 'running' ? (watch.endLabel ?? watch.state) : status;
+  badge.className = `badge ${status}`;
   badge.hidden = !watch;
-  const free = $<HTMLButtonElement>('free');
-  free.disabled = !watch || watch.state !== 'running' || state.busy;
-  free.textContent = state.busy ? 'Freeing…' : 'Free OS Memory';
+  badge.title = status === 'paused' ? 'Stopped in the debugger: memory is still read from the OS; no HTTP requests are sent to it' : '';
+  $('compact-name').textContent = watch ? `${watch.name} (PID ${watch.pid})` : '';
+  for (const id of ['free', 'free-compact']) {
+    const free = $<HTMLButtonElement>(id);
+    free.disabled = !watch || watch.state !== 'running' || state.busy;
+    free.textContent = state.busy ? 'Freeing…' : 'Free OS Memory';
+  }
   $('empty').hidden = !!watch;
   renderReadouts();
 }
@@ -273,6 +286,8 @@ function markerColor(event: SeriesEvent, t: ReturnType<typeof theme>): string {
       return t.exit;
     case 'attach':
       return t.attach;
+    case 'pause':
+      return t.warning;
     default:
       return t.muted;
   }
@@ -314,6 +329,7 @@ function draw(): void {
     xMin,
     xMax,
     axisTitles: ['RSS', 'VSZ'],
+    compact: document.body.dataset.layout === 'compact',
   };
   renderEventList();
   const hover = state.hoverX !== undefined ? chart.hitTest(state.hoverX) : undefined;

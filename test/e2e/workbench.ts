@@ -95,9 +95,14 @@ export class Workbench {
     return this.page.locator(`#workbench\\.parts\\.statusbar [id="${EXTENSION_ID}.memoryWatch.status"]`);
   }
 
-  /** The graph webview's document (two nested iframes). */
+  /** The graph webview's document (two nested iframes): the editor panel, not the sidebar view. */
   get graph(): FrameLocator {
-    return this.page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).frameLocator('#active-frame');
+    return this.page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]:not([src*="purpose=webviewView"])`).frameLocator('#active-frame');
+  }
+
+  /** The Memory view in the Run and Debug sidebar (a webview view). */
+  get debugView(): FrameLocator {
+    return this.page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"][src*="purpose=webviewView"]`).frameLocator('#active-frame');
   }
 
   /** A notification toast whose text matches. */

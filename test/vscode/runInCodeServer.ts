@@ -13,6 +13,7 @@ import { startCodeServer } from '../../scripts/harness/codeServer';
 import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
 import { SUITE_END, SUITE_START } from './index';
 import { buildFixture } from '../support/goFixtures';
+import { installTestDelveAdapter } from '../support/delveAdapter';
 import { execFileSync } from 'child_process';
 
 const OUTPUT = path.join(REPO_ROOT, 'test-output', 'vscode');
@@ -23,8 +24,12 @@ async function runSuite(suite: 'trusted' | 'restricted'): Promise<boolean> {
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(workspace, 'README.md'), `# Memory Watch ${suite} test workspace\n`);
   const resultFile = path.join(work, 'result.json');
+  // A test-only debug type whose adapter is a real `dlv dap` server: installed as an extension
+  // (the payload takes one extensionDevelopmentPath).
+  const stateDir = path.join(work, 'state');
+  await installTestDelveAdapter(stateDir, work);
   const server = await startCodeServer({
-    stateDir: path.join(work, 'state'),
+    stateDir,
     smokeTestDriver: true,
     workspaceTrust: suite === 'restricted',
     env: { MEMORY_WATCH_SUITE: suite, MEMORY_WATCH_RESULT_FILE: resultFile, MEMORY_WATCH_WORKSPACE: workspace, ...goEnvironment() },
@@ -84,7 +89,7 @@ async function runSuite(suite: 'trusted' | 'restricted'): Promise<boolean> {
 function goEnvironment(): Record<string, string> {
   const go = execFileSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).trim();
   const [cache, gopath, modcache] = execFileSync(go, ['env', 'GOCACHE', 'GOPATH', 'GOMODCACHE'], { encoding: 'utf8' }).trim().split('\n');
-  return { MEMORY_WATCH_GO: go, MEMORY_WATCH_GOCACHE: cache, MEMORY_WATCH_GOPATH: gopath, MEMORY_WATCH_GOMODCACHE: modcache };
+  return { MEMORY_WATCH_GO: go, MEMORY_WATCH_GOCACHE: cache, MEMORY_WATCH_GOPATH: gopath, MEMORY_WATCH_GOMODCACHE: modcache, MEMORY_WATCH_DLV: tools().dlv };
 }
 
 async function main(): Promise<void> {

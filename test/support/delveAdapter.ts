@@ -1,0 +1,18 @@
+/**
+ * The test-only debug type "memorywatch-test-dlv" (test/vscode/delve-adapter): packaged and
+ * installed into a code-server state folder like any extension, so VS Code registers its debugger
+ * (and with it, breakpoints in Go files).
+ */
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { installVsix } from '../../scripts/harness/codeServer';
+import { REPO_ROOT } from '../../scripts/harness/tools';
+
+export async function installTestDelveAdapter(stateDir: string, scratchDir: string): Promise<void> {
+  const vsix = path.join(scratchDir, 'memory-watch-test-delve.vsix');
+  execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], {
+    cwd: path.join(REPO_ROOT, 'test', 'vscode', 'delve-adapter'),
+    stdio: 'ignore',
+  });
+  await installVsix(stateDir, vsix);
+}
