@@ -1,0 +1,3 @@
+module github.com/memorywatch/memory-watch/agent
+
+go 1.22
