@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureNodeModules, ensureTools, root } from './bootstrap.mjs';
 
-const all = ['static', 'unit', 'integration', 'vscode', 'e2e'];
+const all = ['static', 'unit', 'agent', 'integration', 'vscode', 'e2e'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const unknown = wanted.filter((s) => !all.includes(s));
 if (unknown.length) {
@@ -25,8 +25,11 @@ const suites = {
     [bin('eslint'), 'src', 'test', 'scripts', 'bench'],
     ['go', 'vet', './...', { cwd: join(root, 'test/fixtures') }],
     ['go', 'vet', './...', { cwd: join(root, 'demo') }],
+    ['go', 'vet', './...', { cwd: join(root, 'agent') }],
   ],
   unit: [mocha('out/test/unit/**/*.test.js', 5_000)],
+  // The Go companion agent's own tests: real HTTP and signals, under the race detector.
+  agent: [['go', 'test', '-race', '-count=1', './...', { cwd: join(root, 'agent') }]],
   integration: [mocha('out/test/integration/**/*.test.js', 180_000)],
   vscode: [[process.execPath, 'out/test/vscode/runInCodeServer.js']],
   e2e: [mocha('out/test/e2e/**/*.test.js', 120_000)],

@@ -131,7 +131,8 @@ export function postHook(url: URL, allowedHosts: readonly string[], timeoutMs = 
   });
 }
 
-function loopbackOnlyLookup(
+/** A dns lookup that only yields loopback addresses (fails with ENOTLOOPBACK otherwise). */
+export function loopbackOnlyLookup(
   hostname: string,
   options: dns.LookupOptions,
   callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,

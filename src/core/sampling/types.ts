@@ -1,3 +1,5 @@
+import type { GoFigures } from '../goruntime/figures';
+
 /** One reading of a process's memory, as the OS reports it. Sizes are bytes. */
 export interface MemorySample {
   /** When it was taken (ms since the epoch). */
@@ -18,6 +20,10 @@ export interface MemorySample {
   readonly swap?: number;
   /** CPU use since the previous sample, in % of one core. */
   readonly cpu?: number;
+  /** Pages freed with MADV_FREE that still count in RSS until the kernel needs them (Linux LazyFree). */
+  readonly lazyFree?: number;
+  /** The Go runtime's own figures, when the program exposes them (see goruntime/). */
+  readonly go?: GoFigures;
 }
 
 /** Who a process is: a PID alone is not enough, since PIDs are reused. */

@@ -1,0 +1,69 @@
+/**
+ * The Go runtime's own view of its memory, the same whatever source it came from (our agent,
+ * expvar, net/http/pprof, gops). Sizes in bytes; a missing figure is undefined.
+ *
+ * The classes partition what the runtime has mapped (go-memory-facts.md):
+ *   heapObjects + heapUnused = heap in use;  heapFree = free heap the runtime still holds;
+ *   heapReleased = returned to the OS (not resident, unless MADV_FREE left it in RSS);
+ *   stacks; and the rest of `total` is other runtime memory (metadata, profiling, …).
+ */
+
+export type GoSourceKind = 'agent' | 'expvar' | 'pprof' | 'gops';
+
+export interface GoFigures {
+  /** Live objects and not-yet-swept garbage (MemStats.HeapAlloc). */
+  readonly heapObjects: number;
+  /** Spans in use, their unused part (HeapInuse − HeapAlloc): fragmentation. */
+  readonly heapUnused: number;
+  /** Free heap the runtime keeps for reuse (HeapIdle − HeapReleased). */
+  readonly heapFree: number;
+  /** Heap returned to the OS (HeapReleased). */
+  readonly heapReleased: number;
+  /** Goroutine and OS stacks (StackSys). */
+  readonly stacks: number;
+  /** Everything the runtime mapped (Sys). */
+  readonly total: number;
+  /** Completed GC cycles (NumGC). */
+  readonly gcCycles: number;
+  /** Heap size at which the next GC starts (NextGC). */
+  readonly gcGoal: number;
+  /** Heap marked live by the last GC (agent, Go ≥ 1.21). */
+  readonly heapLive?: number;
+  /** GOMEMLIMIT in bytes (agent); undefined when none is set. */
+  readonly memoryLimit?: number;
+  /** GOGC percent (agent); −1 when GC is off. */
+  readonly gogc?: number;
+  readonly goVersion?: string;
+  /** RSS as the program itself read it, at the same instant as the figures (agent, Linux). */
+  readonly processRss?: number;
+}
+
+/** What the runtime holds resident by its own account: everything mapped but what it released. */
+export function goResident(f: GoFigures): number {
+  return Math.max(0, f.total - f.heapReleased);
+}
+
+/** Other runtime memory: the part of `total` that is none of the heap classes or stacks. */
+export function otherRuntime(f: GoFigures): number {
+  return Math.max(0, f.total - f.heapReleased - f.heapObjects - f.heapUnused - f.heapFree - f.stacks);
+}
+
+/** GOMEMLIMIT values from here up mean "no limit" (Go reports math.MaxInt64; JSON rounds it to 2^63). */
+export const NO_MEMORY_LIMIT = 2 ** 62;
+
+/** Figures from a runtime.MemStats (expvar's JSON, pprof's text, gops' text: same field meanings). */
+export function fromMemStats(m: Record<string, number | undefined>): GoFigures | undefined {
+  const need = ['HeapAlloc', 'HeapInuse', 'HeapIdle', 'HeapReleased', 'StackSys', 'Sys', 'NumGC', 'NextGC'];
+  if (need.some((k) => typeof m[k] !== 'number' || !Number.isFinite(m[k]))) return undefined;
+  const v = (k: string) => m[k] as number;
+  return {
+    heapObjects: v('HeapAlloc'),
+    heapUnused: Math.max(0, v('HeapInuse') - v('HeapAlloc')),
+    heapFree: Math.max(0, v('HeapIdle') - v('HeapReleased')),
+    heapReleased: v('HeapReleased'),
+    stacks: v('StackSys'),
+    total: v('Sys'),
+    gcCycles: v('NumGC'),
+    gcGoal: v('NextGC'),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Which TCP ports does the target itself listen on? Only those are ever probed for Go figures —
+ * never a port scan, never another process's port. Linux: the target's socket inodes
+ * (/proc/PID/fd → "socket:[inode]") matched against LISTEN entries of /proc/PID/net/tcp{,6}.
+ * macOS: lsof. A listener is probed through loopback only.
+ */
+import { promises as fsp } from 'fs';
+import { run } from '../sampling/exec';
+
+export interface Listener {
+  /** The address it is bound to, as the OS reports it ("127.0.0.1", "0.0.0.0", "::", "::1", …). */
+  readonly address: string;
+  readonly port: number;
+}
+
+/** How to reach a listener over loopback; undefined when it is bound to another interface only. */
+export function loopbackHost(l: Listener): string | undefined {
+  if (l.address === '0.0.0.0' || l.address.startsWith('127.')) return '127.0.0.1';
+  if (l.address === '::' || l.address === '::1') return '[::1]';
+  if (/^::ffff:127\./.test(l.address) || l.address === '::ffff:0.0.0.0') return '127.0.0.1';
+  return undefined;
+}
+
+/** An IPv4 address as /proc/net/tcp writes it: 8 hex digits, in host byte order (little-endian here). */
+function ipv4FromHex(hex: string): string {
+  const n = parseInt(hex, 16);
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff].join('.');
+}
+
+/** An IPv6 address from /proc/net/tcp6: four 32-bit words, each in host byte order. */
+function ipv6FromHex(hex: string): string {
+  const bytes: number[] = [];
+  for (let w = 0; w < 4; w++) {
+    const word = hex.slice(w * 8, w * 8 + 8);
+    for (let b = 3; b >= 0; b--) bytes.push(parseInt(word.slice(b * 2, b * 2 + 2), 16));
+  }
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') return `::ffff:${bytes.slice(12).join('.')}`;
+  // Shorten the longest run of zero groups.
+  const text = groups.join(':');
+  const runs = text.match(/(^|:)0(:0)+(:|$)/g);
+  if (!runs) return text;
+  const longest = runs.reduce((a, b) => (b.length > a.length ? b : a));
+  return text.replace(longest, '::');
+}
+
+/** LISTEN sockets in a /proc/net/tcp or tcp6 table whose inode is in `inodes`. */
+export function parseProcNetTcp(table: string, inodes: ReadonlySet<string>, v6: boolean): Listener[] {
+  const out: Listener[] = [];
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || f[3] !== '0A') continue; // 0A = TCP_LISTEN
+    if (!inodes.has(f[9])) continue;
+    const [addrHex, portHex] = f[1].split(':');
+    out.push({ address: v6 ? ipv6FromHex(addrHex) : ipv4FromHex(addrHex), port: parseInt(portHex, 16) });
+  }
+  return out;
+}
+
+/** "n127.0.0.1:8080", "n*:8080", "n[::1]:8080" lines of `lsof -F n`. */
+export function parseLsofListeners(text: string): Listener[] {
+  const out: Listener[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^n(\*|\[[^\]]+\]|[^:]+):(\d+)$/.exec(line.trim());
+    if (!m) continue;
+    const host = m[1] === '*' ? '0.0.0.0' : m[1].replace(/^\[|\]$/g, '');
+    out.push({ address: host, port: Number(m[2]) });
+  }
+  return out;
+}
+
+export type ListenersResult = { ok: true; listeners: Listener[] } | { ok: false; reason: string };
+
+/** The target's TCP listeners, or why they cannot be known. */
+export async function listListeners(pid: number, platform = process.platform): Promise<ListenersResult> {
+  if (platform === 'linux') return linuxListeners(pid);
+  if (platform === 'darwin') {
+    try {
+      const r = await run('lsof', ['-nP', '-a', '-p', String(pid), '-iTCP', '-sTCP:LISTEN', '-Fn'], 3000);
+      return { ok: true, listeners: parseLsofListeners(r.stdout) };
+    } catch (err) {
+      return { ok: false, reason: `lsof failed: ${(err as Error).message}` };
+    }
+  }
+  return { ok: false, reason: 'finding the ports a process listens on is not supported on this OS; set memoryWatch.metricsUrl' };
+}
+
+async function linuxListeners(pid: number): Promise<ListenersResult> {
+  // A process in another network namespace (a container) has its own loopback: ours does not reach it.
+  try {
+    const [ours, theirs] = await Promise.all([fsp.readlink('/proc/self/ns/net'), fsp.readlink(`/proc/${pid}/ns/net`)]);
+    if (ours !== theirs) return { ok: false, reason: 'it runs in another network namespace (a container?), whose loopback is not ours; set memoryWatch.metricsUrl' };
+  } catch (err) {
+    return { ok: false, reason: `cannot see its network namespace (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  const inodes = new Set<string>();
+  try {
+    const fds = await fsp.readdir(`/proc/${pid}/fd`);
+    await Promise.all(
+      fds.map(async (fd) => {
+        const link = await fsp.readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+        const m = /^socket:\[(\d+)\]$/.exec(link);
+        if (m) inodes.add(m[1]);
+      }),
+    );
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === 'EACCES' || code === 'EPERM' ? 'its open files cannot be read (another user\'s process)' : `cannot read its open files (${code})` };
+  }
+  if (inodes.size === 0) return { ok: true, listeners: [] };
+  const tables = await Promise.all(['tcp', 'tcp6'].map((t) => fsp.readFile(`/proc/${pid}/net/${t}`, 'latin1').catch(() => '')));
+  return { ok: true, listeners: [...parseProcNetTcp(tables[0], inodes, false), ...parseProcNetTcp(tables[1], inodes, true)] };
+}

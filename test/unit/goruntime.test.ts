@@ -1,0 +1,126 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { otherRuntime } from '../../src/core/goruntime/figures';
+import { loopbackHost, parseLsofListeners, parseProcNetTcp } from '../../src/core/goruntime/listeners';
+import { parseAgentSnapshot, parseExpvar, parseGopsMemStats, parsePprofMemStats } from '../../src/core/goruntime/parsers';
+
+/** Answers recorded from the fixture programs (test/fixtures/sources, -spike 50) with Go 1.26. */
+const recorded = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded', name), 'utf8');
+
+describe('Go figures', () => {
+  it('reads expvar memstats and never keeps cmdline', () => {
+    const text = recorded('expvar-debug-vars.json');
+    assert.ok(text.includes('"cmdline"'), 'the recording has a cmdline…');
+    const f = parseExpvar(text)!;
+    assert.ok(!JSON.stringify(f).includes('fx-expvar'), '…which the figures do not carry');
+    const m = JSON.parse(text).memstats;
+    assert.strictEqual(f.heapObjects, m.HeapAlloc);
+    assert.strictEqual(f.heapFree, m.HeapIdle - m.HeapReleased);
+    assert.strictEqual(f.heapUnused, m.HeapInuse - m.HeapAlloc);
+    assert.strictEqual(f.stacks, m.StackSys);
+    assert.strictEqual(f.total, m.Sys);
+    assert.strictEqual(f.gcCycles, m.NumGC);
+    assert.ok(f.heapFree > 40 * 2 ** 20, 'the 50 MiB spike is held as free heap');
+    assert.strictEqual(parseExpvar('{"cmdline":["x"]}'), undefined);
+    assert.strictEqual(parseExpvar('not json'), undefined);
+  });
+
+  it("reads the MemStats block that ends pprof's heap profile", () => {
+    const f = parsePprofMemStats(recorded('pprof-heap-debug1.txt'))!;
+    assert.strictEqual(f.heapObjects, 230048);
+    assert.strictEqual(f.heapReleased, 5087232);
+    assert.strictEqual(f.heapFree, 57556992 - 5087232);
+    assert.strictEqual(f.stacks, 327680, '"# Stack = inuse / sys"');
+    assert.strictEqual(f.total, 63088920);
+    assert.strictEqual(f.gcCycles, 5);
+    assert.strictEqual(f.gcGoal, 4194304);
+    assert.strictEqual(parsePprofMemStats('heap profile: 0: 0 [0: 0] @ heap/1048576\n'), undefined);
+  });
+
+  it("reads gops' memory statistics", () => {
+    const f = parseGopsMemStats(recorded('gops-memstats.txt'))!;
+    assert.strictEqual(f.heapObjects, 135960);
+    assert.strictEqual(f.heapFree, 57851904 - 5120000);
+    assert.strictEqual(f.stacks, 327680);
+    assert.strictEqual(f.total, 63342872);
+    assert.strictEqual(f.gcCycles, 5);
+    assert.strictEqual(f.gcGoal, 4194304);
+    assert.ok(otherRuntime(f) > 0);
+  });
+
+  it("reads the agent's snapshot and checks its protocol", () => {
+    const snapshot = {
+      protocol: 1,
+      pid: 42,
+      goVersion: 'go1.26.8',
+      gogc: 100,
+      memoryLimit: 0, // replaced below by Go's math.MaxInt64, as the agent writes it
+      memory: { heapObjects: 10, heapUnused: 2, heapFree: 30, heapReleased: 40, heapStacks: 5, osStacks: 1, metadata: 3, profiling: 0, other: 4, total: 95 },
+      gc: { cycles: 7, forcedCycles: 1, heapGoal: 64, heapLive: 8 },
+    };
+    // JSON.parse reads 9223372036854775807 as 2^63: "no limit" all the same.
+    const parsed = parseAgentSnapshot(JSON.stringify(snapshot).replace('"memoryLimit":0', '"memoryLimit":9223372036854775807'))!;
+    assert.strictEqual(parsed.pid, 42);
+    assert.deepStrictEqual(parsed.figures, {
+      heapObjects: 10,
+      heapUnused: 2,
+      heapFree: 30,
+      heapReleased: 40,
+      stacks: 6,
+      total: 95,
+      gcCycles: 7,
+      gcGoal: 64,
+      heapLive: 8,
+      memoryLimit: undefined,
+      gogc: 100,
+      goVersion: 'go1.26.8',
+      processRss: undefined,
+    });
+    assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, protocol: 2 })), undefined);
+    assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, memory: { heapObjects: 'x' } })), undefined);
+    assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, memoryLimit: 1 << 30 }))!.figures.memoryLimit, 1 << 30);
+  });
+
+  it('finds the LISTEN sockets of the inodes a process owns in /proc/net/tcp{,6}', () => {
+    const tcp = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:1F4A 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1 0000000000000000 100 0 0 10 0',
+      '   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 222 1 0000000000000000 100 0 0 10 0',
+      '   2: 0100007F:1F4A 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 111 1 0000000000000000 20 4 30 10 -1',
+      '   3: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 333 1 0000000000000000 100 0 0 10 0',
+    ].join('\n');
+    assert.deepStrictEqual(parseProcNetTcp(tcp, new Set(['111', '222']), false), [
+      { address: '127.0.0.1', port: 8010 },
+      { address: '0.0.0.0', port: 22 },
+    ]);
+    const tcp6 = [
+      '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 444 1 0000000000000000 100 0 0 10 0',
+      '   1: 00000000000000000000000000000000:1F91 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 555 1 0000000000000000 100 0 0 10 0',
+      '   2: 0000000000000000FFFF00000100007F:1F92 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 666 1 0000000000000000 100 0 0 10 0',
+    ].join('\n');
+    assert.deepStrictEqual(parseProcNetTcp(tcp6, new Set(['444', '555', '666']), true), [
+      { address: '::1', port: 8080 },
+      { address: '::', port: 8081 },
+      { address: '::ffff:127.0.0.1', port: 8082 },
+    ]);
+  });
+
+  it('probes a listener only through loopback', () => {
+    assert.strictEqual(loopbackHost({ address: '127.0.0.1', port: 1 }), '127.0.0.1');
+    assert.strictEqual(loopbackHost({ address: '0.0.0.0', port: 1 }), '127.0.0.1');
+    assert.strictEqual(loopbackHost({ address: '::', port: 1 }), '[::1]');
+    assert.strictEqual(loopbackHost({ address: '::1', port: 1 }), '[::1]');
+    assert.strictEqual(loopbackHost({ address: '10.0.0.5', port: 1 }), undefined, 'a listener on another interface only is not ours to reach');
+    assert.strictEqual(loopbackHost({ address: 'fe80::1', port: 1 }), undefined);
+  });
+
+  it("reads lsof's listening sockets (macOS)", () => {
+    assert.deepStrictEqual(parseLsofListeners('p123\nf5\nn127.0.0.1:8010\nf6\nn*:9090\nf7\nn[::1]:7070\n'), [
+      { address: '127.0.0.1', port: 8010 },
+      { address: '0.0.0.0', port: 9090 },
+      { address: '::1', port: 7070 },
+    ]);
+  });
+});
