@@ -3,11 +3,13 @@
 //
 // Every 20 seconds it sends itself a burst of requests whose bodies are read into buffers and
 // dropped (as in the seed): RSS jumps, the garbage collector frees the heap, but the Go runtime
-// keeps the pages for a while. Press "Free OS Memory" in the graph to see them returned.
+// keeps the pages for a while. Press "Free OS Memory" in the graph to see them returned. It
+// imports expvar, so the graph also shows what the Go runtime says its memory is made of.
 package main
 
 import (
 	"bytes"
+	_ "expvar" // Go memory figures at /debug/vars: Memory Watch finds them by itself
 	"flag"
 	"fmt"
 	"io"
@@ -28,7 +30,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8010", "listen address")
 	pidFile := flag.String("pidfile", "", "write the PID here (Memory Watch can follow it: memoryWatch.pidFiles)")
 	load := flag.Bool("load", true, "send itself a burst of requests every -every")
-	every := flag.Duration("every", 20*time.Second, "time between load bursts")
+	every := flag.Duration("every", 45*time.Second, "time between load bursts")
 	flag.Parse()
 
 	http.HandleFunc("/load", func(w http.ResponseWriter, r *http.Request) {
@@ -80,10 +82,11 @@ func main() {
 	log.Fatal(http.Serve(ln, nil))
 }
 
-// generateLoad sends bursts of 12 concurrent 6 MiB bodies, then a trickle of small ones.
+// generateLoad sends bursts of 12 concurrent 6 MiB bodies, then a trickle of light traffic —
+// enough allocation that a GC follows the burst within seconds, as on a real server.
 func generateLoad(url string, every time.Duration) {
 	body := bytes.Repeat([]byte("x"), 6<<20)
-	small := bytes.Repeat([]byte("y"), 64<<10)
+	small := bytes.Repeat([]byte("y"), 1<<20)
 	post := func(b []byte) {
 		resp, err := http.Post(url, "application/octet-stream", bytes.NewReader(b))
 		if err == nil {

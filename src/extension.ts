@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { MemorySample } from './core/sampling/types';
 import { Settings } from './core/settings';
 import { WatchRegistry } from './core/watchRegistry';
+import { GoRuntimeTracker } from './core/goruntime/tracker';
 import { MemoryWatchApi, toWatchInfo } from './vscode/api';
 import { Commands } from './vscode/commands';
 import { affectsUs, readSettings, SettingKey } from './vscode/config';
@@ -21,7 +22,11 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   context.subscriptions.push(log);
 
   let settings: Settings = loadSettings(log);
-  const registry = new WatchRegistry({ intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs });
+  const goOptions = () => ({ enabled: settings.goFigures.enabled, overrideUrl: settings.goFigures.metricsUrl, allowedHosts: settings.release.allowedHosts });
+  const registry = new WatchRegistry(
+    { intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs },
+    (pid) => new GoRuntimeTracker(pid, goOptions, (message) => log.info(message)),
+  );
   context.subscriptions.push(registry);
 
   const statusBar = new MemoryStatusBar(registry);
@@ -32,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   context.subscriptions.push(debugFollower);
 
   let commands: Commands | undefined = undefined;
-  const intents = { attach: 'memoryWatch.attach', freeOSMemory: 'memoryWatch.freeOSMemory', openGraph: 'memoryWatch.showGraph' } as const;
+  const intents = { attach: 'memoryWatch.attach', freeOSMemory: 'memoryWatch.freeOSMemory', openGraph: 'memoryWatch.showGraph', addHook: 'memoryWatch.addFreeOSMemoryHook' } as const;
   const graphDeps: GraphFeedDeps = {
     extensionUri: context.extensionUri,
     registry,
@@ -68,6 +73,9 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
       settings = loadSettings(log, true);
       registry.configure({ intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs });
       if (event.affectsConfiguration(`memoryWatch.${SettingKey.PidFiles}`)) void pidFiles.refresh();
+      if (event.affectsConfiguration(`memoryWatch.${SettingKey.GoFigures}`) || event.affectsConfiguration(`memoryWatch.${SettingKey.MetricsUrl}`)) {
+        for (const watch of registry.list()) watch.goRuntime?.reset();
+      }
       statusBar.setWarningThreshold(settings.rssWarningBytes);
       GraphPanel.current?.refresh();
       debugView.refresh();

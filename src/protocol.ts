@@ -4,7 +4,8 @@
  * sends increments. Messages from the webview are untrusted input: `parseWebviewMessage` checks
  * each one and drops what it does not know.
  */
-import type { SeriesEvent, SeriesSnapshot } from './core/series';
+import type { DiagnosisKind } from './core/diagnosis';
+import type { SeriesColumn, SeriesEvent, SeriesSnapshot } from './core/series';
 
 /** What the panel shows about one watch in its selector and readouts. */
 export interface WatchSummary {
@@ -23,6 +24,10 @@ export interface WatchSummary {
   readonly latest?: { readonly time: number; readonly rss: number; readonly vsz?: number; readonly peakRss?: number };
   /** The last failed sample's message while the watch goes on. */
   readonly failure?: string;
+  /** Where the Go runtime's figures come from, or why there are none. */
+  readonly goFigures: { readonly state: 'searching' | 'found' | 'none' | 'off'; readonly text: string };
+  /** The one-line diagnosis, when something stands out. */
+  readonly diagnosis?: { readonly kind: DiagnosisKind; readonly message: string };
 }
 
 /** Host → webview. */
@@ -39,8 +44,8 @@ export type ToWebviewMessage =
       /** A FreeOSMemory request is under way. */
       readonly busy: boolean;
     }
-  /** One new sample of the current watch. */
-  | { readonly type: 'sample'; readonly watchId: string; readonly time: number; readonly rss: number; readonly vsz?: number }
+  /** One new sample of the current watch: a row of the series (missing values absent). */
+  | { readonly type: 'sample'; readonly watchId: string; readonly time: number; readonly values: Partial<Record<SeriesColumn, number>> }
   /** A marker added to (or updated in) the current watch's series. */
   | { readonly type: 'event'; readonly watchId: string; readonly event: SeriesEvent }
   /** The list of watches or their states changed (same current watch). */
@@ -60,6 +65,8 @@ export type FromWebviewMessage =
   | { readonly type: 'attach' }
   /** The user pressed "Open Graph" (in the compact view). */
   | { readonly type: 'openGraph' }
+  /** The user pressed "Add hook…" (a program with no Go figures). */
+  | { readonly type: 'addHook' }
   /** The webview drew the graph: what it drew (lets the host, and tests, know the data arrived). */
   | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number };
 
@@ -72,6 +79,7 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
     case 'freeOSMemory':
     case 'attach':
     case 'openGraph':
+    case 'addHook':
       return { type: msg.type };
     case 'select':
       return typeof msg.watchId === 'string' && msg.watchId.length > 0 && msg.watchId.length <= 64

@@ -6,8 +6,29 @@
  * RSS is kept, so peaks survive and each kept row stays a real, self-consistent sample.
  */
 
-/** The numeric columns a series keeps per point. Missing values are NaN. */
-export const SERIES_COLUMNS = ['rss', 'vsz'] as const;
+/**
+ * The numeric columns a series keeps per point. Missing values are NaN. Besides the OS's RSS and
+ * VSZ: its split of RSS (anonymous, file-backed, lazily freed), and the Go runtime's own classes
+ * when the program exposes them (see goruntime/figures.ts).
+ */
+export const SERIES_COLUMNS = [
+  'rss',
+  'vsz',
+  'rssAnon',
+  'rssFile',
+  'lazyFree',
+  'heapObjects',
+  'heapUnused',
+  'heapFree',
+  'heapReleased',
+  'stacks',
+  'goTotal',
+  'gcGoal',
+  'gcCycles',
+  'heapLive',
+  'memoryLimit',
+  'goRss',
+] as const;
 export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
 
 /** Something worth a marker on the graph. */

@@ -6,7 +6,7 @@ import { MiB } from './format';
 import type { ReleaseMethod } from './release/measure';
 
 /** The setting: a method, or "auto" (pick the one that can work now). */
-export type ReleaseMethodSetting = 'auto' | ReleaseMethod;
+export type ReleaseMethodSetting = 'auto' | Exclude<ReleaseMethod, 'agent'>;
 const METHODS: readonly ReleaseMethodSetting[] = ['auto', 'http', 'signal', 'debugger'];
 import { isReleaseSignal } from './release/signal';
 import { MIN_INTERVAL_MS } from './watch';
@@ -18,6 +18,8 @@ export interface Settings {
   readonly rssWarningBytes: number;
   /** Watch a debug session's debuggee as soon as its PID is known. */
   readonly autoAttach: boolean;
+  /** Look for the Go runtime's figures (agent, expvar, pprof, gops), and where. */
+  readonly goFigures: { readonly enabled: boolean; readonly metricsUrl: string };
   readonly release: {
     readonly method: ReleaseMethodSetting;
     readonly url: string;
@@ -37,6 +39,8 @@ export interface RawSettings {
   /** Only the user-level value: a workspace must not widen where requests may go. */
   readonly allowedHosts?: unknown;
   readonly autoAttach?: unknown;
+  readonly goFigures?: unknown;
+  readonly metricsUrl?: unknown;
 }
 
 export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, method: 'auto', signal: 'SIGUSR1' } as const;
@@ -82,6 +86,7 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
       windowMs: windowS * 1000,
       rssWarningBytes: thresholdMiB * MiB,
       autoAttach: raw.autoAttach !== false,
+      goFigures: { enabled: raw.goFigures !== false, metricsUrl: typeof raw.metricsUrl === 'string' ? raw.metricsUrl.trim() : '' },
       release: { method, url, signal, allowedHosts },
     },
     problems,

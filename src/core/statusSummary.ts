@@ -2,7 +2,9 @@
  * What the status bar item says about the current watch: a short text, a tooltip, and whether to
  * warn. Pure, so the wording is unit-tested and the shell only copies it into a StatusBarItem.
  */
+import { diagnoseCached } from './diagnosis';
 import { formatBytes, formatDuration } from './format';
+import { describeGoStatus } from './goruntime/describe';
 import { Watch } from './watch';
 
 export interface StatusSummary {
@@ -20,6 +22,22 @@ export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: n
     lines.push(`RSS **${formatBytes(latest.rss)}** · peak ${formatBytes(watch.peakRss)}`);
     lines.push(`VSZ ${latest.vsz === undefined ? 'not available on this OS' : formatBytes(latest.vsz)}`);
     if (latest.cpu !== undefined) lines.push(`CPU ${latest.cpu.toFixed(0)} %`);
+    const go = latest.go;
+    if (go) {
+      lines.push(
+        `Go: heap in use ${formatBytes(go.heapObjects + go.heapUnused)} · free held ${formatBytes(go.heapFree)} · released ${formatBytes(go.heapReleased)} · ${go.gcCycles} GCs, goal ${formatBytes(go.gcGoal)}`,
+      );
+    }
+    if (latest.rssAnon !== undefined || latest.swap) {
+      const parts = [latest.rssAnon !== undefined && `anonymous ${formatBytes(latest.rssAnon)}`, latest.rssFile !== undefined && `file-backed ${formatBytes(latest.rssFile)}`, latest.swap ? `swap ${formatBytes(latest.swap)}` : ''];
+      lines.push(`RSS: ${parts.filter(Boolean).join(' · ')}`);
+    }
+    if (latest.lazyFree) lines.push(`Lazily freed (MADV_FREE, still in RSS): ${formatBytes(latest.lazyFree)}`);
+  }
+  if (watch.state === 'running') {
+    const diagnosis = diagnoseCached(watch.series);
+    if (diagnosis) lines.splice(1, 0, `**${escapeMarkdown(diagnosis.message)}**`);
+    if (!latest?.go) lines.push(escapeMarkdown(describeGoStatus(watch.goRuntime?.status, watch.paused).text));
   }
   if (watch.state === 'running' && watch.paused) lines.push('Stopped in the debugger: memory is read from the OS; no HTTP requests are sent to it');
   if (watch.state === 'running') {

@@ -7,7 +7,8 @@ import { Disposable, Emitter, Event } from './util/lifecycle';
 import { openMemoryReader } from './sampling/reader';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './sampling/types';
 import { describeProcess, ProcessInfo } from './processes/processInfo';
-import { capacityFor, SeriesEvent, TimeSeries } from './series';
+import { capacityFor, SeriesColumn, SeriesEvent, TimeSeries } from './series';
+import { GoRuntimeTracker } from './goruntime/tracker';
 
 export type WatchState = 'running' | 'exited' | 'detached';
 
@@ -30,6 +31,29 @@ const MIN_BURST_INTERVAL_MS = 20;
 
 let nextWatchNumber = 1;
 
+/** A sample as one row of the series. */
+export function seriesRow(sample: MemorySample): Partial<Record<SeriesColumn, number>> {
+  const go = sample.go;
+  return {
+    rss: sample.rss,
+    vsz: sample.vsz,
+    rssAnon: sample.rssAnon,
+    rssFile: sample.rssFile,
+    lazyFree: sample.lazyFree,
+    heapObjects: go?.heapObjects,
+    heapUnused: go?.heapUnused,
+    heapFree: go?.heapFree,
+    heapReleased: go?.heapReleased,
+    stacks: go?.stacks,
+    goTotal: go?.total,
+    gcGoal: go?.gcGoal,
+    gcCycles: go?.gcCycles,
+    heapLive: go?.heapLive,
+    memoryLimit: go?.memoryLimit,
+    goRss: go?.processRss,
+  };
+}
+
 export class Watch extends Disposable {
   /** Unique for the session (a PID alone is not: it can be reused). */
   readonly id: string;
@@ -47,6 +71,8 @@ export class Watch extends Disposable {
   private burst?: { intervalMs: number; until: number };
   /** Set while the target is stopped in a debugger: the open pause band on the graph. */
   private pauseEventId?: number;
+  /** Reads the Go runtime's figures, when the program exposes them. */
+  private goTracker?: GoRuntimeTracker;
 
   private readonly sampleEmitter = this.register(new Emitter<MemorySample>());
   private readonly failureEmitter = this.register(new Emitter<SampleError>());
@@ -77,7 +103,7 @@ export class Watch extends Disposable {
    * Starts watching `pid`: checks it exists and can be read, takes the first sample, then samples
    * on a loop. Rejects with a SampleError (nothing is left running) when it cannot.
    */
-  static async start(pid: number, options: WatchOptions, expected?: ProcessIdentity, why?: AttachReason): Promise<Watch> {
+  static async start(pid: number, options: WatchOptions, expected?: ProcessIdentity, why?: AttachReason, goRuntime?: (pid: number) => GoRuntimeTracker): Promise<Watch> {
     const reader = await openMemoryReader(pid, expected);
     try {
       const info = await describeProcess(pid).catch((err: unknown) => {
@@ -88,6 +114,7 @@ export class Watch extends Disposable {
       });
       const first = await reader.read();
       const watch = new Watch(reader, info, options);
+      watch.goTracker = goRuntime?.(pid);
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Attached to ${info.name} (PID ${pid})` });
       watch.accept(first);
       watch.schedule(watch.intervalMs);
@@ -136,6 +163,11 @@ export class Watch extends Disposable {
 
   get interval(): number {
     return this.intervalMs;
+  }
+
+  /** Where its Go figures come from (undefined when not looked for). */
+  get goRuntime(): GoRuntimeTracker | undefined {
+    return this.goTracker;
   }
 
   /**
@@ -227,6 +259,7 @@ export class Watch extends Disposable {
 
   override dispose(): void {
     this.stop('detached', 'Detached.');
+    this.goTracker?.dispose();
     super.dispose();
   }
 
@@ -253,10 +286,12 @@ export class Watch extends Disposable {
     const started = Date.now();
     this.reading = true;
     try {
-      const sample = await this.reader.read();
+      const os = await this.reader.read();
+      // One loopback request at most, and none while stopped in a debugger.
+      const go = await this.goTracker?.figures(this.paused);
       if (this.stateValue !== 'running') return;
       this.failure = undefined;
-      this.accept(sample);
+      this.accept(go ? { ...os, go } : os);
     } catch (err) {
       if (this.stateValue !== 'running') return;
       const error = toSampleError(err, this.pid);
@@ -276,7 +311,7 @@ export class Watch extends Disposable {
   private accept(sample: MemorySample): void {
     this.latestSample = sample;
     if (sample.rss > this.maxRssSeen) this.maxRssSeen = sample.rss;
-    this.series.push(sample.time, { rss: sample.rss, vsz: sample.vsz });
+    this.series.push(sample.time, seriesRow(sample));
     this.sampleEmitter.fire(sample);
   }
 }

@@ -5,6 +5,7 @@
 import { Disposable, Emitter, Event, IDisposable } from './util/lifecycle';
 import { MemorySample, ProcessIdentity } from './sampling/types';
 import { SeriesEvent } from './series';
+import { GoRuntimeTracker } from './goruntime/tracker';
 import { AttachReason, Watch, WatchOptions } from './watch';
 
 /** How many ended watches are kept for their data before the oldest is dropped. */
@@ -32,7 +33,11 @@ export class WatchRegistry extends Disposable {
   /** Any watch got a marker (attach, release, exit …). */
   readonly onDidAddEvent: Event<{ watch: Watch; event: SeriesEvent }> = this.eventEmitter.event;
 
-  constructor(options: WatchOptions) {
+  /** `goRuntime` makes the tracker that reads each watch's Go figures (none: OS figures only). */
+  constructor(
+    options: WatchOptions,
+    private readonly goRuntime?: (pid: number) => GoRuntimeTracker,
+  ) {
     super();
     this.options = options;
   }
@@ -66,7 +71,7 @@ export class WatchRegistry extends Disposable {
       this.select(existing.id);
       return { watch: existing, alreadyWatched: true };
     }
-    const watch = await Watch.start(pid, this.options, expected, why);
+    const watch = await Watch.start(pid, this.options, expected, why, this.goRuntime);
     if (this.disposed) {
       watch.dispose();
       throw new Error('Memory Watch is shutting down.');
@@ -75,6 +80,7 @@ export class WatchRegistry extends Disposable {
       watch.onDidSample((sample) => this.sampleEmitter.fire({ watch, sample })),
       watch.onDidChangeState(() => this.changeEmitter.fire()),
       watch.onDidAddEvent((event) => this.eventEmitter.fire({ watch, event })),
+      ...(watch.goRuntime ? [watch.goRuntime.onDidChangeStatus(() => this.changeEmitter.fire())] : []),
     ];
     this.watches.set(watch.id, { watch, subscriptions });
     this.currentId = watch.id;

@@ -13,6 +13,8 @@ import type { ReleaseReport } from '../core/release/measure';
 import type { MemorySample } from '../core/sampling/types';
 import type { SeriesSnapshot } from '../core/series';
 import type { Watch } from '../core/watch';
+import { diagnoseCached } from '../core/diagnosis';
+import { describeGoStatus } from '../core/goruntime/describe';
 
 /** One watched process, as the UI shows it. */
 export interface WatchInfo {
@@ -33,6 +35,10 @@ export interface WatchInfo {
   readonly latest?: MemorySample;
   readonly peakRss?: number;
   readonly intervalMs: number;
+  /** Where its Go runtime figures come from, or why there are none. */
+  readonly goFigures: { readonly state: 'searching' | 'found' | 'none' | 'off'; readonly text: string };
+  /** The one-line diagnosis, when something stands out. */
+  readonly diagnosis?: { readonly kind: string; readonly message: string };
 }
 
 export interface MemoryWatchApi {
@@ -69,5 +75,7 @@ export function toWatchInfo(watch: Watch, current: Watch | undefined): WatchInfo
     latest: watch.latest,
     peakRss: watch.peakRss,
     intervalMs: watch.interval,
+    goFigures: describeGoStatus(watch.goRuntime?.status, watch.paused),
+    diagnosis: watch.state === 'running' ? diagnoseCached(watch.series) : undefined,
   };
 }

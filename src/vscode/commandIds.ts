@@ -4,4 +4,5 @@ export const enum CommandId {
   Detach = 'memoryWatch.detach',
   ShowGraph = 'memoryWatch.showGraph',
   FreeOSMemory = 'memoryWatch.freeOSMemory',
+  AddFreeOSMemoryHook = 'memoryWatch.addFreeOSMemoryHook',
 }

@@ -14,6 +14,7 @@ import { WatchRegistry } from '../core/watchRegistry';
 import { toWatchInfo, WatchInfo } from './api';
 import { CommandId } from './commandIds';
 import { pickProcess } from './processPicker';
+import { AddHookArgument, AddHookCommand } from './addHook';
 
 /** `{ pid }`, `{ watchId }`, or a bare PID number. */
 export type WatchArgument = { pid?: unknown; watchId?: unknown } | number | undefined;
@@ -43,6 +44,8 @@ export class Commands extends Disposable {
     register(CommandId.Detach, (arg: WatchArgument) => this.detach(arg));
     register(CommandId.ShowGraph, () => deps.showGraph());
     register(CommandId.FreeOSMemory, (arg: WatchArgument) => this.freeOSMemory(arg));
+    const addHook = this.register(new AddHookCommand());
+    register(CommandId.AddFreeOSMemoryHook, (arg: AddHookArgument) => addHook.run(arg));
   }
 
   get busy(): boolean {
@@ -112,7 +115,12 @@ export class Commands extends Disposable {
       const settings = this.deps.settings().release;
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Free OS Memory: ${watch.info.name} (PID ${watch.pid})…` },
-        () => freeOSMemory(watch, settings, { confirm: (message) => this.confirmSignal(watch, message), debugger: this.deps.debuggerRoute(watch) }),
+        () =>
+          freeOSMemory(watch, settings, {
+            confirm: (message) => this.confirmSignal(watch, message),
+            debugger: this.deps.debuggerRoute(watch),
+            agentUrl: watch.goRuntime?.agentFreeOSMemoryUrl,
+          }),
       );
       this.lastReport = report;
       this.show(report, watch);

@@ -11,6 +11,8 @@ export const enum SettingKey {
   RssWarningThreshold = 'rssWarningThreshold',
   PidFiles = 'pidFiles',
   AutoAttach = 'autoAttach',
+  GoFigures = 'goFigures',
+  MetricsUrl = 'metricsUrl',
   ReleaseMethod = 'freeOSMemory.method',
   ReleaseUrl = 'freeOSMemory.url',
   ReleaseSignal = 'freeOSMemory.signal',
@@ -33,6 +35,8 @@ export function readSettings(): { settings: Settings; problems: string[] } {
     signal: config.get(SettingKey.ReleaseSignal),
     allowedHosts: config.inspect<string[]>(SettingKey.AllowedHosts)?.globalValue,
     autoAttach: config.get(SettingKey.AutoAttach),
+    goFigures: config.get(SettingKey.GoFigures),
+    metricsUrl: config.get(SettingKey.MetricsUrl),
   };
   return normalizeSettings(raw);
 }

@@ -7,7 +7,9 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import { Disposable } from '../core/util/lifecycle';
-import { Watch } from '../core/watch';
+import { seriesRow, Watch } from '../core/watch';
+import { describeGoStatus } from '../core/goruntime/describe';
+import { diagnoseCached } from '../core/diagnosis';
 import { WatchRegistry } from '../core/watchRegistry';
 import { FromWebviewMessage, GraphLayout, parseWebviewMessage, ToWebviewMessage, WatchSummary } from '../protocol';
 
@@ -19,7 +21,7 @@ export interface GraphFeedDeps {
   /** Whether a FreeOSMemory request is under way. */
   readonly busy: () => boolean;
   /** User intents from the webview's buttons. */
-  readonly run: (intent: 'attach' | 'freeOSMemory' | 'openGraph') => void;
+  readonly run: (intent: 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook') => void;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -44,6 +46,8 @@ export function summarize(watch: Watch): WatchSummary {
     go: watch.info.go ? (watch.info.go.version ?? 'Go') : undefined,
     latest: latest ? { time: latest.time, rss: latest.rss, vsz: latest.vsz, peakRss: watch.peakRss } : undefined,
     failure: watch.lastFailure?.message,
+    goFigures: describeGoStatus(watch.goRuntime?.status, watch.paused),
+    diagnosis: watch.state === 'running' ? diagnoseCached(watch.series) : undefined,
   };
 }
 
@@ -69,7 +73,10 @@ export class GraphFeed extends Disposable {
     this.register(registry.onDidChange(() => this.onWatchesChanged()));
     this.register(
       registry.onDidSample(({ watch, sample }) => {
-        if (watch.id === this.shownWatchId) this.post({ type: 'sample', watchId: watch.id, time: sample.time, rss: sample.rss, vsz: sample.vsz });
+        if (watch.id !== this.shownWatchId) return;
+        this.post({ type: 'sample', watchId: watch.id, time: sample.time, values: seriesRow(sample) });
+        // The diagnosis and the Go source change with the samples: the readouts follow.
+        this.post({ type: 'watches', watches: registry.list().map(summarize), currentId: registry.current?.id });
       }),
     );
     this.register(
@@ -123,6 +130,7 @@ export class GraphFeed extends Disposable {
       case 'attach':
       case 'freeOSMemory':
       case 'openGraph':
+      case 'addHook':
         this.deps.run(message.type);
         break;
       case 'rendered':

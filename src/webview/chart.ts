@@ -19,6 +19,15 @@ export interface LineSeries {
   readonly fill?: boolean;
 }
 
+/** A filled band between two curves (a layer of a stacked area), on the left axis. */
+export interface AreaBand {
+  readonly name: string;
+  readonly lower: ArrayLike<number>;
+  readonly upper: ArrayLike<number>;
+  readonly color: string;
+  readonly alpha?: number;
+}
+
 export interface ChartMarker {
   readonly time: number;
   /** Set for a band (a span of time): drawn shaded from `time` to `endTime`. */
@@ -40,6 +49,11 @@ export interface ChartModel {
   readonly time: ArrayLike<number>;
   readonly count: number;
   readonly series: readonly LineSeries[];
+  /** Stacked layers, drawn under the lines. */
+  readonly bands?: readonly AreaBand[];
+  /** Times of small ticks at the foot of the plot (GC cycles). */
+  readonly ticks?: readonly number[];
+  readonly tickColor?: string;
   readonly markers: readonly ChartMarker[];
   readonly thresholds: readonly ThresholdLine[];
   readonly xMin: number;
@@ -118,7 +132,9 @@ export class TimeChart {
     this.drawBands(model);
     const [first, last] = this.visibleRange(model);
     const inView = Math.max(0, last - first);
+    for (const band of model.bands ?? []) this.drawBand(model, band, scales[0], first, last);
     for (const series of model.series) this.drawSeries(model, series, scales[series.axis], first, last);
+    this.drawTicks(model);
     this.drawThresholds(model, scales, theme);
     this.drawMarkers(model, theme);
     if (hoverX !== undefined && hoverX >= left && hoverX <= right) {
@@ -372,6 +388,74 @@ export class TimeChart {
       ctx.globalAlpha = 1;
     }
     ctx.restore();
+  }
+
+  /** One layer of a stacked area: the region between `lower` and `upper`, per pixel column. */
+  private drawBand(model: ChartModel, band: AreaBand, scale: ByteTicks, first: number, last: number): void {
+    const { left, right, top, bottom } = this.layout;
+    const xScale = (right - left) / Math.max(1, model.xMax - model.xMin);
+    const yScale = (bottom - top) / scale.max;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, right - left, bottom - top);
+    ctx.clip();
+    ctx.fillStyle = band.color;
+    ctx.globalAlpha = band.alpha ?? 0.45;
+    // Runs of points where both curves are known; each run is one polygon.
+    const xs: number[] = [];
+    const ups: number[] = [];
+    const lows: number[] = [];
+    const flush = () => {
+      if (xs.length >= 2) {
+        ctx.beginPath();
+        ctx.moveTo(xs[0], ups[0]);
+        for (let k = 1; k < xs.length; k++) ctx.lineTo(xs[k], ups[k]);
+        for (let k = xs.length - 1; k >= 0; k--) ctx.lineTo(xs[k], lows[k]);
+        ctx.closePath();
+        ctx.fill();
+      }
+      xs.length = ups.length = lows.length = 0;
+    };
+    for (let i = first; i < last; i++) {
+      const lo = band.lower[i];
+      const up = band.upper[i];
+      if (!(lo === lo) || !(up === up)) {
+        flush();
+        continue;
+      }
+      const x = Math.round(left + (model.time[i] - model.xMin) * xScale);
+      const yUp = bottom - up * yScale;
+      const yLo = bottom - lo * yScale;
+      // One vertex per pixel column (its last point) keeps the polygon O(width).
+      if (xs.length && xs[xs.length - 1] === x) {
+        ups[ups.length - 1] = yUp;
+        lows[lows.length - 1] = yLo;
+      } else {
+        xs.push(x);
+        ups.push(yUp);
+        lows.push(yLo);
+      }
+    }
+    flush();
+    ctx.restore();
+  }
+
+  /** Short ticks rising from the time axis (one per GC cycle). */
+  private drawTicks(model: ChartModel): void {
+    if (!model.ticks?.length) return;
+    const { left, right, bottom } = this.layout;
+    const ctx = this.ctx;
+    ctx.strokeStyle = model.tickColor ?? '#888';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const t of model.ticks) {
+      const x = Math.round(this.xOf(t)) + 0.5;
+      if (x < left || x > right) continue;
+      ctx.moveTo(x, bottom);
+      ctx.lineTo(x, bottom - 5);
+    }
+    ctx.stroke();
   }
 
   private ensureScratch(size: number): void {

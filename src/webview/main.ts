@@ -5,7 +5,8 @@
 import { formatBytes, formatDuration } from '../core/format';
 import type { SeriesEvent } from '../core/series';
 import type { FromWebviewMessage, ToWebviewMessage, WatchSummary, WebviewPersistedState } from '../protocol';
-import { ChartMarker, ChartModel, ChartTheme, TimeChart } from './chart';
+import { AreaBand, ChartMarker, ChartModel, ChartTheme, TimeChart } from './chart';
+import { ClientSeries, Layer, LAYER_LABELS, LAYERS, layerSizes, stackLayers } from './clientSeries';
 import { opaque } from './colors';
 import { clockLabel } from './scale';
 
@@ -18,48 +19,6 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const MIN_SPAN_MS = 30_000;
-/** Same bound as the host's series: the copy here cannot grow without limit either. */
-const MAX_POINTS = 20_000;
-
-/** The current watch's data: arrays with a start offset, trimmed to the window. */
-class ClientSeries {
-  time: number[] = [];
-  rss: number[] = [];
-  vsz: number[] = [];
-  events: SeriesEvent[] = [];
-
-  reset(snapshot?: { time: number[]; columns: { rss: number[]; vsz: number[] }; events: SeriesEvent[] }): void {
-    this.time = snapshot ? [...snapshot.time] : [];
-    this.rss = snapshot ? [...snapshot.columns.rss] : [];
-    this.vsz = snapshot ? [...snapshot.columns.vsz] : [];
-    this.events = snapshot ? [...snapshot.events] : [];
-  }
-
-  push(time: number, rss: number, vsz: number | undefined, windowMs: number): void {
-    if (this.time.length && time < this.time[this.time.length - 1]) return;
-    this.time.push(time);
-    this.rss.push(rss);
-    this.vsz.push(vsz ?? NaN);
-    // Trim in batches: splice is O(n), so do it when a chunk has aged out, not per sample.
-    const cutoff = time - windowMs;
-    let drop = 0;
-    while (drop < this.time.length && this.time[drop] < cutoff) drop++;
-    if (drop > 64 || this.time.length > MAX_POINTS) {
-      drop = Math.max(drop, this.time.length - MAX_POINTS);
-      this.time.splice(0, drop);
-      this.rss.splice(0, drop);
-      this.vsz.splice(0, drop);
-    }
-  }
-
-  upsertEvent(event: SeriesEvent): void {
-    const i = this.events.findIndex((e) => e.id === event.id);
-    if (i >= 0) this.events[i] = event;
-    else this.events.push(event);
-    if (this.events.length > 500) this.events.splice(0, this.events.length - 500);
-  }
-}
-
 const state = {
   watches: [] as readonly WatchSummary[],
   currentId: undefined as string | undefined,
@@ -86,6 +45,7 @@ app.innerHTML = `
     <button id="attach" class="secondary full-only" title="Attach Memory Watch to another process">Attach…</button>
     <button id="free" class="full-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
   </header>
+  <p id="diagnosis" class="diagnosis" role="status" hidden></p>
   <section class="readouts" aria-label="Memory readouts">
     <div class="readout rss"><span class="swatch"></span><span class="name">RSS</span>
       <span class="now" id="rss-now">—</span>
@@ -112,9 +72,11 @@ app.innerHTML = `
   <footer class="legend full-only">
     <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
     <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
+    <span id="layer-keys" class="layer-keys"></span>
     <span class="spacer"></span>
     <span id="status-line" class="status-line"></span>
-  </footer>`;
+  </footer>
+  <p class="go-source full-only"><span id="go-source"></span> <button id="add-hook" class="link" hidden>Add hook to this program…</button></p>`;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const select = $<HTMLSelectElement>('watch-select');
@@ -128,6 +90,7 @@ $('empty-attach').addEventListener('click', () => post({ type: 'attach' }));
 $('free').addEventListener('click', () => post({ type: 'freeOSMemory' }));
 $('free-compact').addEventListener('click', () => post({ type: 'freeOSMemory' }));
 $('open-graph').addEventListener('click', () => post({ type: 'openGraph' }));
+$('add-hook').addEventListener('click', () => post({ type: 'addHook' }));
 canvas.addEventListener('mousemove', (e) => {
   state.hoverX = e.offsetX;
   scheduleDraw();
@@ -156,14 +119,14 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
       state.windowMs = message.windowMs;
       state.warningBytes = message.warningBytes;
       state.busy = message.busy;
-      state.series.reset(message.series);
+      state.series.reset(message.series as Parameters<ClientSeries['reset']>[0]);
       vscode.setState({ watchId: message.currentId, pid: current()?.pid });
       renderChrome();
       break;
     case 'sample':
       if (message.watchId !== state.currentId) return;
-      state.series.push(message.time, message.rss, message.vsz, state.windowMs);
-      updateLatest(message.watchId, message.time, message.rss, message.vsz);
+      state.series.push(message.time, message.values, state.windowMs);
+      updateLatest(message.watchId, message.time, message.values.rss ?? NaN, message.values.vsz);
       renderReadouts();
       break;
     case 'event':
@@ -238,8 +201,8 @@ function renderReadouts(): void {
     }
     return min <= max ? { min, max } : undefined;
   };
-  const rss = range(s.rss);
-  const vsz = range(s.vsz);
+  const rss = range(s.cols.rss);
+  const vsz = range(s.cols.vsz);
   $('rss-now').textContent = formatBytes(watch?.latest?.rss);
   $('rss-min').textContent = formatBytes(rss?.min);
   $('rss-max').textContent = formatBytes(rss?.max);
@@ -252,6 +215,54 @@ function renderReadouts(): void {
   else if (watch.state !== 'running') status.textContent = watch.endReason ?? `Watch ${watch.state}.`;
   else if (watch.failure) status.textContent = `⚠ ${watch.failure}`;
   else status.textContent = `${s.time.length} samples · window ${formatDuration(state.windowMs)}`;
+  const diagnosis = $('diagnosis');
+  diagnosis.textContent = watch?.diagnosis?.message ?? '';
+  diagnosis.className = `diagnosis ${watch?.diagnosis?.kind ?? ''}`;
+  diagnosis.hidden = !watch?.diagnosis;
+  $('go-source').textContent = watch ? watch.goFigures.text : '';
+  $('add-hook').hidden = !(watch && watch.state === 'running' && watch.goFigures.state === 'none');
+  renderLayerKeys();
+}
+
+/** The legend's layer keys, with the newest values. */
+function renderLayerKeys(): void {
+  const s = state.series;
+  const last = lastGoIndex();
+  const keys = $('layer-keys');
+  if (last === undefined) {
+    keys.replaceChildren();
+    return;
+  }
+  const sizes = layerSizes(s.cols, last);
+  const released = s.cols.heapReleased[last];
+  keys.replaceChildren(
+    ...LAYERS.filter((l) => sizes[l] > 0 || l === 'heapInUse' || l === 'freeHeld').map((l) => {
+      const span = document.createElement('span');
+      span.className = `key layer ${l}`;
+      span.innerHTML = `<span class="swatch"></span>`;
+      span.append(`${LAYER_LABELS[l]} ${formatBytes(sizes[l])}`);
+      return span;
+    }),
+    Object.assign(document.createElement('span'), { className: 'key', textContent: `released ${formatBytes(released)}` }),
+    keyWith('gc-goal', `GC goal ${formatBytes(s.cols.gcGoal[last])}`),
+    keyWith('gc-tick', 'GC cycle'),
+  );
+}
+
+/** A legend key drawn by CSS (a dashed line, a tick) with its text. */
+function keyWith(kind: string, text: string): HTMLElement {
+  const span = document.createElement('span');
+  span.className = `key ${kind}`;
+  const mark = document.createElement('span');
+  mark.className = 'mark';
+  span.append(mark, text);
+  return span;
+}
+
+function lastGoIndex(): number | undefined {
+  const goTotal = state.series.cols.goTotal;
+  for (let i = goTotal.length - 1; i >= 0 && i >= goTotal.length - 50; i--) if (!Number.isNaN(goTotal[i])) return i;
+  return undefined;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -259,7 +270,7 @@ function cssVar(name: string, fallback: string): string {
   return value || fallback;
 }
 
-function theme(): ChartTheme & { rss: string; vsz: string; release: string; attach: string; exit: string; failed: string; warning: string } {
+function theme(): ChartTheme & { rss: string; vsz: string; release: string; attach: string; exit: string; failed: string; warning: string; layers: Record<Layer, string> } {
   const foreground = cssVar('--vscode-foreground', '#cccccc');
   return {
     foreground,
@@ -274,7 +285,22 @@ function theme(): ChartTheme & { rss: string; vsz: string; release: string; atta
     exit: opaque(cssVar('--vscode-charts-red', '#f14c4c')),
     failed: opaque(cssVar('--vscode-charts-red', '#f14c4c')),
     warning: opaque(cssVar('--vscode-charts-yellow', '#cca700')),
+    layers: layerColors(foreground),
   };
+}
+
+/** One theme colour per layer, set as CSS variables too so the legend's swatches match. */
+function layerColors(foreground: string): Record<Layer, string> {
+  const colors: Record<Layer, string> = {
+    heapInUse: opaque(cssVar('--vscode-charts-blue', '#3794ff')),
+    freeHeld: opaque(cssVar('--vscode-charts-yellow', '#cca700')),
+    stacks: opaque(cssVar('--vscode-charts-purple', '#b180d7')),
+    otherRuntime: opaque(cssVar('--vscode-descriptionForeground', foreground)),
+    lazyFree: opaque(cssVar('--vscode-charts-orange', '#d18616')),
+    outsideGo: opaque(cssVar('--vscode-charts-red', '#f14c4c')),
+  };
+  for (const layer of LAYERS) document.body.style.setProperty(`--memory-watch-${layer}`, colors[layer]);
+  return colors;
 }
 
 function markerColor(event: SeriesEvent, t: ReturnType<typeof theme>): string {
@@ -317,15 +343,26 @@ function draw(): void {
   const xMin = Math.max(firstTime, lastTime - state.windowMs);
   const xMax = Math.max(lastTime, xMin + MIN_SPAN_MS);
   const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
+  const layers = s.cols.goTotal.some((v) => !Number.isNaN(v)) ? stackLayers(s) : undefined;
+  const bands: AreaBand[] = layers ? LAYERS.map((l) => ({ name: LAYER_LABELS[l], lower: layers[l].lower, upper: layers[l].upper, color: t.layers[l] })) : [];
+  const limit = lastValue(s.cols.memoryLimit);
   const model: ChartModel = {
     time: s.time,
     count,
     series: [
-      { name: 'VSZ', values: s.vsz, color: t.vsz, axis: 1, width: 1.5 },
-      { name: 'RSS', values: s.rss, color: t.rss, axis: 0, width: 2, fill: true },
+      { name: 'VSZ', values: s.cols.vsz, color: t.vsz, axis: 1, width: 1.5 },
+      // With the layers below it, RSS is their outline; alone, its own filled area.
+      { name: 'RSS', values: s.cols.rss, color: t.rss, axis: 0, width: 2, fill: !layers },
+      { name: 'GC goal', values: s.cols.gcGoal, color: t.release, axis: 0, width: 1, dash: [4, 3] },
     ],
+    bands,
+    ticks: s.gcTicks(),
+    tickColor: t.muted,
     markers,
-    thresholds: state.warningBytes > 0 ? [{ value: state.warningBytes, axis: 0, color: t.warning, label: `warning ${formatBytes(state.warningBytes)}` }] : [],
+    thresholds: [
+      ...(state.warningBytes > 0 ? [{ value: state.warningBytes, axis: 0 as const, color: t.warning, label: `warning ${formatBytes(state.warningBytes)}` }] : []),
+      ...(limit !== undefined ? [{ value: limit, axis: 0 as const, color: t.exit, label: `GOMEMLIMIT ${formatBytes(limit)}` }] : []),
+    ],
     xMin,
     xMax,
     axisTitles: ['RSS', 'VSZ'],
@@ -335,6 +372,7 @@ function draw(): void {
   const hover = state.hoverX !== undefined ? chart.hitTest(state.hoverX) : undefined;
   const points = chart.render(model, t, hover?.x);
   document.body.style.setProperty('--memory-watch-rss', t.rss);
+  document.body.style.setProperty('--memory-watch-gc', t.release);
   document.body.style.setProperty('--memory-watch-vsz', t.vsz);
   canvas.setAttribute('aria-label', watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${count} samples` : 'Memory graph: no process watched');
   renderTooltip(hover);
@@ -360,6 +398,11 @@ function renderEventList(): void {
   );
 }
 
+function lastValue(values: number[]): number | undefined {
+  for (let i = values.length - 1; i >= 0; i--) if (!Number.isNaN(values[i])) return values[i];
+  return undefined;
+}
+
 function renderTooltip(hover: ReturnType<TimeChart['hitTest']>): void {
   if (!hover || state.series.time.length === 0) {
     tooltip.hidden = true;
@@ -367,11 +410,17 @@ function renderTooltip(hover: ReturnType<TimeChart['hitTest']>): void {
   }
   const s = state.series;
   const i = hover.index;
+  const vsz = s.cols.vsz[i];
   const lines = [
     `<strong>${clockLabel(s.time[i])}</strong>`,
-    `<span class="key rss"><span class="swatch"></span>RSS ${formatBytes(s.rss[i])}</span>`,
-    `<span class="key vsz"><span class="swatch"></span>VSZ ${Number.isNaN(s.vsz[i]) ? 'n/a' : formatBytes(s.vsz[i])}</span>`,
+    `<span class="key rss"><span class="swatch"></span>RSS ${formatBytes(s.cols.rss[i])}</span>`,
+    `<span class="key vsz"><span class="swatch"></span>VSZ ${Number.isNaN(vsz) ? 'n/a' : formatBytes(vsz)}</span>`,
   ];
+  if (!Number.isNaN(s.cols.goTotal[i])) {
+    const sizes = layerSizes(s.cols, i);
+    for (const l of LAYERS) if (sizes[l] > 0) lines.push(`<span class="key layer ${l}"><span class="swatch"></span>${LAYER_LABELS[l]} ${formatBytes(sizes[l])}</span>`);
+    lines.push(`<span class="key">released ${formatBytes(s.cols.heapReleased[i])} · GC goal ${formatBytes(s.cols.gcGoal[i])} · ${s.cols.gcCycles[i]} GCs</span>`);
+  }
   const events = s.events.filter((e) => hover.markers.some((m) => m.time === e.time && m.label === e.label));
   for (const e of events) lines.push(`<span class="event">${escapeHtml(e.detail ?? e.label)}</span>`);
   tooltip.innerHTML = lines.join('<br>');

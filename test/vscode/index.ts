@@ -14,7 +14,8 @@ export const SUITE_END = '::memory-watch-suite-end::';
 
 export async function run(): Promise<void> {
   const suite = process.env.MEMORY_WATCH_SUITE === 'restricted' ? 'restricted' : 'trusted';
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // MEMORY_WATCH_GREP runs only the matching tests (while working on one).
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', grep: process.env.MEMORY_WATCH_GREP || undefined });
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))

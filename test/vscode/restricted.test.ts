@@ -40,6 +40,7 @@ describe('Restricted Mode', () => {
           'memoryWatch.freeOSMemory.url': url,
           'memoryWatch.freeOSMemory.signal': 'SIGUSR2',
           'memoryWatch.freeOSMemory.method': 'signal',
+          'memoryWatch.metricsUrl': url,
           // Not restricted: shows when VS Code has read the file.
           'memoryWatch.rssWarningThreshold': 7,
         }),
@@ -48,7 +49,8 @@ describe('Restricted Mode', () => {
       await waitFor(() => config().get('rssWarningThreshold') === 7, 'VS Code to read the workspace settings');
       assert.strictEqual(config().get('freeOSMemory.url'), '', 'the workspace URL is ignored');
       assert.strictEqual(config().get('freeOSMemory.signal'), 'SIGUSR1', 'the workspace signal is ignored');
-      assert.strictEqual(config().get('freeOSMemory.method'), 'http', 'the workspace method is ignored');
+      assert.strictEqual(config().get('freeOSMemory.method'), 'auto', 'the workspace method is ignored');
+      assert.strictEqual(config().get('metricsUrl'), '', 'the workspace metrics URL is ignored');
 
       const server = await startSeedServer(['-signal']);
       const info = await vscode.commands.executeCommand<WatchInfo>('memoryWatch.attach', { pid: server.pid });
@@ -56,7 +58,7 @@ describe('Restricted Mode', () => {
       await waitFor(() => api.statusBar().visible && /RSS \d/.test(api.statusBar().text), 'the status bar');
       const report = await vscode.commands.executeCommand<ReleaseReport>('memoryWatch.freeOSMemory');
       assert.strictEqual(report.triggered, false);
-      assert.match(report.message, /No FreeOSMemory hook URL is set/);
+      assert.match(report.message, /No way to call FreeOSMemory in this program yet/);
       assert.strictEqual(requests, 0, 'nothing was sent to the workspace URL');
     } finally {
       canary.close();

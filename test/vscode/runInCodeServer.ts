@@ -32,7 +32,7 @@ async function runSuite(suite: 'trusted' | 'restricted'): Promise<boolean> {
     stateDir,
     smokeTestDriver: true,
     workspaceTrust: suite === 'restricted',
-    env: { MEMORY_WATCH_SUITE: suite, MEMORY_WATCH_RESULT_FILE: resultFile, MEMORY_WATCH_WORKSPACE: workspace, ...goEnvironment() },
+    env: { MEMORY_WATCH_SUITE: suite, MEMORY_WATCH_RESULT_FILE: resultFile, MEMORY_WATCH_WORKSPACE: workspace, MEMORY_WATCH_GREP: process.env.MEMORY_WATCH_GREP ?? '', ...goEnvironment() },
   });
   const browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
   const started = Date.now();

@@ -7,7 +7,7 @@
  * "auto" chooses: through the debugger while the target is stopped in Delve (it could not answer
  * HTTP anyway); else the HTTP hook when a URL is set; else it says what would work.
  */
-import { formatBytes } from '../format';
+import { formatBytes, formatDuration } from '../format';
 import type { ReleaseMethodSetting } from '../settings';
 import { Watch } from '../watch';
 import { checkHookUrl, postHook } from './httpHook';
@@ -34,6 +34,8 @@ export interface DebuggerRoute {
 export interface ReleaseDeps {
   /** Asks the user to confirm (a modal); resolves true to go ahead. */
   confirm(message: string): Promise<boolean>;
+  /** The Memory Watch agent's FreeOSMemory endpoint, when the program runs it. */
+  readonly agentUrl?: URL;
   /** The debug session of the watched process, if it has one. */
   readonly debugger?: DebuggerRoute;
 }
@@ -54,13 +56,14 @@ export interface TargetView {
 }
 
 /** Which method to use now, or why none can work. */
-export function chooseMethod(target: TargetView, settings: ReleaseSettings, route: DebuggerRoute | undefined): { method: ReleaseMethod } | { refusal: ReleaseReport } {
+export function chooseMethod(target: TargetView, settings: ReleaseSettings, route: DebuggerRoute | undefined, agentUrl?: URL): { method: ReleaseMethod } | { refusal: ReleaseReport } {
   const watch = { paused: target.paused, pid: target.pid, info: { name: target.name } };
   const delveStopped = watch.paused && route?.canCall === true;
   switch (settings.method) {
     case 'auto':
       if (delveStopped) return { method: 'debugger' };
       if (watch.paused) return { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, then try again.`) };
+      if (agentUrl) return { method: 'agent' };
       if (settings.url.trim()) return { method: 'http' };
       return {
         refusal: refused(
@@ -87,9 +90,11 @@ export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps
   if (watch.state !== 'running') {
     return refused(fallback, `${watch.info.name} (PID ${watch.pid}) is no longer watched: ${watch.endReason ?? 'the watch has ended'}.`);
   }
-  const choice = chooseMethod({ pid: watch.pid, name: watch.info.name, paused: watch.paused }, settings, deps.debugger);
+  const choice = chooseMethod({ pid: watch.pid, name: watch.info.name, paused: watch.paused }, settings, deps.debugger, deps.agentUrl);
   if ('refusal' in choice) return choice.refusal;
   switch (choice.method) {
+    case 'agent':
+      return releaseByAgent(watch, deps.agentUrl!);
     case 'http':
       return releaseByHttp(watch, settings);
     case 'signal':
@@ -120,6 +125,26 @@ async function releaseByHttp(watch: Watch, settings: ReleaseSettings): Promise<R
       }
     },
     'Does the handler at the hook URL call debug.FreeOSMemory()?',
+  );
+}
+
+/** The agent answers with what the runtime itself released; the measured RSS effect is the report. */
+async function releaseByAgent(watch: Watch, url: URL): Promise<ReleaseReport> {
+  return measureRelease(
+    watch,
+    'agent',
+    async (): Promise<TriggerOutcome> => {
+      try {
+        const answer = await postHook(url, []);
+        if (answer.status === 429) return { ok: false, message: 'The Memory Watch agent is already freeing memory (or did a moment ago); try again in a second.' };
+        if (answer.status !== 200) return { ok: false, message: `The Memory Watch agent answered HTTP ${answer.status}: ${answer.body.trim().slice(0, 200)}` };
+        const body = JSON.parse(answer.body) as { released?: number; durationMs?: number };
+        return { ok: true, detail: `agent: runtime released ${formatBytes(body.released ?? 0)} in ${formatDuration(body.durationMs ?? 0)}` };
+      } catch (err) {
+        return { ok: false, message: `The Memory Watch agent did not answer: ${(err as Error).message}` };
+      }
+    },
+    'The runtime had nothing left to return.',
   );
 }
 

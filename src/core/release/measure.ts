@@ -10,7 +10,7 @@ export const BURST_INTERVAL_MS = 50;
 export const BURST_DURATION_MS = 2000;
 
 /** How the target was made to call FreeOSMemory. */
-export type ReleaseMethod = 'http' | 'signal' | 'debugger';
+export type ReleaseMethod = 'http' | 'signal' | 'debugger' | 'agent';
 
 export interface ReleaseReport {
   readonly method: ReleaseMethod;

@@ -1,0 +1,171 @@
+/**
+ * What the numbers mean: one line naming the dominant reason RSS is high now, and what to do.
+ *
+ * The candidates, each an amount of bytes (all from the newest samples):
+ *   - leak:      the live heap's lows grew ≥ 40 % (and ≥ 16 MiB) across the window, over ≥ 2 GC
+ *                cycles — GC does not bring it down. Checked first: it outranks the others.
+ *   - live heap: the heap the last GC marked live (agent, Go ≥ 1.21); with a MemStats source,
+ *                all allocated objects (HeapAlloc), garbage not yet collected included.
+ *   - since GC:  allocated since the last GC and not collected yet (agent): garbage, or new data —
+ *                only the next GC can tell; Free OS Memory forces one.
+ *   - free held: free heap the runtime still holds (it returns it gradually).
+ *   - lazy free: pages released with MADV_FREE that still count in RSS (Linux LazyFree).
+ *   - outside Go: resident anonymous memory beyond what the runtime accounts for (cgo, C
+ *                libraries, mmap) — RssAnon − (runtime total − released) − LazyFree.
+ * The largest candidate of at least 16 MiB and 20 % of RSS is named; none → no diagnosis (nothing
+ * stands out). Thresholds are options so the tests can use short windows.
+ */
+import { formatBytes, formatDuration, MiB } from './format';
+import { TimeSeries } from './series';
+
+export type DiagnosisKind = 'leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
+
+export interface Diagnosis {
+  readonly kind: DiagnosisKind;
+  /** The bytes it is about. */
+  readonly bytes: number;
+  /** One line for the tooltip and the top of the graph. */
+  readonly message: string;
+}
+
+export interface DiagnosisOptions {
+  /** A reason must account for at least this many bytes … */
+  readonly minBytes: number;
+  /** … and this share of RSS. */
+  readonly minShare: number;
+  /** Leak: growth of the live heap's lows across the window. */
+  readonly leakGrowth: number;
+  readonly leakMinBytes: number;
+  /** Leak: the data must span at least this long, with at least this many GC cycles. */
+  readonly leakMinSpanMs: number;
+  readonly leakMinGcCycles: number;
+  /** Go figures older than this (relative to the newest sample) are too stale to use. */
+  readonly maxGoAgeMs: number;
+}
+
+export const DEFAULT_DIAGNOSIS: DiagnosisOptions = {
+  minBytes: 16 * MiB,
+  minShare: 0.2,
+  leakGrowth: 0.4,
+  leakMinBytes: 16 * MiB,
+  leakMinSpanMs: 3 * 60_000,
+  leakMinGcCycles: 2,
+  maxGoAgeMs: 15_000,
+};
+
+/** The newest point with Go figures, within maxGoAgeMs of the newest sample. */
+function newestGoIndex(s: TimeSeries, maxAgeMs: number): number | undefined {
+  const last = s.length - 1;
+  for (let i = last; i >= 0 && s.time(last) - s.time(i) <= maxAgeMs; i--) {
+    if (!Number.isNaN(s.value('goTotal', i))) return i;
+  }
+  return undefined;
+}
+
+/** Anonymous resident memory beyond the runtime's own account at point i (see clientSeries.anonymousRss). */
+function outsideAt(s: TimeSeries, i: number): number {
+  const file = s.value('rssFile', i);
+  const goRss = s.value('goRss', i);
+  const anonOs = s.value('rssAnon', i);
+  const anon = !Number.isNaN(goRss) ? goRss - (Number.isNaN(file) ? 0 : file) : Number.isNaN(anonOs) ? s.value('rss', i) : anonOs;
+  const lazy = s.value('lazyFree', i);
+  return anon - (s.value('goTotal', i) - s.value('heapReleased', i)) - (Number.isNaN(lazy) ? 0 : lazy);
+}
+
+/**
+ * Memory outside Go, as the least of the last few samples with Go figures: real cgo memory stays,
+ * while a difference from reading RSS and the Go figures a moment apart under churn does not.
+ */
+function outsideGo(s: TimeSeries, maxAgeMs: number): number {
+  const last = s.length - 1;
+  let least = Infinity;
+  let seen = 0;
+  for (let i = last; i >= 0 && seen < 4 && s.time(last) - s.time(i) <= maxAgeMs; i--) {
+    if (Number.isNaN(s.value('goTotal', i))) continue;
+    least = Math.min(least, outsideAt(s, i));
+    seen++;
+  }
+  return seen ? least : 0;
+}
+
+/** The live heap at point i: marked live by the last GC when known, else all objects. */
+function liveAt(s: TimeSeries, i: number): number {
+  const live = s.value('heapLive', i);
+  return Number.isNaN(live) ? s.value('heapObjects', i) : live;
+}
+
+/** A leak: the lows of the live heap keep rising although GC runs. */
+export function detectLeak(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
+  const points: { t: number; live: number; gc: number }[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const live = liveAt(s, i);
+    if (!Number.isNaN(live)) points.push({ t: s.time(i), live, gc: s.value('gcCycles', i) });
+  }
+  if (points.length < 10) return undefined;
+  const span = points[points.length - 1].t - points[0].t;
+  if (span < o.leakMinSpanMs) return undefined;
+  const gcRan = points[points.length - 1].gc - points[0].gc;
+  if (!(gcRan >= o.leakMinGcCycles)) return undefined;
+  // Lows, not highs: garbage between collections comes and goes; what survives GC is the floor.
+  const fifth = Math.max(1, Math.floor(points.length / 5));
+  const low = (xs: typeof points) => Math.min(...xs.map((p) => p.live));
+  const before = low(points.slice(0, fifth));
+  const after = low(points.slice(-fifth));
+  const grown = after - before;
+  if (before <= 0 || grown < o.leakMinBytes || grown / before < o.leakGrowth) return undefined;
+  return {
+    kind: 'leak',
+    bytes: grown,
+    message: `Live heap grew ${Math.round((grown / before) * 100)} % in ${formatDuration(span)} and GC does not bring it down — look for a leak (heap profile).`,
+  };
+}
+
+export function diagnose(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
+  if (s.length === 0) return undefined;
+  const last = s.length - 1;
+  const rss = s.value('rss', last);
+  const lazy = s.value('lazyFree', last);
+  const candidates: Diagnosis[] = [];
+  if (!Number.isNaN(lazy) && lazy > 0) {
+    candidates.push({ kind: 'lazy-free', bytes: lazy, message: `${formatBytes(lazy)} is lazily freed (MADV_FREE) — counted in RSS until the kernel needs it.` });
+  }
+  const g = newestGoIndex(s, o.maxGoAgeMs);
+  if (g !== undefined) {
+    const leak = detectLeak(s, o);
+    if (leak) return leak;
+    const v = (c: Parameters<TimeSeries['value']>[0]) => s.value(c, g);
+    const objects = v('heapObjects');
+    const heapLive = v('heapLive');
+    const live = Number.isNaN(heapLive) ? objects : Math.min(heapLive, objects);
+    candidates.push({ kind: 'live-heap', bytes: live, message: `Live heap is ${formatBytes(live)} of ${formatBytes(rss)} RSS — memory the program is using now.` });
+    if (objects > live) {
+      const since = objects - live;
+      candidates.push({
+        kind: 'since-gc',
+        bytes: since,
+        message: `${formatBytes(since)} was allocated since the last GC and is not collected yet — the next GC frees what is garbage; Free OS Memory forces one now.`,
+      });
+    }
+    const free = v('heapFree');
+    candidates.push({ kind: 'free-held', bytes: free, message: `${formatBytes(free)} is free heap the Go runtime still holds — it returns it gradually; Free OS Memory releases it now.` });
+    const outside = outsideGo(s, o.maxGoAgeMs);
+    if (outside > 0) {
+      candidates.push({ kind: 'outside-go', bytes: outside, message: `RSS exceeds Go's own total by ${formatBytes(outside)} — memory outside the Go runtime (cgo?).` });
+    }
+  }
+  const floor = Math.max(o.minBytes, o.minShare * rss);
+  const standing = candidates.filter((c) => Number.isFinite(c.bytes) && c.bytes >= floor);
+  if (!standing.length) return undefined;
+  return standing.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+}
+
+const cache = new WeakMap<TimeSeries, { lastTime: number | undefined; length: number; result: Diagnosis | undefined }>();
+
+/** diagnose(), computed once per new sample (the status bar and each graph ask for it). */
+export function diagnoseCached(s: TimeSeries): Diagnosis | undefined {
+  const hit = cache.get(s);
+  if (hit && hit.lastTime === s.lastTime && hit.length === s.length) return hit.result;
+  const result = diagnose(s);
+  cache.set(s, { lastTime: s.lastTime, length: s.length, result });
+  return result;
+}

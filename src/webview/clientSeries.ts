@@ -1,0 +1,142 @@
+/**
+ * The webview's copy of the current watch's series, and the stacked layers drawn from it. Pure
+ * (no DOM): unit-tested in Node.
+ */
+import { SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../core/series';
+
+/** Same bound as the host's series: the copy here cannot grow without limit either. */
+export const MAX_POINTS = 20_000;
+
+/** JSON turns NaN into null: read both as "missing". */
+function num(v: number | null | undefined): number {
+  return typeof v === 'number' ? v : NaN;
+}
+
+export class ClientSeries {
+  time: number[] = [];
+  cols = emptyColumns();
+  events: SeriesEvent[] = [];
+
+  reset(snapshot?: { time: number[]; columns: Partial<Record<SeriesColumn, (number | null)[]>>; events: SeriesEvent[] }): void {
+    this.time = snapshot ? [...snapshot.time] : [];
+    this.cols = emptyColumns();
+    for (const c of SERIES_COLUMNS) {
+      const values = snapshot?.columns[c];
+      this.cols[c] = this.time.map((_, i) => num(values?.[i]));
+    }
+    this.events = snapshot ? [...snapshot.events] : [];
+  }
+
+  get length(): number {
+    return this.time.length;
+  }
+
+  push(time: number, values: Partial<Record<SeriesColumn, number | null>>, windowMs: number): void {
+    if (this.time.length && time < this.time[this.time.length - 1]) return;
+    this.time.push(time);
+    for (const c of SERIES_COLUMNS) this.cols[c].push(num(values[c]));
+    // Trim in batches: splice is O(n), so do it when a chunk has aged out, not per sample.
+    const cutoff = time - windowMs;
+    let drop = 0;
+    while (drop < this.time.length && this.time[drop] < cutoff) drop++;
+    if (drop > 64 || this.time.length > MAX_POINTS) {
+      drop = Math.max(drop, this.time.length - MAX_POINTS);
+      this.time.splice(0, drop);
+      for (const c of SERIES_COLUMNS) this.cols[c].splice(0, drop);
+    }
+  }
+
+  upsertEvent(event: SeriesEvent): void {
+    const i = this.events.findIndex((e) => e.id === event.id);
+    if (i >= 0) this.events[i] = event;
+    else this.events.push(event);
+    if (this.events.length > 500) this.events.splice(0, this.events.length - 500);
+  }
+
+  /** Times at which a GC cycle completed (gcCycles went up). */
+  gcTicks(): number[] {
+    const ticks: number[] = [];
+    const gc = this.cols.gcCycles;
+    let prev = NaN;
+    for (let i = 0; i < gc.length; i++) {
+      if (Number.isNaN(gc[i])) continue;
+      if (!Number.isNaN(prev) && gc[i] > prev) ticks.push(this.time[i]);
+      prev = gc[i];
+    }
+    return ticks;
+  }
+}
+
+function emptyColumns(): Record<SeriesColumn, number[]> {
+  const out = {} as Record<SeriesColumn, number[]>;
+  for (const c of SERIES_COLUMNS) out[c] = [];
+  return out;
+}
+
+/**
+ * Anonymous resident memory at point i, read as close in time to the Go figures as possible: the
+ * agent reads RSS itself in the same instant (under load, a few milliseconds between our read and
+ * the program's can be tens of MiB); else the OS's RssAnon; else all of RSS.
+ */
+export function anonymousRss(cols: Record<SeriesColumn, number[]>, i: number): number {
+  const file = Number.isNaN(cols.rssFile[i]) ? 0 : cols.rssFile[i];
+  if (!Number.isNaN(cols.goRss[i])) return cols.goRss[i] - file;
+  return Number.isNaN(cols.rssAnon[i]) ? cols.rss[i] : cols.rssAnon[i];
+}
+
+/** The layers of RSS, bottom to top. */
+export const LAYERS = ['heapInUse', 'freeHeld', 'stacks', 'otherRuntime', 'lazyFree', 'outsideGo'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+export const LAYER_LABELS: Record<Layer, string> = {
+  heapInUse: 'heap in use',
+  freeHeld: 'free heap held',
+  stacks: 'stacks',
+  otherRuntime: 'other runtime',
+  lazyFree: 'lazily freed',
+  outsideGo: 'outside Go',
+};
+
+export interface LayerValues {
+  readonly sizes: Record<Layer, number>;
+}
+
+/**
+ * What RSS is made of at point i, as far as the figures tell: the Go runtime's classes (heap in
+ * use, free heap it holds, stacks, the rest of what it accounts for), pages lazily freed, and the
+ * anonymous memory outside Go. File-backed pages (the binary, mapped files) are the rest up to RSS.
+ * NaN everywhere when the point has no Go figures.
+ */
+export function layerSizes(cols: Record<SeriesColumn, number[]>, i: number): Record<Layer, number> {
+  const inUse = cols.heapObjects[i] + cols.heapUnused[i];
+  const free = cols.heapFree[i];
+  const stacks = cols.stacks[i];
+  const goResident = cols.goTotal[i] - cols.heapReleased[i];
+  const other = Math.max(0, goResident - inUse - free - stacks);
+  const lazy = Number.isNaN(cols.lazyFree[i]) ? 0 : cols.lazyFree[i];
+  const outside = Math.max(0, anonymousRss(cols, i) - goResident - lazy);
+  return { heapInUse: inUse, freeHeld: free, stacks, otherRuntime: other, lazyFree: lazy, outsideGo: outside };
+}
+
+/**
+ * Lower and upper curve of each layer, stacked and clipped at RSS: the runtime counts memory it
+ * mapped but never touched, which is not resident, so its classes can add up to more than RSS.
+ */
+export function stackLayers(s: ClientSeries): Record<Layer, { lower: Float64Array; upper: Float64Array }> {
+  const n = s.length;
+  const out = {} as Record<Layer, { lower: Float64Array; upper: Float64Array }>;
+  for (const layer of LAYERS) out[layer] = { lower: new Float64Array(n).fill(NaN), upper: new Float64Array(n).fill(NaN) };
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(s.cols.goTotal[i])) continue;
+    const sizes = layerSizes(s.cols, i);
+    const rss = s.cols.rss[i];
+    let base = 0;
+    for (const layer of LAYERS) {
+      const top = Math.min(rss, base + (Number.isNaN(sizes[layer]) ? 0 : sizes[layer]));
+      out[layer].lower[i] = base;
+      out[layer].upper[i] = top;
+      base = top;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,158 @@
+/**
+ * Inside the Go heap, as a person sees it: a seed-like server with the Memory Watch agent, under
+ * load then light traffic. The graph shows RSS split into the runtime's classes; the diagnosis goes
+ * from "live heap" under load to "free heap held" after, and is gone after Free OS Memory. And a
+ * program that exposes nothing says how to get more. Screenshots in test-output/e2e/goheap-<theme>/.
+ */
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { Browser, chromium } from 'playwright-core';
+import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/codeServer';
+import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
+import { buildFixture, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';
+import { until, Workbench } from './workbench';
+
+const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' } as const;
+
+/** Light traffic: small requests, so the server keeps allocating and a GC follows the burst. */
+function trickle(port: number, stop: { stopped: boolean }): Promise<void> {
+  const body = Buffer.alloc(2 << 20, 0x62);
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/load', method: 'POST', headers: { 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', () => resolve());
+      req.end(body);
+    });
+  return (async () => {
+    while (!stop.stopped) {
+      await one();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+}
+
+function get(port: number, pathname: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: pathname }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('the Go heap, in the UI', () => {
+  let vsix: string;
+  let work: string;
+
+  before(function () {
+    this.timeout(180_000);
+    const missing = missingVsCodeTools();
+    if (missing) throw new Error(missing);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-goheap-'));
+    vsix = path.join(work, 'memory-watch.vsix');
+    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+  });
+
+  after(() => work && fs.rmSync(work, { recursive: true, force: true }));
+
+  for (const [theme, themeName] of Object.entries(THEMES)) {
+    describe(`${theme} theme`, function () {
+      this.timeout(180_000);
+      let server: CodeServer;
+      let browser: Browser;
+      let wb: Workbench;
+      const agentDir = () => path.join(work, `agents-${theme}`);
+
+      before(async () => {
+        const stateDir = path.join(work, `state-${theme}`);
+        await installVsix(stateDir, vsix);
+        server = await startCodeServer({ stateDir, userSettings: { 'workbench.colorTheme': themeName, 'memoryWatch.sampleInterval': 500 } });
+        browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
+        const out = path.join(REPO_ROOT, 'test-output', 'e2e', `goheap-${theme}`);
+        fs.rmSync(out, { recursive: true, force: true });
+        wb = new Workbench(await browser.newPage({ viewport: { width: 1400, height: 900 } }), out);
+        fs.mkdirSync(path.join(work, 'ws'), { recursive: true });
+        await wb.open(server.urlFor(path.join(work, 'ws')));
+      });
+
+      after(async () => {
+        await browser?.close();
+        await server?.stop();
+        await stopAll();
+      });
+
+      afterEach(async function () {
+        if (this.currentTest?.state === 'failed') await wb?.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      });
+
+      it('shows RSS by class, and the diagnosis follows load, idle and Free OS Memory', async () => {
+        const bin = await buildFixture('sources/agent', {}, 'source-agent');
+        const target = await startProgram(bin, [], /listening on 127\.0\.0\.1:(\d+)/, { MEMORYWATCH_AGENT_DIR: agentDir() });
+        const port = Number(target.match![1]);
+        await wb.typeIntoQuickPick('Memory Watch: Attach Memory Watch', 'Attach Memory Watch', String(target.pid));
+        await wb.page.keyboard.press('Enter');
+        await until(() => wb.statusItem.innerText(), (t) => /RSS \d/.test(t), 'RSS in the status bar');
+        await wb.runCommand('Memory Watch: Show Memory Graph');
+        await until(() => wb.graph.locator('#go-source').innerText(), (t) => /Memory Watch agent at 127\.0\.0\.1:\d+/.test(t), 'the source named in the graph');
+
+        // Under load: live heap.
+        const loading = { stopped: false };
+        const load = (async () => {
+          while (!loading.stopped) await loadSeedServer(port, { requests: 32, concurrency: 16 });
+        })();
+        const diagnosis = wb.graph.locator('#diagnosis');
+        await until(() => diagnosis.innerText(), (t) => /^Live heap is \d+\.\d MiB of \d+\.\d MiB RSS/.test(t), 'the "live heap" diagnosis under load', 40_000);
+        await until(() => wb.graph.locator('#layer-keys').innerText(), (t) => /heap in use \d/.test(t) && /free heap held/.test(t), 'the layers in the legend');
+        await wb.screenshot('under-load');
+        loading.stopped = true;
+        await load;
+
+        // The load ends; a little traffic brings one more GC, then the server is idle: what the
+        // burst used is now free heap the runtime holds (and returns slowly while idle).
+        const gcs = async () => (JSON.parse(await get(port, '/fixture/memstats')) as { NumGC: number }).NumGC;
+        const atEnd = await gcs();
+        const light = { stopped: false };
+        const traffic = trickle(port, light);
+        await until(gcs, (n) => n > atEnd, 'one GC after the load', 30_000);
+        light.stopped = true;
+        await traffic;
+        await until(() => diagnosis.innerText(), (t) => /is free heap the Go runtime still holds/.test(t), 'the "free heap held" diagnosis after the load', 30_000);
+        await wb.screenshot('after-load');
+        // The hover tooltip lists the classes.
+        const box = (await wb.graph.locator('#chart').boundingBox())!;
+        await wb.page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.6);
+        await until(() => wb.graph.locator('#tooltip').innerText(), (t) => /free heap held \d/.test(t) && /GC goal/.test(t), 'the tooltip with the classes');
+        await wb.screenshot('hover-classes');
+        await wb.page.mouse.move(box.x - 30, box.y - 30);
+
+        // Free OS Memory (through the agent): the reason is gone.
+        await wb.graph.locator('#free').click();
+        await wb.notification(/Released \d+\.\d MiB: RSS/).waitFor({ timeout: 20_000 });
+        await until(() => diagnosis.isVisible(), (visible) => !visible, 'the diagnosis to go away', 20_000);
+        await wb.screenshot('after-free-os-memory');
+        await wb.dismissNotifications();
+        assert.match(await wb.statusItem.innerText(), /RSS \d/);
+      });
+
+      it('a program that exposes nothing says how to see more', async () => {
+        const bin = await buildFixture('sources/none', {}, 'source-none');
+        const target = await startProgram(bin, [], /listening on/);
+        await wb.typeIntoQuickPick('Memory Watch: Attach Memory Watch', 'Attach Memory Watch', String(target.pid));
+        await wb.page.keyboard.press('Enter');
+        await until(() => wb.graph.locator('#go-source').innerText(), (t) => /^OS figures only: .*add one line: import _ "github\.com\/memorywatch\/memory-watch\/agent\/autostart"/.test(t), 'the hint');
+        assert.ok(await wb.graph.locator('#add-hook').isVisible(), 'the "Add hook" button');
+        await wb.screenshot('os-figures-only');
+      });
+    });
+  }
+});

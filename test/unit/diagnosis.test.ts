@@ -1,0 +1,122 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DEFAULT_DIAGNOSIS, diagnose, detectLeak } from '../../src/core/diagnosis';
+import { MiB } from '../../src/core/format';
+import { SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
+import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
+
+/**
+ * Series recorded by test/integration/diagnosis.test.ts from real programs (Go 1.26, Linux):
+ * 250 ms samples with Go figures from the agent.
+ */
+function recorded(name: string): SeriesSnapshot {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded', `series-${name}.json`), 'utf8'));
+}
+
+/** A TimeSeries with the recorded points (up to `until`, a time). */
+function rebuild(snapshot: SeriesSnapshot, until = Infinity): TimeSeries {
+  const s = new TimeSeries(600_000, 20_000);
+  snapshot.time.forEach((t, i) => {
+    if (t > until) return;
+    const row: Partial<Record<SeriesColumn, number>> = {};
+    for (const c of SERIES_COLUMNS) row[c] = snapshot.columns[c]?.[i] ?? NaN;
+    s.push(t, row);
+  });
+  return s;
+}
+
+const FAST = { ...DEFAULT_DIAGNOSIS, leakMinSpanMs: 8000 };
+
+describe('diagnosis', () => {
+  it('live heap: a program holding 200 MiB', () => {
+    const d = diagnose(rebuild(recorded('live-heap')))!;
+    assert.strictEqual(d.kind, 'live-heap');
+    assert.ok(d.bytes > 195 * MiB && d.bytes < 210 * MiB, String(d.bytes / MiB));
+  });
+
+  it('after a spike the free heap is held; after Free OS Memory nothing stands out', () => {
+    const snap = recorded('spike-then-free');
+    const release = snap.events.find((e) => e.kind === 'release')!;
+    const before = diagnose(rebuild(snap, release.time - 1))!;
+    assert.strictEqual(before.kind, 'free-held');
+    assert.match(before.message, /is free heap the Go runtime still holds — it returns it gradually; Free OS Memory releases it now\.$/);
+    assert.strictEqual(diagnose(rebuild(snap)), undefined);
+  });
+
+  it('a steady leak, once the data spans long enough', () => {
+    const s = rebuild(recorded('leak'));
+    assert.strictEqual(detectLeak(s, FAST)?.kind, 'leak');
+    assert.strictEqual(detectLeak(s, DEFAULT_DIAGNOSIS), undefined, 'seconds are not the default 3 minutes');
+    assert.match(diagnose(s, FAST)!.message, /^Live heap grew \d+ % in /);
+  });
+
+  it('MADV_FREE: released pages still in RSS', () => {
+    const d = diagnose(rebuild(recorded('madv-free')))!;
+    assert.strictEqual(d.kind, 'lazy-free');
+  });
+
+  it('cgo: memory outside the Go runtime', () => {
+    const d = diagnose(rebuild(recorded('cgo')))!;
+    assert.strictEqual(d.kind, 'outside-go');
+    assert.ok(d.bytes > 190 * MiB, String(d.bytes / MiB));
+  });
+
+  it('names nothing below 16 MiB or 20 % of RSS', () => {
+    const s = new TimeSeries(60_000, 256);
+    s.push(0, { rss: 12 * MiB, rssAnon: 8 * MiB, heapObjects: 3 * MiB, heapUnused: 1 * MiB, heapFree: 4 * MiB, heapReleased: 0, stacks: MiB, goTotal: 10 * MiB, gcGoal: 4 * MiB, gcCycles: 3 });
+    assert.strictEqual(diagnose(s), undefined);
+    const big = new TimeSeries(60_000, 256);
+    // 30 MiB free of a 1 GiB RSS is not why RSS is high: live heap is.
+    big.push(0, { rss: 1024 * MiB, rssAnon: 1000 * MiB, heapObjects: 900 * MiB, heapUnused: 10 * MiB, heapFree: 30 * MiB, heapReleased: 0, stacks: MiB, goTotal: 990 * MiB, gcGoal: 1800 * MiB, gcCycles: 3 });
+    assert.strictEqual(diagnose(big)!.kind, 'live-heap');
+  });
+
+  it('a growing heap without GC cycles is not called a leak', () => {
+    const s = new TimeSeries(600_000, 1024);
+    for (let i = 0; i < 100; i++) s.push(i * 1000, { rss: (100 + i) * MiB, heapObjects: (50 + i) * MiB, heapUnused: 0, heapFree: 0, heapReleased: 0, stacks: 0, goTotal: (60 + i) * MiB, gcGoal: 200 * MiB, gcCycles: 4 });
+    assert.strictEqual(detectLeak(s, FAST), undefined);
+  });
+
+  it('uses Go figures only while fresh (pprof is read every 5 s, a lost source goes stale)', () => {
+    const s = new TimeSeries(600_000, 256);
+    s.push(0, { rss: 300 * MiB, heapObjects: 10 * MiB, heapUnused: 0, heapFree: 250 * MiB, heapReleased: 0, stacks: 0, goTotal: 280 * MiB, gcGoal: 20 * MiB, gcCycles: 2 });
+    s.push(5000, { rss: 300 * MiB });
+    assert.strictEqual(diagnose(s)!.kind, 'free-held');
+    s.push(60_000, { rss: 300 * MiB });
+    assert.strictEqual(diagnose(s), undefined);
+  });
+});
+
+describe('the stacked layers of RSS', () => {
+  it('split RSS into Go classes, lazily freed pages and memory outside Go, clipped at RSS', () => {
+    const c = new ClientSeries();
+    c.reset(recorded('cgo') as never);
+    const last = c.length - 1;
+    const sizes = layerSizes(c.cols, last);
+    assert.ok(sizes.outsideGo > 190 * MiB);
+    const layers = stackLayers(c);
+    assert.ok(layers.outsideGo.upper[last] <= c.cols.rss[last]);
+    assert.strictEqual(layers.heapInUse.lower[last], 0);
+    assert.strictEqual(layers.freeHeld.lower[last], layers.heapInUse.upper[last], 'each layer starts where the one below ends');
+  });
+
+  it('has no layers where a point has no Go figures', () => {
+    const c = new ClientSeries();
+    c.push(1, { rss: 10 * MiB }, 60_000);
+    assert.ok(Number.isNaN(stackLayers(c).heapInUse.upper[0]));
+  });
+
+  it('reads JSON nulls (NaN on the host) as missing', () => {
+    const c = new ClientSeries();
+    c.reset({ time: [1], columns: { rss: [5], vsz: [null] }, events: [] });
+    assert.ok(Number.isNaN(c.cols.vsz[0]));
+    assert.ok(Number.isNaN(c.cols.goTotal[0]), 'absent columns too');
+  });
+
+  it('marks GC cycles where the count goes up', () => {
+    const c = new ClientSeries();
+    [1, 1, 2, NaN, 4].forEach((gc, i) => c.push(i * 100, { rss: 1, gcCycles: gc }, 60_000));
+    assert.deepStrictEqual(c.gcTicks(), [200, 400]);
+  });
+});
