@@ -1,6 +1,7 @@
 /** `npm run bench`: runs every benchmark and rewrites bench/RESULTS.md with the figures. */
 import * as fs from 'fs';
 import * as path from 'path';
+import { runAgentBench } from './agent.bench';
 import { runChartBench } from './chart.bench';
 import { runSamplerBench } from './sampler.bench';
 
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   const sections: string[] = [];
   if (!only.length || only.includes('sampler')) sections.push(await runSamplerBench());
   if (!only.length || only.includes('chart')) sections.push(await runChartBench());
+  if (!only.length || only.includes('agent')) sections.push(runAgentBench());
   const file = path.resolve(__dirname, '..', '..', 'bench', 'RESULTS.md');
   const text = [
     '# Benchmark results',

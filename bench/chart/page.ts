@@ -46,15 +46,33 @@ function host(): HTMLDivElement {
   return div;
 }
 
-async function oursFrames(points: number, frames: number): Promise<number[]> {
-  const div = host();
+/** A canvas filling a fresh host element. */
+function freshCanvas(): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
   canvas.style.width = '100%';
   canvas.style.height = '100%';
   canvas.style.display = 'block';
-  div.appendChild(canvas);
-  const { time, values } = makeData(points);
+  host().appendChild(canvas);
+  return canvas;
+}
+
+/** Times `frames` full redraws of `model`, each flushed to pixels. */
+async function timeRedraws(canvas: HTMLCanvasElement, model: ChartModel, frames: number): Promise<number[]> {
   const chart = new TimeChart(canvas);
+  const out: number[] = [];
+  for (let f = 0; f < frames; f++) {
+    const start = performance.now();
+    chart.render(model, theme);
+    await Promise.resolve();
+    flush(canvas);
+    out.push(performance.now() - start);
+  }
+  return out;
+}
+
+async function oursFrames(points: number, frames: number): Promise<number[]> {
+  const canvas = freshCanvas();
+  const { time, values } = makeData(points);
   const model: ChartModel = {
     time,
     count: points,
@@ -65,15 +83,42 @@ async function oursFrames(points: number, frames: number): Promise<number[]> {
     xMax: time[points - 1],
     axisTitles: ['', ''],
   };
-  const out: number[] = [];
-  for (let f = 0; f < frames; f++) {
-    const start = performance.now();
-    chart.render(model, theme);
-    await Promise.resolve();
-    flush(canvas);
-    out.push(performance.now() - start);
+  return timeRedraws(canvas, model, frames);
+}
+
+/** The graph as Memory Watch draws it with Go figures: six stacked layers, three lines, GC ticks. */
+async function oursFullFrames(points: number, frames: number): Promise<number[]> {
+  const canvas = freshCanvas();
+  const { time, values } = makeData(points);
+  const rss = values[4];
+  const layers = Array.from({ length: 7 }, () => new Float64Array(points));
+  for (let i = 0; i < points; i++) {
+    // Six layers splitting RSS in fixed shares: the shape of the real thing, deterministic.
+    const shares = [0.45, 0.25, 0.02, 0.08, 0.05, 0.1];
+    let base = 0;
+    layers[0][i] = 0;
+    shares.forEach((share, k) => {
+      base += rss[i] * share;
+      layers[k + 1][i] = base;
+    });
   }
-  return out;
+  const model: ChartModel = {
+    time,
+    count: points,
+    series: [
+      { name: 'VSZ', values: values[3], color: COLORS[1], axis: 1, width: 1.5 },
+      { name: 'RSS', values: rss, color: COLORS[0], axis: 0, width: 2 },
+      { name: 'GC goal', values: values[2], color: COLORS[2], axis: 0, width: 1, dash: [4, 3] },
+    ],
+    bands: Array.from({ length: 6 }, (_, k) => ({ name: `layer ${k}`, lower: layers[k], upper: layers[k + 1], color: COLORS[k % COLORS.length] })),
+    ticks: Array.from({ length: 200 }, (_, k) => time[Math.floor((k * points) / 200)]),
+    markers: [],
+    thresholds: [],
+    xMin: time[0],
+    xMax: time[points - 1],
+    axisTitles: ['', ''],
+  };
+  return timeRedraws(canvas, model, frames);
 }
 
 async function uplotFrames(points: number, frames: number): Promise<number[]> {
@@ -107,5 +152,5 @@ async function uplotFrames(points: number, frames: number): Promise<number[]> {
   return out;
 }
 
-(window as unknown as { benchChart: unknown }).benchChart = async (kind: 'ours' | 'uplot', points: number, frames: number) =>
-  kind === 'ours' ? oursFrames(points, frames) : uplotFrames(points, frames);
+(window as unknown as { benchChart: unknown }).benchChart = async (kind: 'ours' | 'ours-full' | 'uplot', points: number, frames: number) =>
+  kind === 'ours' ? oursFrames(points, frames) : kind === 'ours-full' ? oursFullFrames(points, frames) : uplotFrames(points, frames);
