@@ -52,9 +52,20 @@ describe('npm start', function () {
     browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
     const wb = new Workbench(await browser.newPage({ viewport: { width: 1400, height: 860 } }), path.join(REPO_ROOT, 'test-output', 'e2e', 'npm-start'));
     await wb.open(url);
-    const text = await until(() => wb.statusItem.innerText(), (t) => /RSS \d/.test(t), 'the demo in the status bar', 60_000);
-    const ps = await psRss(demoPid);
-    assert.ok(Math.abs(parseSize(text) / ps - 1) <= 0.1, `status bar ${text} vs ps ${ps}`);
+    await until(() => wb.statusItem.innerText(), (t) => /RSS \d/.test(t), 'the demo in the status bar', 60_000);
+    // The demo's memory moves (load bursts), and the status bar shows the last sample (≤ 0.5 s
+    // old): compare it with ps read just before and just after, until they agree.
+    await until(
+      async () => {
+        const before = await psRss(demoPid);
+        const shown = parseSize(await wb.statusItem.innerText());
+        const after = await psRss(demoPid);
+        return Math.min(Math.abs(shown / before - 1), Math.abs(shown / after - 1));
+      },
+      (error) => error <= 0.1,
+      'the status bar within 10 % of ps',
+      30_000,
+    );
     await wb.statusItem.click();
     await until(() => wb.graph.locator('#rss-now').innerText(), (t) => /MiB/.test(t), 'the graph');
     assert.match(await wb.graph.locator('#watch-select').innerText(), new RegExp(`memory-watch-demo \\(PID ${demoPid}\\)`));

@@ -21,7 +21,7 @@ import { waitFor } from '../support/wait';
 const NO_OVERRIDE = { overrideUrl: '', allowedHosts: [] };
 
 async function startSource(kind: 'agent' | 'expvar' | 'pprof' | 'gops' | 'none', args: string[] = [], env: Record<string, string> = {}) {
-  const bin = await buildFixture(`sources/${kind}`, {}, `source-${kind}`);
+  const bin = await buildFixture(`sources/${kind}`);
   const program = await startProgram(bin, ['-spike', '64', ...args], /listening on 127\.0\.0\.1:(\d+)/, env);
   return Object.assign(program, { port: Number(program.match![1]) });
 }

@@ -30,7 +30,7 @@ function goCommand(): { file: string; env: Record<string, string> } {
 }
 
 /** Builds `test/fixtures/<name>` once per test run; resolves with the binary's path. */
-export function buildFixture(name: string, env: Record<string, string> = {}, outName = name): Promise<string> {
+export function buildFixture(name: string, env: Record<string, string> = {}, outName = name.replace(/\W/g, '-')): Promise<string> {
   const key = `${name}:${outName}:${JSON.stringify(env)}`;
   let promise = built.get(key);
   if (!promise) {

@@ -36,8 +36,9 @@ describe('the Go heap', function () {
 
   it('finds expvar by itself; the status bar and API name the source and the diagnosis', async () => {
     const api = await getApi();
-    const bin = await buildFixture('sources/expvar', {}, 'source-expvar');
-    const program = await startProgram(bin, ['-spike', '200'], /listening on/);
+    const bin = await buildFixture('sources/expvar');
+    // GOGC=off with a memory limit: the runtime holds the freed spike (see test/integration/diagnosis.test.ts).
+    const program = await startProgram(bin, ['-spike', '200'], /listening on/, { GOGC: 'off', GOMEMLIMIT: '1GiB' });
     await vscode.commands.executeCommand<WatchInfo>('memoryWatch.attach', { pid: program.pid });
     const watch = await waitFor(() => api.watches().find((w) => w.pid === program.pid && w.goFigures.state === 'found'), 'Go figures', 20_000);
     assert.match(watch.goFigures.text, /^Go figures: expvar at 127\.0\.0\.1:\d+\/debug\/vars$/);

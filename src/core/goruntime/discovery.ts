@@ -103,7 +103,8 @@ async function readSmall(file: string): Promise<string | undefined> {
   }
 }
 
-function listenerKey(listeners: readonly Listener[]): string {
+/** The set of listeners as one string, to notice when it changes. */
+export function listenerKey(listeners: readonly Listener[]): string {
   return listeners
     .map((l) => `${l.address}:${l.port}`)
     .sort()
@@ -117,16 +118,18 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
   const key = listenerKey(listeners);
   const ownsPort = (port: number) => !listening.ok || listeners.some((l) => l.port === port);
 
-  const tryHttp = async (source: GoSource, probeUrl: URL, parse: (body: string) => GoFigures | undefined, keepTail?: number): Promise<Discovery | undefined> => {
+  /** One GET; the discovery when it answers with figures; `silent` when it does not speak HTTP. */
+  const probe = async (source: GoSource, probeUrl: URL, parse: (body: string) => GoFigures | undefined, keepTail?: number): Promise<{ found?: Discovery; silent?: boolean }> => {
     contacted.push(probeUrl.href);
     try {
       const r = await httpGet(probeUrl, { timeoutMs: PROBE_TIMEOUT_MS, maxBytes: 32 * 1024 * 1024, keepTail });
       const figures = r.status === 200 ? parse(r.body) : undefined;
-      return figures ? { source, figures, contacted, listenerKey: key } : undefined;
+      return { found: figures ? { source, figures, contacted, listenerKey: key } : undefined };
     } catch {
-      return undefined;
+      return { silent: true };
     }
   };
+  const tryHttp = async (...args: Parameters<typeof probe>) => (await probe(...args)).found;
   const agentParse = (body: string) => {
     const s = parseAgentSnapshot(body);
     return s && s.pid === pid ? s.figures : undefined;
@@ -189,18 +192,12 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
     [expvarSource, (b) => new URL('/debug/vars', b), parseExpvar],
     [pprofSource, (b) => new URL('/debug/pprof/heap?debug=1', b), parsePprofMemStats, 64 * 1024],
   ];
-  for (const [make, probe, parse, tail] of kinds) {
+  for (const [make, urlFor, parse, tail] of kinds) {
     for (const base of ports) {
       if (silent.has(base.host)) continue;
-      const url = probe(base);
-      contacted.push(url.href);
-      try {
-        const r = await httpGet(url, { timeoutMs: PROBE_TIMEOUT_MS, maxBytes: 32 * 1024 * 1024, keepTail: tail });
-        const figures = r.status === 200 ? parse(r.body) : undefined;
-        if (figures) return { source: make(base), figures, contacted, listenerKey: key };
-      } catch {
-        silent.add(base.host);
-      }
+      const result = await probe(make(base), urlFor(base), parse, tail);
+      if (result.found) return result.found;
+      if (result.silent) silent.add(base.host);
     }
   }
   return {

@@ -8,7 +8,7 @@
  * ports changed since the last try (a program that starts its server late is still found).
  */
 import { Emitter, Event } from '../util/lifecycle';
-import { discover, DiscoveryOptions } from './discovery';
+import { discover, DiscoveryOptions, listenerKey } from './discovery';
 import { GoFigures } from './figures';
 import { GoSource } from './sources';
 import { listListeners } from './listeners';
@@ -101,7 +101,7 @@ export class GoRuntimeTracker {
       // Nothing changed since the last fruitless look: do not ask the same ports again.
       if (this.lastListenerKey !== undefined) {
         const now = await listListeners(this.pid);
-        const key = now.ok ? now.listeners.map((l) => `${l.address}:${l.port}`).sort().join(',') : '';
+        const key = now.ok ? listenerKey(now.listeners) : '';
         if (key === this.lastListenerKey) {
           this.scheduleRetry();
           return;
