@@ -162,15 +162,22 @@ function updateLatest(id: string, time: number, rss: number, vsz: number | undef
 
 function renderChrome(): void {
   const watch = current();
-  select.replaceChildren(
-    ...state.watches.map((w) => {
-      const option = document.createElement('option');
-      option.value = w.id;
-      option.textContent = `${w.name} (PID ${w.pid})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}`;
-      option.selected = w.id === state.currentId;
-      return option;
-    }),
-  );
+  // Rebuild the options only when they change: this runs with every sample, and rebuilding
+  // would close the list under a person choosing from it.
+  const options = state.watches.map((w) => ({ id: w.id, text: `${w.name} (PID ${w.pid})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}` }));
+  const optionsKey = JSON.stringify(options);
+  if (optionsKey !== select.dataset.key) {
+    select.dataset.key = optionsKey;
+    select.replaceChildren(
+      ...options.map((o) => {
+        const option = document.createElement('option');
+        option.value = o.id;
+        option.textContent = o.text;
+        return option;
+      }),
+    );
+  }
+  if (state.currentId !== undefined && select.value !== state.currentId) select.value = state.currentId;
   select.disabled = state.watches.length === 0;
   select.title = watch ? watch.commandLine || watch.name : 'No process watched';
   const badge = $('watch-state');
