@@ -135,7 +135,7 @@ export class TimeChart {
     for (const band of model.bands ?? []) this.drawBand(model, band, scales[0], first, last);
     for (const series of model.series) this.drawSeries(model, series, scales[series.axis], first, last);
     this.drawTicks(model);
-    this.drawThresholds(model, scales, theme);
+    this.drawThresholds(model, scales);
     this.drawMarkers(model, theme);
     if (hoverX !== undefined && hoverX >= left && hoverX <= right) {
       ctx.strokeStyle = theme.muted;
@@ -488,7 +488,7 @@ export class TimeChart {
     }
   }
 
-  private drawThresholds(model: ChartModel, scales: ByteTicks[], theme: ChartTheme): void {
+  private drawThresholds(model: ChartModel, scales: ByteTicks[]): void {
     const ctx = this.ctx;
     const { left, right } = this.layout;
     for (const t of model.thresholds) {
@@ -507,7 +507,6 @@ export class TimeChart {
       ctx.fillText(t.label, right - 4, y - 2);
       ctx.textBaseline = 'middle';
     }
-    void theme;
   }
 
   /** How many label rows the point markers need so their labels do not overlap. */

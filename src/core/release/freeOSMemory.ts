@@ -57,12 +57,11 @@ export interface TargetView {
 
 /** Which method to use now, or why none can work. */
 export function chooseMethod(target: TargetView, settings: ReleaseSettings, route: DebuggerRoute | undefined, agentUrl?: URL): { method: ReleaseMethod } | { refusal: ReleaseReport } {
-  const watch = { paused: target.paused, pid: target.pid, info: { name: target.name } };
-  const delveStopped = watch.paused && route?.canCall === true;
+  const delveStopped = target.paused && route?.canCall === true;
   switch (settings.method) {
     case 'auto':
       if (delveStopped) return { method: 'debugger' };
-      if (watch.paused) return { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, then try again.`) };
+      if (target.paused) return { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, then try again.`) };
       if (agentUrl) return { method: 'agent' };
       if (settings.url.trim()) return { method: 'http' };
       return {
@@ -72,15 +71,15 @@ export function chooseMethod(target: TargetView, settings: ReleaseSettings, rout
         ),
       };
     case 'http':
-      return watch.paused ? { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, or use the "debugger" method.`) } : { method: 'http' };
+      return target.paused ? { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, or use the "debugger" method.`) } : { method: 'http' };
     case 'signal':
-      return watch.paused
+      return target.paused
         ? { refusal: refused('signal', 'The program is stopped in the debugger: its signal handler cannot run until it continues. Continue it, or use the "debugger" method.') }
         : { method: 'signal' };
     case 'debugger':
-      if (!route) return { refusal: refused('debugger', `${watch.info.name} (PID ${watch.pid}) is not in a debug session here, so the debugger method cannot reach it.`) };
+      if (!route) return { refusal: refused('debugger', `${target.name} (PID ${target.pid}) is not in a debug session here, so the debugger method cannot reach it.`) };
       if (!route.canCall) return { refusal: refused('debugger', `The debug session "${route.sessionName}" is not Delve; only Delve can call debug.FreeOSMemory() in a Go program.`) };
-      if (!watch.paused) return { refusal: refused('debugger', 'Stop the program at a breakpoint first: Delve can call a function only in a stopped program.') };
+      if (!target.paused) return { refusal: refused('debugger', 'Stop the program at a breakpoint first: Delve can call a function only in a stopped program.') };
       return { method: 'debugger' };
   }
 }
