@@ -7,47 +7,22 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium } from 'playwright-core';
 import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/codeServer';
 import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
-import { buildFixture, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';
+import { buildFixture, httpText, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';
 import { parseSize, until, Workbench } from './workbench';
 
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' } as const;
 
-/** Light traffic: small requests, so the server keeps allocating and a GC follows the burst. */
-function trickle(port: number, stop: { stopped: boolean }): Promise<void> {
-  const body = Buffer.alloc(2 << 20, 0x62);
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port, path: '/load', method: 'POST', headers: { 'content-length': body.length } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      });
-      req.on('error', () => resolve());
-      req.end(body);
-    });
-  return (async () => {
-    while (!stop.stopped) {
-      await one();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-}
-
-function get(port: number, pathname: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: pathname }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
+/** Light traffic: one small request every 100 ms, so the server keeps allocating and a GC comes. */
+async function trickle(port: number, stop: { stopped: boolean }): Promise<void> {
+  while (!stop.stopped) {
+    await loadSeedServer(port, { requests: 1, concurrency: 1, bodyBytes: 2 << 20 });
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('the Go heap, in the UI', () => {
@@ -119,7 +94,7 @@ describe('the Go heap, in the UI', () => {
 
         // The load ends; a little traffic brings one more GC, then the server is idle: what the
         // burst used is now free heap the runtime holds (and returns slowly while idle).
-        const gcs = async () => (JSON.parse(await get(port, '/fixture/memstats')) as { NumGC: number }).NumGC;
+        const gcs = async () => (JSON.parse(await httpText(`http://127.0.0.1:${port}/fixture/memstats`)) as { NumGC: number }).NumGC;
         const atEnd = await gcs();
         const light = { stopped: false };
         const traffic = trickle(port, light);

@@ -15,7 +15,7 @@ import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { listListeners } from '../../src/core/goruntime/listeners';
 import { MiB } from '../../src/core/format';
 import { WatchRegistry } from '../../src/core/watchRegistry';
-import { buildFixture, startProgram, stopAll } from '../support/goFixtures';
+import { buildFixture, httpText, startProgram, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
 
 const NO_OVERRIDE = { overrideUrl: '', allowedHosts: [] };
@@ -130,16 +130,6 @@ describe('Go figures from real programs', function () {
     }
   });
 });
-
-function httpText(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 function assertClose(actual: number, expected: number, tolerance: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= tolerance * Math.max(expected, 1), `${what}: ${actual} vs ${expected}`);

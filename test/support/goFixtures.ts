@@ -137,6 +137,19 @@ export async function loadSeedServer(port: number, { requests = 48, concurrency 
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
+/** GET a loopback URL, as text (e.g. a fixture's /fixture/memstats, its own ReadMemStats). */
+export function httpText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
 /** RSS as `ps` reports it, in bytes. */
 export async function psRss(pid: number): Promise<number> {
   const { stdout } = await execFileAsync('ps', ['-o', 'rss=', '-p', String(pid)]);
