@@ -32,24 +32,28 @@ export class Workbench {
   }
 
   /**
-   * Runs a command from the palette by its title. Right after load the extension host may not have
-   * registered our commands yet ("No matching commands"): close and try again until the deadline.
+   * Runs a command from the palette by its title. Any step may need a second try: right after load
+   * the extension host may not have registered our commands yet ("No matching commands"), and
+   * when focus is inside a webview (after a click on its button) the palette can open and close
+   * again at once. Each attempt has short deadlines; a failed one closes the palette and starts over
+   * until the overall deadline.
    */
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      await this.page.keyboard.press('F1');
-      const input = this.page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${title}`);
-      const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const input = this.quickInput;
+    const row = this.quickPickRow(title);
+    for (let attempt = 1; ; attempt++) {
       try {
+        await this.page.keyboard.press('F1');
+        await input.waitFor({ state: 'visible', timeout: 5000 });
+        await input.fill(`>${title}`, { timeout: 5000 });
         await row.waitFor({ state: 'visible', timeout: 3000 });
         await this.page.keyboard.press('Enter');
         return;
       } catch (err) {
-        await this.page.keyboard.press('Escape');
-        if (Date.now() > deadline) throw new Error(`command "${title}" did not appear in the palette: ${(err as Error).message}`, { cause: err });
+        await this.page.keyboard.press('Escape').catch(() => undefined);
+        if (Date.now() > deadline) throw new Error(`command "${title}" could not be run from the palette after ${attempt} attempts: ${(err as Error).message}`, { cause: err });
+        console.log(`      (palette attempt ${attempt} for "${title}" failed, trying again: ${(err as Error).message.split('\n')[0]})`);
       }
     }
   }
@@ -75,6 +79,7 @@ export class Workbench {
         return;
       } catch (err) {
         await this.screenshot('retry-quick-pick').catch(() => undefined);
+        console.log(`      (quick pick "${title}" did not take the text, trying again: ${(err as Error).message.split('\n')[0]})`);
         await this.page.keyboard.press('Escape').catch(() => undefined);
         if (Date.now() > deadline) throw err;
       }
