@@ -122,9 +122,19 @@ describe('the UI', () => {
         );
         assert.ok(painted > 5);
         await wb.screenshot('graph');
-        await loadSeedServer(target.port);
-        const after = await until(async () => parseSize(await now.innerText()), (v) => v - before > 50 * MiB, 'RSS to rise in the graph');
-        assert.ok(after > before);
+        // Load until a sample catches it: one burst is over in a fraction of a second (Go returns
+        // most of it soon after), so a single burst can fall between two samples.
+        const loading = { stopped: false };
+        const load = (async () => {
+          while (!loading.stopped) await loadSeedServer(target.port);
+        })();
+        try {
+          const after = await until(async () => parseSize(await now.innerText()), (v) => v - before > 50 * MiB, 'RSS to rise in the graph', 30_000);
+          assert.ok(after > before);
+        } finally {
+          loading.stopped = true;
+          await load;
+        }
         assert.match(await wb.graph.locator('#rss-max').innerText(), /MiB/);
         // Hover in the middle of the chart: time and values.
         // Bounding boxes of elements in frames are in page coordinates already.
