@@ -1,11 +1,11 @@
 /**
  * "Memory Watch: Add FreeOSMemory Hook to This Program": writes memorywatch_hook.go (the agent's
- * protocol in one file, standard library only) into a `package main` folder the user picks,
- * after showing exactly what it will write.
+ * protocol, standard library only) and its Unix-only SIGUSR1 companion into a `package main`
+ * folder the user picks, after showing exactly what it will write.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { HOOK_FILE_NAME, HOOK_SOURCE, isPackageMain } from '../core/hook/template';
+import { HOOK_FILE_NAME, HOOK_FILES, isPackageMain } from '../core/hook/template';
 import { Disposable } from '../core/util/lifecycle';
 
 const PREVIEW_SCHEME = 'memorywatch-preview';
@@ -20,42 +20,51 @@ export class AddHookCommand extends Disposable {
     // The preview is a read-only document: nothing to save, nothing left dirty.
     this.register(
       vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, {
-        provideTextDocumentContent: () => HOOK_SOURCE,
+        provideTextDocumentContent: (uri) => HOOK_FILES.find((f) => `/${f.name}` === uri.path)?.source ?? '',
       }),
     );
   }
 
-  /** Resolves with the path written, or undefined when cancelled or impossible. */
+  /** Resolves with the path of memorywatch_hook.go once written, or undefined when cancelled or impossible. */
   async run(arg: AddHookArgument): Promise<string | undefined> {
     const folder = typeof arg?.folder === 'string' ? arg.folder : await this.pickFolder();
     if (!folder) return undefined;
-    const target = vscode.Uri.file(path.join(folder, HOOK_FILE_NAME));
-    const exists = await vscode.workspace.fs.stat(target).then(
-      () => true,
-      () => false,
+    const targets = HOOK_FILES.map((f) => ({ ...f, uri: vscode.Uri.file(path.join(folder, f.name)) }));
+    const existing = await Promise.all(
+      targets.map((t) =>
+        vscode.workspace.fs.stat(t.uri).then(
+          () => true,
+          () => false,
+        ),
+      ),
     );
+    const exists = existing.some(Boolean);
+    const names = HOOK_FILES.map((f) => f.name).join(' and ');
     if (arg?.confirmed !== true) {
-      const preview = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${HOOK_FILE_NAME}` }));
-      await vscode.languages.setTextDocumentLanguage(preview, 'go');
-      await vscode.window.showTextDocument(preview, { preview: true });
+      // Last first, so the main file ends up in front; each stays open as a tab to read.
+      for (const file of [...HOOK_FILES].reverse()) {
+        const preview = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${file.name}` }));
+        await vscode.languages.setTextDocumentLanguage(preview, 'go');
+        await vscode.window.showTextDocument(preview, { preview: false });
+      }
       const write = exists ? 'Overwrite' : 'Write';
       const choice = await vscode.window.showInformationMessage(
-        `${exists ? 'Replace' : 'Write'} ${HOOK_FILE_NAME} in ${vscode.workspace.asRelativePath(folder)}?`,
+        `${exists ? 'Replace' : 'Write'} ${names} in ${vscode.workspace.asRelativePath(folder)}?`,
         {
           modal: true,
           detail:
-            'The file shown: it listens on 127.0.0.1 (a free port) for Memory Watch — Go memory figures and FreeOSMemory on request — and calls debug.FreeOSMemory() on SIGUSR1. Standard library only; go.mod does not change. Rebuild and restart the program afterwards.',
+            'The files shown: they listen on 127.0.0.1 (a free port) for Memory Watch — Go memory figures and FreeOSMemory on request — and, on Unix, call debug.FreeOSMemory() on SIGUSR1. Standard library only; go.mod does not change. Rebuild and restart the program afterwards.',
         },
         write,
       );
       if (choice !== write) return undefined;
     }
-    await vscode.workspace.fs.writeFile(target, Buffer.from(HOOK_SOURCE, 'utf8'));
+    for (const t of targets) await vscode.workspace.fs.writeFile(t.uri, Buffer.from(t.source, 'utf8'));
     if (arg?.confirmed !== true) {
-      await vscode.window.showTextDocument(target);
-      void vscode.window.showInformationMessage(`Memory Watch: added ${HOOK_FILE_NAME}. Rebuild and restart the program: Memory Watch will find it by itself.`);
+      await vscode.window.showTextDocument(targets[0].uri);
+      void vscode.window.showInformationMessage(`Memory Watch: added ${names}. Rebuild and restart the program: Memory Watch will find it by itself.`);
     }
-    return target.fsPath;
+    return targets.find((t) => t.name === HOOK_FILE_NAME)!.uri.fsPath;
   }
 
   /** Folders with a `package main`, the active editor's first. */

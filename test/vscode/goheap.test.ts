@@ -49,7 +49,7 @@ describe('the Go heap', function () {
     assert.ok(api.series(diagnosed.id)!.columns.heapFree.some((v) => v > 100 * 2 ** 20), 'the series carries the Go classes');
   });
 
-  it('Add FreeOSMemory Hook: the file makes a program that exposed nothing visible and freeable', async () => {
+  it('Add FreeOSMemory Hook: the files make a program that exposed nothing visible and freeable', async () => {
     const api = await getApi();
     // A copy of a program with no memory endpoints, in its own module.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-addhook-'));
@@ -58,6 +58,7 @@ describe('the Go heap', function () {
       fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'seedserver', 'main.go'), path.join(dir, 'main.go'));
       const written = await vscode.commands.executeCommand<string>('memoryWatch.addFreeOSMemoryHook', { folder: dir, confirmed: true });
       assert.strictEqual(written, path.join(dir, 'memorywatch_hook.go'));
+      assert.ok(fs.existsSync(path.join(dir, 'memorywatch_hook_signal.go')), 'the SIGUSR1 half is written too');
       execFileSync(process.env.MEMORY_WATCH_GO || 'go', ['build', '-o', 'hooked', '.'], { cwd: dir, env: { ...process.env, GOCACHE: process.env.MEMORY_WATCH_GOCACHE ?? '' } });
       const program = await startProgram(path.join(dir, 'hooked'), ['-addr', '127.0.0.1:0', '-hook=false'], /listening on/, { MEMORYWATCH_AGENT_DIR: agentDir });
       await vscode.commands.executeCommand('memoryWatch.attach', { pid: program.pid });

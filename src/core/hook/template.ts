@@ -1,11 +1,16 @@
 /**
- * The Go file "Add FreeOSMemory Hook to This Program" writes into a `package main` folder: a
- * self-contained copy of the agent's protocol (agent/README.md) in one file, standard library
- * only, so go.mod does not change. Memory Watch finds it like the agent (port file, own loopback
- * listener) and uses it for Go figures and Free OS Memory.
+ * The Go files "Add FreeOSMemory Hook to This Program" writes into a `package main` folder: a
+ * self-contained copy of the agent's protocol (agent/README.md), standard library only, so go.mod
+ * does not change. Memory Watch finds it like the agent (port file, own loopback listener) and
+ * uses it for Go figures and Free OS Memory.
+ *
+ * Two files because SIGUSR1 does not exist on Windows: the HTTP part builds everywhere, the signal
+ * part only where `unix` is set (Go ≥ 1.19). One file with `//go:build !windows` would quietly do
+ * nothing on Windows.
  */
 
 export const HOOK_FILE_NAME = 'memorywatch_hook.go';
+export const HOOK_SIGNAL_FILE_NAME = 'memorywatch_hook_signal.go';
 
 export const HOOK_SOURCE = `// Code added by Memory Watch ("Add FreeOSMemory Hook to This Program"); delete this file to
 // remove it. Standard library only: go.mod is unchanged.
@@ -14,9 +19,7 @@ export const HOOK_SOURCE = `// Code added by Memory Watch ("Add FreeOSMemory Hoo
 // (in $MEMORYWATCH_AGENT_DIR, else <user config dir>/memorywatch/agents), so Memory Watch can:
 //   GET  /debug/memorywatch/snapshot      the Go runtime's memory figures (runtime/metrics: no stop-the-world)
 //   POST /debug/memorywatch/freeosmemory  call runtime/debug.FreeOSMemory() (at most once a second)
-// SIGUSR1 does the same as the POST.
-
-//go:build !windows
+// On Unix, ${HOOK_SIGNAL_FILE_NAME} makes SIGUSR1 do the same as the POST.
 
 package main
 
@@ -27,13 +30,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -142,13 +143,6 @@ func memoryWatchServe() {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(result)
 	})
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
-	go func() {
-		for range usr1 {
-			memoryWatchFreeOSMemory()
-		}
-	}()
 	dir := os.Getenv("MEMORYWATCH_AGENT_DIR")
 	if dir == "" {
 		if config, err := os.UserConfigDir(); err == nil {
@@ -162,6 +156,38 @@ func memoryWatchServe() {
 	http.Serve(ln, mux)
 }
 `;
+
+export const HOOK_SIGNAL_SOURCE = `// Code added by Memory Watch ("Add FreeOSMemory Hook to This Program") with ${HOOK_FILE_NAME};
+// delete both files to remove it. SIGUSR1 calls runtime/debug.FreeOSMemory(), for when Memory
+// Watch cannot reach the hook's loopback port (e.g. the program runs in another network
+// namespace). Unix only: Windows has no SIGUSR1.
+
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func init() {
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	go func() {
+		for range usr1 {
+			memoryWatchFreeOSMemory()
+		}
+	}()
+}
+`;
+
+/** What the command writes, in the order it shows them. */
+export const HOOK_FILES: readonly { readonly name: string; readonly source: string }[] = [
+  { name: HOOK_FILE_NAME, source: HOOK_SOURCE },
+  { name: HOOK_SIGNAL_FILE_NAME, source: HOOK_SIGNAL_SOURCE },
+];
 
 /** True when a Go file's text declares `package main` (the first package clause, comments skipped). */
 export function isPackageMain(goSource: string): boolean {
