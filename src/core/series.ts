@@ -8,8 +8,9 @@
 
 /**
  * The numeric columns a series keeps per point. Missing values are NaN. Besides the OS's RSS and
- * VSZ: its split of RSS (anonymous, file-backed, lazily freed), and the Go runtime's own classes
- * when the program exposes them (see goruntime/figures.ts).
+ * VSZ: its split of RSS (anonymous, file-backed, lazily freed), a peak that fell between this
+ * sample and the previous one (missedPeak.ts), and the Go runtime's own classes when the program
+ * exposes them (see goruntime/figures.ts).
  */
 export const SERIES_COLUMNS = [
   'rss',
@@ -28,6 +29,7 @@ export const SERIES_COLUMNS = [
   'heapLive',
   'memoryLimit',
   'goRss',
+  'missedPeak',
 ] as const;
 export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
 
@@ -196,11 +198,15 @@ export class TimeSeries {
     }
     const half = Math.floor(this.count / 2);
     const rss = this.data.rss;
+    const missed = this.data.missedPeak;
     let write = 0;
     for (let read = 0; read + 1 < half; read += 2) {
-      // Keep the higher-RSS point of each pair: peaks survive downsampling.
+      // Keep the higher-RSS point of each pair: peaks survive downsampling. A peak between
+      // samples survives too, whichever row of the pair carried it.
       const keep = rss[read + 1] > rss[read] || Number.isNaN(rss[read]) ? read + 1 : read;
-      this.copyRow(keep, write++);
+      const peak = Math.max(Number.isNaN(missed[read]) ? -Infinity : missed[read], Number.isNaN(missed[read + 1]) ? -Infinity : missed[read + 1]);
+      this.copyRow(keep, write);
+      missed[write++] = peak === -Infinity ? NaN : peak;
     }
     for (let read = half - (half % 2); read < this.count; read++) this.copyRow(read, write++);
     this.count = write;

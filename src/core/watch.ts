@@ -8,6 +8,7 @@ import { openMemoryReader } from './sampling/reader';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './sampling/types';
 import { describeProcess, ProcessInfo } from './processes/processInfo';
 import { capacityFor, SeriesColumn, SeriesEvent, TimeSeries } from './series';
+import { missedPeak } from './missedPeak';
 import { GoRuntimeTracker } from './goruntime/tracker';
 
 export type WatchState = 'running' | 'exited' | 'detached';
@@ -51,6 +52,7 @@ export function seriesRow(sample: MemorySample): Partial<Record<SeriesColumn, nu
     heapLive: go?.heapLive,
     memoryLimit: go?.memoryLimit,
     goRss: go?.processRss,
+    missedPeak: sample.missedPeak,
   };
 }
 
@@ -308,7 +310,9 @@ export class Watch extends Disposable {
     this.schedule(Math.max(0, this.currentInterval(now) - (now - started)));
   }
 
-  private accept(sample: MemorySample): void {
+  private accept(reading: MemorySample): void {
+    const peak = missedPeak(this.latestSample, reading);
+    const sample = peak === undefined ? reading : { ...reading, missedPeak: peak };
     this.latestSample = sample;
     if (sample.rss > this.maxRssSeen) this.maxRssSeen = sample.rss;
     this.series.push(sample.time, seriesRow(sample));

@@ -5,6 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { MiB } from '../../src/core/format';
+import { postHook } from '../../src/core/release/httpHook';
 import { ProcfsReader } from '../../src/core/sampling/procfs';
 import { openMemoryReader } from '../../src/core/sampling/reader';
 import { SampleError } from '../../src/core/sampling/types';
@@ -45,6 +46,27 @@ describe('sampling a real Go program', function () {
     assert.ok(loaded - idle > 50 * MiB, `load should add RSS: ${idle} → ${loaded}`);
     assert.ok(watch.peakRss! >= loaded, 'peak (VmHWM) is at least the current RSS');
     assert.ok(watch.series.length >= 3, 'the loop kept sampling');
+  });
+
+  it('shows a burst that came and went between two samples (the OS high-water mark)', async () => {
+    // Samples only when asked: nothing can land inside the burst.
+    const slow = new WatchRegistry({ intervalMs: 600_000, windowMs: 3_600_000 });
+    try {
+      const server = await startSeedServer();
+      const { watch } = await slow.attach(server.pid);
+      const before = watch.latest!;
+      // A 256 MiB burst, then the runtime gives it all back before the next sample.
+      await loadSeedServer(server.port, { requests: 1, concurrency: 1, bodyBytes: 256 * MiB });
+      assert.strictEqual((await postHook(new URL(`${server.baseUrl}/debug/freeosmemory`), [])).status, 200);
+      const after = await watch.startBurst(20, 1);
+      assert.ok(after.rss < before.rss + 64 * MiB, `RSS is back down: ${before.rss / MiB} → ${after.rss / MiB} MiB`);
+      assert.ok(after.missedPeak! > after.rss + 200 * MiB, `missed peak ${after.missedPeak! / MiB} MiB, RSS ${after.rss / MiB} MiB`);
+      assert.strictEqual(watch.series.range('missedPeak')!.max, after.missedPeak, 'the graph gets it');
+      // Nothing new happened: the next sample has no missed peak.
+      assert.strictEqual((await watch.startBurst(20, 1)).missedPeak, undefined);
+    } finally {
+      slow.dispose();
+    }
   });
 
   it('never overlaps samples: the loop waits for each read', async () => {

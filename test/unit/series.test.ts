@@ -31,6 +31,14 @@ describe('TimeSeries', () => {
     assert.strictEqual(s.range('rss')!.max, 1e9);
   });
 
+  it('keeps a peak between samples when its row is dropped by downsampling', () => {
+    const s = new TimeSeries(1e12, 256);
+    // Row 778 carries the missed peak but has the lower RSS of its pair, so 777 is kept.
+    for (let i = 0; i < 5000; i++) s.push(i, { rss: i === 777 ? 5 : 1, missedPeak: i === 778 ? 1e9 : NaN });
+    assert.strictEqual(s.range('missedPeak')!.max, 1e9);
+    assert.strictEqual(s.snapshot().columns.missedPeak.filter((v) => !Number.isNaN(v)).length, 1);
+  });
+
   it('ignores points that go back in time', () => {
     const s = new TimeSeries(MINUTE, 256);
     s.push(10, { rss: 1 });

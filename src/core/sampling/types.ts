@@ -10,6 +10,11 @@ export interface MemorySample {
   readonly vsz?: number;
   /** Highest RSS the OS has seen for this process (Linux VmHWM). */
   readonly peakRss?: number;
+  /**
+   * The highest RSS reached since the previous sample when neither sample saw it (a burst in
+   * between; see missedPeak.ts). Set by the watch, which knows the previous sample.
+   */
+  readonly missedPeak?: number;
   /** Anonymous resident memory (heap, stacks) — Linux RssAnon. */
   readonly rssAnon?: number;
   /** File-backed resident memory (the binary, mapped files) — Linux RssFile. */
