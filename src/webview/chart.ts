@@ -53,6 +53,12 @@ export interface ChartModel {
   readonly bands?: readonly AreaBand[];
   /** Times of small ticks at the foot of the plot (GC cycles). */
   readonly ticks?: readonly number[];
+  /**
+   * Peaks that fell between two samples (NaN where none), left axis: each drawn as a dashed
+   * whisker with a cap, midway between point i − 1 and point i, rising from the higher of
+   * `base` at the two points.
+   */
+  readonly missedPeaks?: { readonly values: ArrayLike<number>; readonly base: ArrayLike<number>; readonly color: string };
   readonly tickColor?: string;
   readonly markers: readonly ChartMarker[];
   readonly thresholds: readonly ThresholdLine[];
@@ -134,6 +140,7 @@ export class TimeChart {
     const inView = Math.max(0, last - first);
     for (const band of model.bands ?? []) this.drawBand(model, band, scales[0], first, last);
     for (const series of model.series) this.drawSeries(model, series, scales[series.axis], first, last);
+    this.drawMissedPeaks(model, scales[0], first, last);
     this.drawTicks(model);
     this.drawThresholds(model, scales);
     this.drawMarkers(model, theme);
@@ -203,6 +210,8 @@ export class TimeChart {
       for (let i = first; i < last; i++) if (v[i] > max) max = v[i];
     }
     for (const t of model.thresholds) if (t.axis === axis && t.value > max) max = t.value;
+    const peaks = axis === 0 ? model.missedPeaks?.values : undefined;
+    if (peaks) for (let i = first; i < last; i++) if (peaks[i] > max) max = peaks[i];
     return max * 1.05;
   }
 
@@ -442,6 +451,41 @@ export class TimeChart {
   }
 
   /** Short ticks rising from the time axis (one per GC cycle). */
+  private drawMissedPeaks(model: ChartModel, scale: ByteTicks, first: number, last: number): void {
+    const peaks = model.missedPeaks;
+    if (!peaks) return;
+    const { left, right, top, bottom } = this.layout;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, right - left, bottom - top);
+    ctx.clip();
+    ctx.strokeStyle = peaks.color;
+    ctx.lineWidth = 1;
+    for (let i = Math.max(1, first); i < last; i++) {
+      const value = peaks.values[i];
+      if (!(value > 0)) continue;
+      const x = Math.round((this.xOf(model.time[i - 1]) + this.xOf(model.time[i])) / 2) + 0.5;
+      const before = peaks.base[i - 1];
+      const after = peaks.base[i];
+      const from = this.yOf(Math.max(Number.isNaN(before) ? 0 : before, Number.isNaN(after) ? 0 : after), scale);
+      const to = Math.round(this.yOf(value, scale)) + 0.5;
+      ctx.setLineDash([2, 2]);
+      ctx.beginPath();
+      ctx.moveTo(x, from);
+      ctx.lineTo(x, to);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.moveTo(x - 4, to);
+      ctx.lineTo(x + 4, to);
+      ctx.stroke();
+      ctx.lineWidth = 1;
+    }
+    ctx.restore();
+  }
+
   private drawTicks(model: ChartModel): void {
     if (!model.ticks?.length) return;
     const { left, right, bottom } = this.layout;

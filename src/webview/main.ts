@@ -72,6 +72,7 @@ app.innerHTML = `
   <footer class="legend full-only">
     <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
     <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
+    <span id="missed-peak-key" class="key missed-peak" title="RSS went this high between two samples and came down before the next: the OS's high-water mark (VmHWM) rose. Only a new high for the process shows." hidden><span class="mark"></span>peak between samples</span>
     <span id="layer-keys" class="layer-keys"></span>
     <span class="spacer"></span>
     <span id="status-line" class="status-line"></span>
@@ -363,6 +364,7 @@ function draw(): void {
       { name: 'GC goal', values: s.cols.gcGoal, color: t.release, axis: 0, width: 1, dash: [4, 3] },
     ],
     bands,
+    missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss },
     ticks: s.gcTicks(),
     tickColor: t.muted,
     markers,
@@ -376,12 +378,15 @@ function draw(): void {
     compact: document.body.dataset.layout === 'compact',
   };
   renderEventList();
+  const highestMissed = s.cols.missedPeak.reduce((max, v) => (v > max ? v : max), 0);
+  $('missed-peak-key').hidden = highestMissed === 0;
   const hover = state.hoverX !== undefined ? chart.hitTest(state.hoverX) : undefined;
   const points = chart.render(model, t, hover?.x);
   document.body.style.setProperty('--memory-watch-rss', t.rss);
   document.body.style.setProperty('--memory-watch-gc', t.release);
   document.body.style.setProperty('--memory-watch-vsz', t.vsz);
-  canvas.setAttribute('aria-label', watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${count} samples` : 'Memory graph: no process watched');
+  const peakText = highestMissed > 0 ? `, highest peak between samples ${formatBytes(highestMissed)}` : '';
+  canvas.setAttribute('aria-label', watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${count} samples${peakText}` : 'Memory graph: no process watched');
   renderTooltip(hover);
   if (watch && (lastReported.watchId !== watch.id || lastReported.points !== points || lastReported.lastTime !== lastTime)) {
     lastReported = { watchId: watch.id, points, lastTime };
@@ -423,6 +428,9 @@ function renderTooltip(hover: ReturnType<TimeChart['hitTest']>): void {
     `<span class="key rss"><span class="swatch"></span>RSS ${formatBytes(s.cols.rss[i])}</span>`,
     `<span class="key vsz"><span class="swatch"></span>VSZ ${Number.isNaN(vsz) ? 'n/a' : formatBytes(vsz)}</span>`,
   ];
+  // A peak between samples is drawn midway between i − 1 and i: the pointer is near one of them.
+  const peak = [i, i + 1].map((j) => s.cols.missedPeak[j]).find((v) => v > 0);
+  if (peak !== undefined) lines.push(`<span class="key missed-peak"><span class="mark"></span>peak between samples ${formatBytes(peak)}</span>`);
   if (!Number.isNaN(s.cols.goTotal[i])) {
     const sizes = layerSizes(s.cols, i);
     for (const l of LAYERS) if (sizes[l] > 0) lines.push(`<span class="key layer ${l}"><span class="swatch"></span>${LAYER_LABELS[l]} ${formatBytes(sizes[l])}</span>`);

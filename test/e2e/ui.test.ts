@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Browser, chromium } from 'playwright-core';
 import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/codeServer';
+import { postHook } from '../../src/core/release/httpHook';
 import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
 import { loadSeedServer, psRss, SeedServer, startSeedServer, stopAll } from '../support/goFixtures';
 import { parseSize, until, Workbench } from './workbench';
@@ -158,6 +159,26 @@ describe('the UI', () => {
         assert.match(events, /attached/);
         await wb.screenshot('released');
         await wb.dismissNotifications();
+      });
+
+      it('marks a burst that came and went between two samples', async () => {
+        // A burst above the process's highest RSS so far, returned at once: no sample sees its
+        // top, the OS high-water mark does. Each try goes higher (only a new high shows), in case
+        // a sample happened to land on the top.
+        // The canvas's accessible name carries the highest one (the picture itself is pixels).
+        const highest = async () => parseSize(/highest peak between samples ([\d.]+ \w+)/.exec((await wb.graph.locator('#chart').getAttribute('aria-label')) ?? '')?.[1] ?? '');
+        let shown = false;
+        for (let mib = 320; !shown && mib <= 640; mib += 160) {
+          const answer = await postHook(new URL(`${target.baseUrl}/fixture/burst?mib=${mib}`), [], 10_000);
+          assert.strictEqual(answer.status, 200, answer.body);
+          shown = await until(highest, (v) => v >= mib * MiB, `a peak of ${mib} MiB between samples`, 3000).then(
+            () => true,
+            () => false,
+          );
+        }
+        assert.ok(shown, 'a burst between samples is drawn');
+        assert.ok(await wb.graph.locator('#missed-peak-key').isVisible(), 'and named in the legend');
+        await wb.screenshot('peak-between-samples');
       });
 
       it('attaches by typing a PID, and explains a PID that does not exist', async () => {
