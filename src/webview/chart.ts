@@ -405,10 +405,7 @@ export class TimeChart {
     const xScale = (right - left) / Math.max(1, model.xMax - model.xMin);
     const yScale = (bottom - top) / scale.max;
     const ctx = this.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, right - left, bottom - top);
-    ctx.clip();
+    this.clipToPlot();
     ctx.fillStyle = band.color;
     ctx.globalAlpha = band.alpha ?? 0.45;
     // Runs of points where both curves are known; each run is one polygon.
@@ -450,16 +447,21 @@ export class TimeChart {
     ctx.restore();
   }
 
-  /** Short ticks rising from the time axis (one per GC cycle). */
+  /** Saves the context and clips drawing to the plot area (undo with `ctx.restore()`). */
+  private clipToPlot(): void {
+    const { left, right, top, bottom } = this.layout;
+    this.ctx.save();
+    this.ctx.beginPath();
+    this.ctx.rect(left, top, right - left, bottom - top);
+    this.ctx.clip();
+  }
+
+  /** A dashed whisker with a cap up to each peak between samples. */
   private drawMissedPeaks(model: ChartModel, scale: ByteTicks, first: number, last: number): void {
     const peaks = model.missedPeaks;
     if (!peaks) return;
-    const { left, right, top, bottom } = this.layout;
     const ctx = this.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, right - left, bottom - top);
-    ctx.clip();
+    this.clipToPlot();
     ctx.strokeStyle = peaks.color;
     ctx.lineWidth = 1;
     for (let i = Math.max(1, first); i < last; i++) {
@@ -486,6 +488,7 @@ export class TimeChart {
     ctx.restore();
   }
 
+  /** Short ticks rising from the time axis (one per GC cycle). */
   private drawTicks(model: ChartModel): void {
     if (!model.ticks?.length) return;
     const { left, right, bottom } = this.layout;
