@@ -138,10 +138,11 @@ describe('sampling a real Go program', function () {
   });
 
   it('reads a zombie as exited', async function () {
-    // A shell that forks a child which exits at once while the shell sleeps: the child stays a
-    // zombie (its parent never waits), with a PID that still exists.
-    const shell = await startProgram('sh', ['-c', 'sh -c "exit 0" & echo child $!; exec sleep 30'], /child (\d+)/);
-    const zombie = Number(shell.match![1]);
+    // A parent that forks a child which exits at once, and never waits for it: the child stays a
+    // zombie, with a PID that still exists. (Perl does not reap on its own — a shell may, before
+    // it execs, and did on a loaded machine; perl-base is always on Debian.)
+    const parent = await startProgram('perl', ['-e', '$| = 1; my $pid = fork() // die "fork: $!"; if ($pid == 0) { exit 0 } print "child $pid\n"; sleep 30'], /child (\d+)/);
+    const zombie = Number(parent.match![1]);
     await waitFor(() => fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 'the child to be a zombie', 5000);
     await assert.rejects(openMemoryReader(zombie), (err: SampleError) => err.reason === 'exited');
   });
