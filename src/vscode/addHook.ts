@@ -57,6 +57,7 @@ export class AddHookCommand extends Disposable {
         },
         write,
       );
+      await closePreviews();
       if (choice !== write) return undefined;
     }
     for (const t of targets) await vscode.workspace.fs.writeFile(t.uri, Buffer.from(t.source, 'utf8'));
@@ -87,4 +88,10 @@ export class AddHookCommand extends Disposable {
     const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: 'Add FreeOSMemory Hook to…', placeHolder: 'A folder with package main' });
     return picked?.folder;
   }
+}
+
+/** Closes the read-only previews the question showed, whatever the answer. */
+async function closePreviews(): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === PREVIEW_SCHEME);
+  if (tabs.length) await vscode.window.tabGroups.close(tabs);
 }
