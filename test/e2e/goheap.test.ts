@@ -56,7 +56,9 @@ describe('the Go heap, in the UI', () => {
         const out = path.join(REPO_ROOT, 'test-output', 'e2e', `goheap-${theme}`);
         fs.rmSync(out, { recursive: true, force: true });
         wb = new Workbench(await browser.newPage({ viewport: { width: 1400, height: 900 } }), out);
-        fs.mkdirSync(path.join(work, 'ws'), { recursive: true });
+        // A workspace with one Go program, for "Add hook to this program…".
+        fs.mkdirSync(path.join(work, 'ws', 'program'), { recursive: true });
+        fs.writeFileSync(path.join(work, 'ws', 'program', 'main.go'), 'package main\n\nfunc main() {}\n');
         await wb.open(server.urlFor(path.join(work, 'ws')));
       });
 
@@ -147,6 +149,26 @@ describe('the Go heap, in the UI', () => {
         await until(() => wb.graph.locator('#go-source').innerText(), (t) => /^OS figures only: .*add one line: import _ "github\.com\/memorywatch\/memory-watch\/agent\/autostart"/.test(t), 'the hint');
         assert.ok(await wb.graph.locator('#add-hook').isVisible(), 'the "Add hook" button');
         await wb.screenshot('os-figures-only');
+
+        // "Add hook to this program…": the workspace's one package main gets the files, after
+        // the user has seen them and said yes.
+        const program = path.join(work, 'ws', 'program');
+        for (const f of ['memorywatch_hook.go', 'memorywatch_hook_signal.go']) fs.rmSync(path.join(program, f), { force: true }); // from the other theme's run
+        await wb.graph.locator('#add-hook').click();
+        const dialog = wb.page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 20_000 });
+        assert.match(await dialog.innerText(), /Write memorywatch_hook\.go and memorywatch_hook_signal\.go in program\?/);
+        // Tab titles, one string each (VS Code puts the name and the extension in separate spans).
+        const tabTitles = async () => (await wb.page.locator('.tabs-container .tab').allInnerTexts()).map((t) => t.replace(/\s+/g, ''));
+        await until(tabTitles, (t) => t.includes('memorywatch_hook.go') && t.includes('memorywatch_hook_signal.go'), 'both files shown before the question');
+        await wb.screenshot('add-hook-question');
+        await dialog.getByRole('button', { name: 'Write' }).click();
+        await until(() => Promise.resolve(['memorywatch_hook.go', 'memorywatch_hook_signal.go'].every((f) => fs.existsSync(path.join(program, f)))), (v) => v, 'the files on disk');
+        // The previews are closed; the written file is open.
+        await until(tabTitles, (t) => t.filter((x) => x.startsWith('memorywatch_hook')).length === 1, 'one tab: the written file');
+        await until(() => wb.page.locator('.monaco-editor .view-lines').first().innerText(), (t) => /Code\s+added\s+by\s+Memory\s+Watch/.test(t), 'the written file in the editor'); // the editor renders spaces as U+00A0
+        await wb.screenshot('add-hook-written');
+        await wb.dismissNotifications();
       });
     });
   }
