@@ -4,31 +4,10 @@
  * sends increments. Messages from the webview are untrusted input: `parseWebviewMessage` checks
  * each one and drops what it does not know.
  */
-import type { DiagnosisKind } from './core/diagnosis';
 import type { SeriesColumn, SeriesEvent, SeriesSnapshot } from './core/series';
+import type { WatchSummary } from './core/watchSummary';
 
-/** What the panel shows about one watch in its selector and readouts. */
-export interface WatchSummary {
-  readonly id: string;
-  readonly pid: number;
-  readonly name: string;
-  readonly commandLine: string;
-  readonly state: 'running' | 'exited' | 'detached';
-  /** Stopped in a debugger (drawn as a shaded band). */
-  readonly paused: boolean;
-  /** Why it ended, once it has, and in a word or two ("exited", "session ended"). */
-  readonly endReason?: string;
-  readonly endLabel?: string;
-  /** "go1.26.8" when the executable is a Go program (its version when known). */
-  readonly go?: string;
-  readonly latest?: { readonly time: number; readonly rss: number; readonly vsz?: number; readonly peakRss?: number };
-  /** The last failed sample's message while the watch goes on. */
-  readonly failure?: string;
-  /** Where the Go runtime's figures come from, or why there are none. */
-  readonly goFigures: { readonly state: 'searching' | 'found' | 'none' | 'off'; readonly text: string };
-  /** The one-line diagnosis, when something stands out. */
-  readonly diagnosis?: { readonly kind: DiagnosisKind; readonly message: string };
-}
+export type { WatchSummary } from './core/watchSummary';
 
 /** Host → webview. */
 export type ToWebviewMessage =

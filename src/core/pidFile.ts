@@ -2,9 +2,9 @@
  * PID files: many services write their PID to a file when they start. Watching such a file lets
  * Memory Watch follow a service across restarts without anyone picking it again.
  */
-import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readSmallFile, SmallFileError } from './util/smallFile';
 
 /** A PID file is a number and maybe a newline; anything bigger is not one. */
 const MAX_PID_FILE_BYTES = 64;
@@ -33,18 +33,21 @@ export function resolvePidFilePath(raw: string, workspaceFolder: string | undefi
   return path.normalize(p);
 }
 
-/** Reads the PID from a PID file; rejects with a readable message. */
+/**
+ * Reads the PID from a PID file; rejects with a readable message. The file comes from the
+ * workspace's settings: a FIFO, a device or a huge file there is refused, never waited on.
+ */
 export async function readPidFile(file: string): Promise<number> {
-  const handle = await fsp.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(err.code === 'ENOENT' ? `${file} does not exist (yet)` : `cannot read ${file}: ${err.message}`);
-  });
+  let text: string;
   try {
-    const buf = Buffer.alloc(MAX_PID_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    const pid = bytesRead <= MAX_PID_FILE_BYTES ? parsePidFile(buf.toString('utf8', 0, bytesRead)) : undefined;
-    if (pid === undefined) throw new Error(`${file} does not hold a PID`);
-    return pid;
-  } finally {
-    await handle.close();
+    text = await readSmallFile(file, MAX_PID_FILE_BYTES);
+  } catch (err) {
+    const e = err as SmallFileError;
+    if (e.code === 'missing') throw new Error(`${file} does not exist (yet)`, { cause: err });
+    if (e.code === 'too-large') throw new Error(`${file} does not hold a PID`, { cause: err });
+    throw new Error(e.message, { cause: err });
   }
+  const pid = parsePidFile(text);
+  if (pid === undefined) throw new Error(`${file} does not hold a PID`);
+  return pid;
 }

@@ -11,7 +11,9 @@ import { capacityFor, SeriesColumn, SeriesEvent, TimeSeries } from './series';
 import { missedPeak } from './missedPeak';
 import { GoRuntimeTracker } from './goruntime/tracker';
 
-export type WatchState = 'running' | 'exited' | 'detached';
+import type { WatchState } from './watchSummary';
+
+export type { WatchState };
 
 export interface WatchOptions {
   /** Time between samples, ms (at least MIN_INTERVAL_MS). */

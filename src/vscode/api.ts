@@ -13,32 +13,15 @@ import type { ReleaseReport } from '../core/release/measure';
 import type { MemorySample } from '../core/sampling/types';
 import type { SeriesSnapshot } from '../core/series';
 import type { Watch } from '../core/watch';
-import { diagnoseCached } from '../core/diagnosis';
-import { describeGoStatus } from '../core/goruntime/describe';
+import { describeWatch } from '../core/describeWatch';
+import type { WatchSummary } from '../core/watchSummary';
 
-/** One watched process, as the UI shows it. */
-export interface WatchInfo {
-  /** Unique for the session (a PID can be reused). */
-  readonly id: string;
-  readonly pid: number;
-  readonly name: string;
-  readonly commandLine: string;
-  /** Go version ("go1.26.8") or "Go" when the executable is a Go program. */
-  readonly go?: string;
-  readonly state: 'running' | 'exited' | 'detached';
-  /** Stopped in a debugger. */
-  readonly paused: boolean;
-  /** Why the watch ended (e.g. "Process 1234 has exited."). */
-  readonly endReason?: string;
+/** One watched process, as the UI shows it (see WatchSummary), with its full latest sample. */
+export interface WatchInfo extends Omit<WatchSummary, 'latest'> {
   /** The status bar and graph follow this one. */
   readonly current: boolean;
   readonly latest?: MemorySample;
   readonly peakRss?: number;
-  readonly intervalMs: number;
-  /** Where its Go runtime figures come from, or why there are none. */
-  readonly goFigures: { readonly state: 'searching' | 'found' | 'none' | 'off'; readonly text: string };
-  /** The one-line diagnosis, when something stands out. */
-  readonly diagnosis?: { readonly kind: string; readonly message: string };
 }
 
 export interface MemoryWatchApi {
@@ -62,20 +45,5 @@ export interface MemoryWatchApi {
 }
 
 export function toWatchInfo(watch: Watch, current: Watch | undefined): WatchInfo {
-  return {
-    id: watch.id,
-    pid: watch.pid,
-    name: watch.info.name,
-    commandLine: watch.info.commandLine,
-    go: watch.info.go ? (watch.info.go.version ?? 'Go') : undefined,
-    state: watch.state,
-    paused: watch.paused,
-    endReason: watch.endReason,
-    current: watch === current,
-    latest: watch.latest,
-    peakRss: watch.peakRss,
-    intervalMs: watch.interval,
-    goFigures: describeGoStatus(watch.goRuntime?.status, watch.paused),
-    diagnosis: watch.state === 'running' ? diagnoseCached(watch.series) : undefined,
-  };
+  return { ...describeWatch(watch), current: watch === current, latest: watch.latest, peakRss: watch.peakRss };
 }

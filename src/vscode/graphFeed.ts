@@ -7,11 +7,10 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import { Disposable } from '../core/util/lifecycle';
-import { seriesRow, Watch } from '../core/watch';
-import { describeGoStatus } from '../core/goruntime/describe';
-import { diagnoseCached } from '../core/diagnosis';
+import { seriesRow } from '../core/watch';
+import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { FromWebviewMessage, GraphLayout, parseWebviewMessage, ToWebviewMessage, WatchSummary } from '../protocol';
+import { FromWebviewMessage, GraphLayout, parseWebviewMessage, ToWebviewMessage } from '../protocol';
 
 export interface GraphFeedDeps {
   readonly extensionUri: vscode.Uri;
@@ -30,25 +29,6 @@ export interface GraphRendered {
   readonly watchId: string;
   readonly points: number;
   readonly lastTime: number;
-}
-
-export function summarize(watch: Watch): WatchSummary {
-  const latest = watch.latest;
-  return {
-    id: watch.id,
-    pid: watch.pid,
-    name: watch.info.name,
-    commandLine: watch.info.commandLine,
-    state: watch.state,
-    paused: watch.paused,
-    endReason: watch.endReason,
-    endLabel: watch.endLabel,
-    go: watch.info.go ? (watch.info.go.version ?? 'Go') : undefined,
-    latest: latest ? { time: latest.time, rss: latest.rss, vsz: latest.vsz, peakRss: watch.peakRss } : undefined,
-    failure: watch.lastFailure?.message,
-    goFigures: describeGoStatus(watch.goRuntime?.status, watch.paused),
-    diagnosis: watch.state === 'running' ? diagnoseCached(watch.series) : undefined,
-  };
 }
 
 /** Webview options: scripts on, files only from the built assets folder. */
@@ -76,7 +56,7 @@ export class GraphFeed extends Disposable {
         if (watch.id !== this.shownWatchId) return;
         this.post({ type: 'sample', watchId: watch.id, time: sample.time, values: seriesRow(sample) });
         // The diagnosis and the Go source change with the samples: the readouts follow.
-        this.post({ type: 'watches', watches: registry.list().map(summarize), currentId: registry.current?.id });
+        this.post({ type: 'watches', watches: registry.list().map(describeWatch), currentId: registry.current?.id });
       }),
     );
     this.register(
@@ -84,7 +64,7 @@ export class GraphFeed extends Disposable {
         if (watch.id !== this.shownWatchId) return;
         this.post({ type: 'event', watchId: watch.id, event });
         // A pause starting or ending changes the badge too.
-        if (event.kind === 'pause') this.post({ type: 'watches', watches: registry.list().map(summarize), currentId: registry.current?.id });
+        if (event.kind === 'pause') this.post({ type: 'watches', watches: registry.list().map(describeWatch), currentId: registry.current?.id });
       }),
     );
   }
@@ -142,7 +122,7 @@ export class GraphFeed extends Disposable {
   private onWatchesChanged(): void {
     const current = this.deps.registry.current;
     if (current?.id !== this.shownWatchId) this.sendState();
-    else this.post({ type: 'watches', watches: this.deps.registry.list().map(summarize), currentId: current?.id });
+    else this.post({ type: 'watches', watches: this.deps.registry.list().map(describeWatch), currentId: current?.id });
   }
 
   private sendState(): void {
@@ -152,7 +132,7 @@ export class GraphFeed extends Disposable {
     const view = this.deps.view();
     this.post({
       type: 'state',
-      watches: registry.list().map(summarize),
+      watches: registry.list().map(describeWatch),
       currentId: current?.id,
       series: current?.series.snapshot(),
       windowMs: view.windowMs,

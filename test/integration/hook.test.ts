@@ -53,7 +53,7 @@ describe('the FreeOSMemory hook file', function () {
       // SIGUSR1 (memorywatch_hook_signal.go): the runtime returns what it held; the program lives.
       sendSignal(procIdentity(program.pid), 'SIGUSR1');
       const afterSignal = await waitFor(async () => {
-        const f = await found.source!.read();
+        const f = (await found.source!.read()).figures;
         return f.heapReleased - found.figures!.heapReleased > 100 * MiB ? f : undefined;
       }, 'SIGUSR1 to release the held heap', 10_000, 100);
       assert.ok(afterSignal.heapFree < held / 4, `free heap after SIGUSR1: ${afterSignal.heapFree / MiB} MiB`);

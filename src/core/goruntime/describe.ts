@@ -14,6 +14,8 @@ export function describeGoStatus(status: GoStatus | undefined, paused: boolean):
       };
     case 'found':
       return { state: 'found', text: `Go figures: ${status.source.description}${paused ? ' (not asked while stopped in the debugger)' : ''}` };
+    case 'stopped':
+      return { state: 'stopped', text: `Go figures: stopped asking — ${status.reason}.` };
     case 'none':
       return { state: 'none', text: `OS figures only: ${status.reason}. To see inside the Go heap, add one line: ${AGENT_IMPORT} (or import _ "expvar").` };
   }

@@ -10,13 +10,12 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkHookUrl } from '../release/httpHook';
+import { checkUrl, METRICS_URL } from '../net/urlPolicy';
 import { readProcStatus } from '../sampling/procfs';
-import { gopsCommand, httpGet } from './fetch';
+import { readSmallFile } from '../util/smallFile';
 import { GoFigures } from './figures';
 import { listListeners, Listener, loopbackHost } from './listeners';
-import { parseAgentSnapshot, parseExpvar, parseGopsMemStats, parsePprofMemStats } from './parsers';
-import { AGENT_PREFIX, agentSource, expvarSource, GoSource, GOPS_MEMSTATS, gopsSource, pprofSource } from './sources';
+import { AGENT_PREFIX, agentSource, expvarSource, GoSource, gopsSource, pprofSource, SourceError } from './sources';
 
 export interface DiscoveryOptions {
   /** memoryWatch.metricsUrl ('' = discover). */
@@ -28,6 +27,8 @@ export interface Discovery {
   readonly source?: GoSource;
   /** The first figures read (discovery reads once to be sure). */
   readonly figures?: GoFigures;
+  /** What that first read refused (figures that were not sizes). */
+  readonly problems?: readonly string[];
   /** Why nothing was found, for the panel. */
   readonly reason?: string;
   /** Every URL or port contacted, in order (for the log and the tests). */
@@ -62,7 +63,8 @@ async function portFileDirs(pid: number, sub: 'agent' | 'gops'): Promise<string[
   if (process.platform === 'linux') {
     const theirs: Record<string, string> = {};
     try {
-      const raw = await fsp.readFile(`/proc/${pid}/environ`, 'utf8');
+      // Bounded: an environment may be large, and only four names in it matter.
+    const raw = await readProcText(`/proc/${pid}/environ`, 256 * 1024);
       for (const entry of raw.split('\0')) {
         const eq = entry.indexOf('=');
         const key = entry.slice(0, eq);
@@ -80,7 +82,7 @@ async function portFileDirs(pid: number, sub: 'agent' | 'gops'): Promise<string[
 
 async function homeOfUid(uid: number | undefined): Promise<string | undefined> {
   if (uid === undefined) return undefined;
-  const passwd = await fsp.readFile('/etc/passwd', 'utf8');
+  const passwd = await readSmallFile('/etc/passwd', 4 * 1024 * 1024);
   for (const line of passwd.split('\n')) {
     const f = line.split(':');
     if (Number(f[2]) === uid) return f[5];
@@ -88,19 +90,9 @@ async function homeOfUid(uid: number | undefined): Promise<string | undefined> {
   return undefined;
 }
 
-async function readSmall(file: string): Promise<string | undefined> {
-  try {
-    const handle = await fsp.open(file, 'r');
-    try {
-      const buf = Buffer.alloc(4096);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      return buf.toString('utf8', 0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return undefined;
-  }
+/** A port file's text; undefined when missing, not a regular file (a FIFO must not hang us) or too big. */
+async function readPortFile(file: string): Promise<string | undefined> {
+  return readSmallFile(file, 4096).catch(() => undefined);
 }
 
 /** The set of listeners as one string, to notice when it changes. */
@@ -111,72 +103,98 @@ export function listenerKey(listeners: readonly Listener[]): string {
     .join(',');
 }
 
+/** /proc files report size 0: read them to their end, but never beyond `maxBytes`. */
+async function readProcText(file: string, maxBytes: number): Promise<string> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes);
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, total, maxBytes - total, total);
+      if (bytesRead === 0 || total + bytesRead >= maxBytes) return buffer.toString('utf8', 0, total + bytesRead);
+      total += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function discover(pid: number, options: DiscoveryOptions): Promise<Discovery> {
   const contacted: string[] = [];
   const listening = await listListeners(pid);
   const listeners = listening.ok ? listening.listeners : [];
   const key = listenerKey(listeners);
-  const ownsPort = (port: number) => !listening.ok || listeners.some((l) => l.port === port);
+  /**
+   * Only a port the target itself listens on may be asked. When its listeners cannot be read
+   * (another user's process, another network namespace) nothing proves a port is its own — a port
+   * file could then send us to another process's port — so no port is asked at all.
+   */
+  const ownsPort = (port: number) => listening.ok && listeners.some((l) => l.port === port);
+  const notProven: string[] = [];
 
-  /** One GET; the discovery when it answers with figures; `silent` when it does not speak HTTP. */
-  const probe = async (source: GoSource, probeUrl: URL, parse: (body: string) => GoFigures | undefined, keepTail?: number): Promise<{ found?: Discovery; silent?: boolean }> => {
-    contacted.push(probeUrl.href);
+  /** One read through the source; the discovery when it answers with figures; `silent` when nothing there speaks HTTP. */
+  const probe = async (source: GoSource, contact: string): Promise<{ found?: Discovery; silent?: boolean }> => {
+    contacted.push(contact);
     try {
-      const r = await httpGet(probeUrl, { timeoutMs: PROBE_TIMEOUT_MS, maxBytes: 32 * 1024 * 1024, keepTail });
-      const figures = r.status === 200 ? parse(r.body) : undefined;
-      return { found: figures ? { source, figures, contacted, listenerKey: key } : undefined };
-    } catch {
-      return { silent: true };
+      const { figures, problems } = await source.read(PROBE_TIMEOUT_MS);
+      return { found: { source, figures, problems, contacted, listenerKey: key } };
+    } catch (err) {
+      return { silent: err instanceof SourceError && err.silent };
     }
   };
-  const tryHttp = async (...args: Parameters<typeof probe>) => (await probe(...args)).found;
-  const agentParse = (body: string) => {
-    const s = parseAgentSnapshot(body);
-    return s && s.pid === pid ? s.figures : undefined;
-  };
+  const tryHttp = async (source: GoSource, url: URL) => (await probe(source, url.href)).found;
 
   // 1. The user's URL.
   if (options.overrideUrl.trim()) {
-    const check = checkHookUrl(options.overrideUrl, options.allowedHosts);
-    if (!check.ok) return { reason: check.message.replace('FreeOSMemory hook URL', 'metrics URL'), contacted, listenerKey: key };
+    const check = checkUrl(options.overrideUrl, options.allowedHosts, METRICS_URL);
+    if (!check.ok) return { reason: check.message, contacted, listenerKey: key };
     const url = check.url;
     const base = new URL(url.origin);
     const found =
-      (url.pathname.startsWith(AGENT_PREFIX) && (await tryHttp(agentSource(base, pid), new URL(`${AGENT_PREFIX}snapshot`, base), agentParse))) ||
-      (url.pathname.startsWith('/debug/pprof') && (await tryHttp(pprofSource(base), new URL('/debug/pprof/heap?debug=1', base), parsePprofMemStats, 64 * 1024))) ||
-      (await tryHttp(expvarSource(base), new URL('/debug/vars', base), parseExpvar));
+      (url.pathname.startsWith(AGENT_PREFIX) && (await tryHttp(agentSource(base, pid), new URL(`${AGENT_PREFIX}snapshot`, base)))) ||
+      (url.pathname.startsWith('/debug/pprof') && (await tryHttp(pprofSource(base), new URL('/debug/pprof/heap?debug=1', base)))) ||
+      (await tryHttp(expvarSource(base), new URL('/debug/vars', base)));
     return found || { reason: `memoryWatch.metricsUrl (${url.href}) gave no Go memory figures`, contacted, listenerKey: key };
   }
 
   // 2. Port files named by PID.
   for (const dir of await portFileDirs(pid, 'agent')) {
-    const text = await readSmall(path.join(dir, `${pid}.json`));
+    const text = await readPortFile(path.join(dir, `${pid}.json`));
     if (!text) continue;
+    let file: { pid?: unknown; addr?: unknown };
     try {
-      const file = JSON.parse(text) as { pid?: number; addr?: string; prefix?: string };
-      const m = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):(\d+)$/.exec(file.addr ?? '');
-      if (file.pid !== pid || !m || !ownsPort(Number(m[2]))) continue;
-      const base = new URL(`http://${m[1]}:${m[2]}`);
-      const found = await tryHttp(agentSource(base, pid), new URL(`${AGENT_PREFIX}snapshot`, base), agentParse);
-      if (found) return found;
+      file = JSON.parse(text) as { pid?: unknown; addr?: unknown };
     } catch {
-      // Not a port file of ours.
+      continue; // Not a port file of ours.
     }
+    const m = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):(\d{1,5})$/.exec(typeof file.addr === 'string' ? file.addr : '');
+    const port = m ? Number(m[2]) : NaN;
+    if (file.pid !== pid || !m || !isPort(port)) continue;
+    if (!ownsPort(port)) {
+      notProven.push(`agent port file ${port}`);
+      continue;
+    }
+    const base = new URL(`http://${m[1]}:${port}`);
+    const found = await tryHttp(agentSource(base, pid), new URL(`${AGENT_PREFIX}snapshot`, base));
+    if (found) return found;
   }
   for (const dir of await portFileDirs(pid, 'gops')) {
-    const port = Number((await readSmall(path.join(dir, String(pid))))?.trim());
-    if (!Number.isSafeInteger(port) || port <= 0 || port > 65535 || !ownsPort(port)) continue;
-    contacted.push(`gops 127.0.0.1:${port}`);
-    try {
-      const figures = parseGopsMemStats(await gopsCommand(port, GOPS_MEMSTATS, PROBE_TIMEOUT_MS));
-      if (figures) return { source: gopsSource(port), figures, contacted, listenerKey: key };
-    } catch {
-      // gops not answering: try the listeners.
+    const text = (await readPortFile(path.join(dir, String(pid))))?.trim() ?? '';
+    const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+    if (!isPort(port)) continue;
+    if (!ownsPort(port)) {
+      notProven.push(`gops port file ${port}`);
+      continue;
     }
+    const found = (await probe(gopsSource(port), `gops 127.0.0.1:${port}`)).found;
+    if (found) return found;
   }
 
   // 3. The target's own loopback listeners.
-  if (!listening.ok) return { reason: `cannot find the ports it listens on: ${listening.reason}`, contacted, listenerKey: key };
+  if (!listening.ok) {
+    const skipped = notProven.length ? ` (not asked, since no port can be proven to be its own: ${notProven.join(', ')})` : '';
+    return { reason: `cannot find the ports it listens on: ${listening.reason}${skipped}`, contacted, listenerKey: key };
+  }
   const bases: URL[] = [];
   for (const l of listeners) {
     const host = loopbackHost(l);
@@ -187,15 +205,17 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
     return { reason: listeners.length ? 'it listens on no loopback port' : 'it listens on no TCP port', contacted, listenerKey: key };
   }
   const silent = new Set<string>(); // ports that do not speak HTTP: not asked again
-  const kinds: [(b: URL) => GoSource, (b: URL) => URL, (body: string) => GoFigures | undefined, number?][] = [
-    [(b) => agentSource(b, pid), (b) => new URL(`${AGENT_PREFIX}snapshot`, b), agentParse],
-    [expvarSource, (b) => new URL('/debug/vars', b), parseExpvar],
-    [pprofSource, (b) => new URL('/debug/pprof/heap?debug=1', b), parsePprofMemStats, 64 * 1024],
-  ];
-  for (const [make, urlFor, parse, tail] of kinds) {
+  const kinds: ((b: URL) => GoSource)[] = [(b) => agentSource(b, pid), expvarSource, pprofSource];
+  const urlOf: Record<string, (b: URL) => URL> = {
+    agent: (b) => new URL(`${AGENT_PREFIX}snapshot`, b),
+    expvar: (b) => new URL('/debug/vars', b),
+    pprof: (b) => new URL('/debug/pprof/heap?debug=1', b),
+  };
+  for (const make of kinds) {
     for (const base of ports) {
       if (silent.has(base.host)) continue;
-      const result = await probe(make(base), urlFor(base), parse, tail);
+      const source = make(base);
+      const result = await probe(source, urlOf[source.kind](base).href);
       if (result.found) return result.found;
       if (result.silent) silent.add(base.host);
     }
@@ -205,4 +225,8 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
     contacted,
     listenerKey: key,
   };
+}
+
+function isPort(port: number): boolean {
+  return Number.isSafeInteger(port) && port >= 1 && port <= 65535;
 }

@@ -51,10 +51,38 @@ export function otherRuntime(f: GoFigures): number {
 /** GOMEMLIMIT values from here up mean "no limit" (Go reports math.MaxInt64; JSON rounds it to 2^63). */
 export const NO_MEMORY_LIMIT = 2 ** 62;
 
-/** Figures from a runtime.MemStats (expvar's JSON, pprof's text, gops' text: same field meanings). */
-export function fromMemStats(m: Record<string, number | undefined>): GoFigures | undefined {
+/**
+ * A byte count or a counter as a target may send it: a whole number from 0 to 2^53. Anything else
+ * — negative, fractional, 1e400 (Infinity to JSON.parse), 2^70 (no longer exact) — is not one.
+ */
+export function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** How a rejected figure is named in the log: "HeapAlloc = -5". Bounded: it came from the target. */
+export function describeRejected(name: string, value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = typeof value;
+  }
+  return `${name.slice(0, 40)} = ${text.slice(0, 40)}`;
+}
+
+/**
+ * Figures from a runtime.MemStats (expvar's JSON, pprof's text, gops' text: same field meanings).
+ * Undefined when a field it needs is missing or is not a count; `problems` then says which.
+ */
+export function fromMemStats(m: Record<string, unknown>, problems: string[] = []): GoFigures | undefined {
   const need = ['HeapAlloc', 'HeapInuse', 'HeapIdle', 'HeapReleased', 'StackSys', 'Sys', 'NumGC', 'NextGC'];
-  if (need.some((k) => typeof m[k] !== 'number' || !Number.isFinite(m[k]))) return undefined;
+  const missing = need.filter((k) => m[k] === undefined);
+  if (missing.length) return undefined;
+  const bad = need.filter((k) => !isCount(m[k]));
+  if (bad.length) {
+    problems.push(`not a size: ${bad.map((k) => describeRejected(k, m[k])).join(', ')}`);
+    return undefined;
+  }
   const v = (k: string) => m[k] as number;
   return {
     heapObjects: v('HeapAlloc'),

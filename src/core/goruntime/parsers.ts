@@ -1,68 +1,93 @@
 /**
- * Parsers for each source's answer. Each returns GoFigures or undefined ("not this source").
+ * Parsers for each source's answer. Each returns GoFigures or undefined ("not this source"), and
+ * pushes onto `problems` why a figure it found was refused (negative, not finite, too large): a
+ * target's answer is untrusted input, checked here at the boundary, once.
  * expvar's `cmdline` holds os.Args, which may carry secrets: it is never read or kept.
  */
-import { fromMemStats, GoFigures, NO_MEMORY_LIMIT } from './figures';
+import { describeRejected, fromMemStats, GoFigures, isCount, NO_MEMORY_LIMIT } from './figures';
+import { ScanResult, TopLevelMemberScanner } from './jsonMember';
 
-/** expvar's /debug/vars JSON: only its "memstats" object is read. */
-export function parseExpvar(json: string): GoFigures | undefined {
-  let parsed: unknown;
+/** The largest memstats object we accept (a real one is ≈ 10 KiB: 256 pauses, 61 size classes). */
+export const MAX_MEMSTATS_BYTES = 256 * 1024;
+
+/** A scanner for expvar's answer: feed it the body's chunks, it keeps only `memstats`. */
+export function expvarScanner(): TopLevelMemberScanner {
+  return new TopLevelMemberScanner('memstats', MAX_MEMSTATS_BYTES);
+}
+
+/** Figures from what an expvar scanner found. */
+export function expvarFigures(scan: ScanResult, problems: string[] = []): GoFigures | undefined {
+  if (scan.state !== 'found') return undefined;
+  let memstats: unknown;
   try {
-    parsed = JSON.parse(json, (key, value) => (key === 'cmdline' ? undefined : value));
+    memstats = JSON.parse(scan.json);
   } catch {
+    problems.push('memstats is not valid JSON');
     return undefined;
   }
-  const memstats = (parsed as { memstats?: unknown } | null)?.memstats;
-  if (typeof memstats !== 'object' || memstats === null) return undefined;
-  return fromMemStats(memstats as Record<string, number>);
+  if (typeof memstats !== 'object' || memstats === null || Array.isArray(memstats)) return undefined;
+  return fromMemStats(memstats as Record<string, unknown>, problems);
+}
+
+/** expvar's /debug/vars JSON, whole (tests and small answers): only its "memstats" object is read. */
+export function parseExpvar(json: string, problems: string[] = []): GoFigures | undefined {
+  const scanner = expvarScanner();
+  scanner.feed(Buffer.from(json, 'utf8'));
+  return expvarFigures(scanner.end(), problems);
 }
 
 /**
  * The `# runtime.MemStats` block at the end of /debug/pprof/heap?debug=1: lines "# Name = value".
  * Only the tail of a large profile needs to be given.
  */
-export function parsePprofMemStats(text: string): GoFigures | undefined {
+export function parsePprofMemStats(text: string, problems: string[] = []): GoFigures | undefined {
   const start = text.lastIndexOf('# runtime.MemStats');
   if (start < 0) return undefined;
   const fields: Record<string, number> = {};
-  for (const line of text.slice(start).split('\n')) {
-    const m = /^#\s+(\w+)\s*=\s*(\d+)\s*$/.exec(line);
+  for (const line of text.slice(start, start + 64 * 1024).split('\n')) {
+    const m = /^#\s+(\w{1,40})\s*=\s*(-?\d{1,30})\s*$/.exec(line);
     if (m) fields[m[1]] = Number(m[2]);
     // Pairs are written "in use / sys": "# Stack = 327680 / 327680" is StackInuse and StackSys.
-    const pair = /^#\s+(\w+)\s*=\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(line);
+    const pair = /^#\s+(\w{1,40})\s*=\s*(\d{1,30})\s*\/\s*(\d{1,30})\s*$/.exec(line);
     if (pair) {
       fields[`${pair[1]}Inuse`] = Number(pair[2]);
       fields[`${pair[1]}Sys`] = Number(pair[3]);
     }
   }
-  return fromMemStats(fields);
+  return fromMemStats(fields, problems);
 }
 
 /** gops' answer to command 0x03: lines "heap-released: 1.50MB (1572864 bytes)" and "num-gc: 12". */
-export function parseGopsMemStats(text: string): GoFigures | undefined {
+export function parseGopsMemStats(text: string, problems: string[] = []): GoFigures | undefined {
   const raw: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const m = /^([a-z-]+):\s*(.*)$/.exec(line.trim());
+    const m = /^([a-z-]{1,40}):\s*(.{0,200})$/.exec(line.trim());
     if (!m) continue;
-    const bytes = /\((\d+) bytes\)/.exec(m[2]);
-    const plain = /^(\d+)$/.exec(m[2].trim());
+    const bytes = /\((-?\d{1,30}) bytes\)/.exec(m[2]);
+    const plain = /^(-?\d{1,30})$/.exec(m[2].trim());
     if (bytes) raw[m[1]] = Number(bytes[1]);
     else if (plain) raw[m[1]] = Number(plain[1]);
   }
-  return fromMemStats({
-    HeapAlloc: raw['heap-alloc'],
-    HeapInuse: raw['heap-in-use'],
-    HeapIdle: raw['heap-idle'],
-    HeapReleased: raw['heap-released'],
-    StackSys: raw['stack-sys'],
-    Sys: raw['sys'],
-    NumGC: raw['num-gc'],
-    NextGC: raw['next-gc'],
-  });
+  return fromMemStats(
+    {
+      HeapAlloc: raw['heap-alloc'],
+      HeapInuse: raw['heap-in-use'],
+      HeapIdle: raw['heap-idle'],
+      HeapReleased: raw['heap-released'],
+      StackSys: raw['stack-sys'],
+      Sys: raw['sys'],
+      NumGC: raw['num-gc'],
+      NextGC: raw['next-gc'],
+    },
+    problems,
+  );
 }
 
 /** The snapshot protocol number our agent speaks (agent/README.md). */
 export const AGENT_PROTOCOL = 1;
+
+/** The largest snapshot we accept (a real one is < 2 KiB). */
+export const MAX_SNAPSHOT_BYTES = 64 * 1024;
 
 /** What the agent's snapshot says besides the figures. */
 export interface AgentSnapshot {
@@ -70,25 +95,46 @@ export interface AgentSnapshot {
   readonly figures: GoFigures;
 }
 
+/** Go's version string as the program reports it, if it looks like one: shown to people, so bounded. */
+function goVersionText(value: unknown): string | undefined {
+  return typeof value === 'string' && /^go[\w.+-]{1,40}$/.test(value) ? value : undefined;
+}
+
 /** The agent's GET …/snapshot JSON. */
-export function parseAgentSnapshot(json: string): AgentSnapshot | undefined {
+export function parseAgentSnapshot(json: string, problems: string[] = []): AgentSnapshot | undefined {
+  if (json.length > MAX_SNAPSHOT_BYTES) return undefined;
   let s: Record<string, unknown>;
   try {
     s = JSON.parse(json) as Record<string, unknown>;
   } catch {
     return undefined;
   }
-  if (!s || s.protocol !== AGENT_PROTOCOL || typeof s.pid !== 'number') return undefined;
-  const memory = s.memory as Record<string, number> | undefined;
-  const gc = s.gc as Record<string, number> | undefined;
-  if (!memory || !gc) return undefined;
-  const num = (o: Record<string, number>, k: string) => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? o[k] : undefined);
-  const required = ['heapObjects', 'heapUnused', 'heapFree', 'heapReleased', 'heapStacks', 'osStacks', 'total'].map((k) => num(memory, k));
-  if (required.some((v) => v === undefined) || num(gc, 'cycles') === undefined || num(gc, 'heapGoal') === undefined) return undefined;
-  const [heapObjects, heapUnused, heapFree, heapReleased, heapStacks, osStacks, total] = required as number[];
+  if (!s || typeof s !== 'object' || s.protocol !== AGENT_PROTOCOL || !(isCount(s.pid) && s.pid > 0)) return undefined;
+  const memory = s.memory as Record<string, unknown> | undefined;
+  const gc = s.gc as Record<string, unknown> | undefined;
+  if (!memory || typeof memory !== 'object' || !gc || typeof gc !== 'object') return undefined;
+  const requiredMemory = ['heapObjects', 'heapUnused', 'heapFree', 'heapReleased', 'heapStacks', 'osStacks', 'total'];
+  const requiredGc = ['cycles', 'heapGoal'];
+  const bad = [...requiredMemory.filter((k) => !isCount(memory[k])).map((k) => describeRejected(`memory.${k}`, memory[k])), ...requiredGc.filter((k) => !isCount(gc[k])).map((k) => describeRejected(`gc.${k}`, gc[k]))];
+  if (bad.length) {
+    problems.push(`not a size: ${bad.join(', ')}`);
+    return undefined;
+  }
+  const [heapObjects, heapUnused, heapFree, heapReleased, heapStacks, osStacks, total] = requiredMemory.map((k) => memory[k] as number);
+  /** An optional figure: kept when valid, else dropped with a reason. */
+  const optional = <T>(name: string, value: unknown, valid: (v: unknown) => v is T): T | undefined => {
+    if (value === undefined || value === null) return undefined;
+    if (valid(value)) return value;
+    problems.push(`dropped ${describeRejected(name, value)}`);
+    return undefined;
+  };
   // "No limit" is math.MaxInt64, which JSON.parse rounds to 2^63: anything that large means none.
-  const limit = typeof s.memoryLimit === 'number' && s.memoryLimit > 0 && s.memoryLimit < NO_MEMORY_LIMIT ? s.memoryLimit : undefined;
-  const heapLive = num(gc, 'heapLive');
+  const limitRaw = typeof s.memoryLimit === 'number' && s.memoryLimit >= NO_MEMORY_LIMIT ? undefined : s.memoryLimit;
+  const memoryLimit = optional('memoryLimit', limitRaw, (v): v is number => isCount(v) && v > 0);
+  // GOGC is a percentage, or −1 when the collector is off; nothing else exists.
+  const gogc = optional('gogc', s.gogc, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= -1);
+  const heapLive = optional('gc.heapLive', gc.heapLive, isCount);
+  const processRss = optional('process.rss', (s.process as { rss?: unknown } | undefined)?.rss, isCount);
   return {
     pid: s.pid,
     figures: {
@@ -98,13 +144,13 @@ export function parseAgentSnapshot(json: string): AgentSnapshot | undefined {
       heapReleased,
       stacks: heapStacks + osStacks,
       total,
-      gcCycles: num(gc, 'cycles')!,
-      gcGoal: num(gc, 'heapGoal')!,
+      gcCycles: gc.cycles as number,
+      gcGoal: gc.heapGoal as number,
       heapLive: heapLive ? heapLive : undefined,
-      memoryLimit: limit,
-      gogc: typeof s.gogc === 'number' ? s.gogc : undefined,
-      goVersion: typeof s.goVersion === 'string' ? s.goVersion : undefined,
-      processRss: typeof (s.process as { rss?: unknown } | undefined)?.rss === 'number' ? (s.process as { rss: number }).rss : undefined,
+      memoryLimit,
+      gogc,
+      goVersion: goVersionText(s.goVersion),
+      processRss,
     },
   };
 }

@@ -1,30 +1,75 @@
 /**
  * A Go source: where one watched program's runtime figures are read, found by discovery.ts.
- * One read is one loopback request (a GET, or one gops command).
+ * One read is one loopback request (a GET, or one gops command), with the bounds of its kind:
+ * discovery probes with the very same read, so what is found is what will be read.
  */
-import { httpGet, gopsCommand } from './fetch';
+import { request, RequestError } from '../net/request';
+import { gopsCommand, GOPS_MEMSTATS } from '../net/gops';
 import { GoFigures, GoSourceKind } from './figures';
-import { parseAgentSnapshot, parseExpvar, parseGopsMemStats, parsePprofMemStats } from './parsers';
+import { expvarFigures, expvarScanner, MAX_SNAPSHOT_BYTES, parseAgentSnapshot, parseGopsMemStats, parsePprofMemStats } from './parsers';
+
+/** One read: the figures, and what was refused in the answer (logged once, never shown as figures). */
+export interface SourceReading {
+  readonly figures: GoFigures;
+  readonly problems: readonly string[];
+}
 
 export interface GoSource {
   readonly kind: GoSourceKind;
-  /** For the UI and the log: "expvar at http://127.0.0.1:8010/debug/vars". */
+  /** For the UI and the log: "expvar at 127.0.0.1:8010/debug/vars". */
   readonly description: string;
   /** Reading more often than this is not worth its cost to the target. */
   readonly minIntervalMs: number;
-  /** One read; rejects with a readable Error. */
-  read(): Promise<GoFigures>;
+  /** One read; rejects with a SourceError. */
+  read(timeoutMs?: number): Promise<SourceReading>;
   /** The agent's FreeOSMemory endpoint (other sources have none). */
   readonly freeOSMemoryUrl?: URL;
 }
 
+/** Why a read gave no figures. `silent`: nothing there speaks HTTP (discovery does not ask that port again). */
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    readonly silent = false,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
+
 export const AGENT_PREFIX = '/debug/memorywatch/';
 const READ_TIMEOUT_MS = 1000;
+/**
+ * expvar: how far into /debug/vars we look for memstats. expvar writes its variables sorted by
+ * name, so a service's own maps named before "memstats" come first; the scan costs ≈ 1 ms per MiB
+ * and keeps nothing of what it skips, and the request ends as soon as memstats has been read.
+ */
+export const MAX_EXPVAR_BYTES = 8 * 1024 * 1024;
+/** pprof's debug=1 heap profile: read through (it may be megabytes), keeping only its tail. */
+const MAX_PPROF_BYTES = 32 * 1024 * 1024;
+const PPROF_TAIL_BYTES = 64 * 1024;
 
-async function ok200(url: URL, maxBytes: number, keepTail?: number, timeoutMs = READ_TIMEOUT_MS): Promise<string> {
-  const r = await httpGet(url, { timeoutMs, maxBytes, keepTail });
-  if (r.status !== 200) throw new Error(`${url.pathname} answered HTTP ${r.status}`);
-  return r.body;
+/** A request's failure as a source failure: a refused connection or non-HTTP answer is silent. */
+function sourceError(err: unknown): SourceError {
+  if (err instanceof SourceError) return err;
+  if (err instanceof RequestError) return new SourceError(err.message, err.failure === 'unreachable' || (err.failure === 'broken' && /does not speak HTTP|closed the connection/.test(err.message)));
+  return new SourceError((err as Error).message ?? String(err));
+}
+
+async function get(url: URL, what: string, options: { timeoutMs: number; maxBytes: number; keepTail?: number; consume?: (chunk: Buffer) => boolean }): Promise<Buffer> {
+  try {
+    const answer = await request(url, { ...options, label: what });
+    if (answer.status !== 200) throw new SourceError(`${url.pathname} answered HTTP ${answer.status}`);
+    if (answer.contentEncoding && answer.contentEncoding !== 'identity') throw new SourceError(`${url.pathname} answered compressed (${answer.contentEncoding.slice(0, 20)}), which is not inflated`);
+    return answer.body;
+  } catch (err) {
+    throw sourceError(err);
+  }
+}
+
+function reading(figures: GoFigures | undefined, problems: string[], missing: string): SourceReading {
+  if (!figures) throw new SourceError(problems.length ? `${missing} (${problems.join('; ')})` : missing);
+  return { figures, problems };
 }
 
 /** Our companion agent (or the file the "Add FreeOSMemory Hook" command writes). */
@@ -35,12 +80,14 @@ export function agentSource(base: URL, pid: number): GoSource {
     description: `Memory Watch agent at ${snapshot.host}`,
     minIntervalMs: 0,
     freeOSMemoryUrl: new URL(`${AGENT_PREFIX}freeosmemory`, base),
-    async read() {
-      const parsed = parseAgentSnapshot(await ok200(snapshot, 256 * 1024));
-      if (!parsed) throw new Error('the agent answered something that is not a snapshot');
+    async read(timeoutMs = READ_TIMEOUT_MS) {
+      const body = await get(snapshot, `The agent at ${snapshot.host}`, { timeoutMs, maxBytes: MAX_SNAPSHOT_BYTES });
+      const problems: string[] = [];
+      const parsed = parseAgentSnapshot(body.toString('utf8'), problems);
+      if (!parsed) return reading(undefined, problems, 'the agent answered something that is not a snapshot');
       // The port now belongs to another program (the agent's process restarted): not ours.
-      if (parsed.pid !== pid) throw new Error(`the agent at ${snapshot.host} belongs to PID ${parsed.pid}, not ${pid}`);
-      return parsed.figures;
+      if (parsed.pid !== pid) throw new SourceError(`the agent at ${snapshot.host} belongs to PID ${parsed.pid}, not ${pid}`);
+      return reading(parsed.figures, problems, '');
     },
   };
 }
@@ -51,10 +98,13 @@ export function expvarSource(base: URL): GoSource {
     kind: 'expvar',
     description: `expvar at ${url.host}${url.pathname}`,
     minIntervalMs: 0,
-    async read() {
-      const figures = parseExpvar(await ok200(url, 4 * 1024 * 1024));
-      if (!figures) throw new Error('/debug/vars has no memstats');
-      return figures;
+    async read(timeoutMs = READ_TIMEOUT_MS) {
+      // Streamed: only memstats is kept, and the request ends once it has been read.
+      const scanner = expvarScanner();
+      await get(url, `expvar at ${url.host}`, { timeoutMs, maxBytes: MAX_EXPVAR_BYTES, consume: (chunk) => scanner.feed(chunk).state !== 'more' });
+      const scan = scanner.end();
+      const problems: string[] = [];
+      return reading(expvarFigures(scan, problems), problems, scan.state === 'invalid' ? `/debug/vars has no memstats: ${scan.reason}` : '/debug/vars has no memstats');
     },
   };
 }
@@ -66,11 +116,11 @@ export function pprofSource(base: URL): GoSource {
     kind: 'pprof',
     description: `net/http/pprof at ${url.host}/debug/pprof/heap`,
     minIntervalMs: 5000,
-    async read() {
+    async read(timeoutMs = 3000) {
       // The MemStats block ends the profile; keep only the tail of what may be megabytes.
-      const figures = parsePprofMemStats(await ok200(url, 32 * 1024 * 1024, 64 * 1024, 3000));
-      if (!figures) throw new Error('the heap profile has no runtime.MemStats block');
-      return figures;
+      const body = await get(url, `net/http/pprof at ${url.host}`, { timeoutMs, maxBytes: MAX_PPROF_BYTES, keepTail: PPROF_TAIL_BYTES });
+      const problems: string[] = [];
+      return reading(parsePprofMemStats(body.toString('utf8'), problems), problems, 'the heap profile has no runtime.MemStats block');
     },
   };
 }
@@ -81,12 +131,15 @@ export function gopsSource(port: number): GoSource {
     kind: 'gops',
     description: `gops agent on 127.0.0.1:${port}`,
     minIntervalMs: 0,
-    async read() {
-      const figures = parseGopsMemStats(await gopsCommand(port, 0x03));
-      if (!figures) throw new Error('gops answered something that is not memory statistics');
-      return figures;
+    async read(timeoutMs = READ_TIMEOUT_MS) {
+      let text: string;
+      try {
+        text = await gopsCommand(port, GOPS_MEMSTATS, timeoutMs);
+      } catch (err) {
+        throw new SourceError((err as Error).message, true);
+      }
+      const problems: string[] = [];
+      return reading(parseGopsMemStats(text, problems), problems, 'gops answered something that is not memory statistics');
     },
   };
 }
-
-export const GOPS_MEMSTATS = 0x03;

@@ -3,25 +3,52 @@
  * most one loopback request per sample, none while the program is stopped in a debugger (it could
  * not answer). Driven by the watch's own sampling loop: no timer of its own.
  *
- * Rediscovery: a source that fails three times in a row is dropped; with no source, discovery is
- * retried after 5 s, 30 s and then every 2 minutes — and only when the program's set of listening
- * ports changed since the last try (a program that starts its server late is still found).
+ * Rediscovery: a source that fails three times in a row is dropped and looked for again after a
+ * delay that doubles with each drop (5 s, 10 s, 20 s); after four drops without a steady run of
+ * good reads in between, the tracker stops asking and says why — a target that keeps answering
+ * badly gets no more requests until the user asks to try again (or settings change). With no
+ * source, discovery is retried after 5 s, 30 s and then every 2 minutes — and only when the
+ * program's set of listening ports changed since the last try (a late server is still found).
  */
 import { Emitter, Event } from '../util/lifecycle';
+import type { GoFiguresState } from '../watchSummary';
+import { formatDuration } from '../format';
 import { discover, DiscoveryOptions, listenerKey } from './discovery';
 import { GoFigures } from './figures';
 import { GoSource } from './sources';
 import { listListeners } from './listeners';
 
+/** Where the figures come from, or why there are none; `state` is one of GoFiguresState. */
 export type GoStatus =
   /** Looking (again: `lastError` says why the previous source was dropped). */
   | { readonly state: 'searching'; readonly lastError?: string }
   | { readonly state: 'found'; readonly source: GoSource }
   | { readonly state: 'none'; readonly reason: string }
+  /** Gave up after repeated failures; nothing is asked until retry(). */
+  | { readonly state: 'stopped'; readonly reason: string }
   | { readonly state: 'off' };
 
-const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
+// The summary the webview gets names the same states: a compile error if the two drift apart.
+const _statesAgree: GoFiguresState extends GoStatus['state'] ? (GoStatus['state'] extends GoFiguresState ? true : never) : never = true;
+void _statesAgree;
+
+/** The delays between looks; the tests shorten them to run in seconds, the logic stays the same. */
+export interface TrackerTiming {
+  /** After a fruitless discovery: the first, second, then every later retry. */
+  readonly retryDelaysMs: readonly number[];
+  /** The first delay before looking again after a drop; it doubles with each drop. */
+  readonly dropBackoffMs: number;
+}
+
+const DEFAULT_TIMING: TrackerTiming = { retryDelaysMs: [5_000, 30_000, 120_000], dropBackoffMs: 5_000 };
+/** Failed reads in a row that drop a source. */
 const MAX_FAILURES = 3;
+/** Drops (each after MAX_FAILURES) before the tracker stops asking. */
+export const MAX_DROPS = 4;
+/** Good reads in a row that make a source trusted again (its drops forgotten). */
+const STEADY_READS = 10;
+/** Distinct problems logged per watch (a target could invent endless new ones). */
+const MAX_LOGGED_PROBLEMS = 20;
 
 export class GoRuntimeTracker {
   private statusValue: GoStatus = { state: 'searching' };
@@ -32,6 +59,10 @@ export class GoRuntimeTracker {
   private attempts = 0;
   private nextDiscovery = 0;
   private lastListenerKey?: string;
+  /** Sources dropped since the last steady run of good reads. */
+  private drops = 0;
+  private goodReads = 0;
+  private readonly loggedProblems = new Set<string>();
   private readonly statusEmitter = new Emitter<GoStatus>();
   /** The source was found, lost, or found missing. */
   readonly onDidChangeStatus: Event<GoStatus> = this.statusEmitter.event;
@@ -40,6 +71,7 @@ export class GoRuntimeTracker {
     private readonly pid: number,
     private readonly options: () => DiscoveryOptions & { readonly enabled: boolean },
     private readonly log: (message: string) => void,
+    private readonly timing: TrackerTiming = DEFAULT_TIMING,
   ) {}
 
   get status(): GoStatus {
@@ -51,10 +83,12 @@ export class GoRuntimeTracker {
     return this.source?.freeOSMemoryUrl;
   }
 
-  /** Forget the source and look again at the next sample (settings changed). */
+  /** Forget the source and look again at the next sample (settings changed, or the user asked to retry). */
   reset(): void {
     this.source = undefined;
     this.attempts = 0;
+    this.drops = 0;
+    this.failures = 0;
     this.nextDiscovery = 0;
     this.lastListenerKey = undefined;
     this.setStatus(this.options().enabled ? { state: 'searching' } : { state: 'off' });
@@ -66,7 +100,7 @@ export class GoRuntimeTracker {
       if (this.statusValue.state !== 'off') this.setStatus({ state: 'off' });
       return undefined;
     }
-    if (paused) return undefined;
+    if (paused || this.statusValue.state === 'stopped') return undefined;
     const now = Date.now();
     if (!this.source) {
       if (!this.discovering && now >= this.nextDiscovery) void this.runDiscovery();
@@ -74,20 +108,44 @@ export class GoRuntimeTracker {
     }
     if (now - this.lastRead < this.source.minIntervalMs) return undefined;
     this.lastRead = now;
+    const source = this.source;
     try {
-      const figures = await this.source.read();
+      const { figures, problems } = await source.read();
       this.failures = 0;
+      if (++this.goodReads >= STEADY_READS) this.drops = 0;
+      this.logProblems(source, problems);
       return figures;
     } catch (err) {
-      if (++this.failures >= MAX_FAILURES) {
-        this.log(`Go figures: ${this.source.description} failed ${MAX_FAILURES} times (${(err as Error).message}); looking again.`);
-        this.source = undefined;
-        this.attempts = 0;
-        this.nextDiscovery = now + RETRY_DELAYS_MS[0];
-        this.lastListenerKey = undefined;
-        this.setStatus({ state: 'searching', lastError: `${(err as Error).message}` });
-      }
+      this.goodReads = 0;
+      if (++this.failures >= MAX_FAILURES && this.source === source) this.drop(source, (err as Error).message, now);
       return undefined;
+    }
+  }
+
+  private drop(source: GoSource, message: string, now: number): void {
+    this.source = undefined;
+    this.failures = 0;
+    this.drops++;
+    if (this.drops >= MAX_DROPS) {
+      const reason = `${source.description} failed ${MAX_DROPS * MAX_FAILURES} times in a row (the last: ${message})`;
+      this.log(`Go figures: stopped asking — ${reason}. Nothing more is sent to it until you retry.`);
+      this.setStatus({ state: 'stopped', reason });
+      return;
+    }
+    const delay = this.timing.dropBackoffMs * 2 ** (this.drops - 1);
+    this.log(`Go figures: ${source.description} failed ${MAX_FAILURES} times (${message}); looking again in ${formatDuration(delay)}.`);
+    this.attempts = 0;
+    this.nextDiscovery = now + delay;
+    this.lastListenerKey = undefined;
+    this.setStatus({ state: 'searching', lastError: message });
+  }
+
+  /** Each distinct problem with a source's answer goes to the log once. */
+  private logProblems(source: GoSource, problems: readonly string[]): void {
+    for (const problem of problems) {
+      if (this.loggedProblems.has(problem) || this.loggedProblems.size >= MAX_LOGGED_PROBLEMS) continue;
+      this.loggedProblems.add(problem);
+      this.log(`Go figures from ${source.description}: ${problem}.`);
     }
   }
 
@@ -112,7 +170,9 @@ export class GoRuntimeTracker {
       if (result.source) {
         this.source = result.source;
         this.failures = 0;
+        this.goodReads = 0;
         this.lastRead = 0;
+        this.logProblems(result.source, result.problems ?? []);
         this.log(`Go figures for PID ${this.pid}: ${result.source.description} (asked: ${result.contacted.join(', ') || 'port files only'}).`);
         this.setStatus({ state: 'found', source: result.source });
       } else {
@@ -132,7 +192,8 @@ export class GoRuntimeTracker {
   }
 
   private scheduleRetry(): void {
-    this.nextDiscovery = Date.now() + RETRY_DELAYS_MS[Math.min(this.attempts, RETRY_DELAYS_MS.length - 1)];
+    const delays = this.timing.retryDelaysMs;
+    this.nextDiscovery = Date.now() + delays[Math.min(this.attempts, delays.length - 1)];
   }
 
   private setStatus(status: GoStatus): void {

@@ -10,7 +10,8 @@
 import { formatBytes, formatDuration } from '../format';
 import type { ReleaseMethodSetting } from '../settings';
 import { Watch } from '../watch';
-import { checkHookUrl, postHook } from './httpHook';
+import { checkUrl, HOOK_URL } from '../net/urlPolicy';
+import { postHook } from './httpHook';
 import { measureRelease, ReleaseMethod, ReleaseReport, TriggerOutcome } from './measure';
 import { checkSignal, isReleaseSignal, sendSignal } from './signal';
 
@@ -106,7 +107,7 @@ export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps
 }
 
 async function releaseByHttp(watch: Watch, settings: ReleaseSettings): Promise<ReleaseReport> {
-  const check = checkHookUrl(settings.url, settings.allowedHosts);
+  const check = checkUrl(settings.url, settings.allowedHosts, HOOK_URL);
   if (!check.ok) return refused('http', check.message);
   const url = check.url;
   return measureRelease(

@@ -1,0 +1,26 @@
+/** The one mapping from a Watch to what the graph, the sidebar view and the API show about it. */
+import { diagnoseCached } from './diagnosis';
+import { describeGoStatus } from './goruntime/describe';
+import { Watch } from './watch';
+import { WatchSummary } from './watchSummary';
+
+export function describeWatch(watch: Watch): WatchSummary {
+  const latest = watch.latest;
+  const diagnosis = watch.state === 'running' ? diagnoseCached(watch.series) : undefined;
+  return {
+    id: watch.id,
+    pid: watch.pid,
+    name: watch.info.name,
+    commandLine: watch.info.commandLine,
+    state: watch.state,
+    paused: watch.paused,
+    endReason: watch.endReason,
+    endLabel: watch.endLabel,
+    go: watch.info.go ? (watch.info.go.version ?? 'Go') : undefined,
+    latest: latest ? { time: latest.time, rss: latest.rss, vsz: latest.vsz, peakRss: watch.peakRss } : undefined,
+    intervalMs: watch.interval,
+    failure: watch.lastFailure?.message,
+    goFigures: describeGoStatus(watch.goRuntime?.status, watch.paused),
+    diagnosis: diagnosis ? { kind: diagnosis.kind, message: diagnosis.message } : undefined,
+  };
+}

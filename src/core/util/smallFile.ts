@@ -1,0 +1,60 @@
+/**
+ * Reading a small file that someone else controls (a PID file from the workspace, an agent's port
+ * file from the target's environment, a go.mod) without letting it hang or flood us.
+ *
+ * A plain open() of a FIFO with no writer blocks until one comes — for ever — and it blocks a
+ * thread of libuv's pool of four: four such files stall every fs and DNS call of the extension
+ * host. So: open with O_NONBLOCK (a FIFO then opens at once), check with fstat that it is a regular
+ * file of a sane size, and only then read, at most `maxBytes`.
+ */
+import * as fs from 'fs';
+
+const { O_RDONLY, O_NONBLOCK, O_NOCTTY } = fs.constants;
+/** Windows knows neither flag (and has no FIFOs in the file system to fear). */
+const OPEN_FLAGS = process.platform === 'win32' ? O_RDONLY : O_RDONLY | (O_NONBLOCK ?? 0) | (O_NOCTTY ?? 0);
+
+/** Why a small file could not be read, in words for the log or the user. */
+export class SmallFileError extends Error {
+  constructor(
+    readonly code: 'missing' | 'not-a-file' | 'too-large' | 'unreadable',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmallFileError';
+  }
+}
+
+/** Reads a regular file of at most `maxBytes` as UTF-8; rejects with a SmallFileError otherwise. */
+export async function readSmallFile(file: string, maxBytes: number): Promise<string> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, OPEN_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SmallFileError('missing', `${file} does not exist`);
+    throw new SmallFileError('unreadable', `cannot read ${file}: ${code ?? (err as Error).message}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new SmallFileError('not-a-file', `${file} is not a regular file (${kindOf(stat)})`);
+    if (stat.size > maxBytes) throw new SmallFileError('too-large', `${file} is larger than ${maxBytes} bytes`);
+    // The size may change between fstat and read: read one byte more than allowed to notice.
+    const buffer = Buffer.alloc(maxBytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > maxBytes) throw new SmallFileError('too-large', `${file} is larger than ${maxBytes} bytes`);
+    return buffer.toString('utf8', 0, bytesRead);
+  } catch (err) {
+    if (err instanceof SmallFileError) throw err;
+    throw new SmallFileError('unreadable', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a file';
+}

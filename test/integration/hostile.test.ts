@@ -1,0 +1,107 @@
+/**
+ * A hostile — or just large — target must never freeze the extension host. Each case watches a
+ * real process (test/support/hostileTarget.ts) that answers every request badly, at 10 Hz, with
+ * the Go figures on, for a few seconds, and measures this process's event-loop delay all along:
+ * no task of ours may block it for more than 50 ms, whatever the target answers.
+ */
+import * as assert from 'assert';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as path from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
+import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
+import { WatchRegistry } from '../../src/core/watchRegistry';
+import { startProgram, stopAll } from '../support/goFixtures';
+import { waitFor } from '../support/wait';
+
+const HOSTILE = path.join(__dirname, '..', 'support', 'hostileTarget.js');
+const MAX_BLOCK_MS = 50;
+const WATCH_MS = 4000;
+
+interface Outcome {
+  readonly maxDelayMs: number;
+  readonly registry: WatchRegistry;
+  readonly log: string[];
+  readonly heapGrowthMiB: number;
+}
+
+/** Watches a hostile target for WATCH_MS at 10 Hz and reports the worst event-loop delay seen. */
+async function watchHostile(mode: string, extraArgs: string[] = [], until?: (r: WatchRegistry) => boolean): Promise<Outcome> {
+  const target = await startProgram(process.execPath, [HOSTILE, mode, ...extraArgs], /listening on 127\.0\.0\.1:(\d+)/);
+  const log: string[] = [];
+  const registry = new WatchRegistry({ intervalMs: 100, windowMs: 60_000 }, (pid) => new GoRuntimeTracker(pid, () => ({ enabled: true, overrideUrl: '', allowedHosts: [] }), (m) => log.push(m)));
+  const heapBefore = process.memoryUsage().heapUsed;
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  try {
+    await registry.attach(target.pid);
+    const deadline = Date.now() + WATCH_MS;
+    while (Date.now() < deadline && !(until?.(registry) ?? false)) await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    histogram.disable();
+  }
+  const heapGrowthMiB = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+  return { maxDelayMs: histogram.max / 1e6, registry, log, heapGrowthMiB };
+}
+
+function assertResponsive(outcome: Outcome, mode: string): void {
+  assert.ok(outcome.maxDelayMs < MAX_BLOCK_MS, `${mode}: the event loop was blocked for ${outcome.maxDelayMs.toFixed(1)} ms (log: ${outcome.log.join(' | ').slice(0, 500)})`);
+}
+
+describe('a hostile target never freezes the extension host', function () {
+  this.timeout(60_000);
+  afterEach(() => stopAll());
+
+  it('a valid 3.9 MiB /debug/vars (big expvar maps) is read, and reading it blocks nothing', async () => {
+    const outcome = await watchHostile('big-expvar');
+    try {
+      assertResponsive(outcome, 'big-expvar');
+      const watch = outcome.registry.list()[0];
+      assert.strictEqual(watch.goRuntime?.status.state, 'found', JSON.stringify(watch.goRuntime?.status));
+      assert.ok(watch.latest?.go, 'the samples carry Go figures');
+      assert.strictEqual(watch.latest.go.heapObjects, 4 * 1024 * 1024);
+      assert.ok(outcome.heapGrowthMiB < 32, `heap grew ${outcome.heapGrowthMiB.toFixed(1)} MiB`);
+    } finally {
+      outcome.registry.dispose();
+    }
+  });
+
+  for (const mode of ['huge-expvar', 'deep', 'slow', 'lying-length', 'gzip-bomb', 'huge-snapshot', 'huge-pprof', 'nonsense-figures']) {
+    it(`${mode}: no Go figures, a reason, and the event loop stays free`, async () => {
+      const outcome = await watchHostile(mode);
+      try {
+        assertResponsive(outcome, mode);
+        const watch = outcome.registry.list()[0];
+        assert.strictEqual(watch.state, 'running', 'the watch goes on with OS figures');
+        assert.ok(watch.latest && watch.latest.rss > 0);
+        // Whatever it answered, nothing impossible was taken as a figure.
+        for (const v of Object.values(watch.latest.go ?? {})) if (typeof v === 'number') assert.ok(Number.isFinite(v) && v >= -1, `figure ${v}`);
+        assert.notStrictEqual(watch.goRuntime?.status.state, 'found', `${mode} must not count as a source`);
+        assert.ok(outcome.heapGrowthMiB < 64, `heap grew ${outcome.heapGrowthMiB.toFixed(1)} MiB`);
+      } finally {
+        outcome.registry.dispose();
+      }
+    });
+  }
+
+  it('a redirect is not followed: the port it points to is never asked', async () => {
+    let canaryRequests = 0;
+    const canary = http.createServer((_req, res) => {
+      canaryRequests++;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
+    try {
+      const outcome = await watchHostile('redirect', [String((canary.address() as AddressInfo).port)]);
+      try {
+        assertResponsive(outcome, 'redirect');
+        await waitFor(() => outcome.registry.list()[0].goRuntime?.status.state === 'none', 'discovery to give up', 5000).catch(() => undefined);
+        assert.strictEqual(canaryRequests, 0, 'the redirect target was asked');
+      } finally {
+        outcome.registry.dispose();
+      }
+    } finally {
+      canary.close();
+    }
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * A target that answers Memory Watch's requests the worst ways we know — as a separate process,
+ * so that the test watches it like any program (its ports are its own) and its own work does not
+ * count against the test's event loop. `node hostileTarget.js <mode>`; prints
+ * "listening on 127.0.0.1:PORT" when ready.
+ *
+ * Modes (each answers every path it is asked for, unless said):
+ *   huge-expvar      a 31.9 MiB valid JSON whose memstats comes last
+ *   big-expvar       a valid 3.9 MiB /debug/vars, memstats early, as expvar writes it (keys sorted):
+ *                    a real service with big expvar maps — it must WORK, not just not freeze
+ *   deep             memstats nested a million levels deep, then more
+ *   slow             headers at once, then one byte every 100 ms, for ever
+ *   redirect         302 to a canary port given as the second argument
+ *   lying-length     Content-Length says 10 GiB; 40 MiB follow, then nothing
+ *   gzip-bomb        Content-Encoding: gzip, 10 GiB of zeros compressed to ~10 MiB
+ *   huge-snapshot    an agent-shaped snapshot padded to 30 MiB
+ *   huge-pprof       a 30 MiB heap profile text whose MemStats block is nonsense
+ *   nonsense-figures valid JSON with NaN-like, negative and overflowing figures
+ */
+import * as http from 'http';
+import * as zlib from 'zlib';
+
+const mode = process.argv[2] ?? 'huge-expvar';
+const canaryPort = Number(process.argv[3] ?? 0);
+const MiB = 1024 * 1024;
+
+const memstats = {
+  Alloc: 4 * MiB,
+  TotalAlloc: 9 * MiB,
+  Sys: 20 * MiB,
+  HeapAlloc: 4 * MiB,
+  HeapSys: 12 * MiB,
+  HeapIdle: 7 * MiB,
+  HeapInuse: 5 * MiB,
+  HeapReleased: 2 * MiB,
+  StackInuse: 512 * 1024,
+  StackSys: 512 * 1024,
+  NumGC: 7,
+  NextGC: 8 * MiB,
+  PauseNs: new Array(256).fill(123456),
+  BySize: new Array(61).fill({ Size: 8, Mallocs: 10, Frees: 9 }),
+};
+
+/** `{"aaa…": …}` entries of about `bytes` in total, as a service's own expvar maps would be. */
+function bigMap(bytes: number): string {
+  const entry = (i: number) => `"k${String(i).padStart(7, '0')}":{"hits":${i},"path":"/api/v1/items/${i}","ok":true}`;
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const e = entry(i);
+    parts.push(e);
+    size += e.length + 1;
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function body(): { status?: number; headers?: http.OutgoingHttpHeaders; chunks?: () => Iterable<Buffer | string>; trickle?: boolean; raw?: boolean } {
+  switch (mode) {
+    case 'huge-expvar':
+      return { chunks: () => ['{"cmdline":["x"],"aaa":', bigMap(31.9 * MiB), ',"memstats":', JSON.stringify(memstats), '}'] };
+    case 'big-expvar':
+      return { chunks: () => ['{"cmdline":["./svc","-token=secret"],"memstats":', JSON.stringify(memstats), ',"requests":', bigMap(3.9 * MiB), '}'] };
+    case 'deep': {
+      const depth = 1_000_000;
+      return { chunks: () => ['{"cmdline":[],"memstats":', '['.repeat(depth), ']'.repeat(depth), ',"zzz":', '{"a":'.repeat(depth), '1', '}'.repeat(depth), '}'] };
+    }
+    case 'slow':
+      return { trickle: true };
+    case 'redirect':
+      return { status: 302, headers: { location: `http://127.0.0.1:${canaryPort}/debug/vars` }, chunks: () => [] };
+    case 'lying-length':
+      return { headers: { 'content-length': String(10 * 1024 * MiB) }, chunks: () => ['{"pad":"', 'x'.repeat(40 * MiB), '","memstats":', JSON.stringify(memstats)], raw: true };
+    case 'gzip-bomb': {
+      const bomb = zlib.gzipSync(Buffer.alloc(64 * MiB), { level: 9 });
+      // 64 MiB of zeros compress to ~64 KiB; 160 of them in a row are one valid 10 GiB gzip stream.
+      return { headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' }, chunks: () => new Array(160).fill(bomb) };
+    }
+    case 'huge-snapshot': {
+      const snapshot = {
+        protocol: 1,
+        pid: process.pid,
+        memory: { heapObjects: 1, heapUnused: 1, heapFree: 1, heapReleased: 1, heapStacks: 1, osStacks: 1, total: 10 },
+        gc: { cycles: 1, heapGoal: 1 },
+      };
+      return { chunks: () => [JSON.stringify(snapshot).slice(0, -1), ',"pad":"', 'y'.repeat(30 * MiB), '"}'] };
+    }
+    case 'huge-pprof': {
+      const line = 'heap profile: 1: 2 [3: 4] @ heap/1048576\n';
+      return { chunks: () => [line.repeat((30 * MiB) / line.length), '# runtime.MemStats\n# HeapAlloc = -5\n# Sys = 1e400\n'] };
+    }
+    case 'nonsense-figures':
+      return {
+        chunks: () => [
+          JSON.stringify({ memstats: { ...memstats, HeapAlloc: -5, HeapIdle: 1e308, HeapReleased: 2 ** 70, NumGC: -1 } }).replace('"Sys":20971520', '"Sys":1e400'),
+        ],
+      };
+    default:
+      throw new Error(`unknown mode ${mode}`);
+  }
+}
+
+const server = http.createServer((req, res) => {
+  const answer = body();
+  if (answer.trickle) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"memstats":');
+    const timer = setInterval(() => res.write(' '), 100);
+    res.on('close', () => clearInterval(timer));
+    return;
+  }
+  const chunks = [...(answer.chunks?.() ?? [])];
+  // A lie Node's server would not let us tell: write the response by hand, then keep silent.
+  const out: NodeJS.WritableStream = answer.raw ? req.socket : res;
+  if (answer.raw) {
+    const headers = Object.entries(answer.headers ?? {}).map(([k, v]) => `${k}: ${String(v)}\r\n`).join('');
+    req.socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${headers}\r\n`);
+  } else {
+    res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+  }
+  // Write in pieces without buffering it all at once here; a client that hangs up stops us.
+  let i = 0;
+  const pump = (): void => {
+    while (i < chunks.length) {
+      const piece = chunks[i++];
+      if (!out.write(piece)) {
+        out.once('drain', pump);
+        return;
+      }
+    }
+    if (!answer.raw) res.end();
+  };
+  res.on('error', () => undefined);
+  req.socket.on('error', () => undefined);
+  pump();
+});
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address() as { port: number };
+  process.stdout.write(`listening on 127.0.0.1:${address.port}\n`);
+});
