@@ -115,9 +115,9 @@ func TestSnapshotJSONFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Exactly the field names the TypeScript client parses.
-	top := "gc,goVersion,gogc,gomaxprocs,memory,memoryLimit,pid,protocol,timeUnixMs"
+	top := "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,protocol,timeUnixMs"
 	if runtime.GOOS == "linux" {
-		top = "gc,goVersion,gogc,gomaxprocs,memory,memoryLimit,pid,process,protocol,timeUnixMs"
+		top = "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,process,protocol,timeUnixMs"
 		if got := keys(raw["process"].(map[string]any)); got != "rss,vsz" {
 			t.Errorf("process keys = %s", got)
 		}
@@ -161,6 +161,35 @@ func TestSnapshotJSONFields(t *testing.T) {
 	code, hdr, body = do(t, "HEAD", "http://"+a.Addr()+Prefix+"snapshot", nil)
 	if code != 200 || len(body) != 0 || hdr.Get("Content-Type") != "application/json" {
 		t.Errorf("HEAD: %d %q %q", code, hdr.Get("Content-Type"), body)
+	}
+}
+
+func TestSnapshotGoroutines(t *testing.T) {
+	// From Go 1.26 the metric also counts the runtime's own goroutines (GC
+	// workers, …), which NumGoroutine leaves out; other tests' goroutines may
+	// also come and go between the two calls.
+	if got, user := TakeSnapshot().Goroutines, uint64(runtime.NumGoroutine()); got+2 < user || got > user+64 {
+		t.Errorf("goroutines = %d, NumGoroutine = %d", got, user)
+	}
+	const n = 500
+	before := TakeSnapshot().Goroutines
+	release := make(chan struct{})
+	var started, done sync.WaitGroup
+	for i := 0; i < n; i++ {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			started.Done()
+			<-release
+		}()
+	}
+	started.Wait()
+	during := TakeSnapshot().Goroutines
+	close(release)
+	done.Wait()
+	if !within(during, before+n, 5, 0) {
+		t.Errorf("goroutines %d -> %d with %d more blocked", before, during, n)
 	}
 }
 

@@ -23,6 +23,7 @@ type Snapshot struct {
 	GOMAXPROCS  int      `json:"gomaxprocs"`  // runtime.GOMAXPROCS(0)
 	GOGC        int64    `json:"gogc"`        // GOGC percent; -1 when the GC is off
 	MemoryLimit int64    `json:"memoryLimit"` // GOMEMLIMIT in bytes; math.MaxInt64 when unlimited
+	Goroutines  uint64   `json:"goroutines"`  // live goroutines (from Go 1.26 including the runtime's own); a steady rise explains growing stacks
 	Memory      Memory   `json:"memory"`
 	GC          GCStats  `json:"gc"`
 	Process     *Process `json:"process,omitempty"` // Linux only
@@ -80,6 +81,7 @@ const (
 	mHeapLive
 	mGOGC
 	mMemoryLimit
+	mGoroutines
 	numMetrics
 )
 
@@ -104,6 +106,7 @@ var metricNames = [numMetrics]string{
 	mHeapLive:        "/gc/heap/live:bytes",
 	mGOGC:            "/gc/gogc:percent",
 	mMemoryLimit:     "/gc/gomemlimit:bytes",
+	mGoroutines:      "/sched/goroutines:goroutines",
 }
 
 // reader owns one reusable metrics.Sample slice, so that reading the figures
@@ -182,6 +185,7 @@ func TakeSnapshot() Snapshot {
 		GOMAXPROCS:  runtime.GOMAXPROCS(0),
 		GOGC:        100,
 		MemoryLimit: math.MaxInt64,
+		Goroutines:  v[mGoroutines],
 		Memory:      memoryFrom(&v),
 		GC: GCStats{
 			Cycles:       v[mCycles],
