@@ -121,6 +121,21 @@ func TestSnapshotJSONFields(t *testing.T) {
 		if got := keys(raw["process"].(map[string]any)); got != "rss,vsz" {
 			t.Errorf("process keys = %s", got)
 		}
+		// Present when the process is in a memory cgroup (TestCgroupSelf
+		// checks that it is whenever /proc/self/cgroup says so).
+		if cg, ok := raw["cgroup"].(map[string]any); ok {
+			top = "cgroup," + top
+			for k := range cg {
+				if !strings.Contains(",version,path,usage,limit,limitPath,high,inactiveFile,workingSet,peak,oomKills,", ","+k+",") {
+					t.Errorf("unknown cgroup key %q", k)
+				}
+			}
+			for _, k := range []string{"version", "path", "usage", "inactiveFile", "workingSet"} {
+				if _, ok := cg[k]; !ok {
+					t.Errorf("cgroup key %q missing: %v", k, cg)
+				}
+			}
+		}
 	}
 	if got := keys(raw); got != top {
 		t.Errorf("top-level keys = %s, want %s", got, top)
