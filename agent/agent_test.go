@@ -345,6 +345,8 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "snapshot", "GET, HEAD"},
 		{"PUT", "snapshot", "GET, HEAD"},
 		{"PATCH", "snapshot", "GET, HEAD"},
+		{"POST", "heap", "GET, HEAD"},
+		{"DELETE", "heap", "GET, HEAD"},
 	} {
 		code, hdr, _ := do(t, c.method, base+Prefix+c.path, nil)
 		if code != 405 || hdr.Get("Allow") != c.allow {
@@ -352,7 +354,7 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/", "/debug/memorywatch", Prefix, Prefix + "snapshot/", Prefix + "Snapshot",
-		Prefix + "nope", Prefix + "snapshot/x", "/debug/pprof/", "/snapshot"} {
+		Prefix + "nope", Prefix + "snapshot/x", Prefix + "heap/", Prefix + "Heap", "/debug/pprof/heap", "/debug/pprof/", "/snapshot"} {
 		if code, _, _ := do(t, "GET", base+p, nil); code != 404 {
 			t.Errorf("GET %s: %d, want 404", p, code)
 		}
@@ -386,15 +388,17 @@ func TestHostGuard(t *testing.T) {
 		"[::1]:80":                      200,
 		strings.Split(a.Addr(), ":")[0]: 200,
 	} {
-		req, _ := http.NewRequest("GET", "http://"+a.Addr()+Prefix+"snapshot", nil)
-		req.Host = host
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("Host %q: %d, want %d", host, resp.StatusCode, want)
+		for _, path := range []string{"snapshot", "heap"} {
+			req, _ := http.NewRequest("GET", "http://"+a.Addr()+Prefix+path, nil)
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("Host %q, %s: %d, want %d", host, path, resp.StatusCode, want)
+			}
 		}
 	}
 }
