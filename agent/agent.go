@@ -33,8 +33,8 @@ type Options struct {
 	// Ignored on Windows.
 	Signal os.Signal
 
-	// MinInterval is the minimum time between two FreeOSMemory runs started
-	// by HTTP or Signal; default 1s.
+	// MinInterval is the minimum time between two forced GCs started by HTTP
+	// (FreeOSMemory, a heap profile with ?gc=1) or Signal; default 1s.
 	MinInterval time.Duration
 }
 

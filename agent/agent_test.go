@@ -115,11 +115,26 @@ func TestSnapshotJSONFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Exactly the field names the TypeScript client parses.
-	top := "gc,goVersion,gogc,gomaxprocs,memory,memoryLimit,pid,protocol,timeUnixMs"
+	top := "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,protocol,timeUnixMs"
 	if runtime.GOOS == "linux" {
-		top = "gc,goVersion,gogc,gomaxprocs,memory,memoryLimit,pid,process,protocol,timeUnixMs"
+		top = "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,process,protocol,timeUnixMs"
 		if got := keys(raw["process"].(map[string]any)); got != "rss,vsz" {
 			t.Errorf("process keys = %s", got)
+		}
+		// Present when the process is in a memory cgroup (TestCgroupSelf
+		// checks that it is whenever /proc/self/cgroup says so).
+		if cg, ok := raw["cgroup"].(map[string]any); ok {
+			top = "cgroup," + top
+			for k := range cg {
+				if !strings.Contains(",version,path,usage,limit,limitPath,high,inactiveFile,workingSet,peak,oomKills,", ","+k+",") {
+					t.Errorf("unknown cgroup key %q", k)
+				}
+			}
+			for _, k := range []string{"version", "path", "usage", "inactiveFile", "workingSet"} {
+				if _, ok := cg[k]; !ok {
+					t.Errorf("cgroup key %q missing: %v", k, cg)
+				}
+			}
 		}
 	}
 	if got := keys(raw); got != top {
@@ -161,6 +176,35 @@ func TestSnapshotJSONFields(t *testing.T) {
 	code, hdr, body = do(t, "HEAD", "http://"+a.Addr()+Prefix+"snapshot", nil)
 	if code != 200 || len(body) != 0 || hdr.Get("Content-Type") != "application/json" {
 		t.Errorf("HEAD: %d %q %q", code, hdr.Get("Content-Type"), body)
+	}
+}
+
+func TestSnapshotGoroutines(t *testing.T) {
+	// From Go 1.26 the metric also counts the runtime's own goroutines (GC
+	// workers, …), which NumGoroutine leaves out; other tests' goroutines may
+	// also come and go between the two calls.
+	if got, user := TakeSnapshot().Goroutines, uint64(runtime.NumGoroutine()); got+2 < user || got > user+64 {
+		t.Errorf("goroutines = %d, NumGoroutine = %d", got, user)
+	}
+	const n = 500
+	before := TakeSnapshot().Goroutines
+	release := make(chan struct{})
+	var started, done sync.WaitGroup
+	for i := 0; i < n; i++ {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			started.Done()
+			<-release
+		}()
+	}
+	started.Wait()
+	during := TakeSnapshot().Goroutines
+	close(release)
+	done.Wait()
+	if !within(during, before+n, 5, 0) {
+		t.Errorf("goroutines %d -> %d with %d more blocked", before, during, n)
 	}
 }
 
@@ -301,6 +345,8 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "snapshot", "GET, HEAD"},
 		{"PUT", "snapshot", "GET, HEAD"},
 		{"PATCH", "snapshot", "GET, HEAD"},
+		{"POST", "heap", "GET, HEAD"},
+		{"DELETE", "heap", "GET, HEAD"},
 	} {
 		code, hdr, _ := do(t, c.method, base+Prefix+c.path, nil)
 		if code != 405 || hdr.Get("Allow") != c.allow {
@@ -308,7 +354,7 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/", "/debug/memorywatch", Prefix, Prefix + "snapshot/", Prefix + "Snapshot",
-		Prefix + "nope", Prefix + "snapshot/x", "/debug/pprof/", "/snapshot"} {
+		Prefix + "nope", Prefix + "snapshot/x", Prefix + "heap/", Prefix + "Heap", "/debug/pprof/heap", "/debug/pprof/", "/snapshot"} {
 		if code, _, _ := do(t, "GET", base+p, nil); code != 404 {
 			t.Errorf("GET %s: %d, want 404", p, code)
 		}
@@ -342,15 +388,20 @@ func TestHostGuard(t *testing.T) {
 		"[::1]:80":                      200,
 		strings.Split(a.Addr(), ":")[0]: 200,
 	} {
-		req, _ := http.NewRequest("GET", "http://"+a.Addr()+Prefix+"snapshot", nil)
-		req.Host = host
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("Host %q: %d, want %d", host, resp.StatusCode, want)
+		for _, path := range []string{"snapshot", "heap"} {
+			req, _ := http.NewRequest("GET", "http://"+a.Addr()+Prefix+path, nil)
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Read it all: the server is still writing a heap profile
+			// (and holding the one-at-a-time flag) until the client has it.
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("Host %q, %s: %d, want %d", host, path, resp.StatusCode, want)
+			}
 		}
 	}
 }

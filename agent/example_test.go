@@ -59,6 +59,11 @@ func ExampleHandler() {
 // Print the current figures without any HTTP.
 func ExampleTakeSnapshot() {
 	s := agent.TakeSnapshot()
-	fmt.Printf("%s: %d MiB mapped, %d MiB in live objects\n",
-		s.GoVersion, s.Memory.Total>>20, s.Memory.HeapObjects>>20)
+	fmt.Printf("%s: %d MiB mapped, %d MiB in live objects, %d goroutines\n",
+		s.GoVersion, s.Memory.Total>>20, s.Memory.HeapObjects>>20, s.Goroutines)
+	// On Linux in a container: how close the kernel is to killing it.
+	if c := s.Cgroup; c != nil && c.Limit > 0 {
+		fmt.Printf("working set %d MiB of the %d MiB limit set on %s\n",
+			c.WorkingSet>>20, c.Limit>>20, c.LimitPath)
+	}
 }

@@ -45,21 +45,22 @@ func FreeOSMemory() Release {
 	return r
 }
 
-// gate rate-limits FreeOSMemory requests from HTTP and signals together: it is
-// process-wide because FreeOSMemory is, whichever Agent or Handler asked.
+// gate rate-limits the forced GCs that HTTP and signals can ask for
+// (FreeOSMemory, and a heap profile with ?gc=1) together: it is process-wide
+// because a GC is, whichever Agent or Handler asked.
 var gate struct {
 	mu      sync.Mutex
 	running bool
 	last    time.Time // end of the last gated run
 }
 
-// tryFree runs FreeOSMemory unless one is running or the last one ended less
-// than minInterval ago; ok reports whether it ran.
-func tryFree(minInterval time.Duration) (r Release, ok bool) {
+// gated runs fn unless a gated run is in progress or the last one ended less
+// than minInterval ago, and reports whether it ran.
+func gated(minInterval time.Duration, fn func()) bool {
 	gate.mu.Lock()
 	if gate.running || (!gate.last.IsZero() && time.Since(gate.last) < minInterval) {
 		gate.mu.Unlock()
-		return Release{}, false
+		return false
 	}
 	gate.running = true
 	gate.mu.Unlock()
@@ -69,5 +70,12 @@ func tryFree(minInterval time.Duration) (r Release, ok bool) {
 		gate.running, gate.last = false, time.Now()
 		gate.mu.Unlock()
 	}()
-	return FreeOSMemory(), true
+	fn()
+	return true
+}
+
+// tryFree runs FreeOSMemory through the gate; ok reports whether it ran.
+func tryFree(minInterval time.Duration) (r Release, ok bool) {
+	ok = gated(minInterval, func() { r = FreeOSMemory() })
+	return r, ok
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Prefix is the path under which the agent's endpoints live:
-// Prefix+"snapshot" and Prefix+"freeosmemory".
+// Prefix+"snapshot", Prefix+"freeosmemory" and Prefix+"heap".
 const Prefix = "/debug/memorywatch/"
 
 // maxBody bounds how much of an (ignored) request body is read.
@@ -22,8 +22,9 @@ const maxBody = 4 << 10
 //
 //	mux.Handle(agent.Prefix, agent.Handler())
 //
-// FreeOSMemory requests are limited to one per second. Anyone who can reach
-// the mux can use the endpoints, so serve it on a loopback address only.
+// Forced GCs (FreeOSMemory, a heap profile with ?gc=1) are limited to one per
+// second. Anyone who can reach the mux can use the endpoints, so serve it on a
+// loopback address only.
 func Handler() http.Handler { return handler{minInterval: defaultMinInterval} }
 
 type handler struct{ minInterval time.Duration }
@@ -53,6 +54,12 @@ func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, rel)
+	case ok && rest == "heap":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, "GET, HEAD")
+			return
+		}
+		h.serveHeap(w, r)
 	default:
 		http.NotFound(w, r)
 	}

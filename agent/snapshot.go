@@ -23,9 +23,11 @@ type Snapshot struct {
 	GOMAXPROCS  int      `json:"gomaxprocs"`  // runtime.GOMAXPROCS(0)
 	GOGC        int64    `json:"gogc"`        // GOGC percent; -1 when the GC is off
 	MemoryLimit int64    `json:"memoryLimit"` // GOMEMLIMIT in bytes; math.MaxInt64 when unlimited
+	Goroutines  uint64   `json:"goroutines"`  // live goroutines (from Go 1.26 including the runtime's own); a steady rise explains growing stacks
 	Memory      Memory   `json:"memory"`
 	GC          GCStats  `json:"gc"`
 	Process     *Process `json:"process,omitempty"` // Linux only
+	Cgroup      *Cgroup  `json:"cgroup,omitempty"`  // Linux only, when the process is in a memory cgroup
 }
 
 // Memory splits the memory mapped by the Go runtime into classes, in bytes.
@@ -58,6 +60,26 @@ type Process struct {
 	VSZ uint64 `json:"vsz"` // virtual memory size, bytes
 }
 
+// Cgroup describes the memory cgroup the process belongs to: the accounting
+// the kernel's OOM killer, and Kubernetes' kubelet, act on. Byte counts
+// include page cache charged to the cgroup and, in v2, kernel memory, so
+// they differ from both the Go runtime's figures and RSS.
+type Cgroup struct {
+	Version      int    `json:"version"`             // 1 or 2
+	Path         string `json:"path"`                // as /proc/self/cgroup gives it, e.g. "/kubepods/pod1/abc"
+	Usage        uint64 `json:"usage"`               // bytes charged now (v2 memory.current, v1 memory.usage_in_bytes)
+	Limit        uint64 `json:"limit,omitempty"`     // lowest limit from this cgroup up to the root; 0 when none
+	LimitPath    string `json:"limitPath,omitempty"` // the cgroup that sets Limit
+	High         uint64 `json:"high,omitempty"`      // v2 memory.high, where the kernel starts throttling; 0 when none
+	InactiveFile uint64 `json:"inactiveFile"`        // inactive page cache, the first thing the kernel reclaims
+	WorkingSet   uint64 `json:"workingSet"`          // Usage − InactiveFile, floored at 0: what kubectl top shows
+	Peak         uint64 `json:"peak,omitempty"`      // highest Usage so far (v2 memory.peak, v1 memory.max_usage_in_bytes); 0 when unknown
+	// OOMKills counts processes the OOM killer killed in this cgroup (v2
+	// memory.events, v1 memory.oom_control "oom_kill"); nil when the kernel
+	// does not say (before Linux 4.13), so that nil and 0 stay distinct.
+	OOMKills *uint64 `json:"oomKills,omitempty"`
+}
+
 // Indexes into metricNames.
 const (
 	mHeapObjects = iota
@@ -80,6 +102,7 @@ const (
 	mHeapLive
 	mGOGC
 	mMemoryLimit
+	mGoroutines
 	numMetrics
 )
 
@@ -104,6 +127,7 @@ var metricNames = [numMetrics]string{
 	mHeapLive:        "/gc/heap/live:bytes",
 	mGOGC:            "/gc/gogc:percent",
 	mMemoryLimit:     "/gc/gomemlimit:bytes",
+	mGoroutines:      "/sched/goroutines:goroutines",
 }
 
 // reader owns one reusable metrics.Sample slice, so that reading the figures
@@ -182,6 +206,7 @@ func TakeSnapshot() Snapshot {
 		GOMAXPROCS:  runtime.GOMAXPROCS(0),
 		GOGC:        100,
 		MemoryLimit: math.MaxInt64,
+		Goroutines:  v[mGoroutines],
 		Memory:      memoryFrom(&v),
 		GC: GCStats{
 			Cycles:       v[mCycles],
@@ -190,6 +215,7 @@ func TakeSnapshot() Snapshot {
 			HeapLive:     v[mHeapLive],
 		},
 		Process: readProcess(),
+		Cgroup:  readCgroup(),
 	}
 	// GOGC is an int32 stored in a uint64 metric, so "off" (-1) reads as 2^64-1.
 	if ok[mGOGC] {
