@@ -171,15 +171,32 @@ export function parseKeyedCounts(text: string): Map<string, number> {
 }
 
 /**
+ * The value of one key in a "key value" file, without building the whole map: the sampling path
+ * needs one or two keys of memory.stat's forty-odd lines. Undefined when absent or malformed.
+ */
+export function findKeyedCount(text: string, key: string): number | undefined {
+  const needle = `${key} `;
+  let lineStart: number;
+  if (text.startsWith(needle)) lineStart = 0;
+  else {
+    const newline = text.indexOf(`\n${needle}`);
+    if (newline < 0) return undefined;
+    lineStart = newline + 1;
+  }
+  const lineEnd = text.indexOf('\n', lineStart);
+  return parseByteCount(text.slice(lineStart + needle.length, lineEnd < 0 ? undefined : lineEnd));
+}
+
+/**
  * Inactive file pages from memory.stat: v2 "inactive_file"; v1 "total_inactive_file", which like
  * v1 usage includes the cgroup's descendants (plain "inactive_file" there is the cgroup alone).
  */
-export function inactiveFileFromStat(stat: ReadonlyMap<string, number>, version: 1 | 2): number | undefined {
-  if (version === 2) return stat.get('inactive_file');
-  return stat.get('total_inactive_file') ?? stat.get('inactive_file');
+export function inactiveFileFromStat(statText: string, version: 1 | 2): number | undefined {
+  if (version === 2) return findKeyedCount(statText, 'inactive_file');
+  return findKeyedCount(statText, 'total_inactive_file') ?? findKeyedCount(statText, 'inactive_file');
 }
 
 /** "oom_kill N" from v2 memory.events or v1 memory.oom_control (kernels before 4.13 have none). */
-export function oomKillsFromEvents(events: ReadonlyMap<string, number>): number | undefined {
-  return events.get('oom_kill');
+export function oomKillsFromEvents(eventsText: string): number | undefined {
+  return findKeyedCount(eventsText, 'oom_kill');
 }

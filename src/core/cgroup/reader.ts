@@ -16,7 +16,6 @@ import {
   MountInfo,
   oomKillsFromEvents,
   parseByteCount,
-  parseKeyedCounts,
   parseLimit,
   parseMountInfo,
   parseProcCgroup,
@@ -192,9 +191,8 @@ class KeptOpenCgroupReader implements CgroupReader {
       throw new Error(`Memory cgroup ${this.path} can no longer be read (${code}): it was probably removed.`, { cause: err });
     }
     if (usage === undefined) throw new Error(`Memory cgroup ${this.path}: its usage file does not hold a byte count.`);
-    const stat = this.files.stat && attempt(() => parseKeyedCounts(this.files.stat!.readText()));
-    const inactiveFile = stat && inactiveFileFromStat(stat, this.version);
-    const events = this.files.events && attempt(() => parseKeyedCounts(this.files.events!.readText()));
+    const { stat, events, peak } = this.files;
+    const inactiveFile = stat && attempt(() => inactiveFileFromStat(stat.readText(), this.version));
     const limit = lowestLimit(this.files.limits);
     return {
       version: this.version,
@@ -206,8 +204,8 @@ class KeptOpenCgroupReader implements CgroupReader {
       inactiveFile,
       // Inactive file pages are the first the kernel reclaims, so they are not "in use".
       workingSet: Math.max(0, usage - (inactiveFile ?? 0)),
-      peak: this.files.peak && attempt(() => parseByteCount(this.files.peak!.readText())),
-      oomKills: events && oomKillsFromEvents(events),
+      peak: peak && attempt(() => parseByteCount(peak.readText())),
+      oomKills: events && attempt(() => oomKillsFromEvents(events.readText())),
     };
   }
 
@@ -243,7 +241,8 @@ interface Located {
 
 /**
  * Finds the hierarchy with the memory controller in the process's memberships and the mount that
- * shows its cgroup (the deepest mount root containing it when a hierarchy is mounted more than once).
+ * shows its cgroup. When a hierarchy is mounted more than once (a bind mount of a sub-cgroup), the
+ * mount with the shortest root containing it wins: it shows the most ancestors, so their limits.
  */
 function locate(pid: number, memberships: readonly CgroupMembership[], mounts: readonly MountInfo[], fsRoot: string): Located | { reason: string } {
   const found = memoryMembership(memberships);
@@ -264,7 +263,7 @@ function locate(pid: number, memberships: readonly CgroupMembership[], mounts: r
   let best: Located | undefined;
   for (const mount of candidates) {
     const segments = segmentsBelow(membership.path, mount.root);
-    if (segments && (!best || mount.root.length > best.mount.root.length)) best = { version, membership, mount, segments };
+    if (segments && (!best || segments.length > best.segments.length)) best = { version, membership, mount, segments };
   }
   if (!best) {
     const mount = candidates[0];
