@@ -288,6 +288,43 @@ describe('openCgroupReader on recorded trees', () => {
     assert.strictEqual(fds(), before);
   });
 
+  describe('with a mountinfo the size of a host running thousands of containers', () => {
+    let base: string;
+    const overlayLine =
+      '512 26 0:52 / /var/lib/docker/overlay2/9d1c7e0123456789abcdef0123456789abcdef0123456789abcdef/merged rw,relatime shared:280 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/QWERTYUIOPASDFGH:/var/lib/docker/overlay2/l/ASDFGHJKLZXCVBNM\n';
+    /** This machine's tree with `bytes` of overlay mounts ahead of its real mountinfo. */
+    const withPadding = (bytes: number) => {
+      const file = path.join(base, THIS_MACHINE, 'proc', 'self', 'mountinfo');
+      fs.writeFileSync(file, overlayLine.repeat(Math.ceil(bytes / overlayLine.length)) + recorded(THIS_MACHINE, 'proc', 'self', 'mountinfo'));
+      return fs.statSync(file).size;
+    };
+
+    before(() => {
+      base = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cgroup-'));
+      fs.cpSync(path.join(RECORDED, THIS_MACHINE), path.join(base, THIS_MACHINE), { recursive: true });
+    });
+    after(() => fs.rmSync(base, { recursive: true, force: true }));
+
+    it('opens within the 50 ms a synchronous task may take, up to 4 MiB', () => {
+      assert.ok(withPadding(4 * MiB - 8192) <= 4 * MiB);
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const start = process.hrtime.bigint();
+        assert.strictEqual(readOnce(THIS_MACHINE, 26844, base).limit, 64 * MiB);
+        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+      times.sort((a, b) => a - b);
+      assert.ok(times[1] < 50, `median open+read+close ${times[1].toFixed(1)} ms`);
+    });
+
+    it('refuses a larger one with a reason instead of reading without end', () => {
+      assert.ok(withPadding(4 * MiB + 1) > 4 * MiB);
+      const opened = openCgroupReader(26844, roots(THIS_MACHINE, base));
+      assert.ok(!opened.ok);
+      assert.match(opened.reason, /Cannot read \/proc\/self\/mountinfo .*larger than 4194304 bytes/);
+    });
+  });
+
   describe('on a copy whose files change', () => {
     let base: string;
     let reader: CgroupReader | undefined;

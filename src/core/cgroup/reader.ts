@@ -276,6 +276,14 @@ function locate(pid: number, memberships: readonly CgroupMembership[], mounts: r
   return best;
 }
 
+/** The lines of mountinfo whose filesystem type (right after the " - " separator) is cgroup or cgroup2. */
+function cgroupMountLines(mountinfo: string): string {
+  return mountinfo
+    .split('\n')
+    .filter((line) => line.includes(' - cgroup'))
+    .join('\n');
+}
+
 /** The cgroup path of `segments` below a mount root, as /proc/PID/cgroup would write it. */
 function cgroupPathOf(mountRoot: string, segments: readonly string[]): string {
   return path.posix.join(mountRoot, ...segments);
@@ -324,7 +332,9 @@ export function openCgroupReader(pid: number, roots: CgroupRoots = {}): CgroupOp
     return { ok: false, reason: `Cannot read the cgroups of process ${pid}: ${(err as Error).message}` };
   }
   try {
-    mounts = parseMountInfo(readBounded(path.join(procRoot, 'self', 'mountinfo'), MOUNTINFO_BYTES));
+    // Only cgroup mounts matter: parsing just those keeps a host with thousands of mounts fast.
+    const text = readBounded(path.join(procRoot, 'self', 'mountinfo'), MOUNTINFO_BYTES);
+    mounts = parseMountInfo(cgroupMountLines(text));
   } catch (err) {
     return { ok: false, reason: `Cannot read /proc/self/mountinfo to find the cgroup mounts: ${(err as Error).message}` };
   }
