@@ -289,6 +289,7 @@ function cgroupPathOf(mountRoot: string, segments: readonly string[]): string {
   return path.posix.join(mountRoot, ...segments);
 }
 
+/** Whether a file exists here (a cgroup's set of files says what kind of cgroup it is). */
 function exists(file: string): boolean {
   try {
     fs.accessSync(file);
