@@ -1,5 +1,6 @@
 /** Entry point: builds the services, wires them together, registers them. Nothing else. */
 import * as vscode from 'vscode';
+import { showWarning } from './vscode/notify';
 import type { MemorySample } from './core/sampling/types';
 import { Settings } from './core/settings';
 import { WatchRegistry } from './core/watchRegistry';
@@ -117,6 +118,6 @@ export function deactivate(): void {
 function loadSettings(log: vscode.LogOutputChannel, changedByUser = false): Settings {
   const { settings, problems } = readSettings();
   for (const problem of problems) log.warn(problem);
-  if (changedByUser && problems.length) void vscode.window.showWarningMessage(`Memory Watch: ${problems.join(' ')}`);
+  if (changedByUser && problems.length) void showWarning(`Memory Watch: ${problems.join(' ')}`);
   return settings;
 }

@@ -5,6 +5,7 @@
 import { diagnoseCached } from './diagnosis';
 import { formatBytes, formatDuration } from './format';
 import { describeGoStatus } from './goruntime/describe';
+import { escapeIcons, escapeMarkdown } from './text';
 import { Watch } from './watch';
 
 export interface StatusSummary {
@@ -16,7 +17,7 @@ export interface StatusSummary {
 
 export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: number, otherWatches: number): StatusSummary {
   const latest = watch.latest;
-  const title = `**${escapeMarkdown(watch.info.name)}** — PID ${watch.pid}${watch.info.go?.version ? ` · ${watch.info.go.version}` : watch.info.go ? ' · Go' : ''}`;
+  const title = `**${escapeMarkdown(watch.info.name)}** — PID ${watch.pid}${watch.info.go?.version ? ` · ${escapeMarkdown(watch.info.go.version)}` : watch.info.go ? ' · Go' : ''}`;
   const lines = [title];
   if (latest) {
     lines.push(`RSS **${formatBytes(latest.rss)}** · peak ${formatBytes(watch.peakRss)}`);
@@ -50,12 +51,9 @@ export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: n
   if (otherWatches > 0) lines.push(`${otherWatches} other process${otherWatches > 1 ? 'es' : ''} watched`);
   lines.push('Click to show the memory graph');
 
-  const text = watch.state === 'running' ? `$(pulse) RSS ${formatBytes(latest?.rss)}` : `$(pulse) ${watch.info.name} ${watch.endLabel ?? watch.state}`;
+  // The process name is the target's own: it must not draw icons (`$(…)`) in the status bar.
+  const text = watch.state === 'running' ? `$(pulse) RSS ${formatBytes(latest?.rss)}` : `$(pulse) ${escapeIcons(watch.info.name)} ${watch.endLabel ?? watch.state}`;
   const warning = watch.state === 'running' && warningBytes > 0 && latest !== undefined && latest.rss > warningBytes;
   if (warning) lines.splice(2, 0, `Above the warning threshold of ${formatBytes(warningBytes)}`);
   return { text, tooltip: lines, warning };
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, (c) => `\\${c}`);
 }

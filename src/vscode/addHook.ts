@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { showInfo, showWarning } from './notify';
 import { HOOK_FILE_NAME, HOOK_FILES, isPackageMain } from '../core/hook/template';
 import { Disposable } from '../core/util/lifecycle';
 
@@ -48,7 +49,7 @@ export class AddHookCommand extends Disposable {
         await vscode.window.showTextDocument(preview, { preview: false });
       }
       const write = exists ? 'Overwrite' : 'Write';
-      const choice = await vscode.window.showInformationMessage(
+      const choice = await showInfo(
         `${exists ? 'Replace' : 'Write'} ${names} in ${vscode.workspace.asRelativePath(folder)}?`,
         {
           modal: true,
@@ -63,7 +64,7 @@ export class AddHookCommand extends Disposable {
     for (const t of targets) await vscode.workspace.fs.writeFile(t.uri, Buffer.from(t.source, 'utf8'));
     if (arg?.confirmed !== true) {
       await vscode.window.showTextDocument(targets[0].uri);
-      void vscode.window.showInformationMessage(`Memory Watch: added ${names}. Rebuild and restart the program: Memory Watch will find it by itself.`);
+      void showInfo(`Memory Watch: added ${names}. Rebuild and restart the program: Memory Watch will find it by itself.`);
     }
     return targets.find((t) => t.name === HOOK_FILE_NAME)!.uri.fsPath;
   }
@@ -78,7 +79,7 @@ export class AddHookCommand extends Disposable {
       if (isPackageMain(text)) folders.add(path.dirname(file.fsPath));
     }
     if (folders.size === 0) {
-      void vscode.window.showWarningMessage('Memory Watch: no `package main` folder in this workspace to add the hook to.');
+      void showWarning('Memory Watch: no `package main` folder in this workspace to add the hook to.');
       return undefined;
     }
     const active = vscode.window.activeTextEditor?.document.uri.fsPath;

@@ -3,7 +3,9 @@
  * call it without UI: `executeCommand('memoryWatch.attach', { pid })` and so on.
  */
 import * as vscode from 'vscode';
+import { showError, showInfo, showWarning } from './notify';
 import { formatBytes } from '../core/format';
+import { escapeIcons } from '../core/text';
 import { DebuggerRoute, freeOSMemory } from '../core/release/freeOSMemory';
 import { ReleaseReport } from '../core/release/measure';
 import { SampleError } from '../core/sampling/types';
@@ -65,14 +67,14 @@ export class Commands extends Disposable {
     } else {
       pid = pidOf(arg);
       if (pid === undefined) {
-        void vscode.window.showErrorMessage(`Memory Watch: ${describeArg(arg)} is not a PID. Pass { pid: <number> }.`);
+        void showError(`Memory Watch: ${describeArg(arg)} is not a PID. Pass { pid: <number> }.`);
         return undefined;
       }
     }
     try {
       const { watch, alreadyWatched } = await this.deps.registry.attach(pid);
       if (alreadyWatched) {
-        void vscode.window.showInformationMessage(`Memory Watch: already watching ${watch.info.name} (PID ${pid}).`);
+        void showInfo(`Memory Watch: already watching ${watch.info.name} (PID ${pid}).`);
       } else {
         this.deps.log.info(`Watching ${watch.info.name} (PID ${pid}): RSS ${formatBytes(watch.latest?.rss)}.`);
       }
@@ -80,7 +82,7 @@ export class Commands extends Disposable {
     } catch (err) {
       const message = err instanceof SampleError ? err.message : `Could not watch PID ${pid}: ${(err as Error).message}`;
       this.deps.log.warn(message);
-      void vscode.window.showErrorMessage(`Memory Watch: ${message}`);
+      void showError(`Memory Watch: ${message}`);
       return undefined;
     }
   }
@@ -89,7 +91,7 @@ export class Commands extends Disposable {
   async detach(arg: WatchArgument): Promise<boolean> {
     const watch = arg === undefined ? await this.pickWatch('Detach Memory Watch from…') : this.findWatch(arg);
     if (!watch) {
-      if (arg !== undefined) void vscode.window.showWarningMessage(`Memory Watch: ${describeArg(arg)} is not watched.`);
+      if (arg !== undefined) void showWarning(`Memory Watch: ${describeArg(arg)} is not watched.`);
       return false;
     }
     this.deps.registry.detach(watch.id);
@@ -101,12 +103,12 @@ export class Commands extends Disposable {
   async freeOSMemory(arg: WatchArgument): Promise<ReleaseReport | undefined> {
     const watch = arg === undefined ? this.deps.registry.current : this.findWatch(arg);
     if (!watch) {
-      const choice = await vscode.window.showWarningMessage('Memory Watch: no process is watched. Attach to one first.', 'Attach…');
+      const choice = await showWarning('Memory Watch: no process is watched. Attach to one first.', 'Attach…');
       if (choice) await vscode.commands.executeCommand(CommandId.Attach);
       return undefined;
     }
     if (this.releasing.has(watch.id)) {
-      void vscode.window.showInformationMessage(`Memory Watch: a FreeOSMemory request for ${watch.info.name} is already under way.`);
+      void showInfo(`Memory Watch: a FreeOSMemory request for ${watch.info.name} is already under way.`);
       return undefined;
     }
     this.releasing.add(watch.id);
@@ -135,15 +137,15 @@ export class Commands extends Disposable {
     const where = `${watch.info.name} (PID ${watch.pid})`;
     this.deps.log.info(`FreeOSMemory via ${report.method} on ${where}: ${report.message}${report.detail ? ` [${report.detail}]` : ''}`);
     if (report.triggered && report.released !== undefined && report.released > 0 && !report.message.startsWith('No measurable')) {
-      void vscode.window.showInformationMessage(`${report.message} (${where})`);
+      void showInfo(`${report.message} (${where})`);
       return;
     }
     if (report.triggered) {
-      void vscode.window.showWarningMessage(report.message);
+      void showWarning(report.message);
       return;
     }
     // Refused or failed: offer the settings when they are the likely fix.
-    void vscode.window.showErrorMessage(`Memory Watch: ${report.message}`, 'Open Settings').then((choice) => {
+    void showError(`Memory Watch: ${report.message}`, 'Open Settings').then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'memoryWatch.freeOSMemory');
     });
   }
@@ -151,7 +153,7 @@ export class Commands extends Disposable {
   private async confirmSignal(watch: Watch, message: string): Promise<boolean> {
     if (this.signalConfirmed.has(watch.id)) return true;
     const send = 'Send';
-    const choice = await vscode.window.showWarningMessage(message, { modal: true }, send);
+    const choice = await showWarning(message, { modal: true }, send);
     if (choice !== send) return false;
     this.signalConfirmed.add(watch.id);
     return true;
@@ -171,7 +173,7 @@ export class Commands extends Disposable {
     const current = this.deps.registry.current;
     const picked = await vscode.window.showQuickPick(
       watches.map((w) => ({
-        label: w.info.name,
+        label: escapeIcons(w.info.name),
         description: `PID ${w.pid} · ${w.state === 'running' ? `RSS ${formatBytes(w.latest?.rss)}` : w.state}${w === current ? ' · current' : ''}`,
         watch: w,
       })),

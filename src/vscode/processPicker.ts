@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { listProcesses, ProcessInfo } from '../core/processes/processInfo';
+import { escapeIcons } from '../core/text';
 
 interface ProcessItem extends vscode.QuickPickItem {
   readonly pid: number;
@@ -13,11 +14,12 @@ const PID_PATTERN = /^\s*(\d{1,10})\s*$/;
 
 function itemFor(p: ProcessInfo, watched: ReadonlySet<number>): ProcessItem {
   const go = p.go ? (p.go.version ? `Go ${p.go.version.replace(/^go/, '')}` : 'Go') : '';
+  // Names, versions and command lines are the processes' own: they must not draw icons.
   return {
     pid: p.pid,
-    label: p.name,
-    description: [go, `PID ${p.pid}`, watched.has(p.pid) ? 'watched' : ''].filter(Boolean).join(' · '),
-    detail: p.commandLine || p.executable || '',
+    label: escapeIcons(p.name),
+    description: escapeIcons([go, `PID ${p.pid}`, watched.has(p.pid) ? 'watched' : ''].filter(Boolean).join(' · ')),
+    detail: escapeIcons(p.commandLine || p.executable || ''),
   };
 }
 
@@ -45,7 +47,7 @@ export async function pickProcess(watchedPids: ReadonlySet<number>, debugSession
     const sessionItems: ProcessItem[] = debugSessions.length
       ? [
           { pid: -1, label: 'Debug sessions', kind: vscode.QuickPickItemKind.Separator },
-          ...debugSessions.map((s) => ({ pid: s.pid, label: `$(debug) ${s.name}`, description: `PID ${s.pid} · debug session${watchedPids.has(s.pid) ? ' · watched' : ''}` })),
+          ...debugSessions.map((s) => ({ pid: s.pid, label: `$(debug) ${escapeIcons(s.name)}`, description: `PID ${s.pid} · debug session${watchedPids.has(s.pid) ? ' · watched' : ''}` })),
           { pid: -1, label: 'Processes', kind: vscode.QuickPickItemKind.Separator },
         ]
       : [];

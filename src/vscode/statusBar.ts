@@ -49,6 +49,9 @@ export class MemoryStatusBar extends Disposable {
     const summary = summarizeForStatusBar(watch, Date.now(), this.warningBytes, others);
     this.item.text = summary.text;
     const tooltip = new vscode.MarkdownString(summary.tooltip.join('  \n'));
+    // Plain Markdown only: no command links, no HTML, no icons (the target's text is in it, escaped).
+    tooltip.isTrusted = false;
+    tooltip.supportHtml = false;
     tooltip.supportThemeIcons = false;
     this.item.tooltip = tooltip;
     this.item.backgroundColor = summary.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

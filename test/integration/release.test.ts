@@ -13,7 +13,8 @@ import { sendSignal } from '../../src/core/release/signal';
 import { SampleError } from '../../src/core/sampling/types';
 import { Watch } from '../../src/core/watch';
 import { WatchRegistry } from '../../src/core/watchRegistry';
-import { loadSeedServer, startSeedServer, startSleep, stopAll } from '../support/goFixtures';
+import { listListeners } from '../../src/core/goruntime/listeners';
+import { loadSeedServer, startProgram, startSeedServer, startSleep, stopAll } from '../support/goFixtures';
 import { isAlive } from '../support/wait';
 
 const noConfirm = { confirm: async () => assert.fail('Linux never needs to ask: it reads SigCgt') };
@@ -87,6 +88,28 @@ describe('FreeOSMemory on a real Go program', function () {
     assert.match(report.message, /^Not sending SIGUSR1: sleep \(PID \d+\) does not catch it, so it would be terminated\./);
     assert.ok(isAlive(sleeper.pid), 'sleep is still running');
     assert.strictEqual(watch.state, 'running');
+  });
+
+  it('does not signal a program that is not Go without asking — Node.js would open its inspector on SIGUSR1', async () => {
+    // Node catches SIGUSR1 (SigCgt says so), and its handler opens a debugger anyone local can use.
+    const node = await startProgram(process.execPath, ['-e', 'console.log("ready"); setInterval(() => {}, 1000)'], /ready/);
+    const { watch } = await registry.attach(node.pid);
+    assert.strictEqual(watch.info.go, undefined, 'node is not a Go binary');
+    let asked = '';
+    const report = await freeOSMemory(watch, settings({ method: 'signal' }), {
+      confirm: async (message) => {
+        asked = message;
+        return false;
+      },
+    });
+    assert.strictEqual(report.triggered, false, report.message);
+    assert.match(asked, /is not a Go program/);
+    assert.match(asked, /Node\.js/);
+    // Give a delivered signal time to act, then check no inspector port was opened.
+    await new Promise((r) => setTimeout(r, 500));
+    const listening = await listListeners(node.pid);
+    assert.ok(listening.ok && listening.listeners.length === 0, `node now listens on ${JSON.stringify(listening)}`);
+    assert.ok(isAlive(node.pid));
   });
 
   it('shows a non-2xx answer with its status and the start of its body', async () => {

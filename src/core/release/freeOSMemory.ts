@@ -153,7 +153,7 @@ async function releaseBySignal(watch: Watch, settings: ReleaseSettings, deps: Re
   if (!isReleaseSignal(signal)) return refused('signal', `"${signal}" is not a signal Memory Watch sends; use SIGUSR1 or SIGUSR2.`);
   let check;
   try {
-    check = checkSignal(watch.identity, signal, watch.info.name);
+    check = checkSignal(watch.identity, signal, watch.info.name, watch.info.go !== undefined);
   } catch (err) {
     return refused('signal', (err as Error).message);
   }

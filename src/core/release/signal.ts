@@ -24,20 +24,34 @@ export type SignalCheck =
   /** Do not send: it would kill the process, or it could never work here. */
   | { verdict: 'refuse'; message: string };
 
-/** Decides whether `signal` may be sent to the process. */
-export function checkSignal(identity: ProcessIdentity, signal: ReleaseSignal, name: string, platform = process.platform): SignalCheck {
+/**
+ * Decides whether `signal` may be sent to the process. `isGo`: its executable carries Go build
+ * information (read from the binary) — only then does a caught SIGUSR1/2 mean a Go handler: other
+ * runtimes catch them for their own ends (Node.js opens its inspector on SIGUSR1, which anyone
+ * local can then use to run code in it), so for them the user is asked, once per process.
+ */
+export function checkSignal(identity: ProcessIdentity, signal: ReleaseSignal, name: string, isGo: boolean, platform = process.platform): SignalCheck {
   if (platform === 'win32') {
     return { verdict: 'refuse', message: 'Windows has no signals for this; use the HTTP hook (memoryWatch.freeOSMemory.method = "http").' };
   }
   if (platform !== 'linux') {
+    const notGo = isGo ? '' : ` It is not a Go program (no Go build information), so even a handler might do something else (Node.js opens its debugger on SIGUSR1).`;
     return {
       verdict: 'unknown',
-      message: `Memory Watch cannot see whether ${name} (PID ${identity.pid}) handles ${signal}. If it does not, ${signal} terminates it. Send ${signal}?`,
+      message: `Memory Watch cannot see whether ${name} (PID ${identity.pid}) handles ${signal}. If it does not, ${signal} terminates it.${notGo} Send ${signal}?`,
     };
   }
   const number = os.constants.signals[signal];
   const status = readProcStatus(identity.pid);
-  if (maskHasSignal(status.sigCgt, number)) return { verdict: 'catches' };
+  if (maskHasSignal(status.sigCgt, number)) {
+    if (isGo) return { verdict: 'catches' };
+    return {
+      verdict: 'unknown',
+      message:
+        `${name} (PID ${identity.pid}) is not a Go program (its executable has no Go build information), so Memory Watch cannot tell what its ${signal} handler does — ` +
+        `Node.js, for one, opens its debugger on SIGUSR1. Send ${signal} anyway?`,
+    };
+  }
   if (maskHasSignal(status.sigIgn, number)) {
     return { verdict: 'refuse', message: `${name} (PID ${identity.pid}) ignores ${signal}, so sending it would do nothing. Add a handler that calls debug.FreeOSMemory(), or use the HTTP hook.` };
   }
