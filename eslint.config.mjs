@@ -23,4 +23,31 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // A promise nobody awaits hides its rejection: mark the ones left running on purpose with `void`.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }] },
+  },
+  {
+    // The core runs (and is tested) in plain Node: VS Code stays in src/vscode.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must not import vscode: it is plain Node, tested outside the editor.' }] }],
+    },
+  },
+  {
+    // Text from a target in a notification must stay plain text: every message goes through vscode/notify.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/vscode/notify.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.property.name='window'][property.name=/^show(Error|Warning|Information)Message$/]",
+          message: 'Use showInfo/showWarning/showError from vscode/notify.ts: they keep text from a target plain.',
+        },
+      ],
+    },
+  },
 );

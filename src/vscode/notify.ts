@@ -1,7 +1,7 @@
 /**
  * Every notification Memory Watch shows goes through here, so that text from a target in it stays
  * plain text (core/text.ts): a hook's error body cannot plant a link that runs a command.
- * ESLint forbids calling vscode.window.show*Message anywhere else.
+ * ESLint forbids calling vscode.window.show*Message anywhere else (eslint.config.mjs).
  */
 import * as vscode from 'vscode';
 import { plainForNotification } from '../core/text';
@@ -13,11 +13,9 @@ function show<T extends string>(kind: 'info' | 'warning' | 'error', message: str
   const options = typeof rest[0] === 'object' ? (rest[0] as Options) : undefined;
   const items = rest.filter((r): r is T => typeof r === 'string');
   const safeOptions = options?.detail ? { ...options, detail: plainForNotification(options.detail) } : options;
-  /* eslint-disable no-restricted-syntax -- this is the one place allowed to call them */
   if (kind === 'info') return safeOptions ? vscode.window.showInformationMessage(text, safeOptions, ...items) : vscode.window.showInformationMessage(text, ...items);
   if (kind === 'warning') return safeOptions ? vscode.window.showWarningMessage(text, safeOptions, ...items) : vscode.window.showWarningMessage(text, ...items);
   return safeOptions ? vscode.window.showErrorMessage(text, safeOptions, ...items) : vscode.window.showErrorMessage(text, ...items);
-  /* eslint-enable no-restricted-syntax */
 }
 
 /** An information message; `rest` is optional MessageOptions then the buttons, as in VS Code. */
