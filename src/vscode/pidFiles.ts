@@ -19,16 +19,26 @@ export class PidFileWatcher extends Disposable {
   ) {
     super();
     this.register({ dispose: () => this.clearWatchers() });
+    // Trust granted: the workspace's own PID files count now.
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()));
   }
 
   /** (Re)reads the setting: watches each file, attaches to what they name now. */
   async refresh(): Promise<void> {
     this.clearWatchers();
-    const raw = vscode.workspace.getConfiguration(SECTION).get<unknown>(SettingKey.PidFiles);
+    const trusted = vscode.workspace.isTrusted;
+    // Untrusted: only the user's own list (package.json restricts the setting too; this holds even
+    // if that changed), and none of its entries that would read a file inside the untrusted folder.
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const raw = trusted ? config.get<unknown>(SettingKey.PidFiles) : config.inspect<unknown>(SettingKey.PidFiles)?.globalValue;
     const entries = Array.isArray(raw) ? raw.filter((e): e is string => typeof e === 'string') : [];
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     for (const entry of entries) {
       const file = resolvePidFilePath(entry, folder);
+      if (!trusted && file && folder && (file === folder || file.startsWith(folder + path.sep))) {
+        this.log.info(`memoryWatch.pidFiles: not following ${file} in Restricted Mode (the untrusted folder controls it).`);
+        continue;
+      }
       if (!file) {
         this.log.warn(`memoryWatch.pidFiles: cannot resolve "${entry}" (relative paths need an open folder).`);
         continue;

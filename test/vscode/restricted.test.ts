@@ -1,7 +1,8 @@
 /**
  * Restricted Mode (the workspace is not trusted): Memory Watch still shows memory, but the
- * workspace's hook URL, signal and method are ignored — an untrusted folder cannot make it send
- * a request or a signal.
+ * workspace's hook URL, signal, method, metrics URL and PID files are ignored — an untrusted folder
+ * cannot make it send a request or a signal, or watch a process it names. And no argument lets a
+ * command write files without asking.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -63,5 +64,36 @@ describe('Restricted Mode', () => {
     } finally {
       canary.close();
     }
+  });
+
+  it('ignores PID files the workspace names', async () => {
+    const api = await getApi();
+    const workspace = process.env.MEMORY_WATCH_WORKSPACE!;
+    const server = await startSeedServer([]);
+    fs.writeFileSync(path.join(workspace, 'app.pid'), `${server.pid}\n`);
+    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'memoryWatch.pidFiles': ['app.pid', path.join(workspace, 'app.pid')], 'memoryWatch.rssWarningThreshold': 8 }));
+    const config = () => vscode.workspace.getConfiguration('memoryWatch');
+    await waitFor(() => config().get('rssWarningThreshold') === 8, 'VS Code to read the workspace settings');
+    assert.deepStrictEqual(config().get('pidFiles'), [], 'the workspace PID files are ignored');
+    // Settings changes refresh the PID files: give it the time a trusted workspace needs (well under a second).
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(!api.watches().some((w) => w.pid === server.pid), 'a process named by the workspace was watched');
+  });
+
+  // Last in this suite: it leaves the question open (a modal nobody answers here).
+  it('Add FreeOSMemory Hook with { folder, confirmed: true } still shows the files and asks', async () => {
+    const workspace = process.env.MEMORY_WATCH_WORKSPACE!;
+    const folder = path.join(workspace, 'prog');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'main.go'), 'package main\n\nfunc main() {}\n');
+    let settled = false;
+    void vscode.commands.executeCommand('memoryWatch.addFreeOSMemoryHook', { folder, confirmed: true }).then(() => (settled = true));
+    // The previews open before the question: the user is being asked.
+    await waitFor(() => vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'memorywatch-preview'), 'the files shown before the question');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.strictEqual(settled, false, 'the command finished without an answer');
+    assert.ok(!fs.existsSync(path.join(folder, 'memorywatch_hook.go')), 'the hook was written without asking');
   });
 });

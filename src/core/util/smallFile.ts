@@ -58,3 +58,17 @@ function kindOf(stat: fs.Stats): string {
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   return 'not a file';
 }
+
+/** The first `bytes` of a regular file (whatever its size), as UTF-8; rejects for FIFOs and the like. */
+export async function readFileStart(file: string, bytes: number): Promise<string> {
+  const handle = await fs.promises.open(file, OPEN_FLAGS);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new SmallFileError('not-a-file', `${file} is not a regular file (${kindOf(stat)})`);
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
