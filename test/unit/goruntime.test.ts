@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { otherRuntime } from '../../src/core/goruntime/figures';
-import { loopbackHost, parseLsofListeners, parseProcNetTcp } from '../../src/core/goruntime/listeners';
+import { loopbackHost, parseLsofListeners, parseNetstatListeners, parseProcNetTcp } from '../../src/core/goruntime/listeners';
 import { parseAgentSnapshot, parseExpvar, parseGopsMemStats, parsePprofMemStats } from '../../src/core/goruntime/parsers';
 
 /** Answers recorded from the fixture programs (test/fixtures/sources, -spike 50) with Go 1.26. */
@@ -114,6 +114,28 @@ describe('Go figures', () => {
     assert.strictEqual(loopbackHost({ address: '::1', port: 1 }), '[::1]');
     assert.strictEqual(loopbackHost({ address: '10.0.0.5', port: 1 }), undefined, 'a listener on another interface only is not ours to reach');
     assert.strictEqual(loopbackHost({ address: 'fe80::1', port: 1 }), undefined);
+  });
+
+  it("reads netstat's listening sockets of one PID (Windows)", () => {
+    // The shape of `netstat -ano -p TCP` and `-p TCPv6` on Windows 11 (a German one localises the state).
+    const v4 = [
+      '',
+      'Active Connections',
+      '',
+      '  Proto  Local Address          Foreign Address        State           PID',
+      '  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING       1000',
+      '  TCP    127.0.0.1:6060         0.0.0.0:0              LISTENING       4321',
+      '  TCP    127.0.0.1:6060         127.0.0.1:51000        ESTABLISHED     4321',
+      '  TCP    127.0.0.1:7070         0.0.0.0:0              ABHÖREN         4321',
+      '  TCP    127.0.0.1:99999        0.0.0.0:0              LISTENING       4321',
+      '  TCP    127.0.0.1:8080         0.0.0.0:0              LISTENING       43210',
+    ].join('\r\n');
+    const v6 = '  TCP    [::1]:6061             [::]:0                 LISTENING       4321\r\n  TCP    [::]:445               [::]:0                 LISTENING       4\r\n';
+    assert.deepStrictEqual(parseNetstatListeners(v4, 4321), [
+      { address: '127.0.0.1', port: 6060 },
+      { address: '127.0.0.1', port: 7070 },
+    ]);
+    assert.deepStrictEqual(parseNetstatListeners(v6, 4321), [{ address: '::1', port: 6061 }]);
   });
 
   it("reads lsof's listening sockets (macOS)", () => {

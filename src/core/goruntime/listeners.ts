@@ -2,7 +2,7 @@
  * Which TCP ports does the target itself listen on? Only those are ever probed for Go figures —
  * never a port scan, never another process's port. Linux: the target's socket inodes
  * (/proc/PID/fd → "socket:[inode]") matched against LISTEN entries of /proc/PID/net/tcp{,6}.
- * macOS: lsof. A listener is probed through loopback only.
+ * macOS: lsof. Windows: netstat -ano. A listener is probed through loopback only.
  */
 import { promises as fsp } from 'fs';
 import { run } from '../sampling/exec';
@@ -70,6 +70,24 @@ export function parseLsofListeners(text: string): Listener[] {
   return out;
 }
 
+/**
+ * Windows: LISTENING rows of `netstat -ano -p TCP` / `-p TCPv6` owned by `pid`:
+ * "  TCP    127.0.0.1:6060    0.0.0.0:0    LISTENING    4321" and "  TCP    [::1]:6060    [::]:0    LISTENING    4321".
+ * The state column is localised on some Windows languages; a listener's foreign port is always 0.
+ */
+export function parseNetstatListeners(text: string, pid: number): Listener[] {
+  const out: Listener[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 5 || f[0].toUpperCase() !== 'TCP' || f[4] !== String(pid) || !/:0$/.test(f[2])) continue;
+    const m = /^(\[[^\]]+\]|[\d.]+):(\d{1,5})$/.exec(f[1]);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 1 || port > 65535) continue;
+    out.push({ address: m[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return out;
+}
+
 export type ListenersResult = { ok: true; listeners: Listener[] } | { ok: false; reason: string };
 
 /** The target's TCP listeners, or why they cannot be known. */
@@ -81,6 +99,14 @@ export async function listListeners(pid: number, platform = process.platform): P
       return { ok: true, listeners: parseLsofListeners(r.stdout) };
     } catch (err) {
       return { ok: false, reason: `lsof failed: ${(err as Error).message}` };
+    }
+  }
+  if (platform === 'win32') {
+    try {
+      const [v4, v6] = await Promise.all(['TCP', 'TCPv6'].map((proto) => run('netstat', ['-ano', '-p', proto], 5000)));
+      return { ok: true, listeners: [...parseNetstatListeners(v4.stdout, pid), ...parseNetstatListeners(v6.stdout, pid)] };
+    } catch (err) {
+      return { ok: false, reason: `netstat failed: ${(err as Error).message}` };
     }
   }
   return { ok: false, reason: 'finding the ports a process listens on is not supported on this OS; set memoryWatch.metricsUrl' };
