@@ -16,7 +16,8 @@
  * stands out). Thresholds are options so the tests can use short windows.
  */
 import { formatBytes, formatDuration, MiB } from './format';
-import { TimeSeries } from './series';
+import { partition } from './partition';
+import { SeriesColumn, TimeSeries } from './series';
 
 export type DiagnosisKind = 'leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
 
@@ -62,14 +63,22 @@ function newestGoIndex(s: TimeSeries, maxAgeMs: number): number | undefined {
   return undefined;
 }
 
-/** Anonymous resident memory beyond the runtime's own account at point i (see clientSeries.anonymousRss). */
+/** Anonymous resident memory beyond the runtime's own account at point i (core/partition.ts). */
 function outsideAt(s: TimeSeries, i: number): number {
-  const file = s.value('rssFile', i);
-  const goRss = s.value('goRss', i);
-  const anonOs = s.value('rssAnon', i);
-  const anon = !Number.isNaN(goRss) ? goRss - (Number.isNaN(file) ? 0 : file) : Number.isNaN(anonOs) ? s.value('rss', i) : anonOs;
-  const lazy = s.value('lazyFree', i);
-  return anon - (s.value('goTotal', i) - s.value('heapReleased', i)) - (Number.isNaN(lazy) ? 0 : lazy);
+  const column = (c: SeriesColumn) => s.value(c, i);
+  return partition({
+    rss: column('rss'),
+    rssAnon: column('rssAnon'),
+    rssFile: column('rssFile'),
+    lazyFree: column('lazyFree'),
+    goRss: column('goRss'),
+    heapObjects: column('heapObjects'),
+    heapUnused: column('heapUnused'),
+    heapFree: column('heapFree'),
+    heapReleased: column('heapReleased'),
+    stacks: column('stacks'),
+    goTotal: column('goTotal'),
+  }).outsideGo;
 }
 
 /**

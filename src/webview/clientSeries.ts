@@ -2,10 +2,11 @@
  * The webview's copy of the current watch's series, and the stacked layers drawn from it. Pure
  * (no DOM): unit-tested in Node.
  */
-import { SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../core/series';
+import { Part, PART_LABELS, partition, partitionInputAt, PARTS } from '../core/partition';
+import { MAX_CAPACITY, SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../core/series';
 
 /** Same bound as the host's series: the copy here cannot grow without limit either. */
-export const MAX_POINTS = 20_000;
+export const MAX_POINTS = MAX_CAPACITY;
 
 /** JSON turns NaN into null: read both as "missing". */
 function num(v: number | null | undefined): number {
@@ -73,49 +74,14 @@ function emptyColumns(): Record<SeriesColumn, number[]> {
   return out;
 }
 
-/**
- * Anonymous resident memory at point i, read as close in time to the Go figures as possible: the
- * agent reads RSS itself in the same instant (under load, a few milliseconds between our read and
- * the program's can be tens of MiB); else the OS's RssAnon; else all of RSS.
- */
-export function anonymousRss(cols: Record<SeriesColumn, number[]>, i: number): number {
-  const file = Number.isNaN(cols.rssFile[i]) ? 0 : cols.rssFile[i];
-  if (!Number.isNaN(cols.goRss[i])) return cols.goRss[i] - file;
-  return Number.isNaN(cols.rssAnon[i]) ? cols.rss[i] : cols.rssAnon[i];
-}
+/** The layers of RSS, bottom to top (core/partition.ts). */
+export const LAYERS = PARTS;
+export type Layer = Part;
+export const LAYER_LABELS = PART_LABELS;
 
-/** The layers of RSS, bottom to top. */
-export const LAYERS = ['heapInUse', 'freeHeld', 'stacks', 'otherRuntime', 'lazyFree', 'outsideGo'] as const;
-export type Layer = (typeof LAYERS)[number];
-
-export const LAYER_LABELS: Record<Layer, string> = {
-  heapInUse: 'heap in use',
-  freeHeld: 'free heap held',
-  stacks: 'stacks',
-  otherRuntime: 'other runtime',
-  lazyFree: 'lazily freed',
-  outsideGo: 'outside Go',
-};
-
-export interface LayerValues {
-  readonly sizes: Record<Layer, number>;
-}
-
-/**
- * What RSS is made of at point i, as far as the figures tell: the Go runtime's classes (heap in
- * use, free heap it holds, stacks, the rest of what it accounts for), pages lazily freed, and the
- * anonymous memory outside Go. File-backed pages (the binary, mapped files) are the rest up to RSS.
- * NaN everywhere when the point has no Go figures.
- */
+/** What RSS is made of at point i (core/partition.ts); NaN everywhere when the point has no Go figures. */
 export function layerSizes(cols: Record<SeriesColumn, number[]>, i: number): Record<Layer, number> {
-  const inUse = cols.heapObjects[i] + cols.heapUnused[i];
-  const free = cols.heapFree[i];
-  const stacks = cols.stacks[i];
-  const goResident = cols.goTotal[i] - cols.heapReleased[i];
-  const other = Math.max(0, goResident - inUse - free - stacks);
-  const lazy = Number.isNaN(cols.lazyFree[i]) ? 0 : cols.lazyFree[i];
-  const outside = Math.max(0, anonymousRss(cols, i) - goResident - lazy);
-  return { heapInUse: inUse, freeHeld: free, stacks, otherRuntime: other, lazyFree: lazy, outsideGo: outside };
+  return partition(partitionInputAt(cols, i));
 }
 
 /**

@@ -38,16 +38,6 @@ export interface GoFigures {
   readonly processRss?: number;
 }
 
-/** What the runtime holds resident by its own account: everything mapped but what it released. */
-export function goResident(f: GoFigures): number {
-  return Math.max(0, f.total - f.heapReleased);
-}
-
-/** Other runtime memory: the part of `total` that is none of the heap classes or stacks. */
-export function otherRuntime(f: GoFigures): number {
-  return Math.max(0, f.total - f.heapReleased - f.heapObjects - f.heapUnused - f.heapFree - f.stacks);
-}
-
 /** GOMEMLIMIT values from here up mean "no limit" (Go reports math.MaxInt64; JSON rounds it to 2^63). */
 export const NO_MEMORY_LIMIT = 2 ** 62;
 
