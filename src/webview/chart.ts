@@ -102,8 +102,6 @@ export class TimeChart {
   private model?: ChartModel;
   private cssWidth = 0;
   private cssHeight = 0;
-  /** Reused scratch buffer for decimated path points (x, y pairs). */
-  private scratch = new Float64Array(4096);
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext('2d', { alpha: false });
@@ -270,21 +268,13 @@ export class TimeChart {
   }
 
   /**
-   * Draws one series. Points are gathered per pixel column (first, highest, lowest, last value).
-   * Where columns are adjacent (dense data: a point or more per pixel), each column is one filled
-   * rectangle spanning its values and the previous column's last value: the same picture as a
-   * stroked zigzag, at a fraction of the cost — canvas strokes wider than 1 px are expensive to
-   * rasterise (≈ 30 ms for 5 × 20k points here, vs ≈ 2 ms for rectangles). Where columns are
-   * apart (sparse data), real anti-aliased segments join them. NaN breaks the line.
+   * Draws one series: its points gathered per pixel column (decimate()), then stroked as a line
+   * and, for a filled series, shaded down to the axis.
    */
   private drawSeries(model: ChartModel, series: LineSeries, scale: ByteTicks, first: number, last: number): void {
     const { left, right, top, bottom } = this.layout;
-    const time = model.time;
-    const values = series.values;
-    const xScale = (right - left) / Math.max(1, model.xMax - model.xMin);
-    const yScale = (bottom - top) / scale.max;
     const width = series.width ?? 1.5;
-    const half = width / 2;
+    const columns = decimate(model.time, series.values, first, last, left, (right - left) / Math.max(1, model.xMax - model.xMin), model.xMin, bottom, (bottom - top) / scale.max);
     const ctx = this.ctx;
     ctx.save();
     ctx.beginPath();
@@ -296,106 +286,8 @@ export class TimeChart {
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
     ctx.setLineDash(series.dash ? [...series.dash] : []);
-    const dashed = !!series.dash?.length;
-
-    // Per pixel column, in canvas y (which grows downwards): first point, highest value (smallest
-    // y), lowest value (largest y), last point.
-    let column = NaN;
-    let cFirst = 0;
-    let cHighY = 0;
-    let cLowY = 0;
-    let cLast = 0;
-    // The previous column of the current run (NaN at a run's start) and where the path's pen is.
-    let prevX = NaN;
-    let prevLast = 0;
-    let penX = NaN;
-    let penY = NaN;
-    // Outline of the area under the line: (x, y) of each column's last point.
-    let area = 0;
-    const runs: number[] = [];
-    const scratch = () => this.scratch;
-    ctx.beginPath();
-
-    const flushColumn = () => {
-      if (Number.isNaN(column)) return;
-      const x = column;
-      // Dashed lines need real segments throughout: rectangles would fill the gaps.
-      const adjacent = !dashed && !Number.isNaN(prevX) && x - prevX <= 1;
-      if (!Number.isNaN(prevX) && !adjacent) {
-        if (penX !== prevX || penY !== prevLast) ctx.moveTo(prevX, prevLast);
-        ctx.lineTo(x, cFirst);
-        penX = x;
-        penY = cFirst;
-      }
-      let hi = cHighY;
-      let lo = cLowY;
-      if (adjacent) {
-        hi = Math.min(hi, prevLast);
-        lo = Math.max(lo, prevLast);
-      }
-      if (lo > hi || adjacent) ctx.fillRect(x - half, hi - half, width, lo - hi + width);
-      if (dashed && cFirst !== cLast) {
-        ctx.moveTo(x, cFirst);
-        ctx.lineTo(x, cLast);
-        penX = x;
-        penY = cLast;
-      }
-      if (series.fill) {
-        this.ensureScratch(area + 2);
-        scratch()[area++] = x;
-        scratch()[area++] = cLast;
-      }
-      prevX = x;
-      prevLast = cLast;
-    };
-    const endRun = () => {
-      flushColumn();
-      column = NaN;
-      prevX = NaN;
-      if (series.fill && area > 0) {
-        runs.push(area);
-      }
-    };
-
-    for (let i = first; i < last; i++) {
-      const v = values[i];
-      if (!(v === v)) {
-        endRun();
-        continue;
-      }
-      const x = Math.round(left + (time[i] - model.xMin) * xScale);
-      const y = bottom - v * yScale;
-      if (x !== column) {
-        flushColumn();
-        column = x;
-        cFirst = cHighY = cLowY = cLast = y;
-      } else {
-        if (y > cLowY) cLowY = y;
-        if (y < cHighY) cHighY = y;
-        cLast = y;
-      }
-    }
-    endRun();
-    ctx.stroke();
-
-    if (series.fill) {
-      // One translucent polygon per run, down to the axis.
-      const p = this.scratch;
-      ctx.globalAlpha = 0.14;
-      let start = 0;
-      for (const end of runs) {
-        if (end - start >= 4) {
-          ctx.beginPath();
-          ctx.moveTo(p[start], bottom);
-          for (let k = start; k < end; k += 2) ctx.lineTo(p[k], p[k + 1]);
-          ctx.lineTo(p[end - 2], bottom);
-          ctx.closePath();
-          ctx.fill();
-        }
-        start = end;
-      }
-      ctx.globalAlpha = 1;
-    }
+    strokeColumns(ctx, columns, width, !!series.dash?.length);
+    if (series.fill) fillUnder(ctx, columns, bottom);
     ctx.restore();
   }
 
@@ -505,13 +397,6 @@ export class TimeChart {
     ctx.stroke();
   }
 
-  private ensureScratch(size: number): void {
-    if (size <= this.scratch.length) return;
-    const bigger = new Float64Array(Math.max(size, this.scratch.length * 2));
-    bigger.set(this.scratch);
-    this.scratch = bigger;
-  }
-
   private drawBands(model: ChartModel): void {
     const ctx = this.ctx;
     const { left, right, top, bottom } = this.layout;
@@ -607,6 +492,111 @@ export class TimeChart {
       ctx.fillText(m.label, lx + 4, y + (MARKER_ROW_HEIGHT - 3) / 2 + 0.5);
     });
   }
+}
+
+/**
+ * A series' points gathered per pixel column, in canvas coordinates (y grows downwards): for each
+ * column its x, the y of its first point, of its highest and lowest value, and of its last point;
+ * runs of columns are broken where a value is missing (NaN). O(points) arithmetic, O(width) output.
+ */
+export interface Columns {
+  /** x, first, high, low, last — five numbers per column. */
+  readonly data: number[];
+  /** Column indexes where a new run starts (after a gap). */
+  readonly runStarts: number[];
+}
+
+export function decimate(time: ArrayLike<number>, values: ArrayLike<number>, first: number, last: number, left: number, xScale: number, xMin: number, bottom: number, yScale: number): Columns {
+  const data: number[] = [];
+  const runStarts: number[] = [];
+  let column = NaN;
+  let gap = true;
+  for (let i = first; i < last; i++) {
+    const v = values[i];
+    if (!(v === v)) {
+      gap = true;
+      continue;
+    }
+    const x = Math.round(left + (time[i] - xMin) * xScale);
+    const y = bottom - v * yScale;
+    if (x !== column || gap) {
+      if (gap) runStarts.push(data.length / 5);
+      data.push(x, y, y, y, y);
+      column = x;
+      gap = false;
+    } else {
+      const k = data.length - 5;
+      if (y < data[k + 2]) data[k + 2] = y;
+      if (y > data[k + 3]) data[k + 3] = y;
+      data[k + 4] = y;
+    }
+  }
+  return { data, runStarts };
+}
+
+/**
+ * Strokes decimated columns. Where columns are adjacent (dense data: a point or more per pixel),
+ * each is one filled rectangle spanning its values and the previous column's last value: the same
+ * picture as a stroked zigzag, at a fraction of the cost — canvas strokes wider than 1 px are
+ * expensive to rasterise (≈ 30 ms for 5 × 20k points here, vs ≈ 2 ms for rectangles). Where columns
+ * are apart (sparse data), real anti-aliased segments join them. Dashed lines need real segments
+ * throughout: rectangles would fill the gaps.
+ */
+function strokeColumns(ctx: CanvasRenderingContext2D, columns: Columns, width: number, dashed: boolean): void {
+  const { data, runStarts } = columns;
+  const half = width / 2;
+  const count = data.length / 5;
+  let penX = NaN;
+  let penY = NaN;
+  let run = 0;
+  ctx.beginPath();
+  for (let c = 0; c < count; c++) {
+    const k = c * 5;
+    const x = data[k];
+    const first = data[k + 1];
+    const high = data[k + 2];
+    const low = data[k + 3];
+    const last = data[k + 4];
+    const runStart = runStarts[run] === c;
+    if (runStart) run++;
+    const prevX = runStart ? NaN : data[k - 5];
+    const prevLast = runStart ? NaN : data[k - 1];
+    const adjacent = !dashed && !runStart && x - prevX <= 1;
+    if (!runStart && !adjacent) {
+      if (penX !== prevX || penY !== prevLast) ctx.moveTo(prevX, prevLast);
+      ctx.lineTo(x, first);
+      penX = x;
+      penY = first;
+    }
+    const hi = adjacent ? Math.min(high, prevLast) : high;
+    const lo = adjacent ? Math.max(low, prevLast) : low;
+    if (lo > hi || adjacent) ctx.fillRect(x - half, hi - half, width, lo - hi + width);
+    if (dashed && first !== last) {
+      ctx.moveTo(x, first);
+      ctx.lineTo(x, last);
+      penX = x;
+      penY = last;
+    }
+  }
+  ctx.stroke();
+}
+
+/** One translucent polygon per run of columns, from each column's last value down to the axis. */
+function fillUnder(ctx: CanvasRenderingContext2D, columns: Columns, bottom: number): void {
+  const { data, runStarts } = columns;
+  const count = data.length / 5;
+  ctx.globalAlpha = 0.14;
+  runStarts.forEach((start, r) => {
+    const end = r + 1 < runStarts.length ? runStarts[r + 1] : count;
+    if (end - start < 2) return;
+    ctx.beginPath();
+    ctx.moveTo(data[start * 5], bottom);
+    for (let c = start; c < end; c++) ctx.lineTo(data[c * 5], data[c * 5 + 4]);
+    ctx.lineTo(data[(end - 1) * 5], bottom);
+    ctx.closePath();
+    ctx.fill();
+  });
+  ctx.globalAlpha = 1;
 }
 
 function roundRect(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, r: number): void {

@@ -1,0 +1,83 @@
+/**
+ * What the chart draws, built from the state and the theme's colours: series, stacked layers,
+ * markers, thresholds, the time range. Pure (no DOM, no canvas): unit-tested in Node.
+ */
+import { formatBytes } from '../core/format';
+import type { SeriesEvent } from '../core/series';
+import type { AreaBand, ChartMarker, ChartModel, ChartTheme } from './chart';
+import { Layer, LAYER_LABELS, LAYERS, stackLayers } from './clientSeries';
+import type { GraphState } from './state';
+
+/** A short history is still shown over this span, so the first seconds are not stretched across the width. */
+export const MIN_SPAN_MS = 30_000;
+
+/** The chart theme plus one colour per kind of thing drawn. */
+export interface GraphTheme extends ChartTheme {
+  readonly rss: string;
+  readonly vsz: string;
+  readonly release: string;
+  readonly attach: string;
+  readonly exit: string;
+  readonly warning: string;
+  readonly layers: Record<Layer, string>;
+}
+
+export function markerColor(event: SeriesEvent, t: GraphTheme): string {
+  switch (event.kind) {
+    case 'release':
+      return t.release;
+    case 'release-failed':
+    case 'exit':
+      return t.exit;
+    case 'attach':
+      return t.attach;
+    case 'pause':
+      return t.warning;
+    default:
+      return t.muted;
+  }
+}
+
+/** The newest value of a column that is not NaN. */
+export function lastValue(values: ArrayLike<number>): number | undefined {
+  for (let i = values.length - 1; i >= 0; i--) if (!Number.isNaN(values[i])) return values[i];
+  return undefined;
+}
+
+/** The chart model for the current watch. `compact`: the small chart of the debug sidebar. */
+export function buildChartModel(state: GraphState, t: GraphTheme, compact: boolean): ChartModel {
+  const s = state.series;
+  const count = s.time.length;
+  const lastTime = count ? s.time[count - 1] : Date.now();
+  const firstTime = count ? s.time[0] : lastTime;
+  // The line grows from the left edge; once the window is full it scrolls.
+  const xMin = Math.max(firstTime, lastTime - state.windowMs);
+  const xMax = Math.max(lastTime, xMin + MIN_SPAN_MS);
+  const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
+  const layers = s.cols.goTotal.some((v) => !Number.isNaN(v)) ? stackLayers(s) : undefined;
+  const bands: AreaBand[] = layers ? LAYERS.map((l) => ({ name: LAYER_LABELS[l], lower: layers[l].lower, upper: layers[l].upper, color: t.layers[l] })) : [];
+  const limit = lastValue(s.cols.memoryLimit);
+  return {
+    time: s.time,
+    count,
+    series: [
+      { name: 'VSZ', values: s.cols.vsz, color: t.vsz, axis: 1, width: 1.5 },
+      // With the layers below it, RSS is their outline; alone, its own filled area.
+      { name: 'RSS', values: s.cols.rss, color: t.rss, axis: 0, width: 2, fill: !layers },
+      { name: 'GC goal', values: s.cols.gcGoal, color: t.release, axis: 0, width: 1, dash: [4, 3] },
+    ],
+    bands,
+    missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss },
+    ticks: s.gcTicks(),
+    tickColor: t.muted,
+    markers,
+    thresholds: [
+      ...(state.warningBytes > 0 ? [{ value: state.warningBytes, axis: 0 as const, color: t.warning, label: `warning ${formatBytes(state.warningBytes)}` }] : []),
+      ...(limit !== undefined ? [{ value: limit, axis: 0 as const, color: t.exit, label: `GOMEMLIMIT ${formatBytes(limit)}` }] : []),
+    ],
+    xMin,
+    xMax,
+    axisTitles: ['RSS', 'VSZ'],
+    compact,
+  };
+}

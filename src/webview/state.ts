@@ -1,0 +1,73 @@
+/**
+ * The graph webview's state and the one function that changes it: every message from the host
+ * goes through applyMessage(), which says what changed so the view redraws only that. Pure (no
+ * DOM): unit-tested in Node.
+ */
+import type { ToWebviewMessage, WatchSummary } from '../protocol';
+import { ClientSeries } from './clientSeries';
+
+export interface GraphState {
+  watches: readonly WatchSummary[];
+  currentId?: string;
+  windowMs: number;
+  /** RSS warning threshold in bytes (0 = none). */
+  warningBytes: number;
+  /** A FreeOSMemory request is under way. */
+  busy: boolean;
+  /** The current watch's samples and markers. */
+  readonly series: ClientSeries;
+}
+
+/** What a message changed: the chrome (selector, badge, buttons, readouts) and/or the data drawn. */
+export interface Change {
+  readonly chrome: boolean;
+  readonly data: boolean;
+  /** A new watch (or the first state): what the webview persists changed. */
+  readonly watch?: boolean;
+}
+
+export function createState(): GraphState {
+  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries() };
+}
+
+export function currentWatch(state: GraphState): WatchSummary | undefined {
+  return state.watches.find((w) => w.id === state.currentId);
+}
+
+/** Applies a message from the host; undefined when it changed nothing (another watch's sample, junk). */
+export function applyMessage(state: GraphState, message: ToWebviewMessage): Change | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  switch (message.type) {
+    case 'state':
+      state.watches = message.watches;
+      state.currentId = message.currentId;
+      state.windowMs = message.windowMs;
+      state.warningBytes = message.warningBytes;
+      state.busy = message.busy;
+      state.series.reset(message.series as Parameters<ClientSeries['reset']>[0]);
+      return { chrome: true, data: true, watch: true };
+    case 'sample': {
+      if (message.watchId !== state.currentId) return undefined;
+      state.series.push(message.time, message.values, state.windowMs);
+      const rss = message.values.rss ?? NaN;
+      // The readouts follow each sample without waiting for the next summary.
+      state.watches = state.watches.map((w) =>
+        w.id === message.watchId ? { ...w, latest: { time: message.time, rss, vsz: message.values.vsz, peakRss: Math.max(w.latest?.peakRss ?? 0, rss) } } : w,
+      );
+      return { chrome: true, data: true };
+    }
+    case 'event':
+      if (message.watchId !== state.currentId) return undefined;
+      state.series.upsertEvent(message.event);
+      return { chrome: false, data: true };
+    case 'watches':
+      state.watches = message.watches;
+      state.currentId = message.currentId;
+      return { chrome: true, data: false };
+    case 'busy':
+      state.busy = message.busy;
+      return { chrome: true, data: false };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The graph webview's DOM: one template for both layouts (the CSS shows the parts each needs:
+ * .full-only, .compact-only), and the functions that bring it up to date with the state. Each
+ * writes to the DOM only what changed: with a sample every 100 ms, rewriting unchanged text and
+ * rebuilding lists costs the browser style and layout work for nothing.
+ */
+import { formatBytes, formatDuration } from '../core/format';
+import type { FromWebviewMessage, WatchSummary } from '../protocol';
+import type { HoverInfo, TimeChart } from './chart';
+import { LAYER_LABELS, LAYERS, layerSizes } from './clientSeries';
+import { clockLabel } from './scale';
+import { currentWatch, GraphState } from './state';
+
+const TEMPLATE = `
+  <header class="toolbar">
+    <label class="process full-only">
+      <span class="visually-hidden">Watched process</span>
+      <select id="watch-select" title="Watched process"></select>
+    </label>
+    <span id="compact-name" class="compact-name compact-only"></span>
+    <span id="watch-state" class="badge"></span>
+    <span class="spacer"></span>
+    <button id="attach" class="secondary full-only" title="Attach Memory Watch to another process">Attach…</button>
+    <button id="free" class="full-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
+  </header>
+  <p id="diagnosis" class="diagnosis" role="status" hidden></p>
+  <section class="readouts" aria-label="Memory readouts">
+    <div class="readout rss"><span class="swatch"></span><span class="name">RSS</span>
+      <span class="now" id="rss-now">—</span>
+      <span class="range full-only">min <span id="rss-min">—</span> · max <span id="rss-max">—</span></span></div>
+    <div class="readout vsz"><span class="swatch"></span><span class="name">VSZ</span>
+      <span class="now" id="vsz-now">—</span>
+      <span class="range full-only">min <span id="vsz-min">—</span> · max <span id="vsz-max">—</span></span></div>
+    <div class="readout peak full-only"><span class="name">Peak RSS</span> <span class="now" id="peak">—</span></div>
+  </section>
+  <div class="chart-wrap">
+    <canvas id="chart" role="img" aria-label="Memory graph"></canvas>
+    <div id="tooltip" class="tooltip" role="tooltip" hidden></div>
+    <ul id="events" class="visually-hidden" aria-label="Events on the graph"></ul>
+    <div id="empty" class="empty" hidden>
+      <p>No process is watched.</p>
+      <p class="hint full-only">Attach to a running Go program to see its memory here.</p>
+      <button id="empty-attach">Attach…</button>
+    </div>
+  </div>
+  <div class="buttons compact-only">
+    <button id="free-compact" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
+    <button id="open-graph" class="secondary" title="Open the full memory graph">Open Graph</button>
+  </div>
+  <footer class="legend full-only">
+    <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
+    <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
+    <span id="missed-peak-key" class="key missed-peak" title="RSS went this high between two samples and came down before the next: the OS's high-water mark (VmHWM) rose. Only a new high for the process shows." hidden><span class="mark"></span>peak between samples</span>
+    <span id="layer-keys" class="layer-keys"></span>
+    <span class="spacer"></span>
+    <span id="status-line" class="status-line"></span>
+  </footer>
+  <p class="go-source full-only"><span id="go-source"></span> <button id="add-hook" class="link" hidden>Add hook to this program…</button></p>`;
+
+export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Sets an element's text only when it differs (no style or layout work for the same text). */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function setHidden(el: HTMLElement, hidden: boolean): void {
+  if (el.hidden !== hidden) el.hidden = hidden;
+}
+
+/** Builds the DOM and wires the buttons to intents. */
+export function mountView(app: HTMLElement, post: (message: FromWebviewMessage) => void): void {
+  app.innerHTML = TEMPLATE;
+  const select = $<HTMLSelectElement>('watch-select');
+  select.addEventListener('change', () => post({ type: 'select', watchId: select.value }));
+  $('attach').addEventListener('click', () => post({ type: 'attach' }));
+  $('empty-attach').addEventListener('click', () => post({ type: 'attach' }));
+  $('free').addEventListener('click', () => post({ type: 'freeOSMemory' }));
+  $('free-compact').addEventListener('click', () => post({ type: 'freeOSMemory' }));
+  $('open-graph').addEventListener('click', () => post({ type: 'openGraph' }));
+  $('add-hook').addEventListener('click', () => post({ type: 'addHook' }));
+}
+
+/** The selector, the state badge, the buttons; then the readouts. */
+export function renderChrome(state: GraphState): void {
+  const watch = currentWatch(state);
+  const select = $<HTMLSelectElement>('watch-select');
+  // Rebuild the options only when they change: rebuilding would close the list under a person choosing from it.
+  const options = state.watches.map((w) => ({ id: w.id, text: `${w.name} (PID ${w.pid})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}` }));
+  const optionsKey = JSON.stringify(options);
+  if (optionsKey !== select.dataset.key) {
+    select.dataset.key = optionsKey;
+    select.replaceChildren(
+      ...options.map((o) => {
+        const option = document.createElement('option');
+        option.value = o.id;
+        option.textContent = o.text;
+        return option;
+      }),
+    );
+  }
+  if (state.currentId !== undefined && select.value !== state.currentId) select.value = state.currentId;
+  select.disabled = state.watches.length === 0;
+  select.title = watch ? watch.commandLine || watch.name : 'No process watched';
+  const badge = $('watch-state');
+  const status = watch?.state === 'running' && watch.paused ? 'paused' : (watch?.state ?? '');
+  setText(badge, watch && watch.state !== 'running' ? (watch.endLabel ?? watch.state) : status);
+  const badgeClass = `badge ${status}`;
+  if (badge.className !== badgeClass) badge.className = badgeClass;
+  setHidden(badge, !watch);
+  badge.title = status === 'paused' ? 'Stopped in the debugger: memory is still read from the OS; no HTTP requests are sent to it' : '';
+  setText($('compact-name'), watch ? `${watch.name} (PID ${watch.pid})` : '');
+  for (const id of ['free', 'free-compact']) {
+    const free = $<HTMLButtonElement>(id);
+    const disabled = !watch || watch.state !== 'running' || state.busy;
+    if (free.disabled !== disabled) free.disabled = disabled;
+    setText(free, state.busy ? 'Freeing…' : 'Free OS Memory');
+  }
+  setHidden($('empty'), !!watch);
+  renderReadouts(state);
+}
+
+function range(values: readonly number[]): { min: number; max: number } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? { min, max } : undefined;
+}
+
+/** Current, min and max readouts, the status line, the diagnosis, the Go source line, the legend. */
+export function renderReadouts(state: GraphState): void {
+  const watch = currentWatch(state);
+  const s = state.series;
+  const rss = range(s.cols.rss);
+  const vsz = range(s.cols.vsz);
+  setText($('rss-now'), formatBytes(watch?.latest?.rss));
+  setText($('rss-min'), formatBytes(rss?.min));
+  setText($('rss-max'), formatBytes(rss?.max));
+  setText($('vsz-now'), watch?.latest && watch.latest.vsz === undefined ? 'n/a' : formatBytes(watch?.latest?.vsz));
+  setText($('vsz-min'), formatBytes(vsz?.min));
+  setText($('vsz-max'), formatBytes(vsz?.max));
+  setText($('peak'), formatBytes(watch?.latest?.peakRss));
+  setText($('status-line'), statusLine(state, watch));
+  const diagnosis = $('diagnosis');
+  setText(diagnosis, watch?.diagnosis?.message ?? '');
+  const diagnosisClass = `diagnosis ${watch?.diagnosis?.kind ?? ''}`;
+  if (diagnosis.className !== diagnosisClass) diagnosis.className = diagnosisClass;
+  setHidden(diagnosis, !watch?.diagnosis);
+  setText($('go-source'), watch ? watch.goFigures.text : '');
+  setHidden($('add-hook'), !(watch && watch.state === 'running' && watch.goFigures.state === 'none'));
+  renderLayerKeys(state);
+}
+
+function statusLine(state: GraphState, watch: WatchSummary | undefined): string {
+  if (!watch) return '';
+  if (watch.state !== 'running') return watch.endReason ?? `Watch ${watch.state}.`;
+  if (watch.failure) return `⚠ ${watch.failure}`;
+  return `${state.series.time.length} samples · window ${formatDuration(state.windowMs)}`;
+}
+
+/** The newest point with Go figures among the last 50, if any. */
+export function lastGoIndex(state: GraphState): number | undefined {
+  const goTotal = state.series.cols.goTotal;
+  for (let i = goTotal.length - 1; i >= 0 && i >= goTotal.length - 50; i--) if (!Number.isNaN(goTotal[i])) return i;
+  return undefined;
+}
+
+/** The legend's layer keys, with the newest values (rebuilt only when their text changes). */
+function renderLayerKeys(state: GraphState): void {
+  const s = state.series;
+  const last = lastGoIndex(state);
+  const keys = $('layer-keys');
+  const entries: { className: string; text: string; swatch?: boolean; mark?: boolean }[] = [];
+  if (last !== undefined) {
+    const sizes = layerSizes(s.cols, last);
+    for (const l of LAYERS) if (sizes[l] > 0 || l === 'heapInUse' || l === 'freeHeld') entries.push({ className: `key layer ${l}`, text: `${LAYER_LABELS[l]} ${formatBytes(sizes[l])}`, swatch: true });
+    entries.push({ className: 'key', text: `released ${formatBytes(s.cols.heapReleased[last])}` });
+    entries.push({ className: 'key gc-goal', text: `GC goal ${formatBytes(s.cols.gcGoal[last])}`, mark: true });
+    entries.push({ className: 'key gc-tick', text: 'GC cycle', mark: true });
+  }
+  const key = JSON.stringify(entries);
+  if (keys.dataset.key === key) return;
+  keys.dataset.key = key;
+  keys.replaceChildren(
+    ...entries.map((e) => {
+      const span = document.createElement('span');
+      span.className = e.className;
+      if (e.swatch || e.mark) {
+        const decoration = document.createElement('span');
+        decoration.className = e.swatch ? 'swatch' : 'mark';
+        span.append(decoration);
+      }
+      span.append(e.text);
+      return span;
+    }),
+  );
+}
+
+/** The markers as text, for screen readers (the canvas is a picture). */
+export function renderEventList(state: GraphState): void {
+  const events = state.series.events;
+  const list = $('events');
+  const key = events.map((e) => `${e.id}:${e.endTime ?? ''}`).join(',');
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren(
+    ...events.map((e) => {
+      const li = document.createElement('li');
+      li.textContent = `${clockLabel(e.time)} ${e.label}${e.detail ? `: ${e.detail}` : ''}`;
+      return li;
+    }),
+  );
+}
+
+/** The canvas's accessible name, and whether the legend shows the "peak between samples" key. */
+export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement): void {
+  const watch = currentWatch(state);
+  const highestMissed = state.series.cols.missedPeak.reduce((max, v) => (v > max ? v : max), 0);
+  setHidden($('missed-peak-key'), highestMissed === 0);
+  const peakText = highestMissed > 0 ? `, highest peak between samples ${formatBytes(highestMissed)}` : '';
+  const label = watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${state.series.time.length} samples${peakText}` : 'Memory graph: no process watched';
+  if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text is escaped. */
+export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLCanvasElement, hover: HoverInfo | undefined): void {
+  const tooltip = $('tooltip');
+  if (!hover || state.series.time.length === 0) {
+    setHidden(tooltip, true);
+    return;
+  }
+  const s = state.series;
+  const i = hover.index;
+  const vsz = s.cols.vsz[i];
+  const lines = [
+    `<strong>${clockLabel(s.time[i])}</strong>`,
+    `<span class="key rss"><span class="swatch"></span>RSS ${formatBytes(s.cols.rss[i])}</span>`,
+    `<span class="key vsz"><span class="swatch"></span>VSZ ${Number.isNaN(vsz) ? 'n/a' : formatBytes(vsz)}</span>`,
+  ];
+  // A peak between samples is drawn midway between i − 1 and i: the pointer is near one of them.
+  const peak = [i, i + 1].map((j) => s.cols.missedPeak[j]).find((v) => v > 0);
+  if (peak !== undefined) lines.push(`<span class="key missed-peak"><span class="mark"></span>peak between samples ${formatBytes(peak)}</span>`);
+  if (!Number.isNaN(s.cols.goTotal[i])) {
+    const sizes = layerSizes(s.cols, i);
+    for (const l of LAYERS) if (sizes[l] > 0) lines.push(`<span class="key layer ${l}"><span class="swatch"></span>${LAYER_LABELS[l]} ${formatBytes(sizes[l])}</span>`);
+    lines.push(`<span class="key">released ${formatBytes(s.cols.heapReleased[i])} · GC goal ${formatBytes(s.cols.gcGoal[i])} · ${s.cols.gcCycles[i]} GCs</span>`);
+  }
+  const events = s.events.filter((e) => hover.markers.some((m) => m.time === e.time && m.label === e.label));
+  for (const e of events) lines.push(`<span class="event">${escapeHtml(e.detail ?? e.label)}</span>`);
+  tooltip.innerHTML = lines.join('<br>');
+  setHidden(tooltip, false);
+  const area = chart.plotArea;
+  const wrap = canvas.getBoundingClientRect();
+  const width = tooltip.offsetWidth;
+  const x = hover.x + 12 + width > area.right ? hover.x - 12 - width : hover.x + 12;
+  tooltip.style.left = `${Math.max(0, x)}px`;
+  tooltip.style.top = `${Math.min(area.top + 8, wrap.height - tooltip.offsetHeight)}px`;
+}
+

@@ -1,0 +1,109 @@
+/**
+ * The graph webview's pure parts: the reducer that applies the host's messages, the chart model
+ * built from the state, and the per-pixel-column decimation the chart draws from.
+ */
+import * as assert from 'assert';
+import { SERIES_COLUMNS, SeriesColumn } from '../../src/core/series';
+import type { WatchSummary } from '../../src/protocol';
+import { decimate } from '../../src/webview/chart';
+import { buildChartModel, GraphTheme, MIN_SPAN_MS } from '../../src/webview/chartModel';
+import { applyMessage, createState, currentWatch } from '../../src/webview/state';
+
+const THEME: GraphTheme = {
+  foreground: '#fff',
+  muted: '#aaa',
+  grid: '#333',
+  background: '#000',
+  font: '12px sans-serif',
+  rss: 'blue',
+  vsz: 'orange',
+  release: 'green',
+  attach: 'purple',
+  exit: 'red',
+  warning: 'yellow',
+  layers: { heapInUse: 'b', freeHeld: 'y', stacks: 'p', otherRuntime: 'g', lazyFree: 'o', outsideGo: 'r' },
+};
+
+function summary(id: string, extra: Partial<WatchSummary> = {}): WatchSummary {
+  return { id, pid: 1, name: 'svc', commandLine: '', state: 'running', paused: false, intervalMs: 1000, goFigures: { state: 'none', text: '' }, ...extra };
+}
+
+function columns(n: number, fill: (c: SeriesColumn, i: number) => number | null): Record<SeriesColumn, (number | null)[]> {
+  const out = {} as Record<SeriesColumn, (number | null)[]>;
+  for (const c of SERIES_COLUMNS) out[c] = Array.from({ length: n }, (_, i) => fill(c, i));
+  return out;
+}
+
+describe('the graph webview (pure parts)', () => {
+  it('applies the state, then samples of the current watch only', () => {
+    const state = createState();
+    const change = applyMessage(state, {
+      type: 'state',
+      watches: [summary('a'), summary('b')],
+      currentId: 'a',
+      series: { time: [1000, 2000], columns: columns(2, (c, i) => (c === 'rss' ? (i + 1) * 100 : null)), events: [] },
+      windowMs: 60_000,
+      warningBytes: 0,
+      busy: false,
+    });
+    assert.deepStrictEqual(change, { chrome: true, data: true, watch: true });
+    assert.strictEqual(currentWatch(state)?.id, 'a');
+    assert.deepStrictEqual(state.series.cols.rss, [100, 200]);
+    assert.ok(Number.isNaN(state.series.cols.vsz[0]), 'JSON nulls are missing values');
+    assert.strictEqual(applyMessage(state, { type: 'sample', watchId: 'b', time: 3000, values: { rss: 1 } }), undefined, "another watch's sample changes nothing");
+    assert.ok(applyMessage(state, { type: 'sample', watchId: 'a', time: 3000, values: { rss: 300, vsz: 900 } })?.data);
+    assert.deepStrictEqual(state.series.cols.rss, [100, 200, 300]);
+    assert.deepStrictEqual(currentWatch(state)?.latest, { time: 3000, rss: 300, vsz: 900, peakRss: 300 });
+    assert.strictEqual(applyMessage(state, { type: 'nonsense' } as never), undefined);
+    assert.deepStrictEqual(applyMessage(state, { type: 'busy', busy: true }), { chrome: true, data: false });
+    assert.strictEqual(state.busy, true);
+  });
+
+  it('builds the chart model: the window, the layers only with Go figures, and the thresholds', () => {
+    const state = createState();
+    const n = 100;
+    applyMessage(state, {
+      type: 'state',
+      watches: [summary('a')],
+      currentId: 'a',
+      series: {
+        time: Array.from({ length: n }, (_, i) => 1_000_000 + i * 1000),
+        columns: columns(n, (c, i) => (c === 'rss' ? 100 + i : c === 'memoryLimit' ? 5000 : c === 'goTotal' && i > 50 ? 90 : ['heapObjects', 'heapUnused', 'heapFree', 'heapReleased', 'stacks'].includes(c) && i > 50 ? 10 : null)),
+        events: [{ id: 1, time: 1_000_000, kind: 'attach', label: 'attached' }],
+      },
+      windowMs: 30_000,
+      warningBytes: 4096,
+      busy: false,
+    });
+    const model = buildChartModel(state, THEME, false);
+    assert.strictEqual(model.xMax, 1_000_000 + 99_000);
+    assert.strictEqual(model.xMin, model.xMax - 30_000, 'the window scrolls');
+    assert.strictEqual(model.bands?.length, 6, 'six layers once Go figures exist');
+    assert.deepStrictEqual(model.thresholds.map((t) => t.label), ['warning 4.0 KiB', 'GOMEMLIMIT 4.9 KiB']);
+    assert.strictEqual(model.markers[0].color, 'purple');
+    assert.strictEqual(model.series.find((s) => s.name === 'RSS')?.fill, false, 'RSS outlines the layers');
+    // A short history is shown over MIN_SPAN_MS.
+    const short = createState();
+    applyMessage(short, { type: 'state', watches: [summary('a')], currentId: 'a', series: { time: [5000], columns: columns(1, () => 1), events: [] }, windowMs: 300_000, warningBytes: 0, busy: false });
+    const m = buildChartModel(short, THEME, true);
+    assert.strictEqual(m.xMax - m.xMin, MIN_SPAN_MS);
+    assert.strictEqual(m.compact, true);
+  });
+
+  it('decimates per pixel column: first, highest, lowest, last; NaN starts a new run', () => {
+    // Ten points over 2 px columns, then a gap, then one more.
+    const time = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const values = [5, 9, 1, 4, 7, 7, 2, 8, 3, 6, NaN, 4];
+    // x = round(t × 0.2): columns 0 (t 0–2), 1 (t 3–7), 2 (t 8–9), then 2 again after the gap; y = 100 − v.
+    const { data, runStarts } = decimate(time, values, 0, time.length, 0, 0.2, 0, 100, 1);
+    const cols = [];
+    for (let k = 0; k < data.length; k += 5) cols.push(data.slice(k, k + 5));
+    assert.deepStrictEqual(cols, [
+      [0, 95, 91, 99, 99],
+      [1, 96, 92, 98, 92],
+      [2, 97, 94, 97, 94],
+      [2, 96, 96, 96, 96],
+    ]);
+    assert.deepStrictEqual(runStarts, [0, 3]);
+  });
+});
