@@ -1,13 +1,12 @@
 /** Entry point: builds the services, wires them together, registers them. Nothing else. */
 import * as vscode from 'vscode';
-import { showWarning } from './vscode/notify';
 import type { MemorySample } from './core/sampling/types';
-import { Settings } from './core/settings';
 import { WatchRegistry } from './core/watchRegistry';
 import { GoRuntimeTracker } from './core/goruntime/tracker';
 import { MemoryWatchApi, toWatchInfo } from './vscode/api';
+import { CommandId, runCommand } from './vscode/commandIds';
 import { Commands } from './vscode/commands';
-import { affectsUs, readSettings, SettingKey } from './vscode/config';
+import { affects, SettingKey, SettingsService } from './vscode/config';
 import { DebugFollower } from './vscode/debugFollower';
 import { DebugMemoryView } from './vscode/debugView';
 import { GraphFeedDeps } from './vscode/graphFeed';
@@ -20,68 +19,52 @@ export type { MemoryWatchApi, WatchInfo } from './vscode/api';
 
 export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   const log = vscode.window.createOutputChannel('Memory Watch', { log: true });
-  context.subscriptions.push(log);
+  const settings = new SettingsService(log);
+  context.subscriptions.push(log, settings);
 
-  let settings: Settings = loadSettings(log);
-  const goOptions = () => ({ enabled: settings.goFigures.enabled, overrideUrl: settings.goFigures.metricsUrl, allowedHosts: settings.release.allowedHosts });
-  const registry = new WatchRegistry(
-    { intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs },
-    (pid) => new GoRuntimeTracker(pid, goOptions, (message) => log.info(message)),
+  const goOptions = () => ({ enabled: settings.value.goFigures.enabled, overrideUrl: settings.value.goFigures.metricsUrl, allowedHosts: settings.value.release.allowedHosts });
+  const sampling = () => ({ intervalMs: settings.value.sampleIntervalMs, windowMs: settings.value.windowMs });
+  const registry = new WatchRegistry(sampling(), (pid) => new GoRuntimeTracker(pid, goOptions, (message) => log.info(message)));
+  context.subscriptions.push(
+    registry,
+    settings.onDidChange((event) => {
+      registry.configure(sampling());
+      if (affects(event, SettingKey.GoFigures, SettingKey.MetricsUrl)) for (const watch of registry.list()) watch.goRuntime?.reset();
+    }),
   );
-  context.subscriptions.push(registry);
 
-  const statusBar = new MemoryStatusBar(registry);
-  statusBar.setWarningThreshold(settings.rssWarningBytes);
-  context.subscriptions.push(statusBar);
+  const statusBar = new MemoryStatusBar(registry, settings);
+  const debugFollower = new DebugFollower(registry, () => settings.value.autoAttach, log);
+  context.subscriptions.push(statusBar, debugFollower);
 
-  const debugFollower = new DebugFollower(registry, () => settings.autoAttach, log);
-  context.subscriptions.push(debugFollower);
-
-  let commands: Commands | undefined = undefined;
-  const intents = { attach: 'memoryWatch.attach', freeOSMemory: 'memoryWatch.freeOSMemory', openGraph: 'memoryWatch.showGraph', addHook: 'memoryWatch.addFreeOSMemoryHook' } as const;
-  const graphDeps: GraphFeedDeps = {
-    extensionUri: context.extensionUri,
+  const commands = new Commands({
     registry,
-    view: () => ({ windowMs: settings.windowMs, warningBytes: settings.rssWarningBytes }),
-    busy: () => commands?.busy ?? false,
-    run: (intent) => void vscode.commands.executeCommand(intents[intent]),
-    log,
-  };
-  const debugView = new DebugMemoryView(graphDeps);
-  commands = new Commands({
-    registry,
-    settings: () => settings,
+    settings: () => settings.value,
     debuggerRoute: (watch) => debugFollower.routeFor(watch),
     debugSessions: () => debugFollower.sessionsWithPids(),
     showGraph: () => GraphPanel.createOrShow(graphDeps),
-    onBusyChanged: (busy) => {
-      GraphPanel.current?.setBusy(busy);
-      debugView.setBusy(busy);
-    },
     log,
   });
+  // The graph's buttons run the same commands as the palette.
+  const intents = { attach: CommandId.Attach, freeOSMemory: CommandId.FreeOSMemory, openGraph: CommandId.ShowGraph, addHook: CommandId.AddFreeOSMemoryHook } as const;
+  const graphDeps: GraphFeedDeps = {
+    extensionUri: context.extensionUri,
+    registry,
+    view: () => ({ windowMs: settings.value.windowMs, warningBytes: settings.value.rssWarningBytes }),
+    onDidChangeView: settings.onDidChange,
+    busy: () => commands.busy,
+    onDidChangeBusy: commands.onDidChangeBusy,
+    run: (intent) => void runCommand(intents[intent]),
+    log,
+  };
+  const debugView = new DebugMemoryView(graphDeps);
   context.subscriptions.push(commands, debugView, registerGraphSerializer(graphDeps), { dispose: () => GraphPanel.current?.dispose() });
 
   const persistence = new WatchPersistence(context.workspaceState, registry, log);
-  const pidFiles = new PidFileWatcher(registry, log);
+  const pidFiles = new PidFileWatcher(registry, settings, log);
   context.subscriptions.push(persistence, pidFiles);
   // Watches from before a reload first (they keep their place), then what PID files name.
   void persistence.restore().then(() => pidFiles.refresh());
-
-  context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (!affectsUs(event)) return;
-      settings = loadSettings(log, true);
-      registry.configure({ intervalMs: settings.sampleIntervalMs, windowMs: settings.windowMs });
-      if (event.affectsConfiguration(`memoryWatch.${SettingKey.PidFiles}`)) void pidFiles.refresh();
-      if (event.affectsConfiguration(`memoryWatch.${SettingKey.GoFigures}`) || event.affectsConfiguration(`memoryWatch.${SettingKey.MetricsUrl}`)) {
-        for (const watch of registry.list()) watch.goRuntime?.reset();
-      }
-      statusBar.setWarningThreshold(settings.rssWarningBytes);
-      GraphPanel.current?.refresh();
-      debugView.refresh();
-    }),
-  );
 
   // `memoryWatch.watching` enables the palette entries that need a watch.
   const updateContext = () => void vscode.commands.executeCommand('setContext', 'memoryWatch.watching', registry.list().length > 0);
@@ -96,7 +79,6 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     registry.onDidSample(({ watch, sample }) => sampleEmitter.fire({ watchId: watch.id, pid: watch.pid, sample })),
     registry.onDidChange(() => changeEmitter.fire()),
   );
-  const finalCommands = commands;
   return {
     apiVersion: 1,
     watches: () => registry.list().map((w) => toWatchInfo(w, registry.current)),
@@ -106,18 +88,10 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     statusBar: () => statusBar.describe(),
     graph: () => ({ open: GraphPanel.current !== undefined, visible: GraphPanel.current?.visible ?? false, rendered: GraphPanel.current?.rendered }),
     debugView: () => ({ visible: debugView.visible, rendered: debugView.rendered }),
-    lastRelease: () => finalCommands.lastRelease,
+    lastRelease: () => commands.lastRelease,
   };
 }
 
 export function deactivate(): void {
   // Everything is in context.subscriptions: VS Code disposes it (timers, fds, the panel).
-}
-
-/** Reads the settings; problems are logged, and shown when the user just changed them. */
-function loadSettings(log: vscode.LogOutputChannel, changedByUser = false): Settings {
-  const { settings, problems } = readSettings();
-  for (const problem of problems) log.warn(problem);
-  if (changedByUser && problems.length) void showWarning(`Memory Watch: ${problems.join(' ')}`);
-  return settings;
 }

@@ -29,6 +29,18 @@ export interface AttachReason {
   readonly label: string;
   readonly detail: string;
 }
+/** What Watch.start needs. */
+export interface WatchStart {
+  readonly pid: number;
+  readonly options: WatchOptions;
+  /** The process it must be (PID + start time), e.g. after a window reload; any process with the PID otherwise. */
+  readonly expected?: ProcessIdentity;
+  /** Why it started: the first marker. */
+  readonly why?: AttachReason;
+  /** Makes the tracker that reads its Go figures (none: OS figures only). */
+  readonly goRuntime?: (pid: number) => GoRuntimeTracker;
+}
+
 /** Shortest interval a burst may ask for (measuring a release). */
 const MIN_BURST_INTERVAL_MS = 20;
 
@@ -104,10 +116,10 @@ export class Watch extends Disposable {
   }
 
   /**
-   * Starts watching `pid`: checks it exists and can be read, takes the first sample, then samples
-   * on a loop. Rejects with a SampleError (nothing is left running) when it cannot.
+   * Starts watching a process: checks it exists and can be read, takes the first sample, then
+   * samples on a loop. Rejects with a SampleError (nothing is left running) when it cannot.
    */
-  static async start(pid: number, options: WatchOptions, expected?: ProcessIdentity, why?: AttachReason, goRuntime?: (pid: number) => GoRuntimeTracker): Promise<Watch> {
+  static async start({ pid, options, expected, why, goRuntime }: WatchStart): Promise<Watch> {
     const reader = await openMemoryReader(pid, expected);
     try {
       const info = await describeProcess(pid).catch((err: unknown) => {

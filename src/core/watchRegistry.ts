@@ -71,7 +71,7 @@ export class WatchRegistry extends Disposable {
       this.select(existing.id);
       return { watch: existing, alreadyWatched: true };
     }
-    const watch = await Watch.start(pid, this.options, expected, why, this.goRuntime);
+    const watch = await Watch.start({ pid, options: this.options, expected, why, goRuntime: this.goRuntime });
     if (this.disposed) {
       watch.dispose();
       throw new Error('Memory Watch is shutting down.');

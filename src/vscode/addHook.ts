@@ -9,10 +9,12 @@ import * as vscode from 'vscode';
 import { showInfo, showWarning } from './notify';
 import { HOOK_FILE_NAME, HOOK_FILES, isPackageMain } from '../core/hook/template';
 import { Disposable } from '../core/util/lifecycle';
+import type { AddHookArgument } from './commandIds';
 import { readFileStart } from '../core/util/smallFile';
 
 const PREVIEW_SCHEME = 'memorywatch-preview';
 const MAX_GO_FILES = 2000;
+
 
 /**
  * `{ folder }` picks the folder without the list (a keybinding, another extension). It must be
@@ -20,8 +22,6 @@ const MAX_GO_FILES = 2000;
  * run by anything that can run commands (another extension, a command link), so no argument can
  * make it write without the user's yes. (An earlier `confirmed: true` did; it is now ignored.)
  */
-export type AddHookArgument = { folder?: unknown } | undefined;
-
 export class AddHookCommand extends Disposable {
   constructor() {
     super();

@@ -1,8 +1,40 @@
-/** Command ids, as declared in package.json (a test checks the two lists match). */
+/**
+ * Command ids, as declared in package.json (a test checks the two lists match), and what each
+ * takes and returns — so registering or running one with the wrong argument is a compile error.
+ */
+import * as vscode from 'vscode';
+import type { ReleaseReport } from '../core/release/measure';
+import type { WatchInfo } from './api';
+
 export const enum CommandId {
   Attach = 'memoryWatch.attach',
   Detach = 'memoryWatch.detach',
   ShowGraph = 'memoryWatch.showGraph',
   FreeOSMemory = 'memoryWatch.freeOSMemory',
   AddFreeOSMemoryHook = 'memoryWatch.addFreeOSMemoryHook',
+}
+
+/** `{ pid }`, `{ watchId }`, or a bare PID number. */
+export type WatchArgument = { pid?: unknown; watchId?: unknown } | number | undefined;
+
+/** `{ folder }`: a folder of the workspace (see addHook.ts). */
+export type AddHookArgument = { folder?: unknown } | undefined;
+
+/** Each command's argument and result. Arguments are untrusted: anything may call a command. */
+export interface CommandTypes {
+  [CommandId.Attach]: { arg: WatchArgument; result: WatchInfo | undefined };
+  [CommandId.Detach]: { arg: WatchArgument; result: boolean };
+  [CommandId.ShowGraph]: { arg: unknown; result: void };
+  [CommandId.FreeOSMemory]: { arg: WatchArgument; result: ReleaseReport | undefined };
+  [CommandId.AddFreeOSMemoryHook]: { arg: AddHookArgument; result: string | undefined };
+}
+
+/** Registers a command with its types checked against CommandTypes. */
+export function registerCommand<K extends CommandId>(id: K, handler: (arg: CommandTypes[K]['arg']) => CommandTypes[K]['result'] | Thenable<CommandTypes[K]['result']>): vscode.Disposable {
+  return vscode.commands.registerCommand(id, handler);
+}
+
+/** Runs one of our commands with its types checked. */
+export function runCommand<K extends CommandId>(id: K, ...arg: undefined extends CommandTypes[K]['arg'] ? [CommandTypes[K]['arg']?] : [CommandTypes[K]['arg']]): Thenable<CommandTypes[K]['result']> {
+  return vscode.commands.executeCommand<CommandTypes[K]['result']>(id, ...arg);
 }

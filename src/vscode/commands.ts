@@ -14,12 +14,10 @@ import { Disposable } from '../core/util/lifecycle';
 import { Watch } from '../core/watch';
 import { WatchRegistry } from '../core/watchRegistry';
 import { toWatchInfo, WatchInfo } from './api';
-import { CommandId } from './commandIds';
+import { AddHookArgument, CommandId, registerCommand, runCommand, WatchArgument } from './commandIds';
 import { pickProcess } from './processPicker';
-import { AddHookArgument, AddHookCommand } from './addHook';
+import { AddHookCommand } from './addHook';
 
-/** `{ pid }`, `{ watchId }`, or a bare PID number. */
-export type WatchArgument = { pid?: unknown; watchId?: unknown } | number | undefined;
 
 export interface CommandDeps {
   readonly registry: WatchRegistry;
@@ -29,7 +27,6 @@ export interface CommandDeps {
   readonly debugSessions: () => { name: string; pid: number }[];
   readonly settings: () => Settings;
   readonly showGraph: () => void;
-  readonly onBusyChanged: (busy: boolean) => void;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -38,16 +35,18 @@ export class Commands extends Disposable {
   /** Watches whose owner already agreed to get a signal we cannot check (macOS). */
   private readonly signalConfirmed = new Set<string>();
   private lastReport?: ReleaseReport;
+  private readonly busyEmitter = this.register(new vscode.EventEmitter<boolean>());
+  /** A FreeOSMemory request started, or the last one finished (the graphs disable their button). */
+  readonly onDidChangeBusy: vscode.Event<boolean> = this.busyEmitter.event;
 
   constructor(private readonly deps: CommandDeps) {
     super();
-    const register = (id: CommandId, fn: (...args: never[]) => unknown) => this.register(vscode.commands.registerCommand(id, fn));
-    register(CommandId.Attach, (arg: WatchArgument) => this.attach(arg));
-    register(CommandId.Detach, (arg: WatchArgument) => this.detach(arg));
-    register(CommandId.ShowGraph, () => deps.showGraph());
-    register(CommandId.FreeOSMemory, (arg: WatchArgument) => this.freeOSMemory(arg));
+    this.register(registerCommand(CommandId.Attach, (arg) => this.attach(arg)));
+    this.register(registerCommand(CommandId.Detach, (arg) => this.detach(arg)));
+    this.register(registerCommand(CommandId.ShowGraph, () => deps.showGraph()));
+    this.register(registerCommand(CommandId.FreeOSMemory, (arg) => this.freeOSMemory(arg)));
     const addHook = this.register(new AddHookCommand());
-    register(CommandId.AddFreeOSMemoryHook, (arg: AddHookArgument) => addHook.run(arg));
+    this.register(registerCommand(CommandId.AddFreeOSMemoryHook, (arg: AddHookArgument) => addHook.run(arg)));
   }
 
   get busy(): boolean {
@@ -104,7 +103,7 @@ export class Commands extends Disposable {
     const watch = arg === undefined ? this.deps.registry.current : this.findWatch(arg);
     if (!watch) {
       const choice = await showWarning('Memory Watch: no process is watched. Attach to one first.', 'Attach…');
-      if (choice) await vscode.commands.executeCommand(CommandId.Attach);
+      if (choice) await runCommand(CommandId.Attach);
       return undefined;
     }
     if (this.releasing.has(watch.id)) {
@@ -112,7 +111,7 @@ export class Commands extends Disposable {
       return undefined;
     }
     this.releasing.add(watch.id);
-    this.deps.onBusyChanged(true);
+    this.busyEmitter.fire(true);
     try {
       const settings = this.deps.settings().release;
       const report = await vscode.window.withProgress(
@@ -129,7 +128,7 @@ export class Commands extends Disposable {
       return report;
     } finally {
       this.releasing.delete(watch.id);
-      this.deps.onBusyChanged(this.busy);
+      this.busyEmitter.fire(this.busy);
     }
   }
 

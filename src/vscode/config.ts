@@ -1,6 +1,8 @@
 /** Reads Memory Watch's settings from VS Code and hands them, checked, to the core. */
 import * as vscode from 'vscode';
 import { normalizeSettings, RawSettings, Settings } from '../core/settings';
+import { Disposable } from '../core/util/lifecycle';
+import { showWarning } from './notify';
 
 export const SECTION = 'memoryWatch';
 
@@ -44,4 +46,44 @@ export function readSettings(): { settings: Settings; problems: string[] } {
 /** True when a configuration change touches our settings. */
 export function affectsUs(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(SECTION);
+}
+
+/**
+ * The settings as they are now, and an event when the user changes ours. Each service subscribes
+ * to what it needs, so activate() does not fan changes out by hand.
+ */
+export class SettingsService extends Disposable {
+  private current: Settings;
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<vscode.ConfigurationChangeEvent>());
+  /** Our settings changed (the new values are in `value` already). */
+  readonly onDidChange: vscode.Event<vscode.ConfigurationChangeEvent> = this.changeEmitter.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    super();
+    this.current = this.load(false);
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!affectsUs(event)) return;
+        this.current = this.load(true);
+        this.changeEmitter.fire(event);
+      }),
+    );
+  }
+
+  get value(): Settings {
+    return this.current;
+  }
+
+  /** Problems are logged, and shown when the user just changed the settings. */
+  private load(changedByUser: boolean): Settings {
+    const { settings, problems } = readSettings();
+    for (const problem of problems) this.log.warn(problem);
+    if (changedByUser && problems.length) void showWarning(`Memory Watch: ${problems.join(' ')}`);
+    return settings;
+  }
+}
+
+/** True when the change touches `memoryWatch.<key>`. */
+export function affects(event: vscode.ConfigurationChangeEvent, ...keys: SettingKey[]): boolean {
+  return keys.some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
 }

@@ -43,14 +43,6 @@ export class DebugMemoryView extends Disposable implements vscode.WebviewViewPro
     return this.feed?.rendered;
   }
 
-  refresh(): void {
-    this.feed?.refresh();
-  }
-
-  setBusy(busy: boolean): void {
-    this.feed?.setBusy(busy);
-  }
-
   private dropFeed(): void {
     for (const d of this.feedSubscriptions) d.dispose();
     this.feedSubscriptions = [];

@@ -17,8 +17,11 @@ export interface GraphFeedDeps {
   readonly registry: WatchRegistry;
   /** Current window (ms) and warning threshold (bytes). */
   readonly view: () => { windowMs: number; warningBytes: number };
-  /** Whether a FreeOSMemory request is under way. */
+  /** The view settings changed: the whole state is sent again. */
+  readonly onDidChangeView: vscode.Event<unknown>;
+  /** Whether a FreeOSMemory request is under way, and when that changes. */
   readonly busy: () => boolean;
+  readonly onDidChangeBusy: vscode.Event<boolean>;
   /** User intents from the webview's buttons. */
   readonly run: (intent: 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook') => void;
   readonly log: vscode.LogOutputChannel;
@@ -49,6 +52,8 @@ export class GraphFeed extends Disposable {
     super();
     webview.html = this.html();
     this.register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseWebviewMessage(raw))));
+    this.register(deps.onDidChangeView(() => this.sendState()));
+    this.register(deps.onDidChangeBusy((busy) => this.post({ type: 'busy', busy })));
     const registry = deps.registry;
     this.register(registry.onDidChange(() => this.onWatchesChanged()));
     this.register(
@@ -86,15 +91,6 @@ export class GraphFeed extends Disposable {
   /** The watch the webview shows. */
   get watchId(): string | undefined {
     return this.shownWatchId;
-  }
-
-  /** Sends the whole state again (settings changed). */
-  refresh(): void {
-    this.sendState();
-  }
-
-  setBusy(busy: boolean): void {
-    this.post({ type: 'busy', busy });
   }
 
   private onMessage(message: FromWebviewMessage | undefined): void {

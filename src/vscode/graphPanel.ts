@@ -65,14 +65,6 @@ export class GraphPanel extends Disposable {
     return this.feed.rendered;
   }
 
-  refresh(): void {
-    this.feed.refresh();
-  }
-
-  setBusy(busy: boolean): void {
-    this.feed.setBusy(busy);
-  }
-
   override dispose(): void {
     if (GraphPanel.instance === this) GraphPanel.instance = undefined;
     super.dispose();

@@ -8,16 +8,22 @@ import * as vscode from 'vscode';
 import { readPidFile, resolvePidFilePath } from '../core/pidFile';
 import { Disposable, IDisposable } from '../core/util/lifecycle';
 import { WatchRegistry } from '../core/watchRegistry';
-import { SECTION, SettingKey } from './config';
+import { affects, SECTION, SettingKey, SettingsService } from './config';
 
 export class PidFileWatcher extends Disposable {
   private watchers: IDisposable[] = [];
 
   constructor(
     private readonly registry: WatchRegistry,
+    settings: SettingsService,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
+    this.register(
+      settings.onDidChange((event) => {
+        if (affects(event, SettingKey.PidFiles)) void this.refresh();
+      }),
+    );
     this.register({ dispose: () => this.clearWatchers() });
     // Trust granted: the workspace's own PID files count now.
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()));

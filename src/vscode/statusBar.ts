@@ -7,6 +7,7 @@ import { Disposable } from '../core/util/lifecycle';
 import { summarizeForStatusBar } from '../core/statusSummary';
 import { WatchRegistry } from '../core/watchRegistry';
 import { CommandId } from './commandIds';
+import { SettingsService } from './config';
 
 export const STATUS_BAR_ITEM_ID = 'memoryWatch.status';
 
@@ -14,18 +15,23 @@ export class MemoryStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private warningBytes = 0;
 
-  constructor(private readonly registry: WatchRegistry) {
+  constructor(
+    private readonly registry: WatchRegistry,
+    settings: SettingsService,
+  ) {
     super();
+    this.warningBytes = settings.value.rssWarningBytes;
+    this.register(
+      settings.onDidChange(() => {
+        this.warningBytes = settings.value.rssWarningBytes;
+        this.update();
+      }),
+    );
     this.item = this.register(vscode.window.createStatusBarItem(STATUS_BAR_ITEM_ID, vscode.StatusBarAlignment.Left, 10));
     this.item.name = 'Memory Watch';
     this.item.command = CommandId.ShowGraph;
     this.register(registry.onDidChange(() => this.update()));
     this.register(registry.onDidSample(({ watch }) => watch === registry.current && this.update()));
-    this.update();
-  }
-
-  setWarningThreshold(bytes: number): void {
-    this.warningBytes = bytes;
     this.update();
   }
 

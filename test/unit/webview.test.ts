@@ -28,9 +28,10 @@ function summary(id: string, extra: Partial<WatchSummary> = {}): WatchSummary {
   return { id, pid: 1, name: 'svc', commandLine: '', state: 'running', paused: false, intervalMs: 1000, goFigures: { state: 'none', text: '' }, ...extra };
 }
 
-function columns(n: number, fill: (c: SeriesColumn, i: number) => number | null): Record<SeriesColumn, (number | null)[]> {
-  const out = {} as Record<SeriesColumn, (number | null)[]>;
-  for (const c of SERIES_COLUMNS) out[c] = Array.from({ length: n }, (_, i) => fill(c, i));
+/** Columns as the host's snapshot has them; null (what JSON makes of NaN) is read back as missing. */
+function columns(n: number, fill: (c: SeriesColumn, i: number) => number | null): Record<SeriesColumn, number[]> {
+  const out = {} as Record<SeriesColumn, number[]>;
+  for (const c of SERIES_COLUMNS) out[c] = Array.from({ length: n }, (_, i) => fill(c, i) as number);
   return out;
 }
 
