@@ -437,6 +437,15 @@ describe('recording: the JSON Schema (docs/memwatch.schema.json) agrees with the
     }
   });
 
+  it('the example in docs/recording-schema.md is a valid recording', () => {
+    const doc = fs.readFileSync(path.join(path.dirname(SCHEMA_FILE), 'recording-schema.md'), 'utf8');
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]);
+    assert.ok(validate(example), JSON.stringify(validate.errors));
+    const result = parseRecording(JSON.stringify(example));
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    assert.strictEqual(result.recording.events[1].bytes, 804990976);
+  });
+
   it('and what the reader refuses for its shape, the schema refuses too', () => {
     const cases: ((f: Record<string, unknown>) => void)[] = [
       (f) => (f.format = 'x'),

@@ -121,7 +121,7 @@ export interface ComparisonRow {
   readonly difference?: number;
   /** "+16.0 MiB", "−2.0 MiB" (U+2212 minus), "0 B"; "—" when unknown. */
   readonly differenceText: string;
-  /** b / a, when both are known and a > 0. */
+  /** b / a, when both are known and a > 0 (not for the time of the peak: a moment, not an amount). */
   readonly ratio?: number;
   /** "×1.08"; "—" when unknown. */
   readonly ratioText: string;
@@ -199,7 +199,7 @@ export function comparisonToMarkdown(comparison: Comparison, names: { readonly a
 function row(key: MetricKey, title: string, unit: 'bytes' | 'ms', a: number | undefined, b: number | undefined, aApplies = true, bApplies = true): ComparisonRow {
   const show = (v: number | undefined, applies: boolean) => (v === undefined ? (key === 'recovery' && applies ? 'never' : '—') : unit === 'bytes' ? formatBytes(v) : formatDuration(v));
   const difference = a !== undefined && b !== undefined ? b - a : undefined;
-  const ratio = a !== undefined && b !== undefined && a > 0 ? b / a : undefined;
+  const ratio = a !== undefined && b !== undefined && a > 0 && key !== 'peakTime' ? b / a : undefined;
   return {
     key,
     title,
