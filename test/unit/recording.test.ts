@@ -83,6 +83,13 @@ describe('recording: write and read back', () => {
     });
   }
 
+  it('opens a file saved with a UTF-8 byte-order mark', () => {
+    const text = serializeRecording(recordingFromSnapshot(recorded('cgo'), META));
+    const withBom = new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    assert.strictEqual(withBom.charCodeAt(0), 0xfeff);
+    assert.ok(parseRecording(withBom).ok);
+  });
+
   it('keeps the process, the settings, the Go source and the diagnosis — never a command line', () => {
     const { recording, text } = roundTrip(recorded('live-heap'), { ...META, process: { ...META.process, commandLine: 'server --token=s3cret' } as RecordingMeta['process'] });
     assert.deepStrictEqual(recording.process, META.process);

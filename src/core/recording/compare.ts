@@ -6,8 +6,9 @@
 import { formatBytes, formatDuration } from '../format';
 import { Recording } from './schema';
 
-/** The baseline and end windows: the first / last 10 % of the run, at most this long. */
+/** The baseline and end windows: the first / last SETTLE_WINDOW_SHARE of the run, at most this long. */
 export const SETTLE_WINDOW_MS = 30_000;
+/** The baseline and end windows' share of the run (10 %). */
 export const SETTLE_WINDOW_SHARE = 0.1;
 /** "Recovered": RSS back within this share of (peak − baseline) above the baseline. */
 export const RECOVERY_SHARE = 0.1;
@@ -140,6 +141,7 @@ export interface Comparison {
   readonly alignedOn: 'start' | 'marker';
 }
 
+/** compareRuns' answer: the comparison, or why the runs cannot be aligned. */
 export type ComparisonResult = { readonly ok: true; readonly comparison: Comparison } | { readonly ok: false; readonly message: string };
 
 /** How to line two runs up: at their first samples, or at the first marker with this label in each. */

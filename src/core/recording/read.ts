@@ -39,7 +39,8 @@ export function parseRecording(text: string): ParseResult {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Some editors save UTF-8 with a byte-order mark, which JSON.parse refuses.
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     return { ok: false, message: `Not a Memory Watch recording: the file is not valid JSON (${shorten(err instanceof Error ? err.message : String(err))}).` };
   }
