@@ -115,9 +115,9 @@ func TestSnapshotJSONFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Exactly the field names the TypeScript client parses.
-	top := "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,protocol,timeUnixMs"
+	top := "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,program,protocol,timeUnixMs"
 	if runtime.GOOS == "linux" {
-		top = "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,process,protocol,timeUnixMs"
+		top = "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,process,program,protocol,timeUnixMs"
 		if got := keys(raw["process"].(map[string]any)); got != "rss,vsz" {
 			t.Errorf("process keys = %s", got)
 		}

@@ -3,6 +3,7 @@ package agent
 import (
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -18,6 +19,7 @@ const ProtocolVersion = 1
 type Snapshot struct {
 	Protocol    int      `json:"protocol"`    // ProtocolVersion
 	PID         int      `json:"pid"`         // os.Getpid()
+	Program     string   `json:"program"`     // the executable's base name (os.Args[0]); never its arguments
 	GoVersion   string   `json:"goVersion"`   // runtime.Version()
 	TimeUnixMs  int64    `json:"timeUnixMs"`  // when the figures were read
 	GOMAXPROCS  int      `json:"gomaxprocs"`  // runtime.GOMAXPROCS(0)
@@ -196,11 +198,22 @@ func readMemory() Memory {
 
 // TakeSnapshot reads the current memory figures. It does not stop the world
 // and is safe for concurrent use; it is what GET Prefix+"snapshot" returns.
+// programName is the executable's base name: what a client shows for a
+// process it reaches only through a URL. Arguments are never sent: they may
+// hold secrets.
+var programName = sync.OnceValue(func() string {
+	if len(os.Args) == 0 {
+		return ""
+	}
+	return filepath.Base(os.Args[0])
+})
+
 func TakeSnapshot() Snapshot {
 	v, ok := readMetrics()
 	s := Snapshot{
 		Protocol:    ProtocolVersion,
 		PID:         os.Getpid(),
+		Program:     programName(),
 		GoVersion:   runtime.Version(),
 		TimeUnixMs:  time.Now().UnixMilli(),
 		GOMAXPROCS:  runtime.GOMAXPROCS(0),
