@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeHeapProfile } from '../../src/core/heap/analyze';
 import { diffProfiles } from '../../src/core/heap/diff';
-import { shortFunctionName } from '../../src/core/heap/functionNames';
+import { goPackageOf, shortFunctionName } from '../../src/core/heap/functionNames';
 import { describeGrowth, describeSite, formatBytesDelta, formatShare, siteLocation, topFunctions, topSites } from '../../src/core/heap/present';
 import { HEAP_VALUE_KEYS, HeapProfileSummary, HeapValues } from '../../src/core/heap/types';
 import { closeToPprof, parsePprofTop, PprofTop } from '../support/pprofTop';
@@ -176,7 +176,16 @@ describe('heap profile summary (recorded from the leaker fixture)', () => {
     assert.strictEqual(shortFunctionName('main.main.func1'), 'main.main.func1');
     assert.strictEqual(shortFunctionName('runtime.mallocgc'), 'runtime.mallocgc');
     assert.strictEqual(shortFunctionName('net/http.(*conn).serve'), 'http.(*conn).serve');
-    assert.strictEqual(shortFunctionName('gopkg.in/yaml.v3.(*parser).parse'), 'yaml.v3.(*parser).parse');
+    assert.strictEqual(shortFunctionName('gopkg.in/yaml%2ev3.(*parser).parse'), 'yaml%2ev3.(*parser).parse');
+  });
+
+  it('reads the package path out of a Go function name', () => {
+    assert.strictEqual(goPackageOf('example.com/svc/store.(*LRU).Add'), 'example.com/svc/store');
+    assert.strictEqual(goPackageOf('runtime.mallocgc'), 'runtime');
+    assert.strictEqual(goPackageOf('main.main.func1'), 'main');
+    assert.strictEqual(goPackageOf('gopkg.in/yaml%2ev3.(*parser).parse'), 'gopkg.in/yaml.v3');
+    assert.strictEqual(goPackageOf('example.com/a.Map[go.shape.string,example.com/b.T]'), 'example.com/a');
+    assert.strictEqual(goPackageOf('0x4a5b6c'), undefined);
   });
 
   it('formats shares, deltas and locations', () => {

@@ -15,3 +15,20 @@ export function shortFunctionName(name: string): string {
   const match = GO_PACKAGE_PATH.exec(unversioned);
   return match ? match[1] : unversioned;
 }
+
+/**
+ * The import path of the package a Go function belongs to: `example.com/svc/store` for
+ * `example.com/svc/store.(*LRU).Add`, `runtime` for `runtime.mallocgc`, `main` for `main.main`,
+ * `gopkg.in/yaml.v3` for `gopkg.in/yaml%2ev3.Unmarshal`;
+ * undefined if the name does not look like a Go function.
+ */
+export function goPackageOf(name: string): string | undefined {
+  // The package name ends at the first "." after the last "/" (a path element may hold dots);
+  // slashes inside a receiver or type arguments ("(*T)", "[example.com/x.T]") do not count.
+  const brackets = [name.indexOf('('), name.indexOf('[')].filter((i) => i >= 0);
+  const end = brackets.length ? Math.min(...brackets) : name.length;
+  const lastSlash = name.lastIndexOf('/', end);
+  const dot = name.indexOf('.', lastSlash + 1);
+  // The linker writes dots of the last path element as %2e (gopkg.in/yaml%2ev3.Unmarshal).
+  return dot > 0 && dot < end ? name.slice(0, dot).replace(/%2e/gi, '.') : undefined;
+}

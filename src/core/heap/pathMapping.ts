@@ -15,12 +15,13 @@
  * The file system is injected ({@link PathFs}) so this is unit-tested; realFs.ts has the real one.
  */
 import * as path from 'path';
+import { goPackageOf } from './functionNames';
 
 /** Where a profile's file was found. `external`: it exists as named, outside the workspace. */
 export type ProfilePathKind = 'workspace' | 'goroot' | 'modcache' | 'external' | 'none';
 
 /** Which rule found it. */
-export type ProfilePathRule = 'exact' | 'module' | 'vendor' | 'goroot' | 'modcache' | 'suffix';
+export type ProfilePathRule = 'exact' | 'relative' | 'module' | 'vendor' | 'goroot' | 'modcache' | 'suffix';
 
 /** The answer of {@link mapProfilePath}. */
 export interface ProfilePathMapping {
@@ -31,7 +32,10 @@ export interface ProfilePathMapping {
   readOnly: boolean;
   /** The rule that found it. */
   rule?: ProfilePathRule;
-  /** For 'none': why, in a sentence for the user. Otherwise a caveat (the line is past the end). */
+  /**
+   * For 'none': why, for the user, lower case without a final period ("no file in the workspace
+   * ends with store.go"). Otherwise a caveat (the line is past the end of the file).
+   */
   reason?: string;
 }
 
@@ -218,69 +222,100 @@ export function escapeModulePath(modulePath: string): string {
 
 /**
  * Finds the local file for `profilePath` (as a heap profile names it) at `line` (1-based; 0 when
- * unknown). Tried in order: the exact path; a module path from a -trimpath build (the workspace
- * module that declares it, longest first; a dependency in GOMODCACHE or a vendor folder; the
- * standard library in GOROOT/src); an absolute path from another machine inside its module cache
- * or GOROOT; else the longest unique path-suffix match among the workspace's files.
+ * unknown). Pass the frame's `functionName` too: its package path (`example.com/svc/store` of
+ * `example.com/svc/store.(*LRU).Add`) says which package folder the file is in, which settles
+ * paths from other machines (not for package main, whose functions do not name their path).
+ *
+ * Tried in order: the exact path; a module path from a -trimpath build (the workspace module
+ * that declares it, longest first; a dependency in GOMODCACHE or a vendor folder; the standard
+ * library in GOROOT/src); a path relative to a workspace folder (Bazel's /proc/self/cwd/…); for
+ * another machine's absolute path, its module cache or GOROOT layout, then the function's
+ * package; else the longest path suffix shared with exactly one workspace file that fits.
  */
-export async function mapProfilePath(profilePath: string, line: number, context: PathContext): Promise<ProfilePathMapping> {
+export async function mapProfilePath(profilePath: string, line: number, context: PathContext, functionName?: string): Promise<ProfilePathMapping> {
   if (typeof profilePath !== 'string' || !profilePath || profilePath.length > MAX_PROFILE_PATH_LENGTH || profilePath.includes('\0')) {
     return none(profilePath ? 'the profile names no usable file for this frame' : 'the profile names no file for this frame');
   }
   const wantedLine = Number.isSafeInteger(line) && line > 0 ? line : 0;
   const { fs } = context;
   // Profiles from Windows builds use backslashes; everything below works on "/" segments.
-  const slashed = profilePath.replace(/\\/g, '/').replace(/^\/proc\/self\/cwd\/(\.\/)?/, '');
-  const absolute = slashed.startsWith('/') || /^[A-Za-z]:\//.test(slashed);
+  const slashed = profilePath.replace(/\\/g, '/');
+  const cwdRelative = /^\/proc\/self\/cwd\/(\.\/)?/.exec(slashed);
+  const name = cwdRelative ? slashed.slice(cwdRelative[0].length) : slashed;
+  const absolute = name.startsWith('/') || /^[A-Za-z]:\//.test(name);
+  const packagePath = functionName ? goPackageOf(functionName) : undefined;
+  const knownPackage = packagePath && packagePath !== 'main' ? packagePath : undefined;
   const notes: string[] = [];
+  const answer = (hit: Hit) => found(hit, wantedLine, context);
 
   // 1. The path exists here as it is (built on this machine).
   if (absolute && path.isAbsolute(profilePath) && (await fs.isFile(profilePath))) {
-    return found(classify(path.resolve(profilePath), context), path.resolve(profilePath), 'exact', wantedLine, fs);
+    return answer({ file: path.resolve(profilePath), rule: 'exact' });
   }
 
-  const segments = slashed.split('/').filter((s) => s && s !== '.');
+  const segments = name.split('/').filter((s) => s && s !== '.');
   if (!segments.length || segments.includes('..')) return none('the profile names no usable file for this frame');
 
-  if (!absolute) {
-    // 2. A -trimpath module path: the workspace module that declares it (longest path first).
-    for (const module of context.modules) {
-      if (slashed !== module.modulePath && !slashed.startsWith(`${module.modulePath}/`)) continue;
-      const candidate = path.join(module.dir, ...slashed.slice(module.modulePath.length + 1).split('/'));
-      if (await fs.isFile(candidate)) return found(classify(candidate, context), candidate, 'module', wantedLine, fs);
-      notes.push(`${module.modulePath} is the module in ${module.source}, which has no ${path.relative(module.dir, candidate) || candidate}`);
+  if (cwdRelative) {
+    // 2. Relative to where the build ran (Bazel): look in each workspace folder, as pprof looks
+    // a relative path up under its -source_path.
+    for (const folder of context.workspaceFolders) {
+      const candidate = path.join(folder, ...segments);
+      if (await fs.isFile(candidate)) return answer({ file: candidate, rule: 'relative' });
     }
-    // 3. A dependency: example.com/dep@v1.2.3/x.go.
-    const versioned = segments.findIndex((s) => s.includes('@'));
-    if (versioned >= 0) {
-      const at = segments[versioned].indexOf('@');
-      const modulePath = [...segments.slice(0, versioned), segments[versioned].slice(0, at)].join('/');
-      const version = segments[versioned].slice(at + 1);
-      const rest = segments.slice(versioned + 1);
-      const dependency = await findDependency(modulePath, version, rest, context, notes);
-      if (dependency) return found(dependency.kind, dependency.file, dependency.rule, wantedLine, fs);
-    } else if (context.goroot && !segments[0].includes('.')) {
-      // 4. The standard library: its import paths have no dot in their first element.
-      const candidate = path.join(context.goroot, 'src', ...segments);
-      if (await fs.isFile(candidate)) return found('goroot', candidate, 'goroot', wantedLine, fs);
-    }
+  } else if (!absolute) {
+    // 3. A -trimpath name: a module path, a dependency's module@version path, or the standard library.
+    const hit = await findModuleStylePath(segments, context, notes);
+    if (hit) return answer(hit);
   } else {
-    // 5. Another machine's module cache or GOROOT, recognised by their layout.
-    const foreign = await findForeignInstallFile(segments, context);
-    if (foreign) return found(foreign.kind, foreign.file, foreign.rule, wantedLine, fs);
+    // 4. Another machine's module cache or GOROOT, recognised by their layout; then the folder
+    // the function's package path names.
+    const hit = (await findForeignInstallFile(segments, context)) ?? (knownPackage ? await findModuleStylePath([...knownPackage.split('/'), segments[segments.length - 1]], context, []) : undefined);
+    if (hit) return answer(hit);
   }
 
-  // 6. The longest path suffix shared with exactly one workspace file.
-  return suffixMatch(segments, wantedLine, context, notes);
+  // 5. The longest path suffix shared with exactly one workspace file.
+  return suffixMatch(segments, { moduleStyle: !absolute && !cwdRelative, knownPackage }, wantedLine, context, notes);
 }
 
-async function findDependency(modulePath: string, version: string, rest: string[], context: PathContext, notes: string[]): Promise<{ kind: ProfilePathKind; file: string; rule: ProfilePathRule } | undefined> {
+/** A local file that a rule found. */
+interface Hit {
+  file: string;
+  rule: ProfilePathRule;
+}
+
+/** `example.com/svc/store.go`, `example.com/dep@v1.2.3/x.go` or `runtime/malloc.go` → a local file. */
+async function findModuleStylePath(segments: string[], context: PathContext, notes: string[]): Promise<Hit | undefined> {
+  const slashed = segments.join('/');
+  // The workspace module that declares it (longest module path first).
+  for (const module of context.modules) {
+    if (!slashed.startsWith(`${module.modulePath}/`)) continue;
+    const candidate = path.join(module.dir, ...slashed.slice(module.modulePath.length + 1).split('/'));
+    if (await context.fs.isFile(candidate)) return { file: candidate, rule: 'module' };
+    notes.push(`${module.modulePath} is the module in ${module.source}, which has no ${path.relative(module.dir, candidate)}`);
+  }
+  const versioned = segments.findIndex((s) => s.includes('@'));
+  if (versioned >= 0) {
+    // A dependency: example.com/dep@v1.2.3/x.go.
+    const at = segments[versioned].indexOf('@');
+    const modulePath = [...segments.slice(0, versioned), segments[versioned].slice(0, at)].join('/');
+    return findDependency(modulePath, segments[versioned].slice(at + 1), segments.slice(versioned + 1), context, notes);
+  }
+  if (context.goroot && !segments[0].includes('.')) {
+    // The standard library: its import paths have no dot in their first element.
+    const candidate = path.join(context.goroot, 'src', ...segments);
+    if (await context.fs.isFile(candidate)) return { file: candidate, rule: 'goroot' };
+  }
+  return undefined;
+}
+
+async function findDependency(modulePath: string, version: string, rest: string[], context: PathContext, notes: string[]): Promise<Hit | undefined> {
   if (!modulePath || !version || !rest.length) return undefined;
   if (context.gomodcache) {
     // Paths already escaped (from a cache on disk) are tried as they are, too.
     for (const dir of new Set([`${escapeModulePath(modulePath)}@${escapeModulePath(version)}`, `${modulePath}@${version}`])) {
       const candidate = path.join(context.gomodcache, ...dir.split('/'), ...rest);
-      if (await context.fs.isFile(candidate)) return { kind: 'modcache', file: candidate, rule: 'modcache' };
+      if (await context.fs.isFile(candidate)) return { file: candidate, rule: 'modcache' };
     }
     notes.push(`${modulePath}@${version} is not in the module cache (${context.gomodcache})`);
   } else {
@@ -289,7 +324,7 @@ async function findDependency(modulePath: string, version: string, rest: string[
   // `go mod vendor` copies dependencies into <module>/vendor/<module path>/.
   for (const module of context.modules) {
     const candidate = path.join(module.dir, 'vendor', ...modulePath.split('/'), ...rest);
-    if (await context.fs.isFile(candidate)) return { kind: classify(candidate, context), file: candidate, rule: 'vendor' };
+    if (await context.fs.isFile(candidate)) return { file: candidate, rule: 'vendor' };
   }
   return undefined;
 }
@@ -298,7 +333,7 @@ async function findDependency(modulePath: string, version: string, rest: string[
  * An absolute path of another machine inside a module cache (…/pkg/mod/<module>@<version>/…,
  * escaped as on disk) or a GOROOT (…/src/<std package>/…, no dot in its first element).
  */
-async function findForeignInstallFile(segments: string[], context: PathContext): Promise<{ kind: ProfilePathKind; file: string; rule: ProfilePathRule } | undefined> {
+async function findForeignInstallFile(segments: string[], context: PathContext): Promise<Hit | undefined> {
   const versioned = segments.findIndex((s) => s.includes('@'));
   if (context.gomodcache && versioned > 0) {
     // The module path starts somewhere before its "@version" element: after "pkg/mod" if the
@@ -307,62 +342,78 @@ async function findForeignInstallFile(segments: string[], context: PathContext):
     const starts = pkgMod >= 0 ? [pkgMod + 2] : Array.from({ length: versioned + 1 }, (_, i) => i);
     for (const start of starts) {
       const candidate = path.join(context.gomodcache, ...segments.slice(start));
-      if (await context.fs.isFile(candidate)) return { kind: 'modcache', file: candidate, rule: 'modcache' };
+      if (await context.fs.isFile(candidate)) return { file: candidate, rule: 'modcache' };
     }
   }
   if (context.goroot) {
     for (let i = 0; i < segments.length - 2; i++) {
       if (segments[i] !== 'src' || segments[i + 1].includes('.')) continue;
       const candidate = path.join(context.goroot, 'src', ...segments.slice(i + 1));
-      if (await context.fs.isFile(candidate)) return { kind: 'goroot', file: candidate, rule: 'goroot' };
+      if (await context.fs.isFile(candidate)) return { file: candidate, rule: 'goroot' };
     }
   }
   return undefined;
 }
 
-async function suffixMatch(segments: string[], line: number, context: PathContext, notes: string[]): Promise<ProfilePathMapping> {
+async function suffixMatch(
+  segments: string[],
+  profile: { moduleStyle: boolean; knownPackage: string | undefined },
+  line: number,
+  context: PathContext,
+  notes: string[],
+): Promise<ProfilePathMapping> {
   const baseName = segments[segments.length - 1];
+  const prefix = notes.length ? `${notes.join('; ')}; ` : '';
   const candidates = context.filesByBaseName.get(baseName) ?? [];
+  if (!candidates.length) return none(`${prefix}no file in the workspace ends with ${baseName}`);
+  // A candidate is consistent only if the shared suffix covers its path inside its module:
+  // the profile's cache/store.go is not store/store.go, whatever the base names say. Outside
+  // any known module, the parent folder must match too.
   let best = 0;
   let bestFiles: string[] = [];
+  const inconsistent: string[] = [];
   for (const file of candidates) {
     const local = splitLocal(file);
     let shared = 0;
     while (shared < segments.length && shared < local.length && segments[segments.length - 1 - shared] === local[local.length - 1 - shared]) shared++;
-    if (shared > best) {
+    const module = moduleOf(file, context);
+    const inModule = module ? splitLocal(path.relative(module.dir, file)) : [];
+    const required = module ? inModule.length : Math.min(2, segments.length, local.length);
+    // A module path (-trimpath) that names no workspace module is not a file of one; a function
+    // of package P is not in a file of another package.
+    const localPackage = module ? [module.modulePath, ...inModule.slice(0, -1)].join('/') : undefined;
+    if (shared < required || (module && profile.moduleStyle) || (localPackage && profile.knownPackage && localPackage !== profile.knownPackage)) {
+      inconsistent.push(module ? `${inModule.join('/')} in module ${module.modulePath}` : file);
+    } else if (shared > best) {
       best = shared;
       bestFiles = [file];
-    } else if (shared === best && shared > 0) {
+    } else if (shared === best) {
       bestFiles.push(file);
     }
   }
-  const prefix = notes.length ? `${notes.join('; ')}; ` : '';
-  if (!bestFiles.length) return none(`${prefix}no file in the workspace ends with ${baseName}`);
-  const suffix = segments.slice(-best).join('/');
-  if (bestFiles.length > 1) return none(`${prefix}${bestFiles.length} files in the workspace end with ${suffix}`);
-  const file = bestFiles[0];
-  // The match must cover the file's path inside its module: store/store.go must not stand in
-  // for the profile's cache/store.go just because the base names agree.
-  const module = context.modules.find((m) => isInside(file, m.dir));
-  const inModule = module ? splitLocal(path.relative(module.dir, file)) : splitLocal(file).slice(-Math.min(2, segments.length));
-  if (best < inModule.length) {
-    return none(`${prefix}the only workspace file ending with ${suffix} is ${inModule.join('/')}${module ? ` in module ${module.modulePath}` : ''}, not the profile's ${segments.slice(-inModule.length).join('/')}`);
+  if (!bestFiles.length) {
+    const theirs = segments.slice(-2).join('/');
+    if (inconsistent.length === 1) return none(`${prefix}the only workspace file named ${baseName} is ${inconsistent[0]}, not the profile's ${theirs}`);
+    return none(`${prefix}${inconsistent.length} workspace files are named ${baseName}, none in the profile's package (${theirs})`);
   }
+  if (bestFiles.length > 1) return none(`${prefix}${bestFiles.length} files in the workspace end with ${segments.slice(-best).join('/')}`);
+  const file = bestFiles[0];
   if (line > 0 && !(await context.fs.hasLine(file, line))) {
     return none(`${prefix}${file} ends before line ${line}: it is not the file the program was built from`);
   }
   return { kind: classify(file, context), fsPath: file, readOnly: false, rule: 'suffix' };
 }
 
-async function found(kind: ProfilePathKind, file: string, rule: ProfilePathRule, line: number, fs: PathFs): Promise<ProfilePathMapping> {
-  const mapping: ProfilePathMapping = { kind, fsPath: file, readOnly: kind === 'goroot' || kind === 'modcache', rule };
+async function found(hit: Hit, line: number, context: PathContext): Promise<ProfilePathMapping> {
+  const kind = classify(hit.file, context);
+  const mapping: ProfilePathMapping = { kind, fsPath: hit.file, readOnly: kind === 'goroot' || kind === 'modcache', rule: hit.rule };
   // The file is the right one by name; if it is now shorter, it changed since the build.
-  if (line > 0 && !(await fs.hasLine(file, line))) mapping.reason = `line ${line} is past the end of ${path.basename(file)}: the file changed since the program was built`;
+  if (line > 0 && !(await context.fs.hasLine(hit.file, line))) mapping.reason = `line ${line} is past the end of ${path.basename(hit.file)}: the file changed since the program was built`;
   return mapping;
 }
 
 function none(reason: string): ProfilePathMapping {
-  return { kind: 'none', readOnly: true, reason: reason.charAt(0).toUpperCase() + reason.slice(1) + '.' };
+  return { kind: 'none', readOnly: true, reason };
 }
 
 /** Where an existing local file lies: GOROOT, the module cache, the workspace, or elsewhere. */
@@ -371,6 +422,13 @@ function classify(file: string, context: PathContext): ProfilePathKind {
   if (context.gomodcache && isInside(file, context.gomodcache)) return 'modcache';
   if (context.workspaceFolders.some((folder) => isInside(file, folder))) return 'workspace';
   return 'external';
+}
+
+/** The innermost known module whose folder holds `file`. */
+function moduleOf(file: string, context: PathContext): GoModuleDir | undefined {
+  let best: GoModuleDir | undefined;
+  for (const module of context.modules) if (isInside(file, module.dir) && (!best || module.dir.length > best.dir.length)) best = module;
+  return best;
 }
 
 function isInside(file: string, dir: string): boolean {
