@@ -126,6 +126,23 @@ describe('heap profiles of a real Go service', function () {
     assert.ok(garbage.flat.inuseBytes < 1024, 'the garbage is not in use');
   });
 
+  it("a sampled profile (Go's default MemProfileRate): Go scaled the values already, pprof and we agree", async () => {
+    const program = await startProgram(await buildFixture('leaker'), ['-memprofilerate', '524288'], /leaker listening on 127\.0\.0\.1:(\d+)/);
+    const base = `http://127.0.0.1:${program.match![1]}`;
+    await get(`${base}/leak?n=8000`);
+    const file = path.join(tmp, 'sampled.pb.gz');
+    const ours = await decodeHeapProfile(await saveHeapProfile(base, file));
+    assert.strictEqual(ours.samplingRate, 524288);
+    const top = await goToolPprofTop(file);
+    const leaking = ours.functions.find((f) => f.functionName === STORE_ADD)!;
+    assert.strictEqual(top.rows[0].functionName, STORE_ADD);
+    assert.ok(closeToPprof(leaking.flat.inuseBytes, top.rows[0].flat, 0), `${leaking.flat.inuseBytes} vs pprof ${top.rows[0].flat}`);
+    // An estimate of the 31.25 MiB leaked (≈ 62 samples of 512 KiB): near, not exact, not raw counts.
+    const leaked = 8000 * RECORD_SIZE;
+    assert.ok(leaking.flat.inuseBytes > 0.6 * leaked && leaking.flat.inuseBytes < 1.6 * leaked, `estimate ${leaking.flat.inuseBytes} of ${leaked}`);
+    assert.ok(leaking.flat.inuseBytes % RECORD_SIZE !== 0 || leaking.flat.inuseObjects !== 8000, 'scaled, so not the exact count');
+  });
+
   it('measures the growth of the leaking line after leaking N more, as pprof -diff_base does', async () => {
     const base = await startLeaker();
     await get(`${base}/leak?n=300`);

@@ -47,6 +47,7 @@ describe('heap profile decoding: bad input', () => {
 
   it('refuses each kind of bad body with its own message', async () => {
     await assertRefused(analyzeHeapProfile(Buffer.alloc(0)), 'empty', /empty/);
+    await assert.rejects(analyzeHeapProfile('gzip?' as unknown as Uint8Array), /A heap profile is bytes/);
     await assertRefused(analyzeHeapProfile(good, { maxCompressedBytes: 1000 }), 'too-large', /11\.\d KiB, over the 1000 B limit/);
     await assertRefused(analyzeHeapProfile(good, { maxDecompressedBytes: 4096 }), 'expands-too-large', /expands past 4\.0 KiB/);
     await assertRefused(analyzeHeapProfile(good.subarray(0, good.length >> 1)), 'truncated', /cut off/);

@@ -36,6 +36,7 @@ export function limitOf(value: number | undefined, fallback: number, name: strin
 /** Refuses what cannot be a gzip heap profile from its size and first bytes (cheap, any thread). */
 export function checkCompressedBody(gz: Uint8Array, limits: HeapProfileLimits = {}): void {
   const maxCompressed = limitOf(limits.maxCompressedBytes, DEFAULT_MAX_COMPRESSED_BYTES, 'maxCompressedBytes');
+  if (!(gz instanceof Uint8Array)) throw new TypeError('A heap profile is bytes (a Uint8Array or Buffer).');
   if (gz.byteLength === 0) throw new HeapProfileError('empty', 'The heap profile is empty (0 bytes).');
   if (gz.byteLength > maxCompressed) {
     throw new HeapProfileError('too-large', `The heap profile is ${formatBytes(gz.byteLength)}, over the ${formatBytes(maxCompressed)} limit: refused.`);

@@ -76,6 +76,8 @@ export interface PathContext {
   readonly gomodcache: string | undefined;
   /** Modules with a local folder, longest module path first. */
   readonly modules: readonly GoModuleDir[];
+  /** The same by folder (a go.mod's module before a replace directive's name for that folder). */
+  readonly modulesByDir: ReadonlyMap<string, GoModuleDir>;
   /** Workspace files by base name, for the suffix match. */
   readonly filesByBaseName: ReadonlyMap<string, readonly string[]>;
   /** go.mod / go.work files that could not be read or understood (for a log). */
@@ -141,11 +143,17 @@ export async function createPathContext(input: PathContextInput, fs: PathFs): Pr
   }
   // Longest module path first: a nested module owns its folder, not the enclosing one.
   modules.sort((a, b) => b.modulePath.length - a.modulePath.length);
+  const modulesByDir = new Map<string, GoModuleDir>();
+  for (const module of modules) {
+    const known = modulesByDir.get(module.dir);
+    if (!known || (known.source.endsWith('(replace)') && !module.source.endsWith('(replace)'))) modulesByDir.set(module.dir, module);
+  }
   return {
     workspaceFolders: input.workspaceFolders.map((f) => path.resolve(f)),
     goroot: input.goroot ? path.resolve(input.goroot) : undefined,
     gomodcache: input.gomodcache ? path.resolve(input.gomodcache) : undefined,
     modules,
+    modulesByDir,
     filesByBaseName,
     problems,
     fs,
@@ -424,11 +432,13 @@ function classify(file: string, context: PathContext): ProfilePathKind {
   return 'external';
 }
 
-/** The innermost known module whose folder holds `file`. */
+/** The innermost known module whose folder holds `file`: a walk up its folders, not a scan. */
 function moduleOf(file: string, context: PathContext): GoModuleDir | undefined {
-  let best: GoModuleDir | undefined;
-  for (const module of context.modules) if (isInside(file, module.dir) && (!best || module.dir.length > best.dir.length)) best = module;
-  return best;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const module = context.modulesByDir.get(dir);
+    if (module) return module;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 function isInside(file: string, dir: string): boolean {
