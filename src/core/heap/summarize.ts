@@ -114,11 +114,10 @@ function quickCount(value: Numeric): number {
   return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : -1;
 }
 
-// A location, resolved once: its innermost frame's site and function, and every function on it
-// (inlined ones first, as pprof-format gives Location.line innermost first).
+// A location, resolved once: its innermost frame's site, and every function on it (inlined
+// ones first, as Location.line lists them innermost first).
 interface ResolvedLocation {
   site: number;
-  leafFunction: number;
   functions: number[];
 }
 
@@ -196,9 +195,9 @@ export function summarizeProfile(profile: Profile, options: SummarizeOptions = {
     }
     if (!functions.length) {
       // Not symbolized: pprof shows the address; so does the summary.
-      functions.push(addFunction(`0x${toCount(location.address, `location ${id}'s address`).toString(16)}`, '', 0));
+      functions.push(addFunction(`0x${BigInt.asUintN(64, BigInt(location.address ?? 0)).toString(16)}`, '', 0));
     }
-    locations.set(id, { site: internSite(functions[0], leafLine), leafFunction: functions[0], functions });
+    locations.set(id, { site: internSite(functions[0], leafLine), functions });
   }
 
   // Sum the samples: flat by site and function (innermost frame), cum by function (once per
