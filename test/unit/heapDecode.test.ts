@@ -77,6 +77,16 @@ describe('heap profile decoding: bad input', () => {
     assert.deepStrictEqual(partial.has, { inuseBytes: true, inuseObjects: false, allocBytes: false, allocObjects: false });
     assert.strictEqual(partial.totals.inuseBytes, 4096 + 2 ** 40);
     assert.strictEqual(partial.sites[0].functionName, 'main.f');
+    // A location without symbols is named by its address, as pprof does.
+    const strings = new StringTable();
+    const unsymbolized = new Profile({
+      sampleType: [new ValueType({ type: strings.dedup('inuse_space'), unit: strings.dedup('bytes') })],
+      location: [new Location({ id: 7, address: 0xffffffff81000000n })],
+      sample: [new Sample({ locationId: [7], value: [64] })],
+      stringTable: strings,
+    });
+    const addressed = await analyzeHeapProfile(zlib.gzipSync(unsymbolized.encode()));
+    assert.deepStrictEqual([addressed.sites[0].functionName, addressed.sites[0].inuseBytes], ['0xffffffff81000000', 64]);
   });
 
   it('fuzzed real profiles (seeded): a summary or a HeapProfileError, nothing else', async function () {
