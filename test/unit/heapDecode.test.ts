@@ -132,6 +132,28 @@ describe('heap profile decoding: the worker', function () {
     assert.strictEqual(pooled.byteLength, gz.length);
   });
 
+  it('runs the worker thread, and only it, at a lower priority (Linux)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // Field 19 of /proc/self/task/<tid>/stat is the thread's nice value.
+    const niceOf = (tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[16]);
+    const before = niceOf(String(process.pid));
+    if (before >= 10) this.skip(); // already below normal: nothing to see
+    const seen = new Set<number>();
+    const decoding = decodeHeapProfile(recorded('spread14.pb.gz'));
+    const poll = setInterval(() => {
+      for (const tid of fs.readdirSync('/proc/self/task')) {
+        try {
+          seen.add(niceOf(tid));
+        } catch {
+          // The thread ended between the listing and the read.
+        }
+      }
+    }, 2);
+    await decoding.finally(() => clearInterval(poll));
+    assert.ok(seen.has(10), `nice values seen: ${[...seen]}`);
+    assert.strictEqual(niceOf(String(process.pid)), before, 'the calling thread keeps its priority');
+  });
+
   it('passes refusals through with their code', async () => {
     await assertRefused(decodeHeapProfile(zlib.gzipSync('nope')), 'not-a-profile', /Not a pprof heap profile/);
     await assertRefused(decodeHeapProfile(Buffer.from('heap profile: 1')), 'not-gzip', /debug=1/);
