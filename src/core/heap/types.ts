@@ -101,14 +101,6 @@ export function zeroValues(): HeapValues {
   return { inuseBytes: 0, inuseObjects: 0, allocBytes: 0, allocObjects: 0 };
 }
 
-/** `into += add`, figure by figure. */
-export function addValues(into: HeapValues, add: HeapValues): void {
-  into.inuseBytes += add.inuseBytes;
-  into.inuseObjects += add.inuseObjects;
-  into.allocBytes += add.allocBytes;
-  into.allocObjects += add.allocObjects;
-}
-
 /** The four figures of `from` (drops any other fields, e.g. a site's name). */
 export function pickValues(from: HeapValues): HeapValues {
   return { inuseBytes: from.inuseBytes, inuseObjects: from.inuseObjects, allocBytes: from.allocBytes, allocObjects: from.allocObjects };
