@@ -26,6 +26,18 @@ const bundles = [
     minify: production,
   },
   {
+    // The heap profile worker (src/core/heap/worker.ts): its own file, started by the extension
+    // with new Worker(), found next to extension.js by src/core/heap/workerScript.ts.
+    entryPoints: [join(root, 'src/core/heap/worker.ts')],
+    outfile: join(root, 'dist/heapWorker.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: !production,
+    minify: production,
+  },
+  {
     entryPoints: [join(root, 'src/webview/main.ts')],
     outfile: join(root, 'media/dist/graph.js'),
     bundle: true,
