@@ -1,0 +1,46 @@
+/**
+ * Fuzz: messages from the graph webview (untrusted: it renders data from the target). Only
+ * well-formed messages of the known types pass, rebuilt with their known fields only.
+ */
+import * as assert from 'assert';
+import * as fc from 'fast-check';
+import { FromWebviewMessage, parseWebviewMessage } from '../../../src/protocol';
+import { fuzz, hostileJson, returns } from './support';
+
+const FAMILY = 'webview protocol';
+
+/** The protocol as protocol.ts documents it, written independently of the parser. */
+function specified(raw: unknown): FromWebviewMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  if (m.type === 'ready' || m.type === 'freeOSMemory' || m.type === 'attach' || m.type === 'openGraph' || m.type === 'addHook') return { type: m.type };
+  const id = m.watchId;
+  if (m.type === 'select') return typeof id === 'string' && id.length >= 1 && id.length <= 64 ? { type: 'select', watchId: id } : undefined;
+  if (m.type === 'rendered') {
+    const ok = typeof id === 'string' && id.length <= 64 && typeof m.points === 'number' && Number.isSafeInteger(m.points) && m.points >= 0 && typeof m.lastTime === 'number' && Number.isFinite(m.lastTime);
+    return ok ? { type: 'rendered', watchId: id as string, points: m.points as number, lastTime: m.lastTime as number } : undefined;
+  }
+  return undefined;
+}
+
+const TYPES = ['ready', 'select', 'freeOSMemory', 'attach', 'openGraph', 'addHook', 'rendered', 'eval', '__proto__', 'constructor', 'toString', 'READY', 'ready ', ''];
+const field = fc.oneof(hostileJson(undefined, NaN, Infinity, 'x'.repeat(64), 'x'.repeat(65), ''), fc.string({ unit: 'binary', maxLength: 70 }), fc.integer(), fc.double());
+/** Near misses of real messages: known types, with fields of the right and wrong kinds, plus extras. */
+const nearMiss = fc.record({ type: fc.oneof(fc.constantFrom(...TYPES), field), watchId: field, points: field, lastTime: field, extra: fc.anything({ maxDepth: 1 }) }, { requiredKeys: [] });
+
+describe('fuzz: webview protocol', () => {
+  it('passes exactly the well-formed messages, with their known fields only; never throws', () => {
+    fuzz(FAMILY, 7000, fc.property(fc.oneof({ weight: 4, arbitrary: nearMiss }, { weight: 1, arbitrary: fc.anything() }), (raw) => {
+      assert.deepStrictEqual(returns('parseWebviewMessage', () => parseWebviewMessage(raw)), specified(raw));
+    }));
+  });
+
+  it('passes the messages the webview sends', () => {
+    const valid = fc.oneof(
+      fc.constantFrom('ready', 'freeOSMemory', 'attach', 'openGraph', 'addHook').map((type) => ({ type })),
+      fc.string({ minLength: 1, maxLength: 64 }).map((watchId) => ({ type: 'select', watchId })),
+      fc.record({ type: fc.constant('rendered'), watchId: fc.string({ maxLength: 64 }), points: fc.nat(), lastTime: fc.double({ noNaN: true, noDefaultInfinity: true }) }).map((m) => ({ ...m })),
+    );
+    fuzz(FAMILY, 3000, fc.property(valid, (m) => assert.deepStrictEqual(parseWebviewMessage(m), m)));
+  });
+});
