@@ -69,11 +69,11 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
 
   let method: ReleaseMethodSetting = DEFAULTS.method;
   if (METHODS.includes(raw.method as ReleaseMethodSetting)) method = raw.method as ReleaseMethodSetting;
-  else if (raw.method !== undefined) problems.push(`memoryWatch.freeOSMemory.method "${String(raw.method)}" is not known; using "${DEFAULTS.method}".`);
+  else if (raw.method !== undefined) problems.push(`memoryWatch.freeOSMemory.method ${describeValue(raw.method)} is not known; using "${DEFAULTS.method}".`);
 
   let signal: string = DEFAULTS.signal;
   if (typeof raw.signal === 'string' && isReleaseSignal(raw.signal)) signal = raw.signal;
-  else if (raw.signal !== undefined) problems.push(`memoryWatch.freeOSMemory.signal "${String(raw.signal)}" is not allowed (SIGUSR1 or SIGUSR2); using ${DEFAULTS.signal}.`);
+  else if (raw.signal !== undefined) problems.push(`memoryWatch.freeOSMemory.signal ${describeValue(raw.signal)} is not allowed (SIGUSR1 or SIGUSR2); using ${DEFAULTS.signal}.`);
 
   const url = typeof raw.url === 'string' ? raw.url.trim() : '';
   const allowedHosts = Array.isArray(raw.allowedHosts)
@@ -91,4 +91,15 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
     },
     problems,
   };
+}
+
+/**
+ * A setting's value in a message: a string quoted (bounded), anything else by its kind. String()
+ * of a settings value can throw ({"toString": null}, an array nested thousands deep).
+ */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `"${value.slice(0, 60)}"`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? '(a list)' : '(an object)';
 }

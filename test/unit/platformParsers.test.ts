@@ -25,7 +25,7 @@ describe('platform parsers', () => {
 
   it('parses PowerShell CIM JSON, one object or many', () => {
     const one = parseWindowsProcesses('{"ProcessId":4,"ParentProcessId":0,"Name":"System","CommandLine":null,"ExecutablePath":null}');
-    assert.deepStrictEqual(one, [{ pid: 4, ppid: undefined, name: 'System', commandLine: '', executable: undefined }]);
+    assert.deepStrictEqual(one, [{ pid: 4, ppid: 0, name: 'System', commandLine: '', executable: undefined }]);
     const many = parseWindowsProcesses('[{"ProcessId":10,"ParentProcessId":4,"Name":"server.exe","CommandLine":"server.exe -x","ExecutablePath":"C:\\\\srv\\\\server.exe"},{"ProcessId":"bad"}]');
     assert.strictEqual(many.length, 1);
     assert.strictEqual(many[0].executable, 'C:\\srv\\server.exe');

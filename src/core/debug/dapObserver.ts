@@ -6,6 +6,7 @@
  * Delve answers a `continue` request without a `continued` event, so "running again" is also
  * read from successful responses to the requests that resume the program.
  */
+import { isPid } from '../util/counts';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
 export type SessionChange =
@@ -52,14 +53,18 @@ export class DapObserver {
       case 'process': {
         const body = (e as DebugProtocol.ProcessEvent).body;
         const pid = body?.systemProcessId;
-        if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return [];
+        if (!isPid(pid)) return [];
+        // The adapter's words are untrusted: a name that is not a string is no name.
+        const name = typeof body.name === 'string' && body.name.length <= 4096 ? body.name : undefined;
         // Delve says isLocalProcess: true even when it runs on another machine; the caller checks.
-        return [{ kind: 'pid', pid, name: body.name, isLocal: body.isLocalProcess !== false }];
+        return [{ kind: 'pid', pid, name, isLocal: body.isLocalProcess !== false }];
       }
       case 'stopped': {
         const body = (e as DebugProtocol.StoppedEvent).body;
         this.stoppedNow = true;
-        return [{ kind: 'stopped', reason: body?.reason ?? 'unknown', threadId: body?.threadId }];
+        const reason = typeof body?.reason === 'string' ? body.reason.slice(0, 200) : 'unknown';
+        const threadId = Number.isSafeInteger(body?.threadId) ? body.threadId : undefined;
+        return [{ kind: 'stopped', reason, threadId }];
       }
       case 'continued':
         return this.continued();

@@ -3,6 +3,7 @@
  * mode and noDebug launches, js-debug): the attach configuration, the session's name, the child
  * of the `dlv` process, or `dlv target list` while stopped.
  */
+import { isPid, parseCount } from '../util/counts';
 
 /** `processId` of an attach configuration (vscode-go fills it from its picker), if it is a PID. */
 export function pidFromAttachConfiguration(configuration: { request?: unknown; processId?: unknown }): number | undefined {
@@ -16,7 +17,8 @@ export function pidFromAttachConfiguration(configuration: { request?: unknown; p
 export function pidFromJsDebugSessionName(type: string, name: string): number | undefined {
   if (!/^(pwa-)?(node|chrome|msedge|extensionHost)$|^node-terminal$/.test(type)) return undefined;
   const m = /\[(\d+)\]\s*$/.exec(name);
-  return m ? Number(m[1]) : undefined;
+  const pid = parseCount(m?.[1]);
+  return isPid(pid) ? pid : undefined;
 }
 
 /** The PID of the current target in the answer to `dlv target list` ("*\t<pid>\t<cmdline>" lines). */
@@ -24,7 +26,8 @@ export function parseDlvTargetList(text: string): number | undefined {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
   const current = lines.find((l) => l.startsWith('*')) ?? lines[0];
   const m = current ? /^\*?\s*(\d+)\s/.exec(current) : null;
-  return m ? Number(m[1]) : undefined;
+  const pid = parseCount(m?.[1]);
+  return isPid(pid) ? pid : undefined;
 }
 
 export interface ProcessRow {

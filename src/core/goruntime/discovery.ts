@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { checkUrl, METRICS_URL } from '../net/urlPolicy';
 import { readProcStatus } from '../sampling/procfs';
+import { isPort } from '../util/counts';
 import { readSmallFile } from '../util/smallFile';
 import { GoFigures } from './figures';
 import { listListeners, Listener, loopbackHost } from './listeners';
@@ -227,6 +228,3 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
   };
 }
 
-function isPort(port: number): boolean {
-  return Number.isSafeInteger(port) && port >= 1 && port <= 65535;
-}

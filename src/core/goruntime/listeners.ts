@@ -6,6 +6,7 @@
  */
 import { promises as fsp } from 'fs';
 import { run } from '../sampling/exec';
+import { isPort, parseCount } from '../util/counts';
 
 export interface Listener {
   /** The address it is bound to, as the OS reports it ("127.0.0.1", "0.0.0.0", "::", "::1", …). */
@@ -52,8 +53,11 @@ export function parseProcNetTcp(table: string, inodes: ReadonlySet<string>, v6: 
     const f = line.trim().split(/\s+/);
     if (f.length < 10 || f[3] !== '0A') continue; // 0A = TCP_LISTEN
     if (!inodes.has(f[9])) continue;
-    const [addrHex, portHex] = f[1].split(':');
-    out.push({ address: v6 ? ipv6FromHex(addrHex) : ipv4FromHex(addrHex), port: parseInt(portHex, 16) });
+    // The kernel writes "ADDR:PORT" in hex, the port in four digits; anything else is not a listener.
+    const m = /^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})$/.exec(f[1]);
+    const port = m ? parseInt(m[2], 16) : NaN;
+    if (!m || m[1].length !== (v6 ? 32 : 8) || !isPort(port)) continue;
+    out.push({ address: v6 ? ipv6FromHex(m[1]) : ipv4FromHex(m[1]), port });
   }
   return out;
 }
@@ -62,10 +66,11 @@ export function parseProcNetTcp(table: string, inodes: ReadonlySet<string>, v6: 
 export function parseLsofListeners(text: string): Listener[] {
   const out: Listener[] = [];
   for (const line of text.split('\n')) {
-    const m = /^n(\*|\[[^\]]+\]|[^:]+):(\d+)$/.exec(line.trim());
-    if (!m) continue;
+    const m = /^n(\*|\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(line.trim());
+    const port = parseCount(m?.[2]);
+    if (!m || !isPort(port)) continue;
     const host = m[1] === '*' ? '0.0.0.0' : m[1].replace(/^\[|\]$/g, '');
-    out.push({ address: host, port: Number(m[2]) });
+    out.push({ address: host, port });
   }
   return out;
 }

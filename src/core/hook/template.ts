@@ -192,6 +192,8 @@ export const HOOK_FILES: readonly { readonly name: string; readonly source: stri
 /** True when a Go file's text declares `package main` (the first package clause, comments skipped). */
 export function isPackageMain(goSource: string): boolean {
   const text = goSource.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
-  const m = /^\s*package\s+(\w+)/m.exec(text);
+  // The package clause is the first token: skip the blanks once (a multiline \s* from every line
+  // start is quadratic on blank text: 60 ms for 8 KiB of newlines).
+  const m = /^package\s+(\w+)/.exec(text.trimStart());
   return m?.[1] === 'main';
 }

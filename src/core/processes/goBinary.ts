@@ -14,6 +14,8 @@ export interface GoBuildInfo {
 }
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+/** The ELF section that holds the build information blob. */
+const BUILDINFO_SECTION = Buffer.from('.go.buildinfo', 'latin1');
 const HEADER_SIZE = 32;
 const FLAGS_VERSION_INLINE = 0x2;
 /** Where the blob is not in its own section, how far into the data section to look (the linker puts it first). */
@@ -96,11 +98,13 @@ async function elfBlob(head: Buffer, read: Reader): Promise<Buffer | undefined> 
   };
   const strtab = section(shstrndx);
   const names = await read(strtab.offset, Math.min(strtab.size, MAX_TABLE_BYTES));
+  // Compare each name in place, bytes against bytes: finding each name's end first would scan a
+  // crafted string table with no NUL once per section (16k × 1 MiB — seconds of a frozen host).
+  const wanted = BUILDINFO_SECTION;
   for (let i = 0; i < shnum; i++) {
     const s = section(i);
-    const end = names.indexOf(0, s.name);
-    const name = names.toString('latin1', s.name, end < 0 ? names.length : end);
-    if (name === '.go.buildinfo') return read(s.offset, Math.min(s.size, 512));
+    const end = s.name + wanted.length;
+    if (end < names.length && names[end] === 0 && names.compare(wanted, 0, wanted.length, s.name, end) === 0) return read(s.offset, Math.min(s.size, 512));
   }
   return undefined;
 }

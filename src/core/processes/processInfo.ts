@@ -8,6 +8,7 @@ import * as path from 'path';
 import { parseStat } from '../sampling/procfs';
 import { run } from '../sampling/exec';
 import { SampleError, toSampleError } from '../sampling/types';
+import { isPid, parseCount } from '../util/counts';
 import { GoBuildInfo, readGoBuildInfo } from './goBinary';
 
 export interface ProcessInfo {
@@ -128,16 +129,19 @@ export function parsePsListing(argsOutput: string, commOutput: string): Omit<Pro
   const comms = new Map<number, string>();
   for (const line of commOutput.split('\n')) {
     const m = /^\s*(\d+)\s+(.*)$/.exec(line);
-    if (m) comms.set(Number(m[1]), m[2].trim());
+    const pid = parseCount(m?.[1]);
+    if (m && isPid(pid)) comms.set(pid, m[2].trim());
   }
   const out: Omit<ProcessInfo, 'go'>[] = [];
   for (const line of argsOutput.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const pid = Number(m[1]);
+    const pid = parseCount(m?.[1]);
+    if (!m || !isPid(pid)) continue;
     const executable = comms.get(pid);
     const commandLine = m[3].trim().slice(0, MAX_COMMAND_LINE);
-    out.push({ pid, ppid: Number(m[2]), name: path.basename(executable || commandLine.split(' ')[0] || String(pid)), commandLine, executable });
+    // PPID 0: no parent (launchd, the kernel's threads).
+    const ppid = parseCount(m[2]);
+    out.push({ pid, ppid: ppid === 0 || isPid(ppid) ? ppid : undefined, name: path.basename(executable || commandLine.split(' ')[0] || String(pid)), commandLine, executable });
   }
   return out;
 }
@@ -163,13 +167,13 @@ export function parseWindowsProcesses(json: string): Omit<ProcessInfo, 'go'>[] {
   for (const row of rows) {
     if (typeof row !== 'object' || row === null) continue;
     const r = row as Record<string, unknown>;
-    const pid = Number(r.ProcessId);
-    if (!Number.isSafeInteger(pid) || pid <= 0) continue;
-    const executable = typeof r.ExecutablePath === 'string' ? r.ExecutablePath : undefined;
+    const pid = r.ProcessId;
+    if (!isPid(pid)) continue;
+    const executable = typeof r.ExecutablePath === 'string' && r.ExecutablePath.length <= MAX_COMMAND_LINE ? r.ExecutablePath : undefined;
     out.push({
       pid,
-      ppid: Number(r.ParentProcessId) || undefined,
-      name: typeof r.Name === 'string' ? r.Name : String(pid),
+      ppid: r.ParentProcessId === 0 || isPid(r.ParentProcessId) ? r.ParentProcessId : undefined,
+      name: typeof r.Name === 'string' && r.Name.length <= 256 ? r.Name : String(pid),
       commandLine: (typeof r.CommandLine === 'string' ? r.CommandLine : '').slice(0, MAX_COMMAND_LINE),
       executable,
     });

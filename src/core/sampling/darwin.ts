@@ -2,6 +2,7 @@
  * macOS: no /proc, so `ps`, one PID per call (several PIDs in one `ps -p` were measured much
  * slower). ps reports RSS and VSZ in KiB; %cpu is its own decaying average.
  */
+import { parseCount, scaleCount } from '../util/counts';
 import { run } from './exec';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './types';
 
@@ -9,9 +10,13 @@ import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError
 export function parsePsMemory(text: string): { rss: number; vsz: number; cpu?: number } | undefined {
   const line = text.trim().split('\n')[0]?.trim();
   if (!line) return undefined;
-  const [rss, vsz, cpu] = line.split(/\s+/).map((part) => Number(part.replace(',', '.')));
-  if (!Number.isFinite(rss) || !Number.isFinite(vsz)) throw new Error(`unexpected ps output: ${line.slice(0, 80)}`);
-  return { rss: rss * 1024, vsz: vsz * 1024, cpu: Number.isFinite(cpu) ? cpu : undefined };
+  const [rssText, vszText, cpuText] = line.split(/\s+/);
+  // ps writes KiB as whole numbers; %cpu with the locale's decimal mark.
+  const rss = scaleCount(parseCount(rssText), 1024);
+  const vsz = scaleCount(parseCount(vszText), 1024);
+  if (rss === undefined || vsz === undefined) throw new Error(`unexpected ps output: ${line.slice(0, 80)}`);
+  const cpu = cpuText !== undefined && /^\d{1,6}([.,]\d{1,3})?$/.test(cpuText) ? Number(cpuText.replace(',', '.')) : undefined;
+  return { rss, vsz, cpu };
 }
 
 /** The identity of `pid` from `ps -o lstart=` (its start time, to the second). */

@@ -6,6 +6,7 @@
  * its PID has been given to a new process, so a watch can never drift onto a stranger.
  */
 import * as fs from 'fs';
+import { isPid, parseCount, scaleCount } from '../util/counts';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './types';
 
 /** Fields of /proc/PID/stat that we use. */
@@ -38,28 +39,33 @@ export function parseStat(text: string): ProcStat {
   const rest = text.slice(close + 2).trim().split(/\s+/);
   if (rest.length < 22) throw new Error('truncated /proc/PID/stat');
   const field = (n: number): string => rest[n - 3];
+  // The kernel writes counts here; anything else means this is not the stat file we think it is.
+  const count = (n: number): number => {
+    const value = parseCount(field(n));
+    if (value === undefined) throw new Error('malformed /proc/PID/stat');
+    return value;
+  };
+  if (!isPid(pid)) throw new Error('malformed /proc/PID/stat');
   return {
     pid,
     comm,
     state: field(3),
-    ppid: Number(field(4)),
-    utime: Number(field(14)),
-    stime: Number(field(15)),
+    ppid: count(4),
+    utime: count(14),
+    stime: count(15),
     startTime: field(22),
-    vsize: Number(field(23)),
-    rssPages: Number(field(24)),
+    vsize: count(23),
+    rssPages: count(24),
   };
 }
 
 /** Parses /proc/PID/statm: sizes in pages → bytes. */
 export function parseStatm(text: string, pageSize: number): { vsz: number; rss: number } {
   const parts = text.trim().split(/\s+/);
-  const size = Number(parts[0]);
-  const resident = Number(parts[1]);
-  if (parts.length < 2 || !Number.isFinite(size) || !Number.isFinite(resident)) {
-    throw new Error('malformed /proc/PID/statm');
-  }
-  return { vsz: size * pageSize, rss: resident * pageSize };
+  const vsz = scaleCount(parseCount(parts[0]), pageSize);
+  const rss = scaleCount(parseCount(parts[1]), pageSize);
+  if (parts.length < 2 || vsz === undefined || rss === undefined) throw new Error('malformed /proc/PID/statm');
+  return { vsz, rss };
 }
 
 /** The /proc/PID/status fields we read. Sizes in bytes; masks as bigint. */
@@ -100,11 +106,14 @@ export function parseStatus(text: string): ProcStatus {
     const value = line.slice(colon + 1).trim();
     const kbField = KB_FIELDS[key];
     if (kbField) {
-      const kb = Number(value.split(/\s+/)[0]);
-      if (Number.isFinite(kb)) out[kbField] = kb * 1024;
+      const bytes = scaleCount(parseCount(value.split(/\s+/)[0]), 1024);
+      if (bytes !== undefined) out[kbField] = bytes;
     } else if (key === 'Name') out.name = value;
     else if (key === 'State') out.state = value.charAt(0);
-    else if (key === 'Uid') out.uid = Number(value.split(/\s+/)[0]);
+    else if (key === 'Uid') {
+      const uid = parseCount(value.split(/\s+/)[0]);
+      if (uid !== undefined) out.uid = uid;
+    }
     else if (key === 'SigCgt' && /^[0-9a-f]+$/i.test(value)) out.sigCgt = BigInt('0x' + value);
     else if (key === 'SigIgn' && /^[0-9a-f]+$/i.test(value)) out.sigIgn = BigInt('0x' + value);
   }
@@ -147,7 +156,7 @@ export function pageSize(): number {
 /** LazyFree from /proc/PID/smaps_rollup (kB → bytes); undefined when absent. */
 export function parseLazyFree(text: string): number | undefined {
   const m = /^LazyFree:\s+(\d+) kB/m.exec(text);
-  return m ? Number(m[1]) * 1024 : undefined;
+  return m ? scaleCount(parseCount(m[1]), 1024) : undefined;
 }
 
 /**

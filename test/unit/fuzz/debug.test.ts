@@ -71,12 +71,10 @@ describe('fuzz: debug adapter', () => {
       }));
     });
 
-    // BUG: DapObserver passes the adapter's `name` and `reason` through without checking their type
-    // (SessionChange says string). DebugFollower.foundInEvent then calls sameProgram(name, …), whose
-    // `name.trim()` throws a TypeError for a number — an unhandled rejection (`void`), and the
-    // debuggee is never watched. Shrunk counterexample: a process event with body
-    // { systemProcessId: 1, name: false } → { kind: 'pid', pid: 1, name: false } (0 likewise).
-    it.skip('BUG: DapObserver reports a name or reason that is not a string', () => {
+    // Was a bug (found by this suite): the adapter's `name` and `reason` were passed on unchecked,
+    // and DebugFollower's sameProgram(name) threw a TypeError for { systemProcessId: 1, name: false }
+    // — an unhandled rejection, and the debuggee never watched. Now a non-string is no name.
+    it('reports names and reasons only as strings', () => {
       new DapObserver().didSend({ type: 'event', event: 'process', body: { systemProcessId: 1, name: 0 } }).forEach(assertChangeTypes);
       fuzz(FAMILY, 1000, fc.property(fc.array(mutatedMessage, { maxLength: 8 }), (messages) => {
         const o = new DapObserver();
@@ -107,14 +105,12 @@ describe('fuzz: debug adapter', () => {
       }));
     });
 
-    // BUG: parseDlvTargetList and pidFromJsDebugSessionName return any digit run as a PID: "0"
-    // and 30 digits (1e30) included. DebugFollower.found() does look the PID up before watching,
-    // so nothing is attached, but the parsers promise a PID. Shrunk counterexamples (recorded answers
-    // mutated): '*\t9223372036854775807\t/tmp/__debug_bin_exp\r\n' → 9223372036854775807;
-    // 'server.js [9007199254740993]' → 9007199254740992; minimal: '*\t0\tx' and '[0]' → 0.
-    it.skip('BUG: parseDlvTargetList and pidFromJsDebugSessionName return 0 or unsafe integers', () => {
-      assertPid('dlv target', parseDlvTargetList('*\t0\tx'));
-      assertPid('js-debug', pidFromJsDebugSessionName('node', '[0]'));
+    // Was a bug (found by this suite): any digit run was a PID — "0", 2^63, 2^53 + 1 (shrunk from
+    // recorded answers). Now only a real PID (1 to 2^32 − 1) is.
+    it('return only real PIDs', () => {
+      assert.strictEqual(parseDlvTargetList('*\t0\tx'), undefined);
+      assert.strictEqual(pidFromJsDebugSessionName('node', '[0]'), undefined);
+      assert.strictEqual(parseDlvTargetList('*\t9223372036854775807\t/tmp/__debug_bin_exp\r\n'), undefined);
       fuzz(FAMILY, 500, fc.property(fc.stringMatching(/^\d{1,40}$/), (digits) => {
         const a = parseDlvTargetList(`*\t${digits}\tx`);
         const b = pidFromJsDebugSessionName('node', `x [${digits}]`);

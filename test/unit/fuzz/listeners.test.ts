@@ -90,15 +90,12 @@ describe('fuzz: listeners', () => {
       }));
     });
 
-    // BUG: parseProcNetTcp takes the port with parseInt(…, 16) and never checks it: a local
-    // address without ":" gives port NaN, five or more hex digits a port above 65535. discover()
-    // then builds `new URL(\`http://127.0.0.1:${port}\`)`, which throws "Invalid URL" out of
-    // discovery. The kernel writes four hex digits, so this is defence in depth.
-    // Shrunk counterexample: this machine's table with the ":" of a LISTEN row's local address
-    // replaced by a NUL ("00000000\u000007E8") → port NaN.
-    it.skip('BUG: parseProcNetTcp returns ports that are NaN or above 65535', () => {
-      const [l] = parseProcNetTcp(`${HEADER}  0: 0100007F 00000000:0000 0A 0 0 0 0 0 77\n`, new Set(['77']), false);
-      assertPort('port', l.port);
+    // Was a bug (found by this suite): the port was parseInt(…, 16) unchecked, so an address
+    // without ":" gave NaN and five hex digits a port above 65535, and discovery's `new URL` threw.
+    // Shrunk: this machine's table with a LISTEN row's ":" replaced by a NUL. Such rows are dropped.
+    it('drops rows whose port is not 1–65535', () => {
+      assert.deepStrictEqual(parseProcNetTcp(`${HEADER}  0: 0100007F 00000000:0000 0A 0 0 0 0 0 77\n`, new Set(['77']), false), []);
+      assert.deepStrictEqual(parseProcNetTcp(`${HEADER}  0: 0100007F:1FFFF 00000000:0000 0A 0 0 0 0 0 77\n`, new Set(['77']), false), []);
       fuzz(FAMILY, 1000, fc.property(mutatedText(TCP), (text) => parseProcNetTcp(text, inodesOf(TCP[0]), false).forEach((x) => assertPort('port', x.port))));
     });
   });
@@ -118,13 +115,10 @@ describe('fuzz: listeners', () => {
       }));
     });
 
-    // BUG: parseLsofListeners takes any run of digits as the port: "n*:0" gives port 0,
-    // "n*:99999999" a port above 65535 and 400 digits Infinity. discover() then builds a URL from
-    // it, and `new URL('http://127.0.0.1:99999999')` throws out of discovery.
-    // Shrunk counterexample (the real lsof answer mutated): 'n[::1]:9007199254740993' → port
-    // 9007199254740992; minimal: 'n*:0' → port 0.
-    it.skip('BUG: parseLsofListeners returns ports outside 1–65535', () => {
-      parseLsofListeners('n*:0\nn*:99999999').forEach((l) => assertPort('port', l.port));
+    // Was a bug (found by this suite): any digit run was a port ("n*:0", "n*:99999999",
+    // 'n[::1]:9007199254740993'), and discovery's `new URL` threw. Such lines are dropped.
+    it('drops ports outside 1–65535', () => {
+      assert.deepStrictEqual(parseLsofListeners('n*:0\nn*:99999999'), []);
       fuzz(FAMILY, 500, fc.property(mutatedText(lsofSeeds), (text) => parseLsofListeners(text).forEach((l) => assertPort('port', l.port))));
     });
   });
