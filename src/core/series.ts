@@ -9,8 +9,10 @@
 /**
  * The numeric columns a series keeps per point. Missing values are NaN. Besides the OS's RSS and
  * VSZ: its split of RSS (anonymous, file-backed, lazily freed), a peak that fell between this
- * sample and the previous one (missedPeak.ts), and the Go runtime's own classes when the program
- * exposes them (see goruntime/figures.ts).
+ * sample and the previous one (missedPeak.ts), the Go runtime's own classes when the program
+ * exposes them (see goruntime/figures.ts; memoryLimit 0 = GOMEMLIMIT known to be unset), and its
+ * memory cgroup's figures when it is in one (cgroup/reader.ts: usage, working set, the limit that
+ * applies, OOM kills so far).
  */
 export const SERIES_COLUMNS = [
   'rss',
@@ -30,6 +32,11 @@ export const SERIES_COLUMNS = [
   'memoryLimit',
   'goRss',
   'missedPeak',
+  'goroutines',
+  'cgroupUsage',
+  'cgroupWorkingSet',
+  'cgroupLimit',
+  'cgroupOomKills',
 ] as const;
 export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
 
@@ -39,13 +46,15 @@ export interface SeriesEvent {
   readonly time: number;
   /** For bands (a pause), when it ended; undefined while it lasts or for point events. */
   readonly endTime?: number;
-  readonly kind: 'attach' | 'release' | 'release-failed' | 'exit' | 'detach' | 'pause' | 'session' | 'note';
+  readonly kind: 'attach' | 'release' | 'release-failed' | 'exit' | 'oom' | 'restart' | 'detach' | 'pause' | 'session' | 'note';
   /** Short text drawn by the marker. */
   readonly label: string;
   /** Longer text shown on hover. */
   readonly detail?: string;
   /** A span of time (drawn as a shaded band) rather than an instant. */
   readonly band?: boolean;
+  /** An amount the marker is about, in bytes (what a FreeOSMemory release freed; an OOM kill's peak). */
+  readonly bytes?: number;
 }
 
 /** Plain arrays of the retained points, oldest first: what the webview receives. */

@@ -2,14 +2,22 @@
  * A watch: one process, sampled on a loop into a bounded series, until it exits or is detached.
  * The loop chains one timeout after each finished read, so a slow sample can never overlap the
  * next (no setInterval pile-up), and stopping leaves no timer behind.
+ *
+ * The process is a local one (by PID: OS figures, its memory cgroup, Go figures found by
+ * discovery) or one reached only by URL (a port-forward: everything comes from its agent — the
+ * URL's port belongs to a forwarder, never to a local process). A watch whose process exited can
+ * be resumed on its successor (a supervisor restarted it): the same series goes on, with a marker.
  */
-import { Disposable, Emitter, Event } from './util/lifecycle';
+import { CgroupFigures, CgroupReader, openCgroupReader } from './cgroup/reader';
+import { formatBytes } from './format';
+import { Disposable, Emitter, Event, IDisposable } from './util/lifecycle';
 import { openMemoryReader } from './sampling/reader';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './sampling/types';
 import { describeProcess, ProcessInfo } from './processes/processInfo';
 import { capacityFor, SeriesColumn, SeriesEvent, TimeSeries } from './series';
 import { missedPeak } from './missedPeak';
 import { GoRuntimeTracker } from './goruntime/tracker';
+import type { UrlTarget } from './remote/urlTarget';
 
 import type { WatchState } from './watchSummary';
 
@@ -29,6 +37,9 @@ export interface AttachReason {
   readonly label: string;
   readonly detail: string;
 }
+/** What a watch watches: a local process, or a process reached only through a URL. */
+export type WatchTarget = { readonly kind: 'process' } | { readonly kind: 'url'; readonly url: string };
+
 /** What Watch.start needs. */
 export interface WatchStart {
   readonly pid: number;
@@ -40,6 +51,27 @@ export interface WatchStart {
   /** Makes the tracker that reads its Go figures (none: OS figures only). */
   readonly goRuntime?: (pid: number) => GoRuntimeTracker;
 }
+
+/** What Watch.startRemote needs: what already reached the process through its URL. */
+export interface RemoteWatchStart {
+  readonly target: UrlTarget;
+  readonly options: WatchOptions;
+  readonly why?: AttachReason;
+}
+
+/** How a watch ends, beyond its state: the marker, and the words for the status bar. */
+export interface WatchEnd {
+  readonly kind: SeriesEvent['kind'];
+  /** On the graph's marker. */
+  readonly label: string;
+  /** In the status bar, after the name ("exited", "killed by the OOM killer (limit 512.0 MiB)"); the label when absent. */
+  readonly endLabel?: string;
+  readonly bytes?: number;
+}
+
+/** Consecutive failed samples before the loop slows down (a lost port-forward is retried, not hammered). */
+const FAILURES_BEFORE_BACKOFF = 3;
+const MAX_BACKOFF_MS = 10_000;
 
 /** Shortest interval a burst may ask for (measuring a release). */
 const MIN_BURST_INTERVAL_MS = 20;
@@ -67,6 +99,11 @@ export function seriesRow(sample: MemorySample): Partial<Record<SeriesColumn, nu
     memoryLimit: go?.memoryLimit,
     goRss: go?.processRss,
     missedPeak: sample.missedPeak,
+    goroutines: go?.goroutines,
+    cgroupUsage: sample.cgroup?.usage,
+    cgroupWorkingSet: sample.cgroup?.workingSet,
+    cgroupLimit: sample.cgroup?.limit,
+    cgroupOomKills: sample.cgroup?.oomKills,
   };
 }
 
@@ -76,6 +113,15 @@ export class Watch extends Disposable {
   readonly series: TimeSeries;
 
   private stateValue: WatchState = 'running';
+  private reader: MemoryReader;
+  private infoValue: ProcessInfo;
+  private cgroupReader?: CgroupReader;
+  /** The cgroup's OOM kill count at the last sample: a rise is an OOM kill (this process's, or another's). */
+  private lastOomKills?: number;
+  private lastCgroup?: CgroupFigures;
+  private consecutiveFailures = 0;
+  /** For a URL target: what answers there (agent, expvar, pprof) and its FreeOSMemory endpoint. */
+  private remote?: UrlTarget;
   private latestSample?: MemorySample;
   private maxRssSeen = 0;
   private failure?: SampleError;
@@ -94,6 +140,8 @@ export class Watch extends Disposable {
   private readonly failureEmitter = this.register(new Emitter<SampleError>());
   private readonly stateEmitter = this.register(new Emitter<WatchState>());
   private readonly eventEmitter = this.register(new Emitter<SeriesEvent>());
+  private readonly goStatusEmitter = this.register(new Emitter<void>());
+  private goStatusSubscription?: IDisposable;
 
   /** Each successful sample. */
   readonly onDidSample: Event<MemorySample> = this.sampleEmitter.event;
@@ -103,14 +151,21 @@ export class Watch extends Disposable {
   readonly onDidChangeState: Event<WatchState> = this.stateEmitter.event;
   /** A marker was added to (or updated in) the series. */
   readonly onDidAddEvent: Event<SeriesEvent> = this.eventEmitter.event;
+  /** Where its Go figures come from changed (found, lost, none). */
+  readonly onDidChangeGoStatus: Event<void> = this.goStatusEmitter.event;
 
   private constructor(
-    private readonly reader: MemoryReader,
-    readonly info: ProcessInfo,
+    reader: MemoryReader,
+    info: ProcessInfo,
     options: WatchOptions,
+    /** A local process, or one reached by URL. */
+    readonly target: WatchTarget,
+    private readonly goRuntimeFactory?: (pid: number) => GoRuntimeTracker,
   ) {
     super();
-    this.id = `${reader.identity.pid}-${nextWatchNumber++}`;
+    this.reader = reader;
+    this.infoValue = info;
+    this.id = `${target.kind === 'url' ? 'url' : reader.identity.pid}-${nextWatchNumber++}`;
     this.intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs);
     this.series = new TimeSeries(options.windowMs, capacityFor(options.windowMs, this.intervalMs));
   }
@@ -120,29 +175,106 @@ export class Watch extends Disposable {
    * samples on a loop. Rejects with a SampleError (nothing is left running) when it cannot.
    */
   static async start({ pid, options, expected, why, goRuntime }: WatchStart): Promise<Watch> {
-    const reader = await openMemoryReader(pid, expected);
+    const { reader, info, cgroup } = await openLocal(pid, expected);
     try {
-      const info = await describeProcess(pid).catch((err: unknown) => {
-        const e = toSampleError(err, pid);
-        if (e.reason === 'exited' || e.reason === 'no-such-process') throw e;
-        // Naming is best effort: a process we can sample but not describe is still worth watching.
-        return { pid, name: `PID ${pid}`, commandLine: '' } satisfies ProcessInfo;
-      });
       const first = await reader.read();
-      const watch = new Watch(reader, info, options);
-      watch.goTracker = goRuntime?.(pid);
+      const watch = new Watch(reader, info, options, { kind: 'process' }, goRuntime);
+      watch.cgroupReader = cgroup;
+      watch.setTracker(goRuntime?.(pid));
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Attached to ${info.name} (PID ${pid})` });
-      watch.accept(first);
+      watch.accept(watch.withCgroup(first));
       watch.schedule(watch.intervalMs);
       return watch;
     } catch (err) {
       reader.close();
+      cgroup?.close();
       throw toSampleError(err, pid);
     }
   }
 
+  /** Starts watching a process through its URL (the reader reached it already). Rejects when the first read fails. */
+  static async startRemote({ target, options, why }: RemoteWatchStart): Promise<Watch> {
+    const { reader, info, url } = target;
+    try {
+      const first = await reader.read();
+      const watch = new Watch(reader, info, options, { kind: 'url', url });
+      watch.remote = target;
+      watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Watching ${info.name} through ${url}` });
+      watch.accept(watch.withCgroup(first));
+      watch.schedule(watch.intervalMs);
+      return watch;
+    } catch (err) {
+      reader.close();
+      throw err instanceof SampleError ? err : new SampleError('failed', (err as Error).message);
+    }
+  }
+
+  /**
+   * Goes on watching in the same series after the process exited and a successor took its place
+   * (a supervisor restarted it): a "restarted" marker joins the two runs. Rejects (the watch stays
+   * ended) when the new process cannot be watched.
+   */
+  async resume(pid: number, why: AttachReason): Promise<void> {
+    if (this.target.kind !== 'process') throw new SampleError('failed', 'Only a local process can be resumed.');
+    if (this.stateValue === 'running' || this.disposed) throw new SampleError('failed', 'The watch is not waiting for a restart.');
+    const { reader, info, cgroup } = await openLocal(pid);
+    let first: MemorySample;
+    try {
+      first = await reader.read();
+    } catch (err) {
+      reader.close();
+      cgroup?.close();
+      throw toSampleError(err, pid);
+    }
+    // Resumed (or disposed) by someone else while this one was opening: keep theirs.
+    if ((this.stateValue as WatchState) === 'running' || this.disposed) {
+      reader.close();
+      cgroup?.close();
+      return;
+    }
+    const previous = this.pid;
+    this.reader = reader;
+    this.infoValue = info;
+    this.cgroupReader = cgroup;
+    this.lastOomKills = undefined;
+    this.lastCgroup = undefined;
+    // A new process: its own high-water mark and Go figures (its ports, its agent).
+    this.latestSample = undefined;
+    this.maxRssSeen = 0;
+    this.setTracker(this.goRuntimeFactory?.(pid));
+    this.stateValue = 'running';
+    this.endMessage = undefined;
+    this.endLabelText = undefined;
+    this.failure = undefined;
+    this.consecutiveFailures = 0;
+    this.addEvent({ time: first.time, kind: 'restart', label: why.label, detail: `${why.detail} (PID ${previous} → ${pid})` });
+    this.accept(this.withCgroup(first));
+    this.schedule(this.intervalMs);
+    this.stateEmitter.fire('running');
+  }
+
   get pid(): number {
     return this.reader.identity.pid;
+  }
+
+  /** The process: its name, command line, Go build information (a restart can change it). */
+  get info(): ProcessInfo {
+    return this.infoValue;
+  }
+
+  /** A local process (its PID is one of this machine's). */
+  get isLocal(): boolean {
+    return this.target.kind === 'process';
+  }
+
+  /** For a URL target: what answers at the URL. */
+  get remoteSource(): Pick<UrlTarget, 'description' | 'kind' | 'freeOSMemoryUrl'> | undefined {
+    return this.remote;
+  }
+
+  /** Its memory cgroup at the last sample, when it is in one. */
+  get cgroup(): CgroupFigures | undefined {
+    return this.lastCgroup;
   }
 
   get identity(): ProcessIdentity {
@@ -259,24 +391,35 @@ export class Watch extends Disposable {
     });
   }
 
-  /** Stops sampling for good; the series stays for the graph. */
-  stop(state: 'exited' | 'detached', message: string, marker?: { kind: SeriesEvent['kind']; label: string }): void {
+  /** Stops sampling (for good, unless resumed after a restart); the series stays for the graph. */
+  stop(state: 'exited' | 'detached', message: string, end?: WatchEnd): void {
     if (this.stateValue !== 'running') return;
     this.setPaused(false);
     this.clearTimer();
     this.reader.close();
+    this.cgroupReader?.close();
+    this.cgroupReader = undefined;
     this.stateValue = state;
     this.endMessage = message;
-    const { kind, label } = marker ?? { kind: state === 'exited' ? 'exit' : 'detach', label: state };
-    this.endLabelText = label;
-    this.addEvent({ time: Date.now(), kind, label, detail: message });
+    const { kind, label, endLabel, bytes } = end ?? { kind: state === 'exited' ? 'exit' : 'detach', label: state };
+    this.endLabelText = endLabel ?? label;
+    this.addEvent({ time: Date.now(), kind, label, detail: message, ...(bytes !== undefined ? { bytes } : {}) });
     this.stateEmitter.fire(state);
   }
 
   override dispose(): void {
     this.stop('detached', 'Detached.');
-    this.goTracker?.dispose();
+    this.setTracker(undefined);
     super.dispose();
+  }
+
+  /** A new tracker for the Go figures (a new process); the old one is disposed. */
+  private setTracker(tracker: GoRuntimeTracker | undefined): void {
+    this.goStatusSubscription?.dispose();
+    this.goTracker?.dispose();
+    this.goTracker = tracker;
+    this.goStatusSubscription = tracker?.onDidChangeStatus(() => this.goStatusEmitter.fire());
+    if (tracker) this.goStatusEmitter.fire();
   }
 
   private currentInterval(now: number): number {
@@ -301,27 +444,100 @@ export class Watch extends Disposable {
     if (this.stateValue !== 'running' || this.reading) return;
     const started = Date.now();
     this.reading = true;
+    const pidBefore = this.reader.identity.pid;
     try {
       const os = await this.reader.read();
       // One loopback request at most, and none while stopped in a debugger.
       const go = await this.goTracker?.figures(this.paused);
       if (this.stateValue !== 'running') return;
+      if (this.failure) this.addEvent({ time: os.time, kind: 'note', label: 'reconnected', detail: `Reading again after: ${this.failure.message}` });
       this.failure = undefined;
-      this.accept(go ? { ...os, go } : os);
+      this.consecutiveFailures = 0;
+      // Behind a URL, a new process answers after a restart (a new pod): the same graph goes on, marked.
+      if (this.target.kind === 'url' && this.reader.identity.pid !== pidBefore) {
+        this.addEvent({ time: os.time, kind: 'restart', label: 'restarted', detail: `The process behind ${this.target.url} restarted (PID ${pidBefore} → ${this.reader.identity.pid}).` });
+      }
+      this.accept(this.withCgroup(go ? { ...os, go } : os));
     } catch (err) {
       if (this.stateValue !== 'running') return;
       const error = toSampleError(err, this.pid);
       if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
-        this.stop('exited', error.message);
+        this.endOnExit(error);
         return;
       }
+      if (!this.failure && this.target.kind === 'url') this.addEvent({ time: Date.now(), kind: 'note', label: 'connection lost', detail: error.message });
       this.failure = error;
+      this.consecutiveFailures++;
       this.failureEmitter.fire(error);
     } finally {
       this.reading = false;
     }
     const now = Date.now();
-    this.schedule(Math.max(0, this.currentInterval(now) - (now - started)));
+    // Failing again and again (a lost port-forward): wait longer between tries, up to 10 s.
+    const backoff = this.consecutiveFailures >= FAILURES_BEFORE_BACKOFF ? Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** (this.consecutiveFailures - FAILURES_BEFORE_BACKOFF + 1)) : 0;
+    this.schedule(Math.max(0, Math.max(backoff, this.currentInterval(now)) - (now - started)));
+  }
+
+  /**
+   * The sample with its cgroup's figures: our own kept-open reader (local process), else what the
+   * agent reported (a URL target). An OOM kill count that rose while the process lives is a kill
+   * of another process in the same cgroup: a marker.
+   */
+  private withCgroup(sample: MemorySample): MemorySample {
+    let cgroup = sample.cgroup;
+    if (this.cgroupReader) {
+      try {
+        cgroup = this.cgroupReader.read();
+      } catch {
+        // The cgroup went away (or cannot be read any more): no cgroup figures from now on.
+        this.cgroupReader.close();
+        this.cgroupReader = undefined;
+      }
+    }
+    if (cgroup?.oomKills !== undefined) {
+      if (this.lastOomKills !== undefined && cgroup.oomKills > this.lastOomKills) {
+        const limit = cgroup.limit !== undefined ? ` (limit ${formatBytes(cgroup.limit)})` : '';
+        this.addEvent({
+          time: sample.time,
+          kind: 'oom',
+          label: 'OOM kill',
+          detail: `The OOM killer killed ${cgroup.oomKills - this.lastOomKills === 1 ? 'a process' : `${cgroup.oomKills - this.lastOomKills} processes`} in this cgroup${limit} — not ${this.info.name}, which is still running.`,
+        });
+      }
+      this.lastOomKills = cgroup.oomKills;
+    }
+    this.lastCgroup = cgroup;
+    return cgroup ? { ...sample, cgroup } : sample;
+  }
+
+  /**
+   * The process is gone. Its cgroup outlives it for a moment: if the cgroup's OOM kill count rose
+   * since the last sample, the kernel's OOM killer ended it — say so, with the limit and the real
+   * peak (the last sample is often far below it). Exit status alone would not prove it.
+   */
+  private endOnExit(error: SampleError): void {
+    let after: CgroupFigures | undefined;
+    try {
+      after = this.cgroupReader?.read();
+    } catch {
+      after = undefined;
+    }
+    if (after?.oomKills !== undefined && this.lastOomKills !== undefined && after.oomKills > this.lastOomKills) {
+      const limit = after.limit ?? this.lastCgroup?.limit;
+      const limitText = limit !== undefined ? ` (limit ${formatBytes(limit)})` : '';
+      const peak = after.peak;
+      const peakText = peak !== undefined ? `; the cgroup peaked at ${formatBytes(peak)}` : '';
+      const last = this.latestSample ? ` (the last sample was ${formatBytes(this.latestSample.rss)} RSS${this.lastCgroup ? `, working set ${formatBytes(this.lastCgroup.workingSet)}` : ''})` : '';
+      this.lastCgroup = after;
+      this.stop('exited', `${this.info.name} (PID ${this.pid}) was killed by the OOM killer: its memory cgroup reached its limit${limitText}${peakText}${last}.`, {
+        kind: 'oom',
+        label: `OOM-killed${limit !== undefined ? ` at ${formatBytes(limit)}` : ''}`,
+        endLabel: `killed by the OOM killer${limitText}`,
+        bytes: peak,
+      });
+      return;
+    }
+    this.stop('exited', error.message);
   }
 
   private accept(reading: MemorySample): void {
@@ -331,5 +547,24 @@ export class Watch extends Disposable {
     if (sample.rss > this.maxRssSeen) this.maxRssSeen = sample.rss;
     this.series.push(sample.time, seriesRow(sample));
     this.sampleEmitter.fire(sample);
+  }
+}
+
+/** Opens what a local watch reads: the process's memory (bound to it), its description, its memory cgroup (Linux). */
+async function openLocal(pid: number, expected?: ProcessIdentity): Promise<{ reader: MemoryReader; info: ProcessInfo; cgroup?: CgroupReader }> {
+  const reader = await openMemoryReader(pid, expected);
+  try {
+    const info = await describeProcess(pid).catch((err: unknown) => {
+      const e = toSampleError(err, pid);
+      if (e.reason === 'exited' || e.reason === 'no-such-process') throw e;
+      // Naming is best effort: a process we can sample but not describe is still worth watching.
+      return { pid, name: `PID ${pid}`, commandLine: '' } satisfies ProcessInfo;
+    });
+    // No cgroup (another OS, the root cgroup, unreadable) just means no limit is known.
+    const opened = process.platform === 'linux' ? openCgroupReader(pid) : undefined;
+    return { reader, info, cgroup: opened?.ok ? opened.reader : undefined };
+  } catch (err) {
+    reader.close();
+    throw err;
   }
 }

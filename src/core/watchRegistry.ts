@@ -6,6 +6,7 @@ import { Disposable, Emitter, Event, IDisposable } from './util/lifecycle';
 import { MemorySample, ProcessIdentity } from './sampling/types';
 import { SeriesEvent } from './series';
 import { GoRuntimeTracker } from './goruntime/tracker';
+import { openUrlTarget } from './remote/urlTarget';
 import { AttachReason, Watch, WatchOptions } from './watch';
 
 /** How many ended watches are kept for their data before the oldest is dropped. */
@@ -51,9 +52,9 @@ export class WatchRegistry extends Disposable {
     return this.watches.get(id)?.watch;
   }
 
-  /** The running watch of `pid`, if any. */
+  /** The running watch of the local process `pid`, if any (a URL target's PID is not one of ours). */
   findRunning(pid: number): Watch | undefined {
-    return this.list().find((w) => w.pid === pid && w.state === 'running');
+    return this.list().find((w) => w.isLocal && w.pid === pid && w.state === 'running');
   }
 
   /** What the status bar and graph show: the watch last attached or selected. */
@@ -71,7 +72,25 @@ export class WatchRegistry extends Disposable {
       this.select(existing.id);
       return { watch: existing, alreadyWatched: true };
     }
-    const watch = await Watch.start({ pid, options: this.options, expected, why, goRuntime: this.goRuntime });
+    return this.add(await Watch.start({ pid, options: this.options, expected, why, goRuntime: this.goRuntime }));
+  }
+
+  /**
+   * Watches the process that answers at `url` (a port-forward, a container's published port): see
+   * remote/urlTarget.ts. The same URL already watched becomes current instead.
+   */
+  async attachUrl(url: string, allowedHosts: readonly string[], why?: AttachReason): Promise<AttachResult> {
+    const target = await openUrlTarget(url, allowedHosts);
+    const existing = this.list().find((w) => w.target.kind === 'url' && w.target.url === target.url && w.state === 'running');
+    if (existing) {
+      target.reader.close();
+      this.select(existing.id);
+      return { watch: existing, alreadyWatched: true };
+    }
+    return this.add(await Watch.startRemote({ target, options: this.options, why }));
+  }
+
+  private add(watch: Watch): AttachResult {
     if (this.disposed) {
       watch.dispose();
       throw new Error('Memory Watch is shutting down.');
@@ -80,7 +99,7 @@ export class WatchRegistry extends Disposable {
       watch.onDidSample((sample) => this.sampleEmitter.fire({ watch, sample })),
       watch.onDidChangeState(() => this.changeEmitter.fire()),
       watch.onDidAddEvent((event) => this.eventEmitter.fire({ watch, event })),
-      ...(watch.goRuntime ? [watch.goRuntime.onDidChangeStatus(() => this.changeEmitter.fire())] : []),
+      watch.onDidChangeGoStatus(() => this.changeEmitter.fire()),
     ];
     this.watches.set(watch.id, { watch, subscriptions });
     this.currentId = watch.id;

@@ -120,7 +120,7 @@ export class Commands extends Disposable {
           freeOSMemory(watch, settings, {
             confirm: (message) => this.confirmSignal(watch, message),
             debugger: this.deps.debuggerRoute(watch),
-            agentUrl: watch.goRuntime?.agentFreeOSMemoryUrl,
+            agentUrl: watch.goRuntime?.agentFreeOSMemoryUrl ?? watch.remoteSource?.freeOSMemoryUrl,
           }),
       );
       this.lastReport = report;

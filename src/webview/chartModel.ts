@@ -73,7 +73,7 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
     markers,
     thresholds: [
       ...(state.warningBytes > 0 ? [{ value: state.warningBytes, axis: 0 as const, color: t.warning, label: `warning ${formatBytes(state.warningBytes)}` }] : []),
-      ...(limit !== undefined ? [{ value: limit, axis: 0 as const, color: t.exit, label: `GOMEMLIMIT ${formatBytes(limit)}` }] : []),
+      ...(limit !== undefined && limit > 0 ? [{ value: limit, axis: 0 as const, color: t.exit, label: `GOMEMLIMIT ${formatBytes(limit)}` }] : []),
     ],
     xMin,
     xMax,

@@ -73,14 +73,34 @@ describe('Go figures', () => {
       gcCycles: 7,
       gcGoal: 64,
       heapLive: 8,
-      memoryLimit: undefined,
+      memoryLimit: 0, // known to be unset
       gogc: 100,
       goVersion: 'go1.26.8',
       processRss: undefined,
+      goroutines: undefined,
     });
     assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, protocol: 2 })), undefined);
     assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, memory: { heapObjects: 'x' } })), undefined);
     assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, memoryLimit: 1 << 30 }))!.figures.memoryLimit, 1 << 30);
+    // The process, its cgroup, its goroutines and its name, each checked; a bad field is dropped with a reason.
+    const problems: string[] = [];
+    const full = parseAgentSnapshot(
+      JSON.stringify({
+        ...snapshot,
+        program: 'svc',
+        goroutines: 12,
+        process: { rss: 5000, vsz: 9000 },
+        cgroup: { version: 2, path: '/kubepods/pod1/c1', usage: 400, limit: 512, limitPath: '/kubepods/pod1', inactiveFile: 100, workingSet: 300, peak: 510, oomKills: 1, high: -3 },
+      }),
+      problems,
+    )!;
+    assert.strictEqual(full.program, 'svc');
+    assert.strictEqual(full.figures.goroutines, 12);
+    assert.deepStrictEqual(full.process, { rss: 5000, vsz: 9000 });
+    assert.deepStrictEqual(full.cgroup, { version: 2, path: '/kubepods/pod1/c1', usage: 400, workingSet: 300, limit: 512, limitPath: '/kubepods/pod1', high: undefined, inactiveFile: 100, peak: 510, oomKills: 1 });
+    assert.deepStrictEqual(problems, ['dropped cgroup.high = -3']);
+    assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, program: 'a\u001b[31mred', cgroup: { version: 3 } }), problems)!.program, undefined);
+    assert.strictEqual(problems[1], 'dropped the cgroup: not a cgroup object');
   });
 
   it('finds the LISTEN sockets of the inodes a process owns in /proc/net/tcp{,6}', () => {

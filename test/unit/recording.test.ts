@@ -158,18 +158,18 @@ describe('recording: write and read back', () => {
     file.version = '1.7';
     file.somethingNew = { nested: [1, 2, 3] };
     const points = (file.time as number[]).length;
-    (file.columns as Record<string, unknown>).goroutines = { unit: 'count', values: Array.from({ length: points }, (_, i) => 10 + i) };
-    (file.columns as Record<string, unknown>).cgroupWorkingSet = { unit: 'bytes', values: Array.from({ length: points }, () => null), future: true };
+    (file.columns as Record<string, unknown>).schedLatency = { unit: 'count', values: Array.from({ length: points }, (_, i) => 10 + i) };
+    (file.columns as Record<string, unknown>).numaRemote = { unit: 'bytes', values: Array.from({ length: points }, () => null), future: true };
     const result = parseRecording(JSON.stringify(file));
     assert.ok(result.ok, result.ok ? '' : result.message);
     assert.strictEqual(result.recording.version, '1.7');
-    assert.strictEqual(result.recording.columns.goroutines.values[3], 13);
+    assert.strictEqual(result.recording.columns.schedLatency.values[3], 13);
     const snapshot = toSeriesSnapshot(result.recording);
-    assert.ok(!('goroutines' in snapshot.columns));
+    assert.ok(!('schedLatency' in snapshot.columns));
     assert.deepStrictEqual(Object.keys(snapshot.columns), [...SERIES_COLUMNS]);
     // Written again, it says what this code writes, and keeps the extra column.
     const again = parseRecording(serializeRecording(result.recording));
-    assert.ok(again.ok && again.recording.version === '1.0' && again.recording.columns.goroutines.unit === 'count');
+    assert.ok(again.ok && again.recording.version === '1.0' && again.recording.columns.schedLatency.unit === 'count');
   });
 
   it('whatever the snapshot holds, what is written reads back (NaN, negatives, fractions, disorder, long texts)', () => {

@@ -29,25 +29,22 @@ export interface GoFigures {
   readonly gcGoal: number;
   /** Heap marked live by the last GC (agent, Go ≥ 1.21). */
   readonly heapLive?: number;
-  /** GOMEMLIMIT in bytes (agent); undefined when none is set. */
+  /** GOMEMLIMIT in bytes; 0 when the source says none is set (agent); undefined when not known. */
   readonly memoryLimit?: number;
   /** GOGC percent (agent); −1 when GC is off. */
   readonly gogc?: number;
   readonly goVersion?: string;
   /** RSS as the program itself read it, at the same instant as the figures (agent, Linux). */
   readonly processRss?: number;
+  /** Live goroutines (agent: runtime/metrics; pprof: the goroutine profile's total). */
+  readonly goroutines?: number;
 }
 
 /** GOMEMLIMIT values from here up mean "no limit" (Go reports math.MaxInt64; JSON rounds it to 2^63). */
 export const NO_MEMORY_LIMIT = 2 ** 62;
 
-/**
- * A byte count or a counter as a target may send it: a whole number from 0 to 2^53. Anything else
- * — negative, fractional, 1e400 (Infinity to JSON.parse), 2^70 (no longer exact) — is not one.
- */
-export function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
+export { isCount } from '../util/counts';
+import { isCount } from '../util/counts';
 
 /** How a rejected figure is named in the log: "HeapAlloc = -5". Bounded: it came from the target. */
 export function describeRejected(name: string, value: unknown): string {

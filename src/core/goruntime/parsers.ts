@@ -5,6 +5,7 @@
  * expvar's `cmdline` holds os.Args, which may carry secrets: it is never read or kept.
  */
 import { describeRejected, fromMemStats, GoFigures, isCount, NO_MEMORY_LIMIT } from './figures';
+import type { CgroupFigures } from '../cgroup/reader';
 import { ScanResult, TopLevelMemberScanner } from './jsonMember';
 
 /** The largest memstats object we accept (a real one is ≈ 10 KiB: 256 pauses, 61 size classes). */
@@ -92,7 +93,49 @@ export const MAX_SNAPSHOT_BYTES = 64 * 1024;
 /** What the agent's snapshot says besides the figures. */
 export interface AgentSnapshot {
   readonly pid: number;
+  /** The executable's base name, when the agent sends it. */
+  readonly program?: string;
   readonly figures: GoFigures;
+  /** The process as its OS sees it (Linux). */
+  readonly process?: { readonly rss: number; readonly vsz?: number };
+  /** Its memory cgroup (Linux, when it is in one). */
+  readonly cgroup?: CgroupFigures;
+}
+
+/** A name shown to people: printable, bounded, or nothing. */
+function plainName(value: unknown): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  return typeof value === 'string' && value.length > 0 && value.length <= 256 && !/[\u0000-\u001f\u007f]/.test(value) ? value : undefined;
+}
+
+/** The agent's cgroup object, checked field by field; undefined when it is not one. */
+function agentCgroup(raw: unknown, problems: string[]): CgroupFigures | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const c = raw as Record<string, unknown>;
+  if (typeof c !== 'object' || (c.version !== 1 && c.version !== 2) || typeof c.path !== 'string' || c.path.length > 4096 || !isCount(c.usage) || !isCount(c.workingSet)) {
+    problems.push('dropped the cgroup: not a cgroup object');
+    return undefined;
+  }
+  const optional = (name: string, positive = false): number | undefined => {
+    const v = c[name];
+    if (v === undefined || v === null) return undefined;
+    if (isCount(v) && (!positive || v > 0)) return v;
+    problems.push(`dropped ${describeRejected(`cgroup.${name}`, v)}`);
+    return undefined;
+  };
+  const limit = optional('limit', true);
+  return {
+    version: c.version,
+    path: c.path,
+    usage: c.usage,
+    workingSet: c.workingSet,
+    limit,
+    limitPath: limit !== undefined && typeof c.limitPath === 'string' && c.limitPath.length <= 4096 ? c.limitPath : undefined,
+    high: optional('high', true),
+    inactiveFile: optional('inactiveFile'),
+    peak: optional('peak'),
+    oomKills: optional('oomKills'),
+  };
 }
 
 /** Go's version string as the program reports it, if it looks like one: shown to people, so bounded. */
@@ -121,6 +164,11 @@ export function parseAgentSnapshot(json: string, problems: string[] = []): Agent
     return undefined;
   }
   const [heapObjects, heapUnused, heapFree, heapReleased, heapStacks, osStacks, total] = requiredMemory.map((k) => memory[k] as number);
+  // Two counts can add up to more than is exact: the sum must be a count too.
+  if (!isCount(heapStacks + osStacks)) {
+    problems.push(`not a size: memory.heapStacks + memory.osStacks = ${heapStacks + osStacks}`);
+    return undefined;
+  }
   /** An optional figure: kept when valid, else dropped with a reason. */
   const optional = <T>(name: string, value: unknown, valid: (v: unknown) => v is T): T | undefined => {
     if (value === undefined || value === null) return undefined;
@@ -128,15 +176,21 @@ export function parseAgentSnapshot(json: string, problems: string[] = []): Agent
     problems.push(`dropped ${describeRejected(name, value)}`);
     return undefined;
   };
-  // "No limit" is math.MaxInt64, which JSON.parse rounds to 2^63: anything that large means none.
-  const limitRaw = typeof s.memoryLimit === 'number' && s.memoryLimit >= NO_MEMORY_LIMIT ? undefined : s.memoryLimit;
-  const memoryLimit = optional('memoryLimit', limitRaw, (v): v is number => isCount(v) && v > 0);
+  // "No limit" is math.MaxInt64, which JSON.parse rounds to 2^63: anything that large means none (0).
+  const limitRaw = typeof s.memoryLimit === 'number' && s.memoryLimit >= NO_MEMORY_LIMIT ? 0 : s.memoryLimit;
+  const memoryLimit = optional('memoryLimit', limitRaw, isCount);
   // GOGC is a percentage, or −1 when the collector is off; nothing else exists.
   const gogc = optional('gogc', s.gogc, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= -1);
   const heapLive = optional('gc.heapLive', gc.heapLive, isCount);
-  const processRss = optional('process.rss', (s.process as { rss?: unknown } | undefined)?.rss, isCount);
+  const proc = (typeof s.process === 'object' && s.process !== null ? s.process : {}) as { rss?: unknown; vsz?: unknown };
+  const processRss = optional('process.rss', proc.rss, isCount);
+  const processVsz = optional('process.vsz', proc.vsz, isCount);
+  const goroutines = optional('goroutines', s.goroutines, isCount);
   return {
     pid: s.pid,
+    program: plainName(s.program),
+    process: processRss !== undefined ? { rss: processRss, vsz: processVsz } : undefined,
+    cgroup: agentCgroup(s.cgroup, problems),
     figures: {
       heapObjects,
       heapUnused,
@@ -151,6 +205,7 @@ export function parseAgentSnapshot(json: string, problems: string[] = []): Agent
       gogc,
       goVersion: goVersionText(s.goVersion),
       processRss,
+      goroutines,
     },
   };
 }

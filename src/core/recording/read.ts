@@ -85,6 +85,8 @@ const SERIES_EVENT_KINDS: Readonly<Record<SeriesEvent['kind'], true>> = {
   release: true,
   'release-failed': true,
   exit: true,
+  oom: true,
+  restart: true,
   detach: true,
   pause: true,
   session: true,

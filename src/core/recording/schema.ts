@@ -48,7 +48,7 @@ export const RECORDING_LIMITS = {
 export type ColumnUnit = 'bytes' | 'count' | (string & NonNullable<unknown>);
 
 /** Columns that count things rather than bytes; every other column is in bytes. */
-const COUNT_COLUMNS: ReadonlySet<string> = new Set(['gcCycles', 'goroutines']);
+const COUNT_COLUMNS: ReadonlySet<string> = new Set(['gcCycles', 'goroutines', 'cgroupOomKills']);
 
 /** The unit a column is written with (every series column is bytes except the counts). */
 export function unitOf(column: string): ColumnUnit {

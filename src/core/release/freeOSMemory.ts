@@ -54,6 +54,8 @@ export interface TargetView {
   readonly name: string;
   /** Stopped in a debugger. */
   readonly paused: boolean;
+  /** Reached only through this URL (a port-forward): no local process to signal or debug. */
+  readonly url?: string;
 }
 
 /** Which method to use now, or why none can work. */
@@ -74,6 +76,7 @@ export function chooseMethod(target: TargetView, settings: ReleaseSettings, rout
     case 'http':
       return target.paused ? { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, or use the "debugger" method.`) } : { method: 'http' };
     case 'signal':
+      if (target.url) return { refusal: refused('signal', `${target.name} is reached through ${target.url}, not as a process of this machine: no signal can reach it. Use the Memory Watch agent (method "auto").`) };
       return target.paused
         ? { refusal: refused('signal', 'The program is stopped in the debugger: its signal handler cannot run until it continues. Continue it, or use the "debugger" method.') }
         : { method: 'signal' };
@@ -90,11 +93,13 @@ export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps
   if (watch.state !== 'running') {
     return refused(fallback, `${watch.info.name} (PID ${watch.pid}) is no longer watched: ${watch.endReason ?? 'the watch has ended'}.`);
   }
-  const choice = chooseMethod({ pid: watch.pid, name: watch.info.name, paused: watch.paused }, settings, deps.debugger, deps.agentUrl);
+  const url = watch.target.kind === 'url' ? watch.target.url : undefined;
+  const choice = chooseMethod({ pid: watch.pid, name: watch.info.name, paused: watch.paused, url }, settings, deps.debugger, deps.agentUrl);
   if ('refusal' in choice) return choice.refusal;
   switch (choice.method) {
     case 'agent':
-      return releaseByAgent(watch, deps.agentUrl!);
+      // A URL target's agent may sit on a host the user allowed; a local agent is on loopback.
+      return releaseByAgent(watch, deps.agentUrl!, url ? settings.allowedHosts : []);
     case 'http':
       return releaseByHttp(watch, settings);
     case 'signal':
@@ -129,13 +134,13 @@ async function releaseByHttp(watch: Watch, settings: ReleaseSettings): Promise<R
 }
 
 /** The agent answers with what the runtime itself released; the measured RSS effect is the report. */
-async function releaseByAgent(watch: Watch, url: URL): Promise<ReleaseReport> {
+async function releaseByAgent(watch: Watch, url: URL, allowedHosts: readonly string[]): Promise<ReleaseReport> {
   return measureRelease(
     watch,
     'agent',
     async (): Promise<TriggerOutcome> => {
       try {
-        const answer = await postHook(url, []);
+        const answer = await postHook(url, allowedHosts);
         if (answer.status === 429) return { ok: false, message: 'The Memory Watch agent is already freeing memory (or did a moment ago); try again in a second.' };
         if (answer.status !== 200) return { ok: false, message: `The Memory Watch agent answered HTTP ${answer.status}: ${answer.body.trim().slice(0, 200)}` };
         const body = JSON.parse(answer.body) as { released?: number; durationMs?: number };

@@ -1,3 +1,4 @@
+import type { CgroupFigures } from '../cgroup/reader';
 import type { GoFigures } from '../goruntime/figures';
 
 /** One reading of a process's memory, as the OS reports it. Sizes are bytes. */
@@ -29,6 +30,8 @@ export interface MemorySample {
   readonly lazyFree?: number;
   /** The Go runtime's own figures, when the program exposes them (see goruntime/). */
   readonly go?: GoFigures;
+  /** The memory cgroup the process is charged to (Linux; see cgroup/). */
+  readonly cgroup?: CgroupFigures;
 }
 
 /** Who a process is: a PID alone is not enough, since PIDs are reused. */
