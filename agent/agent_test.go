@@ -118,7 +118,7 @@ func TestSnapshotJSONFields(t *testing.T) {
 	top := "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,program,protocol,timeUnixMs"
 	if runtime.GOOS == "linux" {
 		top = "gc,goVersion,gogc,gomaxprocs,goroutines,memory,memoryLimit,pid,process,program,protocol,timeUnixMs"
-		if got := keys(raw["process"].(map[string]any)); got != "rss,vsz" {
+		if got := keys(raw["process"].(map[string]any)); got != "rss,shared,vsz" {
 			t.Errorf("process keys = %s", got)
 		}
 		// Present when the process is in a memory cgroup (TestCgroupSelf

@@ -25,18 +25,18 @@ func readProcess() *Process {
 		return nil
 	}
 	n, _ := statm.f.ReadAt(statm.buf[:], 0) // io.EOF is expected: the file is short
-	size, resident, ok := parseStatm(statm.buf[:n])
+	size, resident, shared, ok := parseStatm(statm.buf[:n])
 	if !ok {
 		return nil
 	}
 	page := uint64(os.Getpagesize())
-	return &Process{RSS: resident * page, VSZ: size * page}
+	return &Process{RSS: resident * page, VSZ: size * page, Shared: shared * page}
 }
 
-// parseStatm reads the first two fields of statm ("size resident shared ..."),
-// both in pages, without allocating.
-func parseStatm(b []byte) (size, resident uint64, ok bool) {
-	var vals [2]uint64
+// parseStatm reads the first three fields of statm ("size resident shared
+// ..."), all in pages, without allocating.
+func parseStatm(b []byte) (size, resident, shared uint64, ok bool) {
+	var vals [3]uint64
 	i := 0
 	for k := range vals {
 		for i < len(b) && b[i] == ' ' {
@@ -47,8 +47,8 @@ func parseStatm(b []byte) (size, resident uint64, ok bool) {
 			vals[k] = vals[k]*10 + uint64(b[i]-'0')
 		}
 		if i == start {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 	}
-	return vals[0], vals[1], true
+	return vals[0], vals[1], vals[2], true
 }

@@ -23,17 +23,17 @@ func TestProcessFigures(t *testing.T) {
 }
 
 func TestParseStatm(t *testing.T) {
-	for in, want := range map[string][2]uint64{
-		"123 45 6 7 0 8 0\n": {123, 45},
-		"9 8":                {9, 8},
+	for in, want := range map[string][3]uint64{
+		"123 45 6 7 0 8 0\n": {123, 45, 6},
+		"9 8 7":              {9, 8, 7},
 	} {
-		size, res, ok := parseStatm([]byte(in))
-		if !ok || size != want[0] || res != want[1] {
-			t.Errorf("parseStatm(%q) = %d, %d, %v", in, size, res, ok)
+		size, res, shared, ok := parseStatm([]byte(in))
+		if !ok || size != want[0] || res != want[1] || shared != want[2] {
+			t.Errorf("parseStatm(%q) = %d, %d, %d, %v", in, size, res, shared, ok)
 		}
 	}
-	for _, in := range []string{"", "12", "12 x", "x 12"} {
-		if _, _, ok := parseStatm([]byte(in)); ok {
+	for _, in := range []string{"", "12", "12 x", "x 12", "9 8"} {
+		if _, _, _, ok := parseStatm([]byte(in)); ok {
 			t.Errorf("parseStatm(%q) succeeded", in)
 		}
 	}

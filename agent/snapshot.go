@@ -58,8 +58,9 @@ type GCStats struct {
 // Process holds figures the operating system reports for the whole process,
 // including memory the Go runtime does not manage (cgo, mmap).
 type Process struct {
-	RSS uint64 `json:"rss"` // resident set size, bytes
-	VSZ uint64 `json:"vsz"` // virtual memory size, bytes
+	RSS    uint64 `json:"rss"`    // resident set size, bytes
+	VSZ    uint64 `json:"vsz"`    // virtual memory size, bytes
+	Shared uint64 `json:"shared"` // resident pages backed by files or shared memory (the binary, mapped files), bytes
 }
 
 // Cgroup describes the memory cgroup the process belongs to: the accounting

@@ -14,6 +14,7 @@ import { GraphPanel, registerGraphSerializer } from './vscode/graphPanel';
 import { WatchPersistence } from './vscode/persistence';
 import { PidFileWatcher } from './vscode/pidFiles';
 import { MemoryStatusBar } from './vscode/statusBar';
+import { showWarning } from './vscode/notify';
 
 export type { MemoryWatchApi, WatchInfo } from './vscode/api';
 
@@ -65,6 +66,19 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   context.subscriptions.push(persistence, pidFiles);
   // Watches from before a reload first (they keep their place), then what PID files name.
   void persistence.restore().then(() => pidFiles.refresh());
+
+  // An OOM kill is news, whether it ended the watched process or another one in its container.
+  context.subscriptions.push(
+    registry.onDidAddEvent(({ watch, event }) => {
+      if (event.kind !== 'oom') return;
+      const text = watch.state === 'running' ? `Memory Watch: ${event.detail ?? event.label}` : `Memory Watch: ${watch.endReason ?? event.label}`;
+      void showWarning(text, 'Show Graph').then((choice) => {
+        if (!choice) return;
+        registry.select(watch.id);
+        void runCommand(CommandId.ShowGraph);
+      });
+    }),
+  );
 
   // `memoryWatch.watching` enables the palette entries that need a watch.
   const updateContext = () => void vscode.commands.executeCommand('setContext', 'memoryWatch.watching', registry.list().length > 0);

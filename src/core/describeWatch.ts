@@ -1,12 +1,17 @@
 /** The one mapping from a Watch to what the graph, the sidebar view and the API show about it. */
-import { diagnoseCached } from './diagnosis';
+import { describeHeadroom } from './cgroup/headroom';
+import { adviseCached, diagnoseCached } from './diagnosis';
 import { describeGoStatus } from './goruntime/describe';
 import { Watch } from './watch';
 import { WatchSummary } from './watchSummary';
 
 export function describeWatch(watch: Watch): WatchSummary {
   const latest = watch.latest;
-  const diagnosis = watch.state === 'running' ? diagnoseCached(watch.series) : undefined;
+  const running = watch.state === 'running';
+  const diagnosis = running ? diagnoseCached(watch.series) : undefined;
+  const advice = running ? adviseCached(watch.series) : [];
+  const cgroup = watch.cgroup;
+  const headroom = cgroup ? describeHeadroom(cgroup) : undefined;
   return {
     id: watch.id,
     pid: watch.pid,
@@ -20,7 +25,10 @@ export function describeWatch(watch: Watch): WatchSummary {
     latest: latest ? { time: latest.time, rss: latest.rss, vsz: latest.vsz, peakRss: watch.peakRss } : undefined,
     intervalMs: watch.interval,
     failure: watch.lastFailure?.message,
-    goFigures: describeGoStatus(watch.goRuntime?.status, watch.paused),
+    goFigures: watch.remoteSource ? { state: 'found', text: `Go figures: ${watch.remoteSource.description}` } : describeGoStatus(watch.goRuntime?.status, watch.paused),
     diagnosis: diagnosis ? { kind: diagnosis.kind, message: diagnosis.message } : undefined,
+    advice: advice.length ? advice : undefined,
+    url: watch.target.kind === 'url' ? watch.target.url : undefined,
+    container: cgroup && cgroup.limit !== undefined && headroom ? { limit: cgroup.limit, workingSet: cgroup.workingSet, usage: cgroup.usage, headroom, oomKills: cgroup.oomKills } : undefined,
   };
 }

@@ -14,12 +14,29 @@
  *                libraries, mmap) — RssAnon − (runtime total − released) − LazyFree.
  * The largest candidate of at least 16 MiB and 20 % of RSS is named; none → no diagnosis (nothing
  * stands out). Thresholds are options so the tests can use short windows.
+ *
+ * In a memory-limited cgroup (a container), what kills the process is the cgroup's working set
+ * reaching the limit, and that outranks everything above:
+ *   - near limit:  the working set is ≥ 90 % of the limit;
+ *   - trend:       at the rate of the last 5 minutes (a least-squares line through the working
+ *                  set, over at least 1 minute of data), the limit is reached within 30 minutes.
+ * And two pieces of advice (adviseContainer) stand next to whatever the diagnosis says:
+ *   - GOMEMLIMIT is not set (the agent says so) though a container limit is: set it to ~90 %;
+ *   - GOMEMLIMIT is above the container limit: the kernel kills before the Go GC tries.
  */
 import { formatBytes, formatDuration, MiB } from './format';
 import { partition } from './partition';
 import { SeriesColumn, TimeSeries } from './series';
 
-export type DiagnosisKind = 'leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
+export type DiagnosisKind = 'near-limit' | 'limit-trend' | 'leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
+
+/** Advice about the settings, given next to the diagnosis. */
+export type AdviceKind = 'gomemlimit-unset' | 'gomemlimit-above-limit';
+
+export interface Advice {
+  readonly kind: AdviceKind;
+  readonly message: string;
+}
 
 export interface Diagnosis {
   readonly kind: DiagnosisKind;
@@ -42,6 +59,13 @@ export interface DiagnosisOptions {
   readonly leakMinGcCycles: number;
   /** Go figures older than this (relative to the newest sample) are too stale to use. */
   readonly maxGoAgeMs: number;
+  /** Container: the working set's share of the limit that is "near". */
+  readonly nearLimitShare: number;
+  /** Container trend: fitted over this window, on at least trendMinSpanMs of data … */
+  readonly trendWindowMs: number;
+  readonly trendMinSpanMs: number;
+  /** … and named when it reaches the limit within this long. */
+  readonly trendHorizonMs: number;
 }
 
 export const DEFAULT_DIAGNOSIS: DiagnosisOptions = {
@@ -52,7 +76,104 @@ export const DEFAULT_DIAGNOSIS: DiagnosisOptions = {
   leakMinSpanMs: 3 * 60_000,
   leakMinGcCycles: 2,
   maxGoAgeMs: 15_000,
+  nearLimitShare: 0.9,
+  trendWindowMs: 5 * 60_000,
+  trendMinSpanMs: 60_000,
+  trendHorizonMs: 30 * 60_000,
 };
+
+/** The newest value of a column within maxAgeMs of the newest sample, or undefined. */
+function newest(s: TimeSeries, column: SeriesColumn, maxAgeMs = Infinity): number | undefined {
+  const last = s.length - 1;
+  for (let i = last; i >= 0 && s.time(last) - s.time(i) <= maxAgeMs; i--) {
+    const v = s.value(column, i);
+    if (!Number.isNaN(v)) return v;
+  }
+  return undefined;
+}
+
+/** How fast the working set grows: a least-squares line through the last window (bytes per ms). */
+export function workingSetTrend(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): { slope: number; spanMs: number; last: number } | undefined {
+  if (s.length === 0) return undefined;
+  const end = s.time(s.length - 1);
+  let n = 0;
+  let sumT = 0;
+  let sumV = 0;
+  let sumTT = 0;
+  let sumTV = 0;
+  let first = NaN;
+  let last = NaN;
+  for (let i = s.length - 1; i >= 0 && end - s.time(i) <= o.trendWindowMs; i--) {
+    const v = s.value('cgroupWorkingSet', i);
+    if (Number.isNaN(v)) continue;
+    // Times relative to the end keep the sums small (exact in doubles).
+    const t = s.time(i) - end;
+    n++;
+    sumT += t;
+    sumV += v;
+    sumTT += t * t;
+    sumTV += t * v;
+    first = s.time(i);
+    if (Number.isNaN(last)) last = v;
+  }
+  const spanMs = end - first;
+  if (n < 10 || !(spanMs >= o.trendMinSpanMs)) return undefined;
+  const slope = (n * sumTV - sumT * sumV) / (n * sumTT - sumT * sumT);
+  return Number.isFinite(slope) ? { slope, spanMs, last } : undefined;
+}
+
+/**
+ * The container's risk, when the process is in a memory-limited cgroup: the working set near the
+ * limit, or growing toward it fast enough to reach it soon.
+ */
+export function diagnoseContainer(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
+  const limit = newest(s, 'cgroupLimit', o.maxGoAgeMs);
+  const workingSet = newest(s, 'cgroupWorkingSet', o.maxGoAgeMs);
+  if (limit === undefined || workingSet === undefined || limit <= 0) return undefined;
+  const trend = workingSetTrend(s, o);
+  let soon = '';
+  if (trend && trend.slope > 0) {
+    const msToLimit = (limit - trend.last) / trend.slope;
+    if (msToLimit > 0 && msToLimit <= o.trendHorizonMs) {
+      soon = `At the rate of the last ${formatDuration(Math.min(o.trendWindowMs, trend.spanMs))} (+${formatBytes(trend.slope * 60_000)}/min) the limit is reached in ~${formatDuration(Math.max(60_000, Math.round(msToLimit / 60_000) * 60_000))}.`;
+    }
+  }
+  const share = workingSet / limit;
+  if (share >= o.nearLimitShare) {
+    return {
+      kind: 'near-limit',
+      bytes: workingSet,
+      message: `Working set is ${Math.round(share * 100)} % of the container limit (${formatBytes(workingSet)} of ${formatBytes(limit)}) — the OOM killer acts at the limit.${soon ? ` ${soon}` : ''}`,
+    };
+  }
+  if (soon) return { kind: 'limit-trend', bytes: workingSet, message: `Working set ${formatBytes(workingSet)} of a ${formatBytes(limit)} container limit, growing. ${soon}` };
+  return undefined;
+}
+
+/** Advice on GOMEMLIMIT against the container limit (needs the agent: only it says whether GOMEMLIMIT is set). */
+export function adviseContainer(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Advice[] {
+  const limit = newest(s, 'cgroupLimit', o.maxGoAgeMs);
+  const goLimit = newest(s, 'memoryLimit', o.maxGoAgeMs);
+  if (limit === undefined || goLimit === undefined || limit <= 0) return [];
+  const suggested = `GOMEMLIMIT=${Math.floor((limit * 0.9) / MiB)}MiB`;
+  if (goLimit === 0) {
+    return [
+      {
+        kind: 'gomemlimit-unset',
+        message: `GOMEMLIMIT is not set, but the container limit is ${formatBytes(limit)} — set it to about 90 % (${suggested}): the Go GC then works harder before the kill instead of after.`,
+      },
+    ];
+  }
+  if (goLimit > limit) {
+    return [
+      {
+        kind: 'gomemlimit-above-limit',
+        message: `GOMEMLIMIT (${formatBytes(goLimit)}) is above the container limit (${formatBytes(limit)}): the kernel kills the process before the Go GC tries to stay under it. Set it to about 90 % of the limit (${suggested}).`,
+      },
+    ];
+  }
+  return [];
+}
 
 /** The newest point with Go figures, within maxGoAgeMs of the newest sample. */
 function newestGoIndex(s: TimeSeries, maxAgeMs: number): number | undefined {
@@ -131,6 +252,9 @@ export function detectLeak(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSI
 
 export function diagnose(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
   if (s.length === 0) return undefined;
+  // What kills a container comes first.
+  const container = diagnoseContainer(s, o);
+  if (container) return container;
   const last = s.length - 1;
   const rss = s.value('rss', last);
   const lazy = s.value('lazyFree', last);
@@ -176,5 +300,16 @@ export function diagnoseCached(s: TimeSeries): Diagnosis | undefined {
   if (hit && hit.lastTime === s.lastTime && hit.length === s.length) return hit.result;
   const result = diagnose(s);
   cache.set(s, { lastTime: s.lastTime, length: s.length, result });
+  return result;
+}
+
+const adviceCache = new WeakMap<TimeSeries, { lastTime: number | undefined; length: number; result: Advice[] }>();
+
+/** adviseContainer(), computed once per new sample. */
+export function adviseCached(s: TimeSeries): Advice[] {
+  const hit = adviceCache.get(s);
+  if (hit && hit.lastTime === s.lastTime && hit.length === s.length) return hit.result;
+  const result = adviseContainer(s);
+  adviceCache.set(s, { lastTime: s.lastTime, length: s.length, result });
   return result;
 }

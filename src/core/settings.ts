@@ -16,6 +16,10 @@ export interface Settings {
   readonly windowMs: number;
   /** RSS above which the status bar warns, bytes; 0 = off. */
   readonly rssWarningBytes: number;
+  /** The cgroup working set's share of its limit at which the status bar warns (0–1; 0 = off). */
+  readonly containerWarningShare: number;
+  /** Command-line patterns of processes to watch, and to follow when they restart. */
+  readonly follow: readonly RegExp[];
   /** Watch a debug session's debuggee as soon as its PID is known. */
   readonly autoAttach: boolean;
   /** Look for the Go runtime's figures (agent, expvar, pprof, gops), and where. */
@@ -33,6 +37,8 @@ export interface RawSettings {
   readonly sampleInterval?: unknown;
   readonly window?: unknown;
   readonly rssWarningThreshold?: unknown;
+  readonly containerLimitWarning?: unknown;
+  readonly followCommandLines?: unknown;
   readonly method?: unknown;
   readonly url?: unknown;
   readonly signal?: unknown;
@@ -43,7 +49,10 @@ export interface RawSettings {
   readonly metricsUrl?: unknown;
 }
 
-export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, method: 'auto', signal: 'SIGUSR1' } as const;
+export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, containerLimitWarning: 90, method: 'auto', signal: 'SIGUSR1' } as const;
+/** Patterns are the user's own, matched against command lines of at most 4 KiB: still, bounded. */
+const MAX_FOLLOW_PATTERNS = 16;
+const MAX_PATTERN_CHARS = 500;
 const MAX_INTERVAL_MS = 60_000;
 const MIN_WINDOW_S = 10;
 const MAX_WINDOW_S = 86_400;
@@ -66,6 +75,20 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
   const sampleIntervalMs = number('sampleInterval', raw.sampleInterval, DEFAULTS.sampleInterval, MIN_INTERVAL_MS, MAX_INTERVAL_MS);
   const windowS = number('window', raw.window, DEFAULTS.window, MIN_WINDOW_S, MAX_WINDOW_S);
   const thresholdMiB = number('rssWarningThreshold', raw.rssWarningThreshold, DEFAULTS.rssWarningThreshold, 0, 1024 * 1024);
+  const containerPercent = number('containerLimitWarning', raw.containerLimitWarning, DEFAULTS.containerLimitWarning, 0, 100);
+  const follow: RegExp[] = [];
+  if (raw.followCommandLines !== undefined && !Array.isArray(raw.followCommandLines)) problems.push('memoryWatch.followCommandLines must be a list of patterns.');
+  for (const pattern of Array.isArray(raw.followCommandLines) ? raw.followCommandLines.slice(0, MAX_FOLLOW_PATTERNS) : []) {
+    if (typeof pattern !== 'string' || !pattern.trim() || pattern.length > MAX_PATTERN_CHARS) {
+      problems.push(`memoryWatch.followCommandLines: ${describeValue(pattern)} is not a pattern (a non-empty string of at most ${MAX_PATTERN_CHARS} characters).`);
+      continue;
+    }
+    try {
+      follow.push(new RegExp(pattern));
+    } catch (err) {
+      problems.push(`memoryWatch.followCommandLines: "${pattern.slice(0, 60)}" is not a valid regular expression (${(err as Error).message}).`);
+    }
+  }
 
   let method: ReleaseMethodSetting = DEFAULTS.method;
   if (METHODS.includes(raw.method as ReleaseMethodSetting)) method = raw.method as ReleaseMethodSetting;
@@ -84,7 +107,9 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
     settings: {
       sampleIntervalMs,
       windowMs: windowS * 1000,
-      rssWarningBytes: thresholdMiB * MiB,
+      rssWarningBytes: Math.round(thresholdMiB * MiB),
+      containerWarningShare: containerPercent / 100,
+      follow,
       autoAttach: raw.autoAttach !== false,
       goFigures: { enabled: raw.goFigures !== false, metricsUrl: typeof raw.metricsUrl === 'string' ? raw.metricsUrl.trim() : '' },
       release: { method, url, signal, allowedHosts },

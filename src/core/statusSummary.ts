@@ -2,7 +2,8 @@
  * What the status bar item says about the current watch: a short text, a tooltip, and whether to
  * warn. Pure, so the wording is unit-tested and the shell only copies it into a StatusBarItem.
  */
-import { diagnoseCached } from './diagnosis';
+import { describeHeadroom } from './cgroup/headroom';
+import { adviseCached, diagnoseCached } from './diagnosis';
 import { formatBytes, formatDuration } from './format';
 import { describeGoStatus } from './goruntime/describe';
 import { escapeIcons, escapeMarkdown } from './text';
@@ -15,13 +16,27 @@ export interface StatusSummary {
   readonly warning: boolean;
 }
 
-export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: number, otherWatches: number): StatusSummary {
+/** When the status bar warns. */
+export interface StatusWarnings {
+  /** RSS above this many bytes (0 = off). */
+  readonly rssBytes: number;
+  /** The cgroup's working set at or above this share of its limit (0 = off). */
+  readonly containerShare: number;
+}
+
+export function summarizeForStatusBar(watch: Watch, now: number, warnings: StatusWarnings, otherWatches: number): StatusSummary {
   const latest = watch.latest;
-  const title = `**${escapeMarkdown(watch.info.name)}** — PID ${watch.pid}${watch.info.go?.version ? ` · ${escapeMarkdown(watch.info.go.version)}` : watch.info.go ? ' · Go' : ''}`;
+  const where = watch.target.kind === 'url' ? `PID ${watch.pid} behind ${escapeMarkdown(watch.target.url)}` : `PID ${watch.pid}`;
+  const title = `**${escapeMarkdown(watch.info.name)}** — ${where}${watch.info.go?.version ? ` · ${escapeMarkdown(watch.info.go.version)}` : watch.info.go ? ' · Go' : ''}`;
   const lines = [title];
+  const cgroup = watch.state === 'running' ? watch.cgroup : undefined;
+  const headroom = cgroup ? describeHeadroom(cgroup) : undefined;
+  const rssKnown = latest !== undefined && !Number.isNaN(latest.rss);
   if (latest) {
-    lines.push(`RSS **${formatBytes(latest.rss)}** · peak ${formatBytes(watch.peakRss)}`);
-    lines.push(`VSZ ${latest.vsz === undefined ? 'not available on this OS' : formatBytes(latest.vsz)}`);
+    if (rssKnown) lines.push(`RSS **${formatBytes(latest.rss)}** · peak ${formatBytes(watch.peakRss)}`);
+    else lines.push('RSS: not known — only the Memory Watch agent reports it through a URL');
+    if (headroom) lines.push(`Container: ${headroom}${cgroup!.oomKills ? ` · ${cgroup!.oomKills} OOM kill${cgroup!.oomKills > 1 ? 's' : ''} so far` : ''}`);
+    if (rssKnown) lines.push(`VSZ ${latest.vsz === undefined ? 'not available here' : formatBytes(latest.vsz)}`);
     if (latest.cpu !== undefined) lines.push(`CPU ${latest.cpu.toFixed(0)} %`);
     const go = latest.go;
     if (go) {
@@ -37,8 +52,9 @@ export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: n
   }
   if (watch.state === 'running') {
     const diagnosis = diagnoseCached(watch.series);
-    if (diagnosis) lines.splice(1, 0, `**${escapeMarkdown(diagnosis.message)}**`);
-    if (!latest?.go) lines.push(escapeMarkdown(describeGoStatus(watch.goRuntime?.status, watch.paused).text));
+    const advice = adviseCached(watch.series).map((a) => escapeMarkdown(a.message));
+    lines.splice(1, 0, ...(diagnosis ? [`**${escapeMarkdown(diagnosis.message)}**`] : []), ...advice);
+    if (!latest?.go && !watch.remoteSource) lines.push(escapeMarkdown(describeGoStatus(watch.goRuntime?.status, watch.paused).text));
   }
   if (watch.state === 'running' && watch.paused) lines.push('Stopped in the debugger: memory is read from the OS; no HTTP requests are sent to it');
   if (watch.state === 'running') {
@@ -52,8 +68,15 @@ export function summarizeForStatusBar(watch: Watch, now: number, warningBytes: n
   lines.push('Click to show the memory graph');
 
   // The process name is the target's own: it must not draw icons (`$(…)`) in the status bar.
-  const text = watch.state === 'running' ? `$(pulse) RSS ${formatBytes(latest?.rss)}` : `$(pulse) ${escapeIcons(watch.info.name)} ${watch.endLabel ?? watch.state}`;
-  const warning = watch.state === 'running' && warningBytes > 0 && latest !== undefined && latest.rss > warningBytes;
-  if (warning) lines.splice(2, 0, `Above the warning threshold of ${formatBytes(warningBytes)}`);
-  return { text, tooltip: lines, warning };
+  let text = `$(pulse) ${escapeIcons(watch.info.name)} ${watch.endLabel ?? watch.state}`;
+  if (watch.state === 'running') {
+    // Behind a URL without the agent there is no RSS: the runtime's own resident total stands in.
+    const go = latest?.go;
+    text = rssKnown || !go ? `$(pulse) RSS ${formatBytes(latest?.rss)}` : `$(pulse) Go ${formatBytes(Math.max(0, go.total - go.heapReleased))}`;
+  }
+  const overRss = watch.state === 'running' && warnings.rssBytes > 0 && rssKnown && latest!.rss > warnings.rssBytes;
+  const nearLimit = cgroup?.limit !== undefined && warnings.containerShare > 0 && cgroup.workingSet >= warnings.containerShare * cgroup.limit;
+  if (overRss) lines.splice(2, 0, `Above the warning threshold of ${formatBytes(warnings.rssBytes)}`);
+  if (nearLimit) lines.splice(2, 0, `At or above ${Math.round(warnings.containerShare * 100)} % of the container limit (memoryWatch.containerLimitWarning)`);
+  return { text, tooltip: lines, warning: overRss || nearLimit };
 }

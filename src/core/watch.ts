@@ -529,7 +529,8 @@ export class Watch extends Disposable {
       const peakText = peak !== undefined ? `; the cgroup peaked at ${formatBytes(peak)}` : '';
       const last = this.latestSample ? ` (the last sample was ${formatBytes(this.latestSample.rss)} RSS${this.lastCgroup ? `, working set ${formatBytes(this.lastCgroup.workingSet)}` : ''})` : '';
       this.lastCgroup = after;
-      this.stop('exited', `${this.info.name} (PID ${this.pid}) was killed by the OOM killer: its memory cgroup reached its limit${limitText}${peakText}${last}.`, {
+      const reached = limit !== undefined ? `its limit of ${formatBytes(limit)}` : 'its limit';
+      this.stop('exited', `${this.info.name} (PID ${this.pid}) was killed by the OOM killer: its memory cgroup reached ${reached}${peakText}${last}.`, {
         kind: 'oom',
         label: `OOM-killed${limit !== undefined ? ` at ${formatBytes(limit)}` : ''}`,
         endLabel: `killed by the OOM killer${limitText}`,

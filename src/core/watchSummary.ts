@@ -3,7 +3,7 @@
  * data (it crosses to the webview as JSON). Types only, so the webview can share them without
  * pulling in Node; describeWatch.ts builds one from a Watch.
  */
-import type { DiagnosisKind } from './diagnosis';
+import type { AdviceKind, DiagnosisKind } from './diagnosis';
 
 /** A watch samples until its process exits or someone detaches it. */
 export type WatchState = 'running' | 'exited' | 'detached';
@@ -35,4 +35,17 @@ export interface WatchSummary {
   readonly goFigures: { readonly state: GoFiguresState; readonly text: string };
   /** The one-line diagnosis, when something stands out (running watches only). */
   readonly diagnosis?: { readonly kind: DiagnosisKind; readonly message: string };
+  /** Advice on the settings next to it (GOMEMLIMIT against the container limit). */
+  readonly advice?: readonly { readonly kind: AdviceKind; readonly message: string }[];
+  /** Reached only through this URL (a port-forward): not a process of this machine. */
+  readonly url?: string;
+  /** Its memory cgroup, when it has a limit: what the OOM killer acts on. */
+  readonly container?: {
+    readonly limit: number;
+    readonly workingSet: number;
+    readonly usage: number;
+    /** "working set 412.0 MiB of 512.0 MiB limit, 80 %". */
+    readonly headroom: string;
+    readonly oomKills?: number;
+  };
 }

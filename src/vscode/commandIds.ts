@@ -8,6 +8,7 @@ import type { WatchInfo } from './api';
 
 export const enum CommandId {
   Attach = 'memoryWatch.attach',
+  WatchUrl = 'memoryWatch.watchUrl',
   Detach = 'memoryWatch.detach',
   ShowGraph = 'memoryWatch.showGraph',
   FreeOSMemory = 'memoryWatch.freeOSMemory',
@@ -23,6 +24,7 @@ export type AddHookArgument = { folder?: unknown } | undefined;
 /** Each command's argument and result. Arguments are untrusted: anything may call a command. */
 export interface CommandTypes {
   [CommandId.Attach]: { arg: WatchArgument; result: WatchInfo | undefined };
+  [CommandId.WatchUrl]: { arg: { url?: unknown } | undefined; result: WatchInfo | undefined };
   [CommandId.Detach]: { arg: WatchArgument; result: boolean };
   [CommandId.ShowGraph]: { arg: unknown; result: void };
   [CommandId.FreeOSMemory]: { arg: WatchArgument; result: ReleaseReport | undefined };

@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import { showError, showInfo, showWarning } from './notify';
 import { formatBytes } from '../core/format';
+import { checkUrl } from '../core/net/urlPolicy';
+import { WATCH_URL } from '../core/remote/urlTarget';
 import { escapeIcons } from '../core/text';
 import { DebuggerRoute, freeOSMemory } from '../core/release/freeOSMemory';
 import { ReleaseReport } from '../core/release/measure';
@@ -42,6 +44,7 @@ export class Commands extends Disposable {
   constructor(private readonly deps: CommandDeps) {
     super();
     this.register(registerCommand(CommandId.Attach, (arg) => this.attach(arg)));
+    this.register(registerCommand(CommandId.WatchUrl, (arg) => this.watchUrl(arg)));
     this.register(registerCommand(CommandId.Detach, (arg) => this.detach(arg)));
     this.register(registerCommand(CommandId.ShowGraph, () => deps.showGraph()));
     this.register(registerCommand(CommandId.FreeOSMemory, (arg) => this.freeOSMemory(arg)));
@@ -61,7 +64,9 @@ export class Commands extends Disposable {
   async attach(arg: WatchArgument): Promise<WatchInfo | undefined> {
     let pid: number | undefined;
     if (arg === undefined) {
-      pid = await pickProcess(new Set(this.deps.registry.list().filter((w) => w.state === 'running').map((w) => w.pid)), this.deps.debugSessions());
+      const picked = await pickProcess(new Set(this.deps.registry.list().filter((w) => w.state === 'running' && w.isLocal).map((w) => w.pid)), this.deps.debugSessions());
+      if (picked === 'url') return this.watchUrl(undefined);
+      pid = picked;
       if (pid === undefined) return undefined;
     } else {
       pid = pidOf(arg);
@@ -81,6 +86,43 @@ export class Commands extends Disposable {
     } catch (err) {
       const message = err instanceof SampleError ? err.message : `Could not watch PID ${pid}: ${(err as Error).message}`;
       this.deps.log.warn(message);
+      void showError(`Memory Watch: ${message}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Watches a process reached only by URL (kubectl port-forward, a published port, an allowed
+   * host): `{ url }`, or asked for. Resolves with the watch, or undefined.
+   */
+  async watchUrl(arg: { url?: unknown } | undefined): Promise<WatchInfo | undefined> {
+    const allowedHosts = this.deps.settings().release.allowedHosts;
+    let url = typeof arg?.url === 'string' ? arg.url : undefined;
+    if (arg?.url !== undefined && url === undefined) {
+      void showError('Memory Watch: Watch URL takes { url: "http://127.0.0.1:8081/" }.');
+      return undefined;
+    }
+    url ??= await vscode.window.showInputBox({
+      title: 'Memory Watch: Watch URL',
+      prompt: 'Where the Go program answers: its Memory Watch agent (full figures), or expvar / net/http/pprof (Go figures only). E.g. a kubectl port-forward.',
+      placeHolder: 'http://127.0.0.1:8081/',
+      value: 'http://127.0.0.1:',
+      valueSelection: [17, 17],
+      ignoreFocusOut: true,
+      validateInput: (value) => {
+        const check = checkUrl(value, allowedHosts, WATCH_URL);
+        return check.ok ? undefined : check.message;
+      },
+    });
+    if (!url) return undefined;
+    try {
+      const { watch, alreadyWatched } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Memory Watch: reaching ${url}…` }, () => this.deps.registry.attachUrl(url!, allowedHosts));
+      if (alreadyWatched) void showInfo(`Memory Watch: already watching ${url}.`);
+      else this.deps.log.info(`Watching ${watch.info.name} through ${url}: ${watch.remoteSource?.description ?? ''}.`);
+      return toWatchInfo(watch, this.deps.registry.current);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.deps.log.warn(`Watch URL ${url}: ${message}`);
       void showError(`Memory Watch: ${message}`);
       return undefined;
     }

@@ -1,36 +1,44 @@
 /**
- * `memoryWatch.pidFiles`: watch the processes named by PID files, at startup and whenever a file
- * changes (the service restarted with a new PID). Failures go to the output channel, not popups:
- * a PID file that does not exist yet is normal before the service starts.
+ * `memoryWatch.pidFiles` and `memoryWatch.followCommandLines`: the processes they name are
+ * watched, and followed across restarts in one graph (core/follow.ts). PID files are re-read
+ * whenever they change; command-line patterns are looked for while no process of theirs runs.
+ * Failures go to the output channel, not popups: a PID file that does not exist yet is normal
+ * before the service starts.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { Follower, FollowTarget } from '../core/follow';
 import { readPidFile, resolvePidFilePath } from '../core/pidFile';
+import { findProcesses } from '../core/processes/processInfo';
 import { Disposable, IDisposable } from '../core/util/lifecycle';
 import { WatchRegistry } from '../core/watchRegistry';
 import { affects, SECTION, SettingKey, SettingsService } from './config';
 
 export class PidFileWatcher extends Disposable {
   private watchers: IDisposable[] = [];
+  readonly follower: Follower;
 
   constructor(
-    private readonly registry: WatchRegistry,
-    settings: SettingsService,
+    registry: WatchRegistry,
+    private readonly settings: SettingsService,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
+    this.follower = this.register(new Follower(registry, (m) => log.info(m)));
+    this.register({ dispose: () => this.clearWatchers() });
     this.register(
       settings.onDidChange((event) => {
         if (affects(event, SettingKey.PidFiles)) void this.refresh();
+        if (affects(event, SettingKey.FollowCommandLines)) this.refreshPatterns();
       }),
     );
-    this.register({ dispose: () => this.clearWatchers() });
     // Trust granted: the workspace's own PID files count now.
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()));
   }
 
-  /** (Re)reads the setting: watches each file, attaches to what they name now. */
+  /** (Re)reads both settings and follows what they name. */
   async refresh(): Promise<void> {
+    this.refreshPatterns();
     this.clearWatchers();
     const trusted = vscode.workspace.isTrusted;
     // Untrusted: only the user's own list (package.json restricts the setting too; this holds even
@@ -39,32 +47,47 @@ export class PidFileWatcher extends Disposable {
     const raw = trusted ? config.get<unknown>(SettingKey.PidFiles) : config.inspect<unknown>(SettingKey.PidFiles)?.globalValue;
     const entries = Array.isArray(raw) ? raw.filter((e): e is string => typeof e === 'string') : [];
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const targets: FollowTarget[] = [];
     for (const entry of entries) {
       const file = resolvePidFilePath(entry, folder);
-      if (!trusted && file && folder && (file === folder || file.startsWith(folder + path.sep))) {
-        this.log.info(`memoryWatch.pidFiles: not following ${file} in Restricted Mode (the untrusted folder controls it).`);
-        continue;
-      }
       if (!file) {
         this.log.warn(`memoryWatch.pidFiles: cannot resolve "${entry}" (relative paths need an open folder).`);
         continue;
       }
+      if (!trusted && folder && (file === folder || file.startsWith(folder + path.sep))) {
+        this.log.info(`memoryWatch.pidFiles: not following ${file} in Restricted Mode (the untrusted folder controls it).`);
+        continue;
+      }
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-      const onChange = () => void this.attachFrom(file);
+      const onChange = () => this.follower.poke();
       this.watchers.push(watcher, watcher.onDidCreate(onChange), watcher.onDidChange(onChange));
-      await this.attachFrom(file);
+      targets.push({
+        key: `pidfile:${file}`,
+        description: `the PID file ${file}`,
+        current: () =>
+          readPidFile(file).catch((err: Error) => {
+            this.log.info(`memoryWatch.pidFiles: ${err.message}`);
+            return undefined;
+          }),
+      });
     }
+    this.follower.setTargets('pidFiles', targets);
   }
 
-  private async attachFrom(file: string): Promise<void> {
-    try {
-      const pid = await readPidFile(file);
-      if (this.registry.findRunning(pid)) return;
-      const { watch } = await this.registry.attach(pid);
-      this.log.info(`Watching ${watch.info.name} (PID ${pid}) from ${file}.`);
-    } catch (err) {
-      this.log.info(`memoryWatch.pidFiles: ${(err as Error).message}`);
-    }
+  /**
+   * Command-line patterns (checked by the settings: valid, bounded). In Restricted Mode VS Code
+   * gives only the user's own value (package.json restrictedConfigurations).
+   */
+  private refreshPatterns(): void {
+    const patterns = this.settings.value.follow;
+    this.follower.setTargets(
+      'commandLines',
+      patterns.map((re) => ({
+        key: `pattern:${re.source}`,
+        description: `processes matching /${re.source}/`,
+        current: async () => (await findProcesses((commandLine) => re.test(commandLine)).catch(() => []))[0]?.pid,
+      })),
+    );
   }
 
   private clearWatchers(): void {

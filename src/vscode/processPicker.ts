@@ -28,8 +28,14 @@ export function orderForPicker(list: readonly ProcessInfo[], selfPid: number): P
   return list.filter((p) => p.pid !== selfPid).sort((a, b) => Number(!!b.go) - Number(!!a.go) || b.pid - a.pid);
 }
 
-/** Shows the picker; resolves with the chosen PID, or undefined when dismissed. Debug sessions come first. */
-export async function pickProcess(watchedPids: ReadonlySet<number>, debugSessions: readonly { name: string; pid: number }[] = []): Promise<number | undefined> {
+/** The item that switches to Watch URL… (a process reached through a port-forward). */
+const URL_ITEM_PID = -2;
+
+/**
+ * Shows the picker; resolves with the chosen PID, 'url' for "Watch URL…", or undefined when
+ * dismissed. Debug sessions come first.
+ */
+export async function pickProcess(watchedPids: ReadonlySet<number>, debugSessions: readonly { name: string; pid: number }[] = []): Promise<number | 'url' | undefined> {
   const quickPick = vscode.window.createQuickPick<ProcessItem>();
   quickPick.title = 'Attach Memory Watch';
   quickPick.placeholder = 'Pick a process, or type a PID and press Enter';
@@ -51,13 +57,14 @@ export async function pickProcess(watchedPids: ReadonlySet<number>, debugSession
           { pid: -1, label: 'Processes', kind: vscode.QuickPickItemKind.Separator },
         ]
       : [];
-    quickPick.items = [...pidItem, ...sessionItems, ...processItems];
+    const urlItem: ProcessItem = { pid: URL_ITEM_PID, label: '$(globe) Watch URL…', description: 'a process reached through kubectl port-forward or a published port', alwaysShow: false };
+    quickPick.items = [...pidItem, ...sessionItems, urlItem, ...processItems];
     if (pidItem.length) quickPick.activeItems = [quickPick.items[0]];
   };
 
-  return new Promise<number | undefined>((resolve) => {
+  return new Promise<number | 'url' | undefined>((resolve) => {
     let done = false;
-    const finish = (pid: number | undefined) => {
+    const finish = (pid: number | 'url' | undefined) => {
       if (done) return;
       done = true;
       resolve(pid);
@@ -66,6 +73,7 @@ export async function pickProcess(watchedPids: ReadonlySet<number>, debugSession
     quickPick.onDidChangeValue(refreshItems);
     quickPick.onDidAccept(() => {
       const picked = quickPick.activeItems[0] ?? quickPick.selectedItems[0];
+      if (picked?.pid === URL_ITEM_PID) return finish('url');
       const active = picked && picked.pid > 0 ? picked : undefined;
       const typed = PID_PATTERN.exec(quickPick.value);
       finish(active ? active.pid : typed ? Number(typed[1]) : undefined);

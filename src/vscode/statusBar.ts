@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Disposable } from '../core/util/lifecycle';
-import { summarizeForStatusBar } from '../core/statusSummary';
+import { StatusWarnings, summarizeForStatusBar } from '../core/statusSummary';
 import { WatchRegistry } from '../core/watchRegistry';
 import { CommandId } from './commandIds';
 import { SettingsService } from './config';
@@ -13,17 +13,18 @@ export const STATUS_BAR_ITEM_ID = 'memoryWatch.status';
 
 export class MemoryStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
-  private warningBytes = 0;
+  private warnings: StatusWarnings;
 
   constructor(
     private readonly registry: WatchRegistry,
     settings: SettingsService,
   ) {
     super();
-    this.warningBytes = settings.value.rssWarningBytes;
+    const read = (): StatusWarnings => ({ rssBytes: settings.value.rssWarningBytes, containerShare: settings.value.containerWarningShare });
+    this.warnings = read();
     this.register(
       settings.onDidChange(() => {
-        this.warningBytes = settings.value.rssWarningBytes;
+        this.warnings = read();
         this.update();
       }),
     );
@@ -52,7 +53,7 @@ export class MemoryStatusBar extends Disposable {
       return;
     }
     const others = this.registry.list().filter((w) => w !== watch && w.state === 'running').length;
-    const summary = summarizeForStatusBar(watch, Date.now(), this.warningBytes, others);
+    const summary = summarizeForStatusBar(watch, Date.now(), this.warnings, others);
     this.item.text = summary.text;
     const tooltip = new vscode.MarkdownString(summary.tooltip.join('  \n'));
     // Plain Markdown only: no command links, no HTML, no icons (the target's text is in it, escaped).

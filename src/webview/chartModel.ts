@@ -19,6 +19,8 @@ export interface GraphTheme extends ChartTheme {
   readonly attach: string;
   readonly exit: string;
   readonly warning: string;
+  /** The container's working set and usage. */
+  readonly container: string;
   readonly layers: Record<Layer, string>;
 }
 
@@ -28,7 +30,10 @@ export function markerColor(event: SeriesEvent, t: GraphTheme): string {
       return t.release;
     case 'release-failed':
     case 'exit':
+    case 'oom':
       return t.exit;
+    case 'restart':
+      return t.attach;
     case 'attach':
       return t.attach;
     case 'pause':
@@ -56,7 +61,9 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
   const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
   const layers = s.cols.goTotal.some((v) => !Number.isNaN(v)) ? stackLayers(s) : undefined;
   const bands: AreaBand[] = layers ? LAYERS.map((l) => ({ name: LAYER_LABELS[l], lower: layers[l].lower, upper: layers[l].upper, color: t.layers[l] })) : [];
-  const limit = lastValue(s.cols.memoryLimit);
+  const goLimit = lastValue(s.cols.memoryLimit);
+  const containerLimit = lastValue(s.cols.cgroupLimit);
+  const hasContainer = containerLimit !== undefined;
   return {
     time: s.time,
     count,
@@ -65,6 +72,13 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
       // With the layers below it, RSS is their outline; alone, its own filled area.
       { name: 'RSS', values: s.cols.rss, color: t.rss, axis: 0, width: 2, fill: !layers },
       { name: 'GC goal', values: s.cols.gcGoal, color: t.release, axis: 0, width: 1, dash: [4, 3] },
+      // In a memory-limited cgroup: what the OOM killer acts on (working set), and the charge.
+      ...(hasContainer
+        ? [
+            { name: 'cgroup usage', values: s.cols.cgroupUsage, color: t.container, axis: 0 as const, width: 1, dash: [2, 2] },
+            { name: 'working set', values: s.cols.cgroupWorkingSet, color: t.container, axis: 0 as const, width: 1.5 },
+          ]
+        : []),
     ],
     bands,
     missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss },
@@ -72,8 +86,10 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
     tickColor: t.muted,
     markers,
     thresholds: [
-      ...(state.warningBytes > 0 ? [{ value: state.warningBytes, axis: 0 as const, color: t.warning, label: `warning ${formatBytes(state.warningBytes)}` }] : []),
-      ...(limit !== undefined && limit > 0 ? [{ value: limit, axis: 0 as const, color: t.exit, label: `GOMEMLIMIT ${formatBytes(limit)}` }] : []),
+      ...(state.warningBytes > 0 ? [{ value: state.warningBytes, axis: 0 as const, color: t.muted, label: `warning ${formatBytes(state.warningBytes)}` }] : []),
+      // GOMEMLIMIT is soft (the GC works harder near it); the container limit is where the kernel kills.
+      ...(goLimit !== undefined && goLimit > 0 ? [{ value: goLimit, axis: 0 as const, color: t.warning, label: `GOMEMLIMIT ${formatBytes(goLimit)}` }] : []),
+      ...(hasContainer ? [{ value: containerLimit, axis: 0 as const, color: t.exit, label: `container limit ${formatBytes(containerLimit)}` }] : []),
     ],
     xMin,
     xMax,

@@ -95,7 +95,8 @@ export function stackLayers(s: ClientSeries): Record<Layer, { lower: Float64Arra
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(s.cols.goTotal[i])) continue;
     const sizes = layerSizes(s.cols, i);
-    const rss = s.cols.rss[i];
+    // No RSS (a URL target without the agent): the layers stand unclipped.
+    const rss = Number.isNaN(s.cols.rss[i]) ? Infinity : s.cols.rss[i];
     let base = 0;
     for (const layer of LAYERS) {
       const top = Math.min(rss, base + (Number.isNaN(sizes[layer]) ? 0 : sizes[layer]));

@@ -40,8 +40,11 @@ export function readTheme(): GraphTheme {
     attach: opaque(cssVar('--vscode-charts-purple', '#b180d7')),
     exit: opaque(cssVar('--vscode-charts-red', '#f14c4c')),
     warning: opaque(cssVar('--vscode-charts-yellow', '#cca700')),
+    container: opaque(cssVar('--vscode-charts-purple', '#b180d7')),
     layers: layerColors(foreground),
   };
+  document.body.style.setProperty('--memory-watch-container', theme.container);
+  document.body.style.setProperty('--memory-watch-limit', theme.exit);
   document.body.style.setProperty('--memory-watch-rss', theme.rss);
   document.body.style.setProperty('--memory-watch-gc', theme.release);
   document.body.style.setProperty('--memory-watch-vsz', theme.vsz);

@@ -24,6 +24,7 @@ const TEMPLATE = `
     <button id="free" class="full-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
   </header>
   <p id="diagnosis" class="diagnosis" role="status" hidden></p>
+  <ul id="advice" class="advice full-only" hidden></ul>
   <section class="readouts" aria-label="Memory readouts">
     <div class="readout rss"><span class="swatch"></span><span class="name">RSS</span>
       <span class="now" id="rss-now">—</span>
@@ -50,6 +51,7 @@ const TEMPLATE = `
   <footer class="legend full-only">
     <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
     <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
+    <span id="container-keys" class="container-keys"></span>
     <span id="missed-peak-key" class="key missed-peak" title="RSS went this high between two samples and came down before the next: the OS's high-water mark (VmHWM) rose. Only a new high for the process shows." hidden><span class="mark"></span>peak between samples</span>
     <span id="layer-keys" class="layer-keys"></span>
     <span class="spacer"></span>
@@ -86,7 +88,7 @@ export function renderChrome(state: GraphState): void {
   const watch = currentWatch(state);
   const select = $<HTMLSelectElement>('watch-select');
   // Rebuild the options only when they change: rebuilding would close the list under a person choosing from it.
-  const options = state.watches.map((w) => ({ id: w.id, text: `${w.name} (PID ${w.pid})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}` }));
+  const options = state.watches.map((w) => ({ id: w.id, text: `${w.name} (PID ${w.pid}${w.url ? ` via ${hostOf(w.url)}` : ''})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}` }));
   const optionsKey = JSON.stringify(options);
   if (optionsKey !== select.dataset.key) {
     select.dataset.key = optionsKey;
@@ -101,7 +103,7 @@ export function renderChrome(state: GraphState): void {
   }
   if (state.currentId !== undefined && select.value !== state.currentId) select.value = state.currentId;
   select.disabled = state.watches.length === 0;
-  select.title = watch ? watch.commandLine || watch.name : 'No process watched';
+  select.title = watch ? (watch.url ? `${watch.name} through ${watch.url}` : watch.commandLine || watch.name) : 'No process watched';
   const badge = $('watch-state');
   const status = watch?.state === 'running' && watch.paused ? 'paused' : (watch?.state ?? '');
   setText(badge, watch && watch.state !== 'running' ? (watch.endLabel ?? watch.state) : status);
@@ -149,9 +151,40 @@ export function renderReadouts(state: GraphState): void {
   const diagnosisClass = `diagnosis ${watch?.diagnosis?.kind ?? ''}`;
   if (diagnosis.className !== diagnosisClass) diagnosis.className = diagnosisClass;
   setHidden(diagnosis, !watch?.diagnosis);
+  renderAdvice(watch);
   setText($('go-source'), watch ? watch.goFigures.text : '');
   setHidden($('add-hook'), !(watch && watch.state === 'running' && watch.goFigures.state === 'none'));
   renderLayerKeys(state);
+  renderContainerKeys(state);
+}
+
+/** The legend's container keys (working set, usage, limit) when the process has a container limit. */
+function renderContainerKeys(state: GraphState): void {
+  const keys = $('container-keys');
+  const cols = state.series.cols;
+  const i = cols.cgroupLimit.length - 1;
+  const limit = i >= 0 ? cols.cgroupLimit[i] : NaN;
+  const entries = Number.isNaN(limit)
+    ? []
+    : [
+        { className: 'key working-set', text: `working set ${formatBytes(cols.cgroupWorkingSet[i])}`, title: 'The cgroup\'s usage minus inactive page cache: what kubectl top shows and what the OOM killer and Kubernetes act on.' },
+        { className: 'key cgroup-usage', text: `cgroup usage ${formatBytes(cols.cgroupUsage[i])}`, title: 'All memory charged to the cgroup, page cache included.' },
+        { className: 'key container-limit', text: `limit ${formatBytes(limit)}`, title: 'The lowest memory limit of the cgroup and its parents: at it, the kernel\'s OOM killer ends a process.' },
+      ];
+  const key = JSON.stringify(entries);
+  if (keys.dataset.key === key) return;
+  keys.dataset.key = key;
+  keys.replaceChildren(
+    ...entries.map((e) => {
+      const span = document.createElement('span');
+      span.className = e.className;
+      span.title = e.title;
+      const mark = document.createElement('span');
+      mark.className = 'mark';
+      span.append(mark, e.text);
+      return span;
+    }),
+  );
 }
 
 function statusLine(state: GraphState, watch: WatchSummary | undefined): string {
@@ -159,6 +192,32 @@ function statusLine(state: GraphState, watch: WatchSummary | undefined): string 
   if (watch.state !== 'running') return watch.endReason ?? `Watch ${watch.state}.`;
   if (watch.failure) return `⚠ ${watch.failure}`;
   return `${state.series.time.length} samples · window ${formatDuration(state.windowMs)}`;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** Advice on the settings (GOMEMLIMIT against the container limit), one line each. */
+function renderAdvice(watch: WatchSummary | undefined): void {
+  const list = $('advice');
+  const advice = watch?.state === 'running' ? (watch.advice ?? []) : [];
+  const key = advice.map((a) => a.message).join('\n');
+  if (list.dataset.key === key) return;
+  list.dataset.key = key;
+  list.replaceChildren(
+    ...advice.map((a) => {
+      const li = document.createElement('li');
+      li.className = a.kind;
+      li.textContent = a.message;
+      return li;
+    }),
+  );
+  setHidden(list, advice.length === 0);
 }
 
 /** The newest point with Go figures among the last 50, if any. */
@@ -247,6 +306,10 @@ export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLC
   // A peak between samples is drawn midway between i − 1 and i: the pointer is near one of them.
   const peak = [i, i + 1].map((j) => s.cols.missedPeak[j]).find((v) => v > 0);
   if (peak !== undefined) lines.push(`<span class="key missed-peak"><span class="mark"></span>peak between samples ${formatBytes(peak)}</span>`);
+  if (!Number.isNaN(s.cols.cgroupLimit[i])) {
+    const share = Math.round((s.cols.cgroupWorkingSet[i] / s.cols.cgroupLimit[i]) * 100);
+    lines.push(`<span class="key working-set"><span class="mark"></span>working set ${formatBytes(s.cols.cgroupWorkingSet[i])} (${share} % of the ${formatBytes(s.cols.cgroupLimit[i])} limit) · cgroup usage ${formatBytes(s.cols.cgroupUsage[i])}</span>`);
+  }
   if (!Number.isNaN(s.cols.goTotal[i])) {
     const sizes = layerSizes(s.cols, i);
     for (const l of LAYERS) if (sizes[l] > 0) lines.push(`<span class="key layer ${l}"><span class="swatch"></span>${LAYER_LABELS[l]} ${formatBytes(sizes[l])}</span>`);

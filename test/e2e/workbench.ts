@@ -110,6 +110,17 @@ export class Workbench {
     return this.page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"][src*="purpose=webviewView"]`).frameLocator('#active-frame');
   }
 
+  /** Hovers over our status bar item and returns its tooltip's text (what a person reads). */
+  async statusTooltip(): Promise<string> {
+    await this.statusItem.hover();
+    const hover = this.page.locator('.monaco-hover').first();
+    await hover.waitFor({ state: 'visible', timeout: 10_000 });
+    const text = await hover.innerText();
+    // Away from the graph too (its own hover would show in the next screenshot).
+    await this.page.mouse.move(150, 400);
+    return text;
+  }
+
   /** A notification toast whose text matches. */
   notification(text: RegExp): Locator {
     return this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();

@@ -15,16 +15,18 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { adviseContainer, DEFAULT_DIAGNOSIS, diagnoseContainer } from '../../src/core/diagnosis';
 import { MiB } from '../../src/core/format';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';
 import { readProcStatus } from '../../src/core/sampling/procfs';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { createTestCgroup, removeAllTestCgroups, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
-import { buildFixture, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';
+import { buildFixture, loadSeedServer, REPO_ROOT, startProgram, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
 
 const READY = /grower listening on 127\.0\.0\.1:(\d+) pid (\d+)/;
+const RECORDED = path.join(REPO_ROOT, 'test-output', 'recorded');
 const noConfirm = { confirm: async () => assert.fail('nothing to confirm here') };
 
 /** Asks the grower to allocate and touch `mib` more MiB (it may be killed while it does). */
@@ -76,11 +78,41 @@ describe('containers: a memory-limited cgroup, the OOM killer, restarts', functi
     for (let i = 0; i < 8 && watch.state === 'running'; i++) await grow(port, 16);
     await waitFor(() => watch.state === 'exited', 'the watch to end', 10_000);
     assert.match(watch.endLabel ?? '', /^killed by the OOM killer \(limit 64\.0 MiB\)$/);
-    assert.match(watch.endReason ?? '', /was killed by the OOM killer: its memory cgroup reached its limit \(limit 64\.0 MiB\); the cgroup peaked at/);
+    assert.match(watch.endReason ?? '', /was killed by the OOM killer: its memory cgroup reached its limit of 64\.0 MiB; the cgroup peaked at/);
     const oom = watch.series.allEvents().find((e) => e.kind === 'oom');
     assert.ok(oom, 'an OOM marker');
     assert.ok(oom.bytes !== undefined && oom.bytes >= 48 * MiB, `peak ${oom.bytes}`);
     assert.ok(oom.bytes > (watch.latest?.rss ?? 0), 'the peak is above the last sample (the kill came between samples)');
+  });
+
+  it('diagnoses a service growing toward its limit: the trend, then "near the limit", and GOMEMLIMIT advice (recorded for the unit tests)', async () => {
+    const agentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-agents-'));
+    try {
+      const cgroup = createTestCgroup(128 * MiB);
+      // The agent (a flag of the grower) says GOMEMLIMIT is not set; its port file is found by PID.
+      process.env.MEMORYWATCH_AGENT_DIR = agentDir;
+      const grower = await cgroup.start(await buildFixture('grower'), ['-agent'], READY);
+      delete process.env.MEMORYWATCH_AGENT_DIR;
+      const { watch } = await reg.attach(grower.pid);
+      await waitFor(() => watch.latest?.go, 'Go figures from the agent', 10_000);
+      const fast = { ...DEFAULT_DIAGNOSIS, trendMinSpanMs: 3000, trendWindowMs: 10_000 };
+      let trend: string | undefined;
+      // One 8 MiB block (the grower's unit) every half second: 128 MiB in about 8 s.
+      for (let i = 0; i < 60 && watch.state === 'running'; i++) {
+        await grow(Number(grower.match![1]), 4);
+        await new Promise((r) => setTimeout(r, 500));
+        const d = diagnoseContainer(watch.series, fast);
+        if (d?.kind === 'limit-trend') trend ??= d.message;
+        if (d?.kind === 'near-limit') break;
+      }
+      assert.match(trend ?? '', /^Working set \d+\.\d MiB of a 128\.0 MiB container limit, growing\. At the rate of the last \d+(\.\d)? s \(\+\d+\.\d MiB\/min\) the limit is reached in ~1 min\.$/);
+      assert.strictEqual(diagnoseContainer(watch.series, fast)?.kind, 'near-limit');
+      assert.deepStrictEqual(adviseContainer(watch.series).map((a) => a.kind), ['gomemlimit-unset']);
+      fs.mkdirSync(RECORDED, { recursive: true });
+      fs.writeFileSync(path.join(RECORDED, 'series-container-growth.json'), JSON.stringify(watch.series.snapshot()));
+    } finally {
+      fs.rmSync(agentDir, { recursive: true, force: true });
+    }
   });
 
   it('marks an OOM kill of another process in the same cgroup; the watched one goes on', async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_DIAGNOSIS, diagnose, detectLeak } from '../../src/core/diagnosis';
+import { adviseContainer, DEFAULT_DIAGNOSIS, diagnose, diagnoseContainer, detectLeak, workingSetTrend } from '../../src/core/diagnosis';
 import { MiB } from '../../src/core/format';
 import { SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
 import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
@@ -118,5 +118,48 @@ describe('the stacked layers of RSS', () => {
     const c = new ClientSeries();
     [1, 1, 2, NaN, 4].forEach((gc, i) => c.push(i * 100, { rss: 1, gcCycles: gc }, 60_000));
     assert.deepStrictEqual(c.gcTicks(), [200, 400]);
+  });
+
+  describe('in a memory-limited cgroup (recorded: a service with the agent growing 16 MiB/s in a 128 MiB cgroup)', () => {
+    const growth = recorded('container-growth');
+    const SHORT = { ...DEFAULT_DIAGNOSIS, trendMinSpanMs: 3000, trendWindowMs: 10_000 };
+    const limitAt = (i: number) => growth.columns.cgroupLimit[i];
+    const firstAbove = (share: number) => growth.time[growth.columns.cgroupWorkingSet.findIndex((v, i) => v >= share * limitAt(i))];
+
+    it('near the limit outranks every other reason: "Working set is 9x % of the container limit"', () => {
+      const d = diagnose(rebuild(growth))!;
+      assert.strictEqual(d.kind, 'near-limit');
+      assert.match(d.message, /^Working set is (9\d|100) % of the container limit \(\d+\.\d MiB of 128\.0 MiB\) — the OOM killer acts at the limit\./);
+      // Just below 90 %, it is not "near" yet.
+      const before = rebuild(growth, firstAbove(0.9) - 1);
+      assert.notStrictEqual(diagnoseContainer(before)?.kind, 'near-limit');
+    });
+
+    it('the trend: at the rate of the last window, when the limit is reached', () => {
+      const until = firstAbove(0.6);
+      const s = rebuild(growth, until);
+      const trend = workingSetTrend(s, SHORT)!;
+      // The grower adds an 8 MiB block every half second; the fitted line says so within 30 %.
+      const perSecond = trend.slope * 1000;
+      assert.ok(perSecond > 11.2 * MiB && perSecond < 20.8 * MiB, `${perSecond / MiB} MiB/s`);
+      const d = diagnoseContainer(s, SHORT)!;
+      assert.strictEqual(d.kind, 'limit-trend');
+      assert.match(d.message, /growing\. At the rate of the last \d+(\.\d)? s \(\+\d+\.\d MiB\/min\) the limit is reached in ~1 min\.$/);
+      // With the default window, a few seconds of data are not a trend.
+      assert.strictEqual(diagnoseContainer(s), undefined);
+    });
+
+    it('advice: GOMEMLIMIT unset (the agent says so), above the limit, or fine', () => {
+      assert.deepStrictEqual(adviseContainer(rebuild(growth)).map((a) => a.message), [
+        'GOMEMLIMIT is not set, but the container limit is 128.0 MiB — set it to about 90 % (GOMEMLIMIT=115MiB): the Go GC then works harder before the kill instead of after.',
+      ]);
+      // The same run as if GOMEMLIMIT had been 1 GiB, then 100 MiB (only that column differs).
+      const withLimit = (bytes: number) => ({ ...growth, columns: { ...growth.columns, memoryLimit: growth.columns.memoryLimit.map((v) => (Number.isNaN(v) || v === null ? v : bytes)) } });
+      assert.deepStrictEqual(adviseContainer(rebuild(withLimit(1024 * MiB))).map((a) => a.kind), ['gomemlimit-above-limit']);
+      assert.match(adviseContainer(rebuild(withLimit(1024 * MiB)))[0].message, /^GOMEMLIMIT \(1\.0 GiB\) is above the container limit \(128\.0 MiB\)/);
+      assert.deepStrictEqual(adviseContainer(rebuild(withLimit(100 * MiB))), []);
+      // Without a container limit there is nothing to advise.
+      assert.deepStrictEqual(adviseContainer(rebuild(recorded('live-heap'))), []);
+    });
   });
 });

@@ -96,7 +96,7 @@ describe('Go figures', () => {
     )!;
     assert.strictEqual(full.program, 'svc');
     assert.strictEqual(full.figures.goroutines, 12);
-    assert.deepStrictEqual(full.process, { rss: 5000, vsz: 9000 });
+    assert.deepStrictEqual(full.process, { rss: 5000, vsz: 9000, shared: undefined });
     assert.deepStrictEqual(full.cgroup, { version: 2, path: '/kubepods/pod1/c1', usage: 400, workingSet: 300, limit: 512, limitPath: '/kubepods/pod1', high: undefined, inactiveFile: 100, peak: 510, oomKills: 1 });
     assert.deepStrictEqual(problems, ['dropped cgroup.high = -3']);
     assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, program: 'a\u001b[31mred', cgroup: { version: 3 } }), problems)!.program, undefined);

@@ -49,4 +49,20 @@ describe('settings validation', () => {
     assert.deepStrictEqual(settings.release.allowedHosts, ['box.lan']);
     assert.strictEqual(problems.length, 1);
   });
+
+  it('container limit warning: a percentage, 90 by default, 0 = off', () => {
+    assert.strictEqual(normalizeSettings({}).settings.containerWarningShare, 0.9);
+    assert.strictEqual(normalizeSettings({ containerLimitWarning: 0 }).settings.containerWarningShare, 0);
+    const { settings, problems } = normalizeSettings({ containerLimitWarning: 150 });
+    assert.strictEqual(settings.containerWarningShare, 1);
+    assert.match(problems[0], /out of range/);
+  });
+
+  it('followed command lines: valid regular expressions only, each problem said', () => {
+    const { settings, problems } = normalizeSettings({ followCommandLines: ['myservice --port 8080', '(unclosed', 42, '', 'x'.repeat(501)] });
+    assert.deepStrictEqual(settings.follow.map((r) => r.source), ['myservice --port 8080']);
+    assert.strictEqual(problems.length, 4);
+    assert.match(problems[0], /"\(unclosed" is not a valid regular expression/);
+    assert.match(normalizeSettings({ followCommandLines: 'svc' }).problems[0], /must be a list/);
+  });
 });

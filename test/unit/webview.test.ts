@@ -21,6 +21,7 @@ const THEME: GraphTheme = {
   attach: 'purple',
   exit: 'red',
   warning: 'yellow',
+  container: 'violet',
   layers: { heapInUse: 'b', freeHeld: 'y', stacks: 'p', otherRuntime: 'g', lazyFree: 'o', outsideGo: 'r' },
 };
 
@@ -81,6 +82,7 @@ describe('the graph webview (pure parts)', () => {
     assert.strictEqual(model.xMin, model.xMax - 30_000, 'the window scrolls');
     assert.strictEqual(model.bands?.length, 6, 'six layers once Go figures exist');
     assert.deepStrictEqual(model.thresholds.map((t) => t.label), ['warning 4.0 KiB', 'GOMEMLIMIT 4.9 KiB']);
+    assert.ok(!model.series.some((x) => x.name === 'working set'), 'no container lines without a container limit');
     assert.strictEqual(model.markers[0].color, 'purple');
     assert.strictEqual(model.series.find((s) => s.name === 'RSS')?.fill, false, 'RSS outlines the layers');
     // A short history is shown over MIN_SPAN_MS.

@@ -96,8 +96,8 @@ export interface AgentSnapshot {
   /** The executable's base name, when the agent sends it. */
   readonly program?: string;
   readonly figures: GoFigures;
-  /** The process as its OS sees it (Linux). */
-  readonly process?: { readonly rss: number; readonly vsz?: number };
+  /** The process as its OS sees it (Linux); `shared`: resident file-backed and shared pages. */
+  readonly process?: { readonly rss: number; readonly vsz?: number; readonly shared?: number };
   /** Its memory cgroup (Linux, when it is in one). */
   readonly cgroup?: CgroupFigures;
 }
@@ -182,14 +182,15 @@ export function parseAgentSnapshot(json: string, problems: string[] = []): Agent
   // GOGC is a percentage, or −1 when the collector is off; nothing else exists.
   const gogc = optional('gogc', s.gogc, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= -1);
   const heapLive = optional('gc.heapLive', gc.heapLive, isCount);
-  const proc = (typeof s.process === 'object' && s.process !== null ? s.process : {}) as { rss?: unknown; vsz?: unknown };
+  const proc = (typeof s.process === 'object' && s.process !== null ? s.process : {}) as { rss?: unknown; vsz?: unknown; shared?: unknown };
   const processRss = optional('process.rss', proc.rss, isCount);
   const processVsz = optional('process.vsz', proc.vsz, isCount);
+  const processShared = optional('process.shared', proc.shared, isCount);
   const goroutines = optional('goroutines', s.goroutines, isCount);
   return {
     pid: s.pid,
     program: plainName(s.program),
-    process: processRss !== undefined ? { rss: processRss, vsz: processVsz } : undefined,
+    process: processRss !== undefined ? { rss: processRss, vsz: processVsz, shared: processShared } : undefined,
     cgroup: agentCgroup(s.cgroup, problems),
     figures: {
       heapObjects,

@@ -9,7 +9,6 @@
  * timeouts, bounded bodies (core/net). A lost connection is a failed sample, never an exception:
  * the watch goes on, retrying (watch.ts backs off), and the graph keeps its data.
  */
-import { formatBytes } from '../format';
 import { request, RequestError } from '../net/request';
 import { checkUrl } from '../net/urlPolicy';
 import { ProcessInfo } from '../processes/processInfo';
@@ -71,7 +70,8 @@ class AgentUrlReader implements MemoryReader {
     const s = await readSnapshot(this.url, this.allowedHosts);
     // The process behind the URL restarted (a new pod, a restarted container): the watch marks it.
     this.identity = { pid: s.pid, startToken: this.identity.startToken };
-    return { time, rss: s.process?.rss ?? NaN, vsz: s.process?.vsz, go: s.figures, cgroup: s.cgroup };
+    // `shared` (file-backed and shared pages) plays RssFile's part: what is left of RSS is anonymous.
+    return { time, rss: s.process?.rss ?? NaN, vsz: s.process?.vsz, rssFile: s.process?.shared, go: s.figures, cgroup: s.cgroup };
   }
 
   close(): void {
@@ -120,13 +120,12 @@ export async function openUrlTarget(raw: string, allowedHosts: readonly string[]
     const snapshotUrl = agentSnapshotUrl(url);
     const first = await readSnapshot(snapshotUrl, allowedHosts);
     const name = first.program ?? url.host;
-    const rss = first.process ? `, RSS ${formatBytes(first.process.rss)}` : '';
     return {
       reader: new AgentUrlReader(snapshotUrl, allowedHosts, first),
       info: { pid: first.pid, name, commandLine: '', go: first.figures.goVersion ? { version: first.figures.goVersion } : {} },
       url: url.href,
       freeOSMemoryUrl: new URL(`${AGENT_PREFIX}freeosmemory`, url.origin),
-      description: `Memory Watch agent at ${url.host}${rss}`,
+      description: `Memory Watch agent at ${url.host}${first.process ? '' : ' (no RSS: the agent reports it on Linux only)'}`,
       kind: 'agent',
     };
   } catch (err) {

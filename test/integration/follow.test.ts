@@ -1,0 +1,78 @@
+/**
+ * Following a service across restarts (core/follow.ts) with real processes: a command-line pattern
+ * and a PID file each name "the current process"; when it dies and a successor starts, the same
+ * watch — one graph — goes on, with a "restarted" marker.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Follower } from '../../src/core/follow';
+import { readPidFile } from '../../src/core/pidFile';
+import { findProcesses } from '../../src/core/processes/processInfo';
+import { WatchRegistry } from '../../src/core/watchRegistry';
+import { buildFixture, startProgram, stopAll } from '../support/goFixtures';
+import { waitFor } from '../support/wait';
+
+const READY = /grower listening on 127\.0\.0\.1:(\d+) pid (\d+)/;
+
+describe('following a service across restarts', function () {
+  this.timeout(60_000);
+  let registry: WatchRegistry;
+  let follower: Follower;
+  let log: string[];
+  beforeEach(() => {
+    registry = new WatchRegistry({ intervalMs: 200, windowMs: 300_000 });
+    log = [];
+    follower = new Follower(registry, (m) => log.push(m), 200);
+  });
+  afterEach(async () => {
+    follower.dispose();
+    registry.dispose();
+    await stopAll();
+  });
+
+  it('a command-line pattern: watched when it starts, followed into one graph when it restarts', async () => {
+    const bin = await buildFixture('grower');
+    const marker = `follow-test-${process.pid}-${Date.now()}`;
+    const re = new RegExp(`grower -addr 127\\.0\\.0\\.1:0 -tag ${marker}$`);
+    follower.setTargets('commandLines', [{ key: 'pattern:test', description: 'the test grower', current: async () => (await findProcesses((c) => re.test(c)))[0]?.pid }]);
+    // Nothing matches yet: nothing is watched, and it keeps looking.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.strictEqual(registry.list().length, 0);
+    const first = await startProgram(bin, ['-addr', '127.0.0.1:0', '-tag', marker], READY);
+    const watch = await waitFor(() => registry.findRunning(first.pid), 'the first run watched', 10_000);
+    await first.stop();
+    await waitFor(() => watch.state === 'exited', 'the exit seen', 5000);
+    const second = await startProgram(bin, ['-addr', '127.0.0.1:0', '-tag', marker], READY);
+    await waitFor(() => watch.state === 'running' && watch.pid === second.pid, 'the same watch on the new process', 10_000);
+    assert.strictEqual(registry.list().length, 1, 'one watch, one graph');
+    assert.deepStrictEqual(watch.series.allEvents().map((e) => e.kind), ['attach', 'exit', 'restart']);
+    assert.match(watch.series.allEvents()[2].detail ?? '', new RegExp(`PID ${first.pid} → ${second.pid}`));
+  });
+
+  it('a PID file rewritten by a restart: the same watch goes on; detached by the user, it is left alone', async () => {
+    const bin = await buildFixture('grower');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-follow-'));
+    try {
+      const file = path.join(dir, 'app.pid');
+      const first = await startProgram(bin, [], READY);
+      fs.writeFileSync(file, `${first.pid}\n`);
+      follower.setTargets('pidFiles', [{ key: `pidfile:${file}`, description: `the PID file ${file}`, current: () => readPidFile(file).catch(() => undefined) }]);
+      const watch = await waitFor(() => registry.findRunning(first.pid), 'the first run watched', 10_000);
+      await first.stop();
+      const second = await startProgram(bin, [], READY);
+      fs.writeFileSync(file, `${second.pid}\n`);
+      follower.poke();
+      await waitFor(() => watch.state === 'running' && watch.pid === second.pid, 'the same watch on the new process', 10_000);
+      assert.strictEqual(registry.list().length, 1);
+      // The user detaches it: the follower does not bring it back.
+      registry.detach(watch.id);
+      follower.poke();
+      await new Promise((r) => setTimeout(r, 800));
+      assert.strictEqual(registry.list().length, 0, 'a detached target stays detached');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
