@@ -268,7 +268,7 @@ export class Watch extends Disposable {
   }
 
   /** For a URL target: what answers at the URL. */
-  get remoteSource(): Pick<UrlTarget, 'description' | 'kind' | 'freeOSMemoryUrl'> | undefined {
+  get remoteSource(): Pick<UrlTarget, 'description' | 'kind' | 'freeOSMemoryUrl' | 'baseUrl'> | undefined {
     return this.remote;
   }
 

@@ -24,6 +24,8 @@ export interface GoSource {
   read(timeoutMs?: number): Promise<SourceReading>;
   /** The agent's FreeOSMemory endpoint (other sources have none). */
   readonly freeOSMemoryUrl?: URL;
+  /** The HTTP origin it answers on (agent, expvar, pprof): where a heap profile may be asked too. */
+  readonly baseUrl?: URL;
 }
 
 /** Why a read gave no figures. `silent`: nothing there speaks HTTP (discovery does not ask that port again). */
@@ -79,6 +81,7 @@ export function agentSource(base: URL, pid: number): GoSource {
     kind: 'agent',
     description: `Memory Watch agent at ${snapshot.host}`,
     minIntervalMs: 0,
+    baseUrl: new URL(base.origin),
     freeOSMemoryUrl: new URL(`${AGENT_PREFIX}freeosmemory`, base),
     async read(timeoutMs = READ_TIMEOUT_MS) {
       const body = await get(snapshot, `The agent at ${snapshot.host}`, { timeoutMs, maxBytes: MAX_SNAPSHOT_BYTES });
@@ -98,6 +101,7 @@ export function expvarSource(base: URL): GoSource {
     kind: 'expvar',
     description: `expvar at ${url.host}${url.pathname}`,
     minIntervalMs: 0,
+    baseUrl: new URL(base.origin),
     async read(timeoutMs = READ_TIMEOUT_MS) {
       // Streamed: only memstats is kept, and the request ends once it has been read.
       const scanner = expvarScanner();
@@ -116,6 +120,7 @@ export function pprofSource(base: URL): GoSource {
     kind: 'pprof',
     description: `net/http/pprof at ${url.host}/debug/pprof/heap`,
     minIntervalMs: 5000,
+    baseUrl: new URL(base.origin),
     async read(timeoutMs = 3000) {
       // The MemStats block ends the profile; keep only the tail of what may be megabytes.
       const body = await get(url, `net/http/pprof at ${url.host}`, { timeoutMs, maxBytes: MAX_PPROF_BYTES, keepTail: PPROF_TAIL_BYTES });

@@ -78,6 +78,11 @@ export class GoRuntimeTracker {
     return this.statusValue;
   }
 
+  /** The source found, if any (its kind and HTTP origin: where a heap profile may be asked). */
+  get currentSource(): GoSource | undefined {
+    return this.source;
+  }
+
   /** The agent's FreeOSMemory URL when the source is our agent. */
   get agentFreeOSMemoryUrl(): URL | undefined {
     return this.source?.freeOSMemoryUrl;

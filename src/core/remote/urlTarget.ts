@@ -31,6 +31,8 @@ export interface UrlTarget {
   readonly description: string;
   /** What the URL gives: the agent's full figures, or Go figures only. */
   readonly kind: 'agent' | 'expvar' | 'pprof';
+  /** The origin it answers on (a heap profile is asked there too). */
+  readonly baseUrl: URL;
 }
 
 /** Where the agent's snapshot would be under a base URL (the base may already point into the prefix). */
@@ -127,6 +129,7 @@ export async function openUrlTarget(raw: string, allowedHosts: readonly string[]
       freeOSMemoryUrl: new URL(`${AGENT_PREFIX}freeosmemory`, url.origin),
       description: `Memory Watch agent at ${url.host}${first.process ? '' : ' (no RSS: the agent reports it on Linux only)'}`,
       kind: 'agent',
+      baseUrl: new URL(url.origin),
     };
   } catch (err) {
     tried.push(`agent: ${(err as Error).message}`);
@@ -141,6 +144,7 @@ export async function openUrlTarget(raw: string, allowedHosts: readonly string[]
         url: url.href,
         description: `${source.description} (Go figures only: RSS needs the Memory Watch agent)`,
         kind: source.kind === 'pprof' ? 'pprof' : 'expvar',
+        baseUrl: new URL(url.origin),
       };
     } catch (err) {
       tried.push(`${source.kind}: ${err instanceof SourceError || err instanceof RequestError ? err.message : String(err)}`);
