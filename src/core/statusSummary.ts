@@ -78,5 +78,7 @@ export function summarizeForStatusBar(watch: Watch, now: number, warnings: Statu
   const nearLimit = cgroup?.limit !== undefined && warnings.containerShare > 0 && cgroup.workingSet >= warnings.containerShare * cgroup.limit;
   if (overRss) lines.splice(2, 0, `Above the warning threshold of ${formatBytes(warnings.rssBytes)}`);
   if (nearLimit) lines.splice(2, 0, `At or above ${Math.round(warnings.containerShare * 100)} % of the container limit (memoryWatch.containerLimitWarning)`);
+  // High-contrast themes give the warning background no colour: the icon says it in every theme.
+  if (overRss || nearLimit) text = text.replace('$(pulse)', '$(warning)');
   return { text, tooltip: lines, warning: overRss || nearLimit };
 }

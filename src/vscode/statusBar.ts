@@ -62,7 +62,8 @@ export class MemoryStatusBar extends Disposable {
     tooltip.supportThemeIcons = false;
     this.item.tooltip = tooltip;
     this.item.backgroundColor = summary.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.accessibilityInformation = { label: `Memory Watch: ${summary.text.replace('$(pulse) ', '')}, ${watch.info.name} PID ${watch.pid}` };
+    const text = summary.text.replace(/^\$\((pulse|warning)\) /, '');
+    this.item.accessibilityInformation = { label: `Memory Watch: ${summary.warning ? 'warning, ' : ''}${text}, ${watch.info.name} PID ${watch.pid}` };
     this.item.show();
   }
 }

@@ -75,6 +75,9 @@ describe('watching a Go program in VS Code', function () {
     assert.match(api.statusBar().tooltip, new RegExp(`PID ${b.pid}`));
     await setSetting('rssWarningThreshold', 1);
     await waitFor(() => /Above the warning threshold of 1\.0 MiB/.test(api.statusBar().tooltip), 'the warning');
+    // The warning shows as an icon too (high-contrast themes give the warning background no colour).
+    assert.match(api.statusBar().text, /^\$\(warning\) RSS \d+\.\d MiB$/);
+    await setSetting('rssWarningThreshold', undefined);
   });
 
   it('opens the graph, which draws the data and survives hide and show', async () => {
