@@ -9,6 +9,12 @@ import type { WatchSummary } from './core/watchSummary';
 
 export type { WatchSummary } from './core/watchSummary';
 
+/** One sample as the graph receives it. */
+export interface SampleRow {
+  readonly time: number;
+  readonly values: Partial<Record<SeriesColumn, number>>;
+}
+
 /** Host → webview. */
 export type ToWebviewMessage =
   /** Everything to draw: sent in answer to `ready`, and when the current watch changes. */
@@ -23,8 +29,8 @@ export type ToWebviewMessage =
       /** A FreeOSMemory request is under way. */
       readonly busy: boolean;
     }
-  /** One new sample of the current watch: a row of the series (missing values absent). */
-  | { readonly type: 'sample'; readonly watchId: string; readonly time: number; readonly values: Partial<Record<SeriesColumn, number>> }
+  /** New samples of the current watch, oldest first: rows of the series (missing values absent). */
+  | { readonly type: 'samples'; readonly watchId: string; readonly rows: readonly SampleRow[] }
   /** A marker added to (or updated in) the current watch's series. */
   | { readonly type: 'event'; readonly watchId: string; readonly event: SeriesEvent }
   /** The list of watches or their states changed (same current watch). */

@@ -292,24 +292,28 @@ export function diagnose(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS)
   return standing.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
 
-const cache = new WeakMap<TimeSeries, { lastTime: number | undefined; length: number; result: Diagnosis | undefined }>();
+/**
+ * The diagnosis looks at the whole window (a leak is a trend over minutes): at 10 samples a second
+ * it would be worked out ten times a second for a line that reads the same. Once a second of
+ * sample time is enough; a series that was reset (fewer points) is looked at again at once.
+ */
+const RECOMPUTE_EVERY_MS = 1000;
 
-/** diagnose(), computed once per new sample (the status bar and each graph ask for it). */
-export function diagnoseCached(s: TimeSeries): Diagnosis | undefined {
-  const hit = cache.get(s);
-  if (hit && hit.lastTime === s.lastTime && hit.length === s.length) return hit.result;
-  const result = diagnose(s);
-  cache.set(s, { lastTime: s.lastTime, length: s.length, result });
-  return result;
+/** Caches one computation per series, recomputed at most once per RECOMPUTE_EVERY_MS of sample time. */
+function throttled<T>(compute: (s: TimeSeries) => T): (s: TimeSeries) => T {
+  const cache = new WeakMap<TimeSeries, { at: number; length: number; result: T }>();
+  return (s) => {
+    const hit = cache.get(s);
+    const now = s.lastTime ?? 0;
+    if (hit && s.length >= hit.length && now >= hit.at && now - hit.at < RECOMPUTE_EVERY_MS) return hit.result;
+    const result = compute(s);
+    cache.set(s, { at: now, length: s.length, result });
+    return result;
+  };
 }
 
-const adviceCache = new WeakMap<TimeSeries, { lastTime: number | undefined; length: number; result: Advice[] }>();
+/** diagnose(), at most once a second of samples (the status bar and each graph ask for it). */
+export const diagnoseCached: (s: TimeSeries) => Diagnosis | undefined = throttled((s) => diagnose(s));
 
-/** adviseContainer(), computed once per new sample. */
-export function adviseCached(s: TimeSeries): Advice[] {
-  const hit = adviceCache.get(s);
-  if (hit && hit.lastTime === s.lastTime && hit.length === s.length) return hit.result;
-  const result = adviseContainer(s);
-  adviceCache.set(s, { lastTime: s.lastTime, length: s.length, result });
-  return result;
-}
+/** adviseContainer(), at most once a second of samples. */
+export const adviseCached: (s: TimeSeries) => Advice[] = throttled((s) => adviseContainer(s));

@@ -10,7 +10,14 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { FromWebviewMessage, GraphLayout, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, ToWebviewMessage } from '../protocol';
+
+/** Samples are sent to the graph in batches at most this often (a pixel column of a 5-minute graph is ≈ 0.3 s). */
+const SAMPLES_EVERY_MS = 250;
+/** The watches' summaries (diagnosis, source, state) are checked for changes at most this often. */
+const SUMMARIES_EVERY_MS = 1000;
+/** A webview that does not keep up gets no more than this many samples queued. */
+const MAX_PENDING_ROWS = 2000;
 
 export interface GraphFeedDeps {
   readonly extensionUri: vscode.Uri;
@@ -43,6 +50,12 @@ export class GraphFeed extends Disposable {
   private ready = false;
   private shownWatchId?: string;
   private lastRendered?: GraphRendered;
+  private pendingRows: SampleRow[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private lastFlush = 0;
+  private lastSummaryCheck = 0;
+  /** The summaries last sent, less their newest figures (the samples carry those). */
+  private summariesKey = '';
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -58,18 +71,24 @@ export class GraphFeed extends Disposable {
     this.register(registry.onDidChange(() => this.onWatchesChanged()));
     this.register(
       registry.onDidSample(({ watch, sample }) => {
-        if (watch.id !== this.shownWatchId) return;
-        this.post({ type: 'sample', watchId: watch.id, time: sample.time, values: seriesRow(sample) });
-        // The diagnosis and the Go source change with the samples: the readouts follow.
-        this.post({ type: 'watches', watches: registry.list().map(describeWatch), currentId: registry.current?.id });
+        if (watch.id !== this.shownWatchId || !this.ready) return;
+        // Samples go out in batches (at most SAMPLES_EVERY_MS apart), and the summaries only when
+        // something in them other than the newest figures changed (checked at most once a second):
+        // at 10 samples a second, one message per sample plus a list of every watch each time was
+        // most of what the graph cost.
+        if (this.pendingRows.length < MAX_PENDING_ROWS) this.pendingRows.push({ time: sample.time, values: seriesRow(sample) });
+        this.flushSoon();
       }),
     );
+    this.register({ dispose: () => clearTimeout(this.flushTimer) });
     this.register(
       registry.onDidAddEvent(({ watch, event }) => {
         if (watch.id !== this.shownWatchId) return;
+        // The samples before the marker go first, so the graph keeps them in order.
+        this.flush();
         this.post({ type: 'event', watchId: watch.id, event });
         // A pause starting or ending changes the badge too.
-        if (event.kind === 'pause') this.post({ type: 'watches', watches: registry.list().map(describeWatch), currentId: registry.current?.id });
+        if (event.kind === 'pause') this.postSummariesIfChanged();
       }),
     );
   }
@@ -77,6 +96,39 @@ export class GraphFeed extends Disposable {
   /** The webview went away (hidden); it will say `ready` when it is back. */
   hidden(): void {
     this.ready = false;
+    this.pendingRows = [];
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+
+  private flushSoon(): void {
+    const wait = SAMPLES_EVERY_MS - (Date.now() - this.lastFlush);
+    if (wait <= 0) this.flush();
+    else
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flush();
+      }, wait);
+  }
+
+  private flush(): void {
+    this.lastFlush = Date.now();
+    if (this.pendingRows.length && this.shownWatchId !== undefined) this.post({ type: 'samples', watchId: this.shownWatchId, rows: this.pendingRows });
+    this.pendingRows = [];
+    if (this.lastFlush - this.lastSummaryCheck >= SUMMARIES_EVERY_MS) {
+      this.lastSummaryCheck = this.lastFlush;
+      this.postSummariesIfChanged();
+    }
+  }
+
+  /** The watches' summaries, when something besides their newest figures changed. */
+  private postSummariesIfChanged(): void {
+    const registry = this.deps.registry;
+    const watches = registry.list().map(describeWatch);
+    const key = JSON.stringify([registry.current?.id, watches.map((w) => ({ ...w, latest: undefined }))]);
+    if (key === this.summariesKey) return;
+    this.summariesKey = key;
+    this.post({ type: 'watches', watches, currentId: registry.current?.id });
   }
 
   get isReady(): boolean {
@@ -118,17 +170,24 @@ export class GraphFeed extends Disposable {
   private onWatchesChanged(): void {
     const current = this.deps.registry.current;
     if (current?.id !== this.shownWatchId) this.sendState();
-    else this.post({ type: 'watches', watches: this.deps.registry.list().map(describeWatch), currentId: current?.id });
+    else {
+      this.flush();
+      this.postSummariesIfChanged();
+    }
   }
 
   private sendState(): void {
     const registry = this.deps.registry;
     const current = registry.current;
     this.shownWatchId = current?.id;
+    // The state holds every sample so far: what was waiting to go is in it.
+    this.pendingRows = [];
     const view = this.deps.view();
+    const watches = registry.list().map(describeWatch);
+    this.summariesKey = JSON.stringify([current?.id, watches.map((w) => ({ ...w, latest: undefined }))]);
     this.post({
       type: 'state',
-      watches: registry.list().map(describeWatch),
+      watches,
       currentId: current?.id,
       series: current?.series.snapshot(),
       windowMs: view.windowMs,

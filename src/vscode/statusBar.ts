@@ -10,10 +10,16 @@ import { CommandId } from './commandIds';
 import { SettingsService } from './config';
 
 export const STATUS_BAR_ITEM_ID = 'memoryWatch.status';
+/** How often, at most, samples update the item. */
+const UPDATE_EVERY_MS = 1000;
 
 export class MemoryStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private warnings: StatusWarnings;
+  private lastUpdate = 0;
+  private pending?: NodeJS.Timeout;
+  /** What was last handed to the item: each property set is a message to the workbench. */
+  private shown = { text: '', tooltip: '', warning: false, label: '', visible: false };
 
   constructor(
     private readonly registry: WatchRegistry,
@@ -32,8 +38,28 @@ export class MemoryStatusBar extends Disposable {
     this.item.name = 'Memory Watch';
     this.item.command = CommandId.ShowGraph;
     this.register(registry.onDidChange(() => this.update()));
-    this.register(registry.onDidSample(({ watch }) => watch === registry.current && this.update()));
+    this.register(
+      registry.onDidSample(({ watch }) => {
+        if (watch === registry.current) this.updateSoon();
+      }),
+    );
+    this.register({ dispose: () => clearTimeout(this.pending) });
     this.update();
+  }
+
+  /**
+   * Samples may come ten times a second; the item follows them once a second at most (nobody reads
+   * a number that changes faster, and each change is a message to the workbench). Changes of state
+   * — a new watch, an exit — show at once.
+   */
+  private updateSoon(): void {
+    const wait = UPDATE_EVERY_MS - (Date.now() - this.lastUpdate);
+    if (wait <= 0) this.update();
+    else
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
+        this.update();
+      }, wait);
   }
 
   /** What the item shows now (for the API and tests). */
@@ -47,23 +73,35 @@ export class MemoryStatusBar extends Disposable {
   }
 
   private update(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    this.lastUpdate = Date.now();
     const watch = this.registry.current;
     if (!watch) {
-      this.item.hide();
+      if (this.shown.visible) this.item.hide();
+      this.shown.visible = false;
       return;
     }
     const others = this.registry.list().filter((w) => w !== watch && w.state === 'running').length;
     const summary = summarizeForStatusBar(watch, Date.now(), this.warnings, others);
-    this.item.text = summary.text;
-    const tooltip = new vscode.MarkdownString(summary.tooltip.join('  \n'));
-    // Plain Markdown only: no command links, no HTML, no icons (the target's text is in it, escaped).
-    tooltip.isTrusted = false;
-    tooltip.supportHtml = false;
-    tooltip.supportThemeIcons = false;
-    this.item.tooltip = tooltip;
-    this.item.backgroundColor = summary.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    const text = summary.text.replace(/^\$\((pulse|warning)\) /, '');
-    this.item.accessibilityInformation = { label: `Memory Watch: ${summary.warning ? 'warning, ' : ''}${text}, ${watch.info.name} PID ${watch.pid}` };
-    this.item.show();
+    if (summary.text !== this.shown.text) this.item.text = this.shown.text = summary.text;
+    const tooltipText = summary.tooltip.join('  \n');
+    if (tooltipText !== this.shown.tooltip) {
+      this.shown.tooltip = tooltipText;
+      const tooltip = new vscode.MarkdownString(tooltipText);
+      // Plain Markdown only: no command links, no HTML, no icons (the target's text is in it, escaped).
+      tooltip.isTrusted = false;
+      tooltip.supportHtml = false;
+      tooltip.supportThemeIcons = false;
+      this.item.tooltip = tooltip;
+    }
+    if (summary.warning !== this.shown.warning) {
+      this.shown.warning = summary.warning;
+      this.item.backgroundColor = summary.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    }
+    const label = `Memory Watch: ${summary.warning ? 'warning, ' : ''}${summary.text.replace(/^\$\((pulse|warning)\) /, '')}, ${watch.info.name} PID ${watch.pid}`;
+    if (label !== this.shown.label) this.item.accessibilityInformation = { label: (this.shown.label = label) };
+    if (!this.shown.visible) this.item.show();
+    this.shown.visible = true;
   }
 }

@@ -17,6 +17,11 @@ export interface LineSeries {
   readonly dash?: readonly number[];
   /** Shade the area under the line. */
   readonly fill?: boolean;
+  /**
+   * A sparse series (read less often than the samples: the Go figures) is joined across missing
+   * values up to this long; a longer gap breaks the line. 0 (default): every missing value breaks it.
+   */
+  readonly bridgeMs?: number;
 }
 
 /** A filled band between two curves (a layer of a stacked area), on the left axis. */
@@ -26,6 +31,8 @@ export interface AreaBand {
   readonly upper: ArrayLike<number>;
   readonly color: string;
   readonly alpha?: number;
+  /** Joined across missing values up to this long (see LineSeries.bridgeMs). */
+  readonly bridgeMs?: number;
 }
 
 export interface ChartMarker {
@@ -274,7 +281,7 @@ export class TimeChart {
   private drawSeries(model: ChartModel, series: LineSeries, scale: ByteTicks, first: number, last: number): void {
     const { left, right, top, bottom } = this.layout;
     const width = series.width ?? 1.5;
-    const columns = decimate(model.time, series.values, first, last, left, (right - left) / Math.max(1, model.xMax - model.xMin), model.xMin, bottom, (bottom - top) / scale.max);
+    const columns = decimate(model.time, series.values, first, last, left, (right - left) / Math.max(1, model.xMax - model.xMin), model.xMin, bottom, (bottom - top) / scale.max, series.bridgeMs);
     const ctx = this.ctx;
     ctx.save();
     ctx.beginPath();
@@ -315,13 +322,16 @@ export class TimeChart {
       }
       xs.length = ups.length = lows.length = 0;
     };
+    let lastTime = -Infinity;
     for (let i = first; i < last; i++) {
       const lo = band.lower[i];
       const up = band.upper[i];
       if (!(lo === lo) || !(up === up)) {
-        flush();
+        if (!band.bridgeMs) flush();
         continue;
       }
+      if (band.bridgeMs && model.time[i] - lastTime > band.bridgeMs) flush();
+      lastTime = model.time[i];
       const x = Math.round(left + (model.time[i] - model.xMin) * xScale);
       const yUp = bottom - up * yScale;
       const yLo = bottom - lo * yScale;
@@ -506,17 +516,21 @@ export interface Columns {
   readonly runStarts: number[];
 }
 
-export function decimate(time: ArrayLike<number>, values: ArrayLike<number>, first: number, last: number, left: number, xScale: number, xMin: number, bottom: number, yScale: number): Columns {
+export function decimate(time: ArrayLike<number>, values: ArrayLike<number>, first: number, last: number, left: number, xScale: number, xMin: number, bottom: number, yScale: number, bridgeMs = 0): Columns {
   const data: number[] = [];
   const runStarts: number[] = [];
   let column = NaN;
   let gap = true;
+  let lastTime = -Infinity;
   for (let i = first; i < last; i++) {
     const v = values[i];
     if (!(v === v)) {
-      gap = true;
+      if (!bridgeMs) gap = true;
       continue;
     }
+    // A sparse series: only a long enough stretch without values breaks the line.
+    if (bridgeMs && time[i] - lastTime > bridgeMs) gap = true;
+    lastTime = time[i];
     const x = Math.round(left + (time[i] - xMin) * xScale);
     const y = bottom - v * yScale;
     if (x !== column || gap) {

@@ -10,6 +10,11 @@ import type { GraphState } from './state';
 
 /** A short history is still shown over this span, so the first seconds are not stretched across the width. */
 export const MIN_SPAN_MS = 30_000;
+/**
+ * The Go figures are read at most once a second (pprof every 5 s) while samples may come ten times
+ * as often: their layers and lines are joined across the samples in between, up to this gap.
+ */
+export const GO_BRIDGE_MS = 12_000;
 
 /** The chart theme plus one colour per kind of thing drawn. */
 export interface GraphTheme extends ChartTheme {
@@ -60,7 +65,7 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
   const xMax = Math.max(lastTime, xMin + MIN_SPAN_MS);
   const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
   const layers = s.cols.goTotal.some((v) => !Number.isNaN(v)) ? stackLayers(s) : undefined;
-  const bands: AreaBand[] = layers ? LAYERS.map((l) => ({ name: LAYER_LABELS[l], lower: layers[l].lower, upper: layers[l].upper, color: t.layers[l] })) : [];
+  const bands: AreaBand[] = layers ? LAYERS.map((l) => ({ name: LAYER_LABELS[l], lower: layers[l].lower, upper: layers[l].upper, color: t.layers[l], bridgeMs: GO_BRIDGE_MS })) : [];
   const goLimit = lastValue(s.cols.memoryLimit);
   const containerLimit = lastValue(s.cols.cgroupLimit);
   const hasContainer = containerLimit !== undefined;
@@ -71,7 +76,7 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
       { name: 'VSZ', values: s.cols.vsz, color: t.vsz, axis: 1, width: 1.5 },
       // With the layers below it, RSS is their outline; alone, its own filled area.
       { name: 'RSS', values: s.cols.rss, color: t.rss, axis: 0, width: 2, fill: !layers },
-      { name: 'GC goal', values: s.cols.gcGoal, color: t.release, axis: 0, width: 1, dash: [4, 3] },
+      { name: 'GC goal', values: s.cols.gcGoal, color: t.release, axis: 0, width: 1, dash: [4, 3], bridgeMs: GO_BRIDGE_MS },
       // In a memory-limited cgroup: what the OOM killer acts on (working set), and the charge.
       ...(hasContainer
         ? [

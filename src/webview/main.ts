@@ -5,7 +5,7 @@
  */
 import type { FromWebviewMessage, ToWebviewMessage, WebviewPersistedState } from '../protocol';
 import { TimeChart } from './chart';
-import { buildChartModel, GraphTheme } from './chartModel';
+import { buildChartModel, GraphTheme, MIN_SPAN_MS } from './chartModel';
 import { applyMessage, createState, currentWatch } from './state';
 import { readTheme } from './theme';
 import { $, mountView, renderChartLabel, renderChrome, renderEventList, renderTooltip } from './view';
@@ -48,12 +48,19 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   if (!change) return;
   if (change.watch) vscode.setState({ watchId: state.currentId, pid: currentWatch(state)?.pid });
   if (change.chrome) renderChrome(state);
-  scheduleDraw();
+  // New samples alone redraw at most once per pixel column of time; anything else at once.
+  if (event.data.type === 'samples') scheduleDataDraw();
+  else scheduleDraw();
+});
+
+// Hidden (another tab in front, VS Code minimised): no drawing at all; the picture is brought up to date when seen again.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') scheduleDraw();
 });
 
 let drawPending = false;
 function scheduleDraw(): void {
-  if (drawPending) return;
+  if (drawPending || document.visibilityState === 'hidden') return;
   drawPending = true;
   requestAnimationFrame(() => {
     drawPending = false;
@@ -61,9 +68,35 @@ function scheduleDraw(): void {
   });
 }
 
+/**
+ * A new sample moves the picture by a fraction of a pixel when the window is wide (5 minutes over
+ * ~900 px: 0.33 s per pixel, three samples at 10 Hz): redraw when time has moved on by a pixel
+ * column, not for every sample. The readouts (text) follow every batch regardless.
+ */
+let lastDraw = 0;
+let dataDrawTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleDataDraw(): void {
+  if (dataDrawTimer !== undefined) return;
+  const area = chart.plotArea;
+  const width = Math.max(100, area.right - area.left);
+  const span = Math.min(state.windowMs, Math.max(MIN_SPAN_MS, spanOfData()));
+  const msPerPixel = span / width;
+  const wait = Math.max(0, msPerPixel - (performance.now() - lastDraw));
+  dataDrawTimer = setTimeout(() => {
+    dataDrawTimer = undefined;
+    scheduleDraw();
+  }, wait);
+}
+
+function spanOfData(): number {
+  const time = state.series.time;
+  return time.length ? time[time.length - 1] - time[0] : 0;
+}
+
 let lastReported = { watchId: '', points: -1, lastTime: -1 };
 
 function draw(): void {
+  lastDraw = performance.now();
   const watch = currentWatch(state);
   const model = buildChartModel(state, theme, compact);
   renderEventList(state);

@@ -46,13 +46,15 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.busy = message.busy;
       state.series.reset(message.series as Parameters<ClientSeries['reset']>[0]);
       return { chrome: true, data: true, watch: true };
-    case 'sample': {
-      if (message.watchId !== state.currentId) return undefined;
-      state.series.push(message.time, message.values, state.windowMs);
-      const rss = message.values.rss ?? NaN;
-      // The readouts follow each sample without waiting for the next summary.
+    case 'samples': {
+      if (message.watchId !== state.currentId || !Array.isArray(message.rows) || message.rows.length === 0) return undefined;
+      for (const row of message.rows) state.series.push(row.time, row.values, state.windowMs);
+      const newest = message.rows[message.rows.length - 1];
+      const rss = newest.values.rss ?? NaN;
+      const highest = message.rows.reduce((max, r) => Math.max(max, r.values.rss ?? 0), 0);
+      // The readouts follow the samples without waiting for the next summary.
       state.watches = state.watches.map((w) =>
-        w.id === message.watchId ? { ...w, latest: { time: message.time, rss, vsz: message.values.vsz, peakRss: Math.max(w.latest?.peakRss ?? 0, rss) } } : w,
+        w.id === message.watchId ? { ...w, latest: { time: newest.time, rss, vsz: newest.values.vsz, peakRss: Math.max(w.latest?.peakRss ?? 0, highest) } } : w,
       );
       return { chrome: true, data: true };
     }

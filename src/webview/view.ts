@@ -220,6 +220,13 @@ function renderAdvice(watch: WatchSummary | undefined): void {
   setHidden(list, advice.length === 0);
 }
 
+/** The newest point with Go figures at or before index i, within maxAgeMs of it. */
+function goIndexAtOrBefore(state: GraphState, i: number, maxAgeMs: number): number | undefined {
+  const { time, cols } = state.series;
+  for (let j = i; j >= 0 && time[i] - time[j] <= maxAgeMs; j--) if (!Number.isNaN(cols.goTotal[j])) return j;
+  return undefined;
+}
+
 /** The newest point with Go figures among the last 50, if any. */
 export function lastGoIndex(state: GraphState): number | undefined {
   const goTotal = state.series.cols.goTotal;
@@ -310,10 +317,12 @@ export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLC
     const share = Math.round((s.cols.cgroupWorkingSet[i] / s.cols.cgroupLimit[i]) * 100);
     lines.push(`<span class="key working-set"><span class="mark"></span>working set ${formatBytes(s.cols.cgroupWorkingSet[i])} (${share} % of the ${formatBytes(s.cols.cgroupLimit[i])} limit) · cgroup usage ${formatBytes(s.cols.cgroupUsage[i])}</span>`);
   }
-  if (!Number.isNaN(s.cols.goTotal[i])) {
-    const sizes = layerSizes(s.cols, i);
+  // The Go figures are read at most once a second: show the newest reading at or before this point.
+  const g = goIndexAtOrBefore(state, i, 2000);
+  if (g !== undefined) {
+    const sizes = layerSizes(s.cols, g);
     for (const l of LAYERS) if (sizes[l] > 0) lines.push(`<span class="key layer ${l}"><span class="swatch"></span>${LAYER_LABELS[l]} ${formatBytes(sizes[l])}</span>`);
-    lines.push(`<span class="key">released ${formatBytes(s.cols.heapReleased[i])} · GC goal ${formatBytes(s.cols.gcGoal[i])} · ${s.cols.gcCycles[i]} GCs</span>`);
+    lines.push(`<span class="key">released ${formatBytes(s.cols.heapReleased[g])} · GC goal ${formatBytes(s.cols.gcGoal[g])} · ${s.cols.gcCycles[g]} GCs</span>`);
   }
   const events = s.events.filter((e) => hover.markers.some((m) => m.time === e.time && m.label === e.label));
   for (const e of events) lines.push(`<span class="event">${escapeHtml(e.detail ?? e.label)}</span>`);

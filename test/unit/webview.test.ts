@@ -52,10 +52,10 @@ describe('the graph webview (pure parts)', () => {
     assert.strictEqual(currentWatch(state)?.id, 'a');
     assert.deepStrictEqual(state.series.cols.rss, [100, 200]);
     assert.ok(Number.isNaN(state.series.cols.vsz[0]), 'JSON nulls are missing values');
-    assert.strictEqual(applyMessage(state, { type: 'sample', watchId: 'b', time: 3000, values: { rss: 1 } }), undefined, "another watch's sample changes nothing");
-    assert.ok(applyMessage(state, { type: 'sample', watchId: 'a', time: 3000, values: { rss: 300, vsz: 900 } })?.data);
-    assert.deepStrictEqual(state.series.cols.rss, [100, 200, 300]);
-    assert.deepStrictEqual(currentWatch(state)?.latest, { time: 3000, rss: 300, vsz: 900, peakRss: 300 });
+    assert.strictEqual(applyMessage(state, { type: 'samples', watchId: 'b', rows: [{ time: 3000, values: { rss: 1 } }] }), undefined, "another watch's samples change nothing");
+    assert.ok(applyMessage(state, { type: 'samples', watchId: 'a', rows: [{ time: 3000, values: { rss: 350, vsz: 900 } }, { time: 3100, values: { rss: 300, vsz: 901 } }] })?.data);
+    assert.deepStrictEqual(state.series.cols.rss, [100, 200, 350, 300]);
+    assert.deepStrictEqual(currentWatch(state)?.latest, { time: 3100, rss: 300, vsz: 901, peakRss: 350 });
     assert.strictEqual(applyMessage(state, { type: 'nonsense' } as never), undefined);
     assert.deepStrictEqual(applyMessage(state, { type: 'busy', busy: true }), { chrome: true, data: false });
     assert.strictEqual(state.busy, true);

@@ -40,6 +40,13 @@ export class SourceError extends Error {
 }
 
 export const AGENT_PREFIX = '/debug/memorywatch/';
+/**
+ * The Go runtime's figures change at GC granularity: reading them more than once a second costs the
+ * extension host a request and a parse, and the target a handler run (expvar and pprof stop the
+ * world for ReadMemStats), for nothing new. Samples in between carry OS figures only; the graph
+ * joins the Go figures across them (nothing is interpolated).
+ */
+export const GO_FIGURES_MIN_INTERVAL_MS = 1000;
 const READ_TIMEOUT_MS = 1000;
 /**
  * expvar: how far into /debug/vars we look for memstats. expvar writes its variables sorted by
@@ -80,7 +87,7 @@ export function agentSource(base: URL, pid: number): GoSource {
   return {
     kind: 'agent',
     description: `Memory Watch agent at ${snapshot.host}`,
-    minIntervalMs: 0,
+    minIntervalMs: GO_FIGURES_MIN_INTERVAL_MS,
     baseUrl: new URL(base.origin),
     freeOSMemoryUrl: new URL(`${AGENT_PREFIX}freeosmemory`, base),
     async read(timeoutMs = READ_TIMEOUT_MS) {
@@ -100,7 +107,7 @@ export function expvarSource(base: URL): GoSource {
   return {
     kind: 'expvar',
     description: `expvar at ${url.host}${url.pathname}`,
-    minIntervalMs: 0,
+    minIntervalMs: GO_FIGURES_MIN_INTERVAL_MS,
     baseUrl: new URL(base.origin),
     async read(timeoutMs = READ_TIMEOUT_MS) {
       // Streamed: only memstats is kept, and the request ends once it has been read.
@@ -135,7 +142,7 @@ export function gopsSource(port: number): GoSource {
   return {
     kind: 'gops',
     description: `gops agent on 127.0.0.1:${port}`,
-    minIntervalMs: 0,
+    minIntervalMs: GO_FIGURES_MIN_INTERVAL_MS,
     async read(timeoutMs = READ_TIMEOUT_MS) {
       let text: string;
       try {

@@ -111,7 +111,8 @@ export class GoRuntimeTracker {
       if (!this.discovering && now >= this.nextDiscovery) void this.runDiscovery();
       return undefined;
     }
-    if (now - this.lastRead < this.source.minIntervalMs) return undefined;
+    // 10 % slack: a sample a few ms early must not skip a whole interval.
+    if (now - this.lastRead < this.source.minIntervalMs * 0.9) return undefined;
     this.lastRead = now;
     const source = this.source;
     try {
