@@ -12,6 +12,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 
+/** A worker thread's own bundle (Node, CommonJS). */
+function workerBundle(entry, outfile) {
+  return { entryPoints: [join(root, entry)], outfile: join(root, outfile), bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production };
+}
+
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
   {
@@ -25,18 +30,10 @@ const bundles = [
     sourcemap: !production,
     minify: production,
   },
-  {
-    // The heap profile worker (src/core/heap/worker.ts): its own file, started by the extension
-    // with new Worker(), found next to extension.js by src/core/heap/workerScript.ts.
-    entryPoints: [join(root, 'src/core/heap/worker.ts')],
-    outfile: join(root, 'dist/heapWorker.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: !production,
-    minify: production,
-  },
+  // Worker threads (decoding heap profiles, reading recordings): each its own file, started by the
+  // extension with new Worker() and found next to extension.js (src/core/util/workerScript.ts).
+  workerBundle('src/core/heap/worker.ts', 'dist/heapWorker.js'),
+  workerBundle('src/core/recording/worker.ts', 'dist/recordingWorker.js'),
   {
     entryPoints: [join(root, 'src/webview/main.ts')],
     outfile: join(root, 'media/dist/graph.js'),

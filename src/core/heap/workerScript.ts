@@ -3,38 +3,19 @@
  * the worker beside it as dist/heapWorker.js; the tests run files transpiled one by one, where the
  * worker is out/src/core/heap/worker.js, next to this module.
  */
-import * as fs from 'fs';
 import * as path from 'path';
+import { resolveWorkerScript } from '../util/workerScript';
 
 /** The worker's file name in the bundled layout (scripts/build.mjs writes it). */
 export const BUNDLED_WORKER_FILE = 'heapWorker.js';
 /** Its file name in the transpiled layout (this folder). */
 export const TRANSPILED_WORKER_FILE = 'worker.js';
 
-let resolved: string | undefined;
-
 /**
  * The worker script's absolute path: `<dir>/heapWorker.js` (bundle) or `<dir>/worker.js`
  * (transpiled), where `dir` is this module's folder at run time (dist/ once bundled). Throws an
  * Error naming both places when neither exists (a build step was skipped).
  */
-export function resolveHeapWorkerScript(dir: string = __dirname, isFile: (file: string) => boolean = isRegularFile): string {
-  const useCache = dir === __dirname;
-  if (useCache && resolved) return resolved;
-  const candidates = [path.join(dir, BUNDLED_WORKER_FILE), path.join(dir, TRANSPILED_WORKER_FILE)];
-  const found = candidates.find(isFile);
-  if (!found) {
-    throw new Error(`The heap profile worker is missing: neither ${candidates.join(' nor ')} exists. Rebuild the extension (node scripts/build.mjs).`);
-  }
-  if (useCache) resolved = found;
-  return found;
-}
-
-// One stat, done once per extension session (the result is cached above).
-function isRegularFile(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
+export function resolveHeapWorkerScript(dir: string = __dirname, isFile?: (file: string) => boolean): string {
+  return resolveWorkerScript('heap profile', BUNDLED_WORKER_FILE, dir, path.join(dir, TRANSPILED_WORKER_FILE), isFile);
 }

@@ -148,10 +148,36 @@ export type ComparisonResult = { readonly ok: true; readonly comparison: Compari
 export type Alignment = 'start' | { readonly markerLabel: string };
 
 /**
+ * What comparing needs of a run — its summary and where it could be aligned — so that a run is
+ * read (in a worker, for a big file) once, and compared any number of times.
+ */
+export interface RunView {
+  readonly summary: RunSummary;
+  /** Epoch ms of the first sample, or undefined when there is none. */
+  readonly firstSampleTime?: number;
+  /** Epoch ms of each marker, with its label (the first of a label is an alignment point). */
+  readonly markers: readonly { readonly time: number; readonly label: string }[];
+}
+
+/** A run as comparisons need it. */
+export function runView(recording: Recording): RunView {
+  return {
+    summary: summarizeRun(recording),
+    firstSampleTime: recording.time.length ? recording.startTime + recording.time[0] : undefined,
+    markers: recording.events.map((e) => ({ time: recording.startTime + e.time, label: e.label })),
+  };
+}
+
+/**
  * Compares run b with run a (differences are b − a). Fails, with a message, only when aligning
  * on a marker label that one of the runs does not have (or a run has no samples).
  */
 export function compareRuns(a: Recording, b: Recording, align: Alignment): ComparisonResult {
+  return compareRunViews(runView(a), runView(b), align);
+}
+
+/** compareRuns on runs already read (runView). */
+export function compareRunViews(a: RunView, b: RunView, align: Alignment): ComparisonResult {
   const anchorA = anchor(a, align);
   const anchorB = anchor(b, align);
   for (const [run, name] of [
@@ -162,8 +188,8 @@ export function compareRuns(a: Recording, b: Recording, align: Alignment): Compa
       return { ok: false, message: align === 'start' ? `Run ${name} has no samples.` : `Run ${name} has no marker labelled "${align.markerLabel}".` };
     }
   }
-  const sa = summarizeRun(a);
-  const sb = summarizeRun(b);
+  const sa = a.summary;
+  const sb = b.summary;
   const rows: ComparisonRow[] = [
     row('peakRss', 'Peak RSS', 'bytes', sa.peakRss, sb.peakRss),
     row('peakTime', 'Time of peak', 'ms', sa.peakTimeMs, sb.peakTimeMs),
@@ -222,10 +248,9 @@ function sign(value: number): string {
 }
 
 /** The absolute time a run is aligned on, or undefined when it has no such point. */
-function anchor(recording: Recording, align: Alignment): number | undefined {
-  if (align === 'start') return recording.time.length ? recording.startTime + recording.time[0] : undefined;
-  const marker = recording.events.find((e) => e.label === align.markerLabel);
-  return marker ? recording.startTime + marker.time : undefined;
+function anchor(run: RunView, align: Alignment): number | undefined {
+  if (align === 'start') return run.firstSampleTime;
+  return run.markers.find((m) => m.label === align.markerLabel)?.time;
 }
 
 function columnValues(recording: Recording, name: string): readonly (number | null)[] | undefined {

@@ -90,6 +90,8 @@ export async function measureRelease(
       kind: 'release',
       label: measured ? `−${formatBytes(result.released)}` : 'no change',
       detail: `FreeOSMemory (${method}): ${message}`,
+      // The amount, as a number: recordings and comparisons add it up without reading the label.
+      bytes: measured ? result.released : 0,
     });
     return { method, triggered: true, before: before.rss, ...result, message, detail: outcome.detail };
   } finally {

@@ -1,0 +1,50 @@
+/**
+ * The recording worker (bundled as dist/recordingWorker.js): one task per thread, see offThread.ts.
+ * It reads and writes the files itself, so the extension host never holds a big JSON text.
+ */
+import { promises as fsp } from 'fs';
+import { parentPort } from 'worker_threads';
+import { readSmallFile } from '../util/smallFile';
+import { runView } from './compare';
+import { toCsv } from './csv';
+import { fromTransferable, toTransferable, transferList, WorkerReply, WorkerRequest } from './offThread';
+import { parseRecording, toSeriesSnapshot } from './read';
+import { MAX_RECORDING_BYTES } from './schema';
+import { recordingFromSnapshot, serializeRecording } from './write';
+
+async function handle(request: WorkerRequest): Promise<{ reply: WorkerReply; transfer?: ArrayBuffer[] }> {
+  switch (request.task) {
+    case 'open': {
+      // Bounded and non-blocking: a FIFO or a 2 GiB file named .memwatch.json is refused at once.
+      const text = await readSmallFile(request.file, MAX_RECORDING_BYTES).catch((err: Error) => {
+        throw new Error(/larger than/.test(err.message) ? `The file is larger than ${MAX_RECORDING_BYTES / 1024 / 1024} MiB: not a recording Memory Watch wrote.` : err.message, { cause: err });
+      });
+      const parsed = parseRecording(text);
+      if (!parsed.ok) return { reply: { ok: false, message: parsed.message } };
+      const { format, version, createdAt, tool, process, settings, goFigures, diagnosis, startTime, events } = parsed.recording;
+      const info = { format, version, createdAt, tool, process, settings, goFigures, diagnosis, startTime, events };
+      const series = toTransferable(toSeriesSnapshot(parsed.recording));
+      return { reply: { ok: true, info, series, run: runView(parsed.recording) }, transfer: transferList(series) };
+    }
+    case 'save': {
+      const recording = recordingFromSnapshot(fromTransferable(request.series), request.meta);
+      await fsp.writeFile(request.file, serializeRecording(recording), 'utf8');
+      return { reply: { ok: true } };
+    }
+    case 'csv': {
+      const csv = toCsv(recordingFromSnapshot(fromTransferable(request.series), request.meta));
+      await fsp.writeFile(request.samplesFile, csv.samples, 'utf8');
+      await fsp.writeFile(request.markersFile, csv.markers, 'utf8');
+      return { reply: { ok: true } };
+    }
+    case 'view':
+      return { reply: { ok: true, run: runView(recordingFromSnapshot(fromTransferable(request.series), request.meta)) } };
+  }
+}
+
+parentPort?.once('message', (request: WorkerRequest) => {
+  handle(request).then(
+    ({ reply, transfer }) => parentPort!.postMessage(reply, transfer ?? []),
+    (err: unknown) => parentPort!.postMessage({ ok: false, message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
+  );
+});

@@ -1,0 +1,84 @@
+/**
+ * Recording files are read and written off the extension host's thread (core/recording/
+ * offThread.ts): a real watch saved and opened again, a 30 MiB recording opened while the event
+ * loop is measured (it must stay under 50 ms), and files that are no recordings — 100 MiB, a FIFO,
+ * garbage — refused with a clear message.
+ */
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
+import { SERIES_COLUMNS } from '../../src/core/series';
+import { exportCsv, openRecording, saveRecording } from '../../src/core/recording/offThread';
+import { WatchRegistry } from '../../src/core/watchRegistry';
+import { buildFixture, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';
+
+const META = { process: { name: 'svc', pid: 42 }, settings: { sampleIntervalMs: 100, windowMs: 300_000 }, toolVersion: '0.1.0' };
+
+describe('recording files, off the extension host thread', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-rec-'))));
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return stopAll();
+  });
+
+  it('a real watch, saved and opened again: the same samples and markers; CSV beside it', async () => {
+    const registry = new WatchRegistry({ intervalMs: 100, windowMs: 300_000 });
+    try {
+      const server = await startProgram(await buildFixture('seedserver'), ['-addr', '127.0.0.1:0'], /listening on 127\.0\.0\.1:(\d+)/);
+      const { watch } = await registry.attach(server.pid);
+      await loadSeedServer(Number(server.match![1]), { requests: 16, concurrency: 8 });
+      for (let i = 0; i < 5; i++) await watch.nextSample();
+      const file = path.join(dir, 'run.memwatch.json');
+      const snapshot = watch.series.snapshot();
+      await saveRecording(file, snapshot, META);
+      const opened = await openRecording(file);
+      assert.deepStrictEqual(opened.snapshot.time, snapshot.time);
+      for (const c of SERIES_COLUMNS) assert.deepStrictEqual(opened.snapshot.columns[c].map((v) => (Number.isNaN(v) ? null : v)), snapshot.columns[c].map((v) => (Number.isNaN(v) ? null : Math.round(v))), c);
+      assert.deepStrictEqual(opened.snapshot.events.map((e) => e.label), snapshot.events.map((e) => e.label));
+      assert.strictEqual(opened.info.process.name, 'svc');
+      assert.strictEqual(opened.run.summary.sampleCount, snapshot.time.length);
+      await exportCsv(path.join(dir, 'run.csv'), path.join(dir, 'run-markers.csv'), snapshot, META);
+      const lines = fs.readFileSync(path.join(dir, 'run.csv'), 'utf8').trim().split('\n');
+      assert.strictEqual(lines.length, snapshot.time.length + 1);
+      assert.match(lines[0], /^time_ms,time_iso,rss_bytes,vsz_bytes/);
+    } finally {
+      registry.dispose();
+    }
+  });
+
+  it('a 30 MiB recording opens without blocking the event loop for 50 ms', async () => {
+    // 150,000 points of 20 columns: near the reader's bounds, and what a day at 1 Hz would be.
+    const n = 150_000;
+    const time = Array.from({ length: n }, (_, i) => 1_800_000_000_000 + i * 500);
+    const columns = Object.fromEntries(SERIES_COLUMNS.map((c) => [c, Array.from({ length: n }, (_, i) => (c === 'rss' ? 100_000_000 + (i % 1000) * 4096 : (i * 7919) % 100_000_000))]));
+    const file = path.join(dir, 'big.memwatch.json');
+    await saveRecording(file, { time, columns: columns as never, events: [] }, META);
+    const size = fs.statSync(file).size;
+    assert.ok(size > 20 * 1024 * 1024, `${size} bytes`);
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    histogram.enable();
+    const opened = await openRecording(file);
+    histogram.disable();
+    assert.strictEqual(opened.snapshot.time.length, n);
+    assert.ok(histogram.max / 1e6 < 50, `the event loop was blocked ${(histogram.max / 1e6).toFixed(1)} ms`);
+  });
+
+  it('refuses what is not a recording: 100 MiB, a FIFO, garbage, a newer format', async () => {
+    const big = path.join(dir, 'huge.memwatch.json');
+    fs.writeFileSync(big, Buffer.alloc(100 * 1024 * 1024, 0x20));
+    await assert.rejects(openRecording(big), /larger than 32 MiB: not a recording Memory Watch wrote/);
+    const fifo = path.join(dir, 'pipe.memwatch.json');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(openRecording(fifo), /not a regular file \(a FIFO\)/);
+    const junk = path.join(dir, 'junk.memwatch.json');
+    fs.writeFileSync(junk, '{"format":"memwatch-recording","version":"9.0"');
+    await assert.rejects(openRecording(junk), /./);
+    fs.writeFileSync(junk, JSON.stringify({ format: 'memwatch-recording', version: '2.0' }));
+    await assert.rejects(openRecording(junk), /made by a newer Memory Watch/);
+  });
+});
