@@ -9,7 +9,8 @@ import { Commands } from './vscode/commands';
 import { affects, SettingKey, SettingsService } from './vscode/config';
 import { DebugFollower } from './vscode/debugFollower';
 import { DebugMemoryView } from './vscode/debugView';
-import { GraphFeedDeps } from './vscode/graphFeed';
+import { GraphFeedDeps, GraphIntent } from './vscode/graphFeed';
+import { Recordings } from './vscode/recordings';
 import { GraphPanel, registerGraphSerializer } from './vscode/graphPanel';
 import { WatchPersistence } from './vscode/persistence';
 import { PidFileWatcher } from './vscode/pidFiles';
@@ -46,8 +47,18 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     showGraph: () => GraphPanel.createOrShow(graphDeps),
     log,
   });
-  // The graph's buttons run the same commands as the palette.
-  const intents = { attach: CommandId.Attach, freeOSMemory: CommandId.FreeOSMemory, openGraph: CommandId.ShowGraph, addHook: CommandId.AddFreeOSMemoryHook } as const;
+  const recordings = new Recordings({ extensionUri: context.extensionUri, registry, windowMs: () => settings.value.windowMs, toolVersion: String((context.extension.packageJSON as { version?: unknown }).version ?? '0'), log });
+  context.subscriptions.push(recordings);
+  // The graph's buttons run the same commands as the palette, about the watch it shows.
+  const intents: Record<GraphIntent, (watchId: string | undefined) => Thenable<unknown>> = {
+    attach: () => runCommand(CommandId.Attach),
+    freeOSMemory: (watchId) => runCommand(CommandId.FreeOSMemory, watchId ? { watchId } : undefined),
+    openGraph: () => runCommand(CommandId.ShowGraph),
+    addHook: () => runCommand(CommandId.AddFreeOSMemoryHook),
+    saveRecording: (watchId) => runCommand(CommandId.SaveRecording, watchId ? { watchId } : undefined),
+    compare: (watchId) => runCommand(CommandId.CompareWith, watchId ? { watchId } : undefined),
+    exportCsv: (watchId) => runCommand(CommandId.ExportCsv, watchId ? { watchId } : undefined),
+  };
   const graphDeps: GraphFeedDeps = {
     extensionUri: context.extensionUri,
     registry,
@@ -55,7 +66,8 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     onDidChangeView: settings.onDidChange,
     busy: () => commands.busy,
     onDidChangeBusy: commands.onDidChangeBusy,
-    run: (intent) => void runCommand(intents[intent]),
+    run: (intent, watchId) => void intents[intent](watchId),
+    savePng: (png, watchId) => void recordings.savePng(png, watchId ? registry.get(watchId)?.info.name : undefined),
     log,
   };
   const debugView = new DebugMemoryView(graphDeps);

@@ -36,7 +36,26 @@ export type ToWebviewMessage =
   /** The list of watches or their states changed (same current watch). */
   | { readonly type: 'watches'; readonly watches: readonly WatchSummary[]; readonly currentId?: string }
   /** A FreeOSMemory request started or finished. */
-  | { readonly type: 'busy'; readonly busy: boolean };
+  | { readonly type: 'busy'; readonly busy: boolean }
+  /** Another run drawn over this one, with the table of what changed; undefined clears it. */
+  | { readonly type: 'compare'; readonly comparison?: ComparisonView }
+  /** Render the graph as a PNG and send it back (`png`): the Export PNG command. */
+  | { readonly type: 'renderPng' };
+
+/** Run B drawn over run A (the one shown), aligned: B's times are already shifted onto A's. */
+export interface ComparisonView {
+  /** "A: svc before the fix", for the legend and the table. */
+  readonly nameA: string;
+  readonly nameB: string;
+  /** How the runs were lined up ("at their start", "at the first \"load\" marker"). */
+  readonly alignedOn: string;
+  readonly time: readonly number[];
+  readonly rss: readonly number[];
+  /** One row per figure: title, both values as text, the signed difference, the ratio. */
+  readonly rows: readonly { readonly title: string; readonly a: string; readonly b: string; readonly difference: string; readonly ratio: string }[];
+  /** The same table as GitHub Markdown (the Copy button). */
+  readonly markdown: string;
+}
 
 /** Webview → host: only user intents. */
 export type FromWebviewMessage =
@@ -52,8 +71,19 @@ export type FromWebviewMessage =
   | { readonly type: 'openGraph' }
   /** The user pressed "Add hook…" (a program with no Go figures). */
   | { readonly type: 'addHook' }
+  /** Toolbar intents: save the run, compare it with another, export it. */
+  | { readonly type: 'saveRecording' }
+  | { readonly type: 'compare' }
+  | { readonly type: 'exportCsv' }
+  /** The graph as a PNG (the user pressed PNG, or the answer to renderPng). */
+  | { readonly type: 'png'; readonly data: Uint8Array }
   /** The webview drew the graph: what it drew (lets the host, and tests, know the data arrived). */
   | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number };
+
+/** The eight bytes every PNG starts with. */
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** A 4K screenshot of the graph is a few MiB; anything larger is not one. */
+export const MAX_PNG_BYTES = 16 * 1024 * 1024;
 
 /** Validates a message from the webview; undefined for anything malformed or unknown. */
 export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefined {
@@ -65,7 +95,15 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
     case 'attach':
     case 'openGraph':
     case 'addHook':
+    case 'saveRecording':
+    case 'compare':
+    case 'exportCsv':
       return { type: msg.type };
+    case 'png':
+      // A PNG of the graph: starts with the PNG signature, and is not bigger than a picture needs.
+      return msg.data instanceof Uint8Array && msg.data.length > 8 && msg.data.length <= MAX_PNG_BYTES && PNG_SIGNATURE.every((b, i) => (msg.data as Uint8Array)[i] === b)
+        ? { type: 'png', data: msg.data }
+        : undefined;
     case 'select':
       return typeof msg.watchId === 'string' && msg.watchId.length > 0 && msg.watchId.length <= 64
         ? { type: 'select', watchId: msg.watchId }
@@ -84,8 +122,8 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
   }
 }
 
-/** Where the graph is shown: an editor tab, or the compact view in the debug sidebar. */
-export type GraphLayout = 'full' | 'compact';
+/** Where the graph is shown: an editor tab, the compact view in the debug sidebar, or a recording (read-only). */
+export type GraphLayout = 'full' | 'compact' | 'recording';
 
 /** What the webview persists with `setState` (restored after a reload). */
 export interface WebviewPersistedState {

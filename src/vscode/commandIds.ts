@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ReleaseReport } from '../core/release/measure';
+import type { ComparisonView } from '../protocol';
 import type { WatchInfo } from './api';
 
 export const enum CommandId {
@@ -13,6 +14,10 @@ export const enum CommandId {
   ShowGraph = 'memoryWatch.showGraph',
   FreeOSMemory = 'memoryWatch.freeOSMemory',
   AddFreeOSMemoryHook = 'memoryWatch.addFreeOSMemoryHook',
+  SaveRecording = 'memoryWatch.saveRecording',
+  CompareWith = 'memoryWatch.compareWith',
+  ExportCsv = 'memoryWatch.exportCsv',
+  ExportPng = 'memoryWatch.exportPng',
 }
 
 /** `{ pid }`, `{ watchId }`, or a bare PID number. */
@@ -29,7 +34,14 @@ export interface CommandTypes {
   [CommandId.ShowGraph]: { arg: unknown; result: void };
   [CommandId.FreeOSMemory]: { arg: WatchArgument; result: ReleaseReport | undefined };
   [CommandId.AddFreeOSMemoryHook]: { arg: AddHookArgument; result: string | undefined };
+  [CommandId.SaveRecording]: { arg: WatchArgument; result: string | undefined };
+  [CommandId.CompareWith]: { arg: RunArgument; result: ComparisonView | undefined };
+  [CommandId.ExportCsv]: { arg: RunArgument; result: string | undefined };
+  [CommandId.ExportPng]: { arg: unknown; result: boolean };
 }
+
+/** A run to save, export or compare: `{ recording: uri }` for a recording open in the editor, else a watch. */
+export type RunArgument = WatchArgument | { recording?: unknown };
 
 /** Registers a command with its types checked against CommandTypes. */
 export function registerCommand<K extends CommandId>(id: K, handler: (arg: CommandTypes[K]['arg']) => CommandTypes[K]['result'] | Thenable<CommandTypes[K]['result']>): vscode.Disposable {

@@ -10,7 +10,10 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, ToWebviewMessage } from '../protocol';
+import { ComparisonView, FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, ToWebviewMessage } from '../protocol';
+
+/** What the graph's buttons ask for (the shell runs the matching command). */
+export type GraphIntent = 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook' | 'saveRecording' | 'compare' | 'exportCsv';
 
 /** Samples are sent to the graph in batches at most this often (a pixel column of a 5-minute graph is ≈ 0.3 s). */
 const SAMPLES_EVERY_MS = 250;
@@ -29,8 +32,10 @@ export interface GraphFeedDeps {
   /** Whether a FreeOSMemory request is under way, and when that changes. */
   readonly busy: () => boolean;
   readonly onDidChangeBusy: vscode.Event<boolean>;
-  /** User intents from the webview's buttons. */
-  readonly run: (intent: 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook') => void;
+  /** User intents from the webview's buttons, about the watch it shows. */
+  readonly run: (intent: GraphIntent, watchId: string | undefined) => void;
+  /** The graph as a PNG, to save (the PNG button). */
+  readonly savePng: (png: Uint8Array, watchId: string | undefined) => void;
   readonly log: vscode.LogOutputChannel;
 }
 
@@ -60,10 +65,10 @@ export class GraphFeed extends Disposable {
   constructor(
     private readonly webview: vscode.Webview,
     private readonly deps: GraphFeedDeps,
-    private readonly layout: GraphLayout,
+    layout: GraphLayout,
   ) {
     super();
-    webview.html = this.html();
+    webview.html = graphHtml(webview, deps.extensionUri, layout);
     this.register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseWebviewMessage(raw))));
     this.register(deps.onDidChangeView(() => this.sendState()));
     this.register(deps.onDidChangeBusy((busy) => this.post({ type: 'busy', busy })));
@@ -145,6 +150,18 @@ export class GraphFeed extends Disposable {
     return this.shownWatchId;
   }
 
+  /** Draws another run over the shown one, with the table (undefined clears it). */
+  showComparison(comparison: ComparisonView | undefined): void {
+    this.post({ type: 'compare', comparison });
+  }
+
+  /** Asks the webview for the graph as a PNG (it answers with a `png` message); false when it is not there. */
+  requestPng(): boolean {
+    if (!this.ready) return false;
+    this.post({ type: 'renderPng' });
+    return true;
+  }
+
   private onMessage(message: FromWebviewMessage | undefined): void {
     if (!message) return; // Unknown or malformed: ignored.
     switch (message.type) {
@@ -159,7 +176,13 @@ export class GraphFeed extends Disposable {
       case 'freeOSMemory':
       case 'openGraph':
       case 'addHook':
-        this.deps.run(message.type);
+      case 'saveRecording':
+      case 'compare':
+      case 'exportCsv':
+        this.deps.run(message.type, this.shownWatchId);
+        break;
+      case 'png':
+        this.deps.savePng(message.data, this.shownWatchId);
         break;
       case 'rendered':
         this.lastRendered = { watchId: message.watchId, points: message.points, lastTime: message.lastTime };
@@ -200,19 +223,14 @@ export class GraphFeed extends Disposable {
     if (!this.ready) return;
     this.webview.postMessage(message).then(undefined, (err: unknown) => this.deps.log.debug(`graph: post failed: ${String(err)}`));
   }
+}
 
-  private html(): string {
-    const webview = this.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const media = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', ...path));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
+/** The graph webview's page: the built script and stylesheet only, a CSP with a nonce, no remote resources. */
+export function graphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, layout: GraphLayout): string {
+  const nonce = randomBytes(16).toString('base64');
+  const media = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...path));
+  const csp = ["default-src 'none'", `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
@@ -221,10 +239,9 @@ export class GraphFeed extends Disposable {
   <link href="${media('graph.css')}" rel="stylesheet">
   <title>Memory Graph</title>
 </head>
-<body data-layout="${this.layout}">
+<body data-layout="${layout}">
   <main id="app" aria-live="off"></main>
   <script nonce="${nonce}" src="${media('dist', 'graph.js')}"></script>
 </body>
 </html>`;
-  }
 }

@@ -65,6 +65,11 @@ export class GraphPanel extends Disposable {
     return this.feed.rendered;
   }
 
+  /** The feed (the recordings' commands draw comparisons in it and ask it for PNGs). */
+  get graph(): GraphFeed {
+    return this.feed;
+  }
+
   override dispose(): void {
     if (GraphPanel.instance === this) GraphPanel.instance = undefined;
     super.dispose();

@@ -73,10 +73,12 @@ export async function pickProcess(watchedPids: ReadonlySet<number>, debugSession
     quickPick.onDidChangeValue(refreshItems);
     quickPick.onDidAccept(() => {
       const picked = quickPick.activeItems[0] ?? quickPick.selectedItems[0];
-      if (picked?.pid === URL_ITEM_PID) return finish('url');
-      const active = picked && picked.pid > 0 ? picked : undefined;
       const typed = PID_PATTERN.exec(quickPick.value);
-      finish(active ? active.pid : typed ? Number(typed[1]) : undefined);
+      // Typed a PID: Enter can come before the list caught up with the typing (the active row is
+      // then whatever was first before it). A row counts only if its PID has the typed digits.
+      if (typed) return finish(picked && picked.pid > 0 && String(picked.pid).includes(typed[1]) ? picked.pid : Number(typed[1]));
+      if (picked?.pid === URL_ITEM_PID) return finish('url');
+      finish(picked && picked.pid > 0 ? picked.pid : undefined);
     });
     quickPick.onDidHide(() => finish(undefined));
     // Debug sessions are known already: list them at once, processes follow when listed.

@@ -10,6 +10,11 @@ import { ByteTicks, byteTicks, clockLabel, timeTicks } from './scale';
 export interface LineSeries {
   readonly name: string;
   readonly values: ArrayLike<number>;
+  /**
+   * Its own sample times (ascending), for a series not sampled with the model's (another run
+   * drawn over this one); the model's time otherwise.
+   */
+  readonly time?: ArrayLike<number>;
   readonly color: string;
   /** 0 = left axis, 1 = right axis. */
   readonly axis: 0 | 1;
@@ -144,7 +149,10 @@ export class TimeChart {
     const [first, last] = this.visibleRange(model);
     const inView = Math.max(0, last - first);
     for (const band of model.bands ?? []) this.drawBand(model, band, scales[0], first, last);
-    for (const series of model.series) this.drawSeries(model, series, scales[series.axis], first, last);
+    for (const series of model.series) {
+      const [from, to] = series.time ? this.visibleRange(model, series.time, series.values.length) : [first, last];
+      this.drawSeries(model, series, scales[series.axis], from, to);
+    }
     this.drawMissedPeaks(model, scales[0], first, last);
     this.drawTicks(model);
     this.drawThresholds(model, scales);
@@ -212,7 +220,8 @@ export class TimeChart {
     for (const s of model.series) {
       if (s.axis !== axis) continue;
       const v = s.values;
-      for (let i = first; i < last; i++) if (v[i] > max) max = v[i];
+      const [from, to] = s.time ? this.visibleRange(model, s.time, s.values.length) : [first, last];
+      for (let i = from; i < to; i++) if (v[i] > max) max = v[i];
     }
     for (const t of model.thresholds) if (t.axis === axis && t.value > max) max = t.value;
     const peaks = axis === 0 ? model.missedPeaks?.values : undefined;
@@ -221,9 +230,9 @@ export class TimeChart {
   }
 
   /** Indices [first, last) of points inside the x range, plus one neighbour each side so lines reach the edges. */
-  private visibleRange(model: ChartModel): [number, number] {
-    const first = Math.max(0, lowerBound(model.time, model.count, model.xMin) - 1);
-    const last = Math.min(model.count, lowerBound(model.time, model.count, model.xMax) + 1);
+  private visibleRange(model: ChartModel, time: ArrayLike<number> = model.time, count = model.count): [number, number] {
+    const first = Math.max(0, lowerBound(time, count, model.xMin) - 1);
+    const last = Math.min(count, lowerBound(time, count, model.xMax) + 1);
     return [first, last];
   }
 
@@ -281,7 +290,7 @@ export class TimeChart {
   private drawSeries(model: ChartModel, series: LineSeries, scale: ByteTicks, first: number, last: number): void {
     const { left, right, top, bottom } = this.layout;
     const width = series.width ?? 1.5;
-    const columns = decimate(model.time, series.values, first, last, left, (right - left) / Math.max(1, model.xMax - model.xMin), model.xMin, bottom, (bottom - top) / scale.max, series.bridgeMs);
+    const columns = decimate(series.time ?? model.time, series.values, first, last, left, (right - left) / Math.max(1, model.xMax - model.xMin), model.xMin, bottom, (bottom - top) / scale.max, series.bridgeMs);
     const ctx = this.ctx;
     ctx.save();
     ctx.beginPath();

@@ -6,6 +6,7 @@ import { formatBytes } from '../core/format';
 import type { SeriesEvent } from '../core/series';
 import type { AreaBand, ChartMarker, ChartModel, ChartTheme } from './chart';
 import { Layer, LAYER_LABELS, LAYERS, stackLayers } from './clientSeries';
+import { xRange } from './zoom';
 import type { GraphState } from './state';
 
 /** A short history is still shown over this span, so the first seconds are not stretched across the width. */
@@ -60,9 +61,9 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
   const count = s.time.length;
   const lastTime = count ? s.time[count - 1] : Date.now();
   const firstTime = count ? s.time[0] : lastTime;
-  // The line grows from the left edge; once the window is full it scrolls.
-  const xMin = Math.max(firstTime, lastTime - state.windowMs);
-  const xMax = Math.max(lastTime, xMin + MIN_SPAN_MS);
+  // The line grows from the left edge; once the window is full it scrolls — unless zoomed.
+  const { xMin, xMax } = xRange(state.zoom, { first: firstTime, last: lastTime, windowMs: state.windowMs, minSpanMs: MIN_SPAN_MS });
+  const compared = state.comparison;
   const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
   const layers = s.cols.goTotal.some((v) => !Number.isNaN(v)) ? stackLayers(s) : undefined;
   const bands: AreaBand[] = layers ? LAYERS.map((l) => ({ name: LAYER_LABELS[l], lower: layers[l].lower, upper: layers[l].upper, color: t.layers[l], bridgeMs: GO_BRIDGE_MS })) : [];
@@ -84,6 +85,8 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
             { name: 'working set', values: s.cols.cgroupWorkingSet, color: t.container, axis: 0 as const, width: 1.5 },
           ]
         : []),
+      // Another run over this one: its RSS, dashed, in the foreground colour (this run has the colours).
+      ...(compared ? [{ name: `RSS — ${compared.nameB}`, values: compared.rss, time: compared.time, color: t.foreground, axis: 0 as const, width: 1.5, dash: [6, 3] }] : []),
     ],
     bands,
     missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss },

@@ -6,7 +6,9 @@
 import type { FromWebviewMessage, ToWebviewMessage, WebviewPersistedState } from '../protocol';
 import { TimeChart } from './chart';
 import { buildChartModel, GraphTheme, MIN_SPAN_MS } from './chartModel';
+import { formatBytes } from '../core/format';
 import { applyMessage, createState, currentWatch } from './state';
+import { ALL, DataRange, describeZoom, panBy, xRange, zoomBy, ZoomState, zoomTo } from './zoom';
 import { readTheme } from './theme';
 import { $, mountView, renderChartLabel, renderChrome, renderEventList, renderTooltip } from './view';
 
@@ -30,12 +32,108 @@ let theme: GraphTheme = readTheme();
 
 canvas.addEventListener('mousemove', (e) => {
   hoverX = e.offsetX;
+  if (dragFrom !== undefined) showSelection(dragFrom, e.offsetX);
   scheduleDraw();
 });
 canvas.addEventListener('mouseleave', () => {
   hoverX = undefined;
   scheduleDraw();
 });
+
+// ---- zoom and pan: drag across the graph to zoom, double-click (or 0) to reset, keys too ----
+
+let dragFrom: number | undefined;
+const selection = $('selection');
+function dataRange(): DataRange {
+  const time = state.series.time;
+  const last = time.length ? time[time.length - 1] : Date.now();
+  return { first: time.length ? time[0] : last, last, windowMs: state.windowMs, minSpanMs: MIN_SPAN_MS };
+}
+/** The time at x (CSS px), on the axis as drawn. */
+function timeAt(x: number): number {
+  const area = chart.plotArea;
+  const { xMin, xMax } = xRange(state.zoom, dataRange());
+  return xMin + ((Math.min(area.right, Math.max(area.left, x)) - area.left) / Math.max(1, area.right - area.left)) * (xMax - xMin);
+}
+function showSelection(from: number, to: number): void {
+  const area = chart.plotArea;
+  const lo = Math.max(area.left, Math.min(from, to));
+  const hi = Math.min(area.right, Math.max(from, to));
+  selection.style.left = `${lo}px`;
+  selection.style.width = `${Math.max(0, hi - lo)}px`;
+  selection.style.top = `${area.top}px`;
+  selection.hidden = hi - lo < 3;
+}
+function setZoom(zoom: ZoomState): void {
+  state.zoom = zoom;
+  $('zoom-hint').textContent = describeZoom(zoom);
+  scheduleDraw();
+}
+canvas.addEventListener('mousedown', (e) => {
+  if (e.button !== 0) return;
+  dragFrom = e.offsetX;
+});
+window.addEventListener('mouseup', (e) => {
+  if (dragFrom === undefined) return;
+  const from = dragFrom;
+  dragFrom = undefined;
+  selection.hidden = true;
+  const to = e.target === canvas ? e.offsetX : (hoverX ?? from);
+  // A click, not a drag: nothing to zoom to.
+  if (Math.abs(to - from) < 5) return;
+  const area = chart.plotArea;
+  const { xMin, xMax } = xRange(state.zoom, dataRange());
+  setZoom(zoomTo(timeAt(from), timeAt(to), dataRange(), (xMax - xMin) / Math.max(1, area.right - area.left)));
+});
+canvas.addEventListener('dblclick', () => setZoom(ALL));
+canvas.addEventListener('keydown', (e) => {
+  const data = dataRange();
+  const keys: Record<string, () => ZoomState> = {
+    '+': () => zoomBy(state.zoom, data, 0.5),
+    '=': () => zoomBy(state.zoom, data, 0.5),
+    '-': () => zoomBy(state.zoom, data, 2),
+    ArrowLeft: () => panBy(state.zoom, data, -0.25),
+    ArrowRight: () => panBy(state.zoom, data, 0.25),
+    End: () => (state.zoom.mode === 'fixed' ? { mode: 'follow', spanMs: state.zoom.xMax - state.zoom.xMin } : state.zoom),
+    '0': () => ALL,
+    Escape: () => ALL,
+  };
+  const next = keys[e.key];
+  if (!next) return;
+  e.preventDefault();
+  setZoom(next());
+});
+
+// ---- the comparison table's Markdown, and the graph as a PNG ----
+
+$('export-png').addEventListener('click', () => void renderPng());
+$('copy-table').addEventListener('click', () => {
+  const markdown = state.comparison?.markdown;
+  if (markdown) void navigator.clipboard.writeText(markdown).catch(() => undefined);
+});
+
+/** The graph as shown, with a line naming what it is, as a PNG (theme colours included). */
+async function renderPng(): Promise<void> {
+  draw();
+  const watch = currentWatch(state);
+  const dpr = window.devicePixelRatio || 1;
+  const header = Math.round(28 * dpr);
+  const out = document.createElement('canvas');
+  out.width = canvas.width;
+  out.height = canvas.height + header;
+  const ctx = out.getContext('2d')!;
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = theme.foreground;
+  ctx.font = `${Math.round(13 * dpr)}px ${getComputedStyle(document.body).fontFamily}`;
+  ctx.textBaseline = 'middle';
+  const { xMin, xMax } = xRange(state.zoom, dataRange());
+  const title = watch ? `${watch.name} (PID ${watch.pid}) — RSS ${formatBytes(watch.latest?.rss)} — ${new Date(xMin).toLocaleString()} to ${new Date(xMax).toLocaleTimeString()}` : 'Memory graph';
+  ctx.fillText(title, Math.round(8 * dpr), header / 2);
+  ctx.drawImage(canvas, 0, header);
+  const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, 'image/png'));
+  if (blob) post({ type: 'png', data: new Uint8Array(await blob.arrayBuffer()) });
+}
 new ResizeObserver(() => scheduleDraw()).observe(canvas);
 // The theme changes by a class on <body>: read the colours again and redraw.
 new MutationObserver(() => {
@@ -44,8 +142,13 @@ new MutationObserver(() => {
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
+  if (event.data?.type === 'renderPng') {
+    void renderPng();
+    return;
+  }
   const change = applyMessage(state, event.data);
   if (!change) return;
+  if (change.watch) $('zoom-hint').textContent = describeZoom(state.zoom);
   if (change.watch) vscode.setState({ watchId: state.currentId, pid: currentWatch(state)?.pid });
   if (change.chrome) renderChrome(state);
   // New samples alone redraw at most once per pixel column of time; anything else at once.
@@ -79,7 +182,8 @@ function scheduleDataDraw(): void {
   if (dataDrawTimer !== undefined) return;
   const area = chart.plotArea;
   const width = Math.max(100, area.right - area.left);
-  const span = Math.min(state.windowMs, Math.max(MIN_SPAN_MS, spanOfData()));
+  const { xMin, xMax } = xRange(state.zoom, dataRange());
+  const span = xMax - xMin;
   const msPerPixel = span / width;
   const wait = Math.max(0, msPerPixel - (performance.now() - lastDraw));
   dataDrawTimer = setTimeout(() => {
@@ -88,10 +192,7 @@ function scheduleDataDraw(): void {
   }, wait);
 }
 
-function spanOfData(): number {
-  const time = state.series.time;
-  return time.length ? time[time.length - 1] - time[0] : 0;
-}
+
 
 let lastReported = { watchId: '', points: -1, lastTime: -1 };
 

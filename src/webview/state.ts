@@ -3,8 +3,9 @@
  * goes through applyMessage(), which says what changed so the view redraws only that. Pure (no
  * DOM): unit-tested in Node.
  */
-import type { ToWebviewMessage, WatchSummary } from '../protocol';
+import type { ComparisonView, ToWebviewMessage, WatchSummary } from '../protocol';
 import { ClientSeries } from './clientSeries';
+import { ALL, ZoomState } from './zoom';
 
 export interface GraphState {
   watches: readonly WatchSummary[];
@@ -16,6 +17,10 @@ export interface GraphState {
   busy: boolean;
   /** The current watch's samples and markers. */
   readonly series: ClientSeries;
+  /** The time axis: everything, following a zoomed span, or a fixed range (zoom.ts). */
+  zoom: ZoomState;
+  /** Another run drawn over this one, with the table of what changed. */
+  comparison?: ComparisonView;
 }
 
 /** What a message changed: the chrome (selector, badge, buttons, readouts) and/or the data drawn. */
@@ -27,7 +32,7 @@ export interface Change {
 }
 
 export function createState(): GraphState {
-  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries() };
+  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries(), zoom: ALL };
 }
 
 export function currentWatch(state: GraphState): WatchSummary | undefined {
@@ -39,6 +44,11 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
   if (!message || typeof message !== 'object') return undefined;
   switch (message.type) {
     case 'state':
+      // Another watch: its own time axis, and nothing compared with it yet.
+      if (message.currentId !== state.currentId) {
+        state.zoom = ALL;
+        state.comparison = undefined;
+      }
       state.watches = message.watches;
       state.currentId = message.currentId;
       state.windowMs = message.windowMs;
@@ -69,6 +79,13 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
     case 'busy':
       state.busy = message.busy;
       return { chrome: true, data: false };
+    case 'compare':
+      // JSON turns NaN into null: read it back as missing.
+      state.comparison = message.comparison ? { ...message.comparison, rss: message.comparison.rss.map((v) => (typeof v === 'number' ? v : NaN)) } : undefined;
+      return { chrome: true, data: true };
+    case 'renderPng':
+      // Nothing changes in the state: main.ts renders the picture.
+      return { chrome: false, data: false };
     default:
       return undefined;
   }

@@ -20,8 +20,14 @@ const TEMPLATE = `
     <span id="compact-name" class="compact-name compact-only"></span>
     <span id="watch-state" class="badge"></span>
     <span class="spacer"></span>
-    <button id="attach" class="secondary full-only" title="Attach Memory Watch to another process">Attach…</button>
-    <button id="free" class="full-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
+    <span class="export full-only" role="group" aria-label="Keep and share this run">
+      <button id="save" class="secondary live-only" title="Save this run as a .memwatch.json recording">Save…</button>
+      <button id="compare" class="secondary" title="Draw another run (a recording or a live watch) over this one, with a table of what changed">Compare…</button>
+      <button id="export-csv" class="secondary" title="Export the samples and markers as CSV">CSV</button>
+      <button id="export-png" class="secondary" title="Export the graph as shown as a PNG">PNG</button>
+    </span>
+    <button id="attach" class="secondary full-only live-only" title="Attach Memory Watch to another process">Attach…</button>
+    <button id="free" class="full-only live-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
   </header>
   <p id="diagnosis" class="diagnosis" role="status" hidden></p>
   <ul id="advice" class="advice full-only" hidden></ul>
@@ -35,7 +41,8 @@ const TEMPLATE = `
     <div class="readout peak full-only"><span class="name">Peak RSS</span> <span class="now" id="peak">—</span></div>
   </section>
   <div class="chart-wrap">
-    <canvas id="chart" role="img" aria-label="Memory graph"></canvas>
+    <canvas id="chart" role="img" aria-label="Memory graph" tabindex="0"></canvas>
+    <div id="selection" class="selection" hidden></div>
     <div id="tooltip" class="tooltip" role="tooltip" hidden></div>
     <ul id="events" class="visually-hidden" aria-label="Events on the graph"></ul>
     <div id="empty" class="empty" hidden>
@@ -57,7 +64,11 @@ const TEMPLATE = `
     <span class="spacer"></span>
     <span id="status-line" class="status-line"></span>
   </footer>
-  <p class="go-source full-only"><span id="go-source"></span> <button id="add-hook" class="link" hidden>Add hook to this program…</button></p>`;
+  <p class="go-source full-only"><span id="go-source"></span> <button id="add-hook" class="link live-only" hidden>Add hook to this program…</button><span class="spacer"></span><span id="zoom-hint" class="zoom-hint"></span></p>
+  <section id="comparison" class="comparison full-only" aria-label="Compared with another run" hidden>
+    <header><strong id="comparison-title"></strong> <span id="comparison-aligned" class="aligned"></span><span class="spacer"></span><button id="copy-table" class="secondary" title="Copy the table as Markdown, for a pull request">Copy as Markdown</button></header>
+    <table><thead><tr><th></th><th id="comparison-a"></th><th id="comparison-b"></th><th>Difference</th><th>Ratio</th></tr></thead><tbody id="comparison-rows"></tbody></table>
+  </section>`;
 
 export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -81,6 +92,36 @@ export function mountView(app: HTMLElement, post: (message: FromWebviewMessage) 
   $('free-compact').addEventListener('click', () => post({ type: 'freeOSMemory' }));
   $('open-graph').addEventListener('click', () => post({ type: 'openGraph' }));
   $('add-hook').addEventListener('click', () => post({ type: 'addHook' }));
+  $('save').addEventListener('click', () => post({ type: 'saveRecording' }));
+  $('compare').addEventListener('click', () => post({ type: 'compare' }));
+  $('export-csv').addEventListener('click', () => post({ type: 'exportCsv' }));
+}
+
+/** The comparison with another run: title, alignment, the table (all text from files or watches: set as text). */
+export function renderComparison(state: GraphState): void {
+  const section = $('comparison');
+  const c = state.comparison;
+  setHidden(section, !c);
+  if (!c) return;
+  setText($('comparison-title'), `${c.nameA} compared with ${c.nameB}`);
+  setText($('comparison-aligned'), `(aligned ${c.alignedOn}; ${c.nameB} dashed)`);
+  setText($('comparison-a'), c.nameA);
+  setText($('comparison-b'), c.nameB);
+  const body = $('comparison-rows');
+  const key = JSON.stringify(c.rows);
+  if (body.dataset.key === key) return;
+  body.dataset.key = key;
+  body.replaceChildren(
+    ...c.rows.map((r) => {
+      const tr = document.createElement('tr');
+      for (const [i, text] of [r.title, r.a, r.b, r.difference, r.ratio].entries()) {
+        const cell = document.createElement(i === 0 ? 'th' : 'td');
+        cell.textContent = text;
+        tr.append(cell);
+      }
+      return tr;
+    }),
+  );
 }
 
 /** The selector, the state badge, the buttons; then the readouts. */
@@ -119,7 +160,12 @@ export function renderChrome(state: GraphState): void {
     setText(free, state.busy ? 'Freeing…' : 'Free OS Memory');
   }
   setHidden($('empty'), !!watch);
+  for (const id of ['save', 'compare', 'export-csv', 'export-png']) {
+    const button = $<HTMLButtonElement>(id);
+    if (button.disabled !== !watch) button.disabled = !watch;
+  }
   renderReadouts(state);
+  renderComparison(state);
 }
 
 function range(values: readonly number[]): { min: number; max: number } | undefined {

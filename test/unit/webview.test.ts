@@ -109,4 +109,20 @@ describe('the graph webview (pure parts)', () => {
     ]);
     assert.deepStrictEqual(runStarts, [0, 3]);
   });
+
+  it('draws another run over this one: its own times, dashed, and the table; a new watch clears it', () => {
+    const state = createState();
+    applyMessage(state, { type: 'state', watches: [summary('a')], currentId: 'a', series: { time: [1000, 2000, 3000], columns: columns(3, (c, i) => (c === 'rss' ? 100 * (i + 1) : null)), events: [] }, windowMs: 60_000, warningBytes: 0, busy: false });
+    applyMessage(state, {
+      type: 'compare',
+      comparison: { nameA: 'before', nameB: 'after', alignedOn: 'at their start', time: [1000, 1500, 2500], rss: [50, null as unknown as number, 70], rows: [{ title: 'Peak RSS', a: '300 B', b: '70 B', difference: '−230 B', ratio: '×0.23' }], markdown: '|' },
+    });
+    assert.ok(Number.isNaN(state.comparison!.rss[1]), 'null read back as missing');
+    const model = buildChartModel(state, THEME, false);
+    const overlay = model.series.find((x) => x.name === 'RSS — after')!;
+    assert.deepStrictEqual(overlay.time, [1000, 1500, 2500]);
+    assert.deepStrictEqual(overlay.dash, [6, 3]);
+    applyMessage(state, { type: 'state', watches: [summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
+    assert.strictEqual(state.comparison, undefined);
+  });
 });

@@ -1,0 +1,383 @@
+/**
+ * Keep, share and compare what you saw: Save Recording, the read-only editor for .memwatch.json
+ * files (the same graph), Compare With…, Export CSV and PNG. Files are read and written in a
+ * worker (core/recording/offThread.ts); nothing is written without the user's save dialog.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { describeWatch } from '../core/describeWatch';
+import { formatDuration } from '../core/format';
+import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recording/compare';
+import { exportCsv, openRecording, RecordingInfo, saveRecording, viewOfSeries } from '../core/recording/offThread';
+import { RECORDING_FILE_EXTENSION } from '../core/recording/schema';
+import { metaFromWatchSummary, RecordingMeta } from '../core/recording/write';
+import { SeriesSnapshot } from '../core/series';
+import { Disposable } from '../core/util/lifecycle';
+import { WatchRegistry } from '../core/watchRegistry';
+import { WatchSummary } from '../core/watchSummary';
+import { ComparisonView, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { CommandId, registerCommand, RunArgument, WatchArgument } from './commandIds';
+import { graphHtml, webviewOptions } from './graphFeed';
+import { GraphPanel } from './graphPanel';
+import { showError, showInfo } from './notify';
+
+export const RECORDING_EDITOR_VIEW_TYPE = 'memoryWatch.recording';
+
+export interface RecordingsDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly registry: WatchRegistry;
+  readonly windowMs: () => number;
+  readonly toolVersion: string;
+  readonly log: vscode.LogOutputChannel;
+}
+
+/** A run to save, export or compare: a watch's series, or a recording file opened in the editor. */
+interface Run {
+  readonly name: string;
+  readonly snapshot: SeriesSnapshot;
+  readonly meta: RecordingMeta;
+  /** Its summary, when already worked out (a recording); a live watch's is worked out in a worker. */
+  readonly view?: RunView;
+  /** Where a comparison is drawn. */
+  show(comparison: ComparisonView): void;
+}
+
+class RecordingDocument implements vscode.CustomDocument {
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly info: RecordingInfo,
+    readonly snapshot: SeriesSnapshot,
+    readonly view: RunView,
+  ) {}
+
+  dispose(): void {
+    // Nothing held but memory.
+  }
+}
+
+/** One open recording editor: the graph webview in its read-only layout. */
+class RecordingEditor extends Disposable {
+  private ready = false;
+
+  constructor(
+    readonly document: RecordingDocument,
+    readonly panel: vscode.WebviewPanel,
+    private readonly recordings: Recordings,
+  ) {
+    super();
+    panel.webview.options = webviewOptions(recordings.deps.extensionUri);
+    panel.webview.html = graphHtml(panel.webview, recordings.deps.extensionUri, 'recording');
+    this.register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
+    this.register(panel.onDidChangeViewState(() => panel.visible || (this.ready = false)));
+  }
+
+  get summary(): WatchSummary {
+    const { info, snapshot } = this.document;
+    const last = snapshot.time.length - 1;
+    return {
+      id: `recording:${this.document.uri.toString()}`,
+      pid: info.process.pid,
+      name: info.process.name,
+      commandLine: '',
+      state: 'exited',
+      paused: false,
+      endReason: `Recorded ${new Date(info.createdAt).toLocaleString()} by ${info.tool.name} ${info.tool.version}, every ${formatDuration(info.settings.sampleIntervalMs)}.`,
+      endLabel: 'recording',
+      go: info.process.go,
+      latest: last >= 0 ? { time: snapshot.time[last], rss: snapshot.columns.rss[last], vsz: snapshot.columns.vsz[last], peakRss: this.document.view.summary.peakRss } : undefined,
+      intervalMs: info.settings.sampleIntervalMs,
+      goFigures: { state: info.goFigures ? 'found' : 'none', text: info.goFigures ?? 'No Go figures in this recording.' },
+      diagnosis: info.diagnosis ? { kind: info.diagnosis.kind as never, message: `When recorded: ${info.diagnosis.message}` } : undefined,
+    };
+  }
+
+  post(message: ToWebviewMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(message).then(undefined, () => undefined);
+  }
+
+  private onMessage(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) return;
+    switch (message.type) {
+      case 'ready': {
+        this.ready = true;
+        const { snapshot } = this.document;
+        const span = snapshot.time.length ? snapshot.time[snapshot.time.length - 1] - snapshot.time[0] : 0;
+        // The whole run in view: its window is its length.
+        this.post({ type: 'state', watches: [this.summary], currentId: this.summary.id, series: snapshot, windowMs: Math.max(span, 1000), warningBytes: 0, busy: false });
+        break;
+      }
+      case 'compare':
+        void this.recordings.compareWith({ recording: this.document.uri.toString() });
+        break;
+      case 'exportCsv':
+        void this.recordings.exportCsv({ recording: this.document.uri.toString() });
+        break;
+      case 'png':
+        void this.recordings.savePng(message.data, this.summary.name);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+export class Recordings extends Disposable implements vscode.CustomReadonlyEditorProvider<RecordingDocument> {
+  private readonly editors = new Set<RecordingEditor>();
+
+  constructor(readonly deps: RecordingsDeps) {
+    super();
+    this.register(vscode.window.registerCustomEditorProvider(RECORDING_EDITOR_VIEW_TYPE, this, { supportsMultipleEditorsPerDocument: false }));
+    this.register(registerCommand(CommandId.SaveRecording, (arg) => this.save(arg)));
+    this.register(registerCommand(CommandId.CompareWith, (arg) => this.compareWith(arg)));
+    this.register(registerCommand(CommandId.ExportCsv, (arg) => this.exportCsv(arg)));
+    this.register(registerCommand(CommandId.ExportPng, () => this.exportPng()));
+  }
+
+  // ---- the read-only editor ----
+
+  async openCustomDocument(uri: vscode.Uri): Promise<RecordingDocument> {
+    if (uri.scheme !== 'file') throw new Error('Memory Watch opens recordings from files on this machine only.');
+    try {
+      const { info, snapshot, run } = await openRecording(uri.fsPath);
+      return new RecordingDocument(uri, info, snapshot, run);
+    } catch (err) {
+      // VS Code shows the error in the editor; the message says what is wrong with the file.
+      throw new Error(`${path.basename(uri.fsPath)} cannot be opened as a Memory Watch recording: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  resolveCustomEditor(document: RecordingDocument, panel: vscode.WebviewPanel): void {
+    const editor = new RecordingEditor(document, panel, this);
+    this.editors.add(editor);
+    panel.onDidDispose(() => {
+      this.editors.delete(editor);
+      editor.dispose();
+    });
+  }
+
+  // ---- commands ----
+
+  /** Saves a watch as a .memwatch.json file the user picks. Resolves with the file, or undefined. */
+  async save(arg: WatchArgument): Promise<string | undefined> {
+    const run = this.liveRun(arg);
+    if (!run) return undefined;
+    const target = await vscode.window.showSaveDialog({
+      title: 'Save Memory Watch Recording',
+      defaultUri: this.defaultUri(`${safeName(run.name)}-${stamp()}${RECORDING_FILE_EXTENSION}`),
+      filters: { 'Memory Watch recordings': ['json'] },
+      saveLabel: 'Save Recording',
+    });
+    if (!target) return undefined;
+    try {
+      await saveRecording(target.fsPath, run.snapshot, run.meta);
+    } catch (err) {
+      void showError(`Memory Watch: could not save the recording: ${(err as Error).message}`);
+      return undefined;
+    }
+    this.deps.log.info(`Saved a recording of ${run.name} to ${target.fsPath}.`);
+    void showInfo(`Memory Watch: saved ${path.basename(target.fsPath)}.`, 'Open').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('vscode.openWith', target, RECORDING_EDITOR_VIEW_TYPE);
+    });
+    return target.fsPath;
+  }
+
+  /** Exports samples and markers as CSV (two files: the one picked, and "-markers" beside it). */
+  async exportCsv(arg: RunArgument): Promise<string | undefined> {
+    const run = this.runOf(arg);
+    if (!run) return undefined;
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export Memory Watch samples as CSV (the markers go beside them)',
+      defaultUri: this.defaultUri(`${safeName(run.name)}-${stamp()}.csv`),
+      filters: { CSV: ['csv'] },
+      saveLabel: 'Export CSV',
+    });
+    if (!target) return undefined;
+    const markers = target.fsPath.replace(/(\.csv)?$/i, '-markers.csv');
+    try {
+      await exportCsv(target.fsPath, markers, run.snapshot, run.meta);
+    } catch (err) {
+      void showError(`Memory Watch: could not export CSV: ${(err as Error).message}`);
+      return undefined;
+    }
+    void showInfo(`Memory Watch: exported ${path.basename(target.fsPath)} and ${path.basename(markers)}.`);
+    return target.fsPath;
+  }
+
+  /** Asks the graph in front (a recording, else the memory graph) for a PNG; the webview answers and savePng saves it. */
+  exportPng(): boolean {
+    const active = [...this.editors].find((e) => e.panel.active);
+    if (active) {
+      active.post({ type: 'renderPng' });
+      return true;
+    }
+    const graph = GraphPanel.current?.graph;
+    if (graph?.requestPng()) return true;
+    void showInfo('Memory Watch: open the memory graph (or a recording) first: the PNG is the graph as shown.');
+    return false;
+  }
+
+  /** Saves a PNG the webview rendered, where the user picks. */
+  async savePng(png: Uint8Array, name: string | undefined): Promise<string | undefined> {
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export the memory graph as PNG',
+      defaultUri: this.defaultUri(`${safeName(name ?? 'memory')}-${stamp()}.png`),
+      filters: { 'PNG image': ['png'] },
+      saveLabel: 'Export PNG',
+    });
+    if (!target) return undefined;
+    await vscode.workspace.fs.writeFile(target, png);
+    void showInfo(`Memory Watch: saved ${path.basename(target.fsPath)}.`);
+    return target.fsPath;
+  }
+
+  /**
+   * Draws another run over this one with a table of what changed. A: the argument (a recording
+   * open in the editor, or a watch); B: picked — a recording file, or another watch.
+   */
+  async compareWith(arg: RunArgument): Promise<ComparisonView | undefined> {
+    const a = this.runOf(arg);
+    if (!a) return undefined;
+    const b = await this.pickOther(a);
+    if (!b) return undefined;
+    try {
+      const [viewA, viewB] = await Promise.all([a.view ?? viewOfSeries(a.snapshot, a.meta), b.view ?? viewOfSeries(b.snapshot, b.meta)]);
+      const common = commonLabels(viewA, viewB);
+      let align: 'start' | { markerLabel: string } = 'start';
+      if (common.length) {
+        const picked = await vscode.window.showQuickPick([{ label: 'At their start', align: 'start' as const }, ...common.map((label) => ({ label: `At the first "${label}" marker`, align: { markerLabel: label } }))], {
+          title: 'Line the two runs up…',
+        });
+        if (!picked) return undefined;
+        align = picked.align;
+      }
+      const result = compareRunViews(viewA, viewB, align);
+      if (!result.ok) {
+        void showError(`Memory Watch: ${result.message}`);
+        return undefined;
+      }
+      const c = result.comparison;
+      const view: ComparisonView = {
+        nameA: a.name,
+        nameB: b.name,
+        alignedOn: align === 'start' ? 'at their start' : `at the first "${align.markerLabel}" marker`,
+        time: b.snapshot.time.map((t) => t + c.offsetMs),
+        rss: b.snapshot.columns.rss,
+        rows: c.rows.map((r) => ({ title: r.title, a: r.aText, b: r.bText, difference: r.differenceText, ratio: r.ratioText })),
+        markdown: comparisonToMarkdown(c, { a: a.name, b: b.name }),
+      };
+      a.show(view);
+      return view;
+    } catch (err) {
+      void showError(`Memory Watch: could not compare: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  // ---- runs ----
+
+  private runOf(arg: RunArgument): Run | undefined {
+    if (typeof arg === 'object' && arg !== null && 'recording' in arg && typeof arg.recording === 'string') {
+      const editor = [...this.editors].find((e) => e.document.uri.toString() === arg.recording);
+      if (!editor) {
+        void showError('Memory Watch: that recording is not open.');
+        return undefined;
+      }
+      return this.recordingRun(editor);
+    }
+    return this.liveRun(arg as WatchArgument);
+  }
+
+  private recordingRun(editor: RecordingEditor): Run {
+    const { info, snapshot, view } = editor.document;
+    return {
+      name: `${info.process.name} (${path.basename(editor.document.uri.fsPath)})`,
+      snapshot,
+      view,
+      meta: { process: info.process, settings: info.settings, goFigures: info.goFigures, diagnosis: info.diagnosis, toolVersion: this.deps.toolVersion },
+      show: (comparison) => editor.post({ type: 'compare', comparison }),
+    };
+  }
+
+  private liveRun(arg: WatchArgument): Run | undefined {
+    const registry = this.deps.registry;
+    const watch =
+      arg === undefined
+        ? registry.current
+        : typeof arg === 'object' && arg !== null && typeof (arg as { watchId?: unknown }).watchId === 'string'
+          ? registry.get((arg as { watchId: string }).watchId)
+          : registry.list().find((w) => w.pid === (typeof arg === 'number' ? arg : Number((arg as { pid?: unknown })?.pid)));
+    if (!watch) {
+      void showError('Memory Watch: no watch to use. Attach to a process first (or open a recording).');
+      return undefined;
+    }
+    const summary = describeWatch(watch);
+    return {
+      name: `${watch.info.name} (PID ${watch.pid})`,
+      snapshot: watch.series.snapshot(),
+      meta: metaFromWatchSummary(summary, this.deps.windowMs(), this.deps.toolVersion),
+      show: (comparison) => {
+        const panel = GraphPanel.current;
+        if (!panel) return;
+        // The graph shows this watch, and the comparison over it.
+        registry.select(watch.id);
+        panel.graph.showComparison(comparison);
+      },
+    };
+  }
+
+  /** B, picked: an open recording, another watch, or a recording file. */
+  private async pickOther(a: Run): Promise<Run | undefined> {
+    type Item = vscode.QuickPickItem & { run?: () => Run | undefined; file?: boolean };
+    const items: Item[] = [
+      { label: '$(folder-opened) Open a recording…', description: RECORDING_FILE_EXTENSION, file: true },
+      ...[...this.editors].map((e) => ({ label: `$(file) ${path.basename(e.document.uri.fsPath)}`, description: 'recording', run: () => this.recordingRun(e) })),
+      ...this.deps.registry
+        .list()
+        .filter((w) => `${w.info.name} (PID ${w.pid})` !== a.name)
+        .map((w) => ({ label: `$(pulse) ${w.info.name}`, description: `PID ${w.pid} · ${w.state}`, run: () => this.liveRun({ watchId: w.id }) })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: `Compare ${a.name} with…` });
+    if (!picked) return undefined;
+    if (!picked.file) return picked.run?.();
+    const files = await vscode.window.showOpenDialog({ title: 'A Memory Watch recording to compare with', filters: { 'Memory Watch recordings': ['json'] }, canSelectMany: false, defaultUri: this.defaultUri('') });
+    if (!files?.length) return undefined;
+    try {
+      const { info, snapshot, run } = await openRecording(files[0].fsPath);
+      return {
+        name: `${info.process.name} (${path.basename(files[0].fsPath)})`,
+        snapshot,
+        view: run,
+        meta: { process: info.process, settings: info.settings, toolVersion: this.deps.toolVersion },
+        show: () => undefined,
+      };
+    } catch (err) {
+      void showError(`Memory Watch: ${path.basename(files[0].fsPath)} cannot be opened as a recording: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** A file name in the first workspace folder (or the home folder). */
+  private defaultUri(name: string): vscode.Uri {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    return folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(path.join(os.homedir(), name));
+  }
+}
+
+/** Labels of markers both runs have (alignment points), in A's order. */
+function commonLabels(a: RunView, b: RunView): string[] {
+  const inB = new Set(b.markers.map((m) => m.label));
+  return [...new Set(a.markers.map((m) => m.label))].filter((l) => inB.has(l));
+}
+
+/** A process name as part of a file name: no path separators or odd characters. */
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'memory';
+}
+
+/** 2026-11-28-1042, for file names. */
+function stamp(date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}`;
+}
