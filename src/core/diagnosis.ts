@@ -28,7 +28,7 @@ import { formatBytes, formatDuration, MiB } from './format';
 import { partition } from './partition';
 import { SeriesColumn, TimeSeries } from './series';
 
-export type DiagnosisKind = 'near-limit' | 'limit-trend' | 'leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
+export type DiagnosisKind = 'near-limit' | 'limit-trend' | 'leak' | 'goroutine-leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
 
 /** Advice about the settings, given next to the diagnosis. */
 export type AdviceKind = 'gomemlimit-unset' | 'gomemlimit-above-limit';
@@ -250,6 +250,34 @@ export function detectLeak(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSI
   };
 }
 
+/**
+ * A goroutine leak: the count's lows keep rising — doubled and up by at least 100 across the
+ * window, over the leak's minimum span. Goroutines that never end hold their stacks (and what
+ * the stacks reference), so this is memory too.
+ */
+export function detectGoroutineLeak(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
+  const points: { t: number; n: number; stacks: number }[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const n = s.value('goroutines', i);
+    if (!Number.isNaN(n)) points.push({ t: s.time(i), n, stacks: s.value('stacks', i) });
+  }
+  if (points.length < 10) return undefined;
+  const span = points[points.length - 1].t - points[0].t;
+  if (span < o.leakMinSpanMs) return undefined;
+  const fifth = Math.max(1, Math.floor(points.length / 5));
+  const low = (xs: typeof points) => xs.reduce((m, p) => Math.min(m, p.n), Infinity);
+  const before = low(points.slice(0, fifth));
+  const after = low(points.slice(-fifth));
+  if (after - before < 100 || after < 2 * before) return undefined;
+  const stacks = points[points.length - 1].stacks;
+  const held = Number.isNaN(stacks) ? '' : ` (stacks hold ${formatBytes(stacks)})`;
+  return {
+    kind: 'goroutine-leak',
+    bytes: Number.isNaN(stacks) ? 0 : stacks,
+    message: `Goroutines grew from ${before} to ${after} in ${formatDuration(span)} and do not come down — a goroutine leak${held}.`,
+  };
+}
+
 export function diagnose(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
   if (s.length === 0) return undefined;
   // What kills a container comes first.
@@ -264,7 +292,7 @@ export function diagnose(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS)
   }
   const g = newestGoIndex(s, o.maxGoAgeMs);
   if (g !== undefined) {
-    const leak = detectLeak(s, o);
+    const leak = detectLeak(s, o) ?? detectGoroutineLeak(s, o);
     if (leak) return leak;
     const v = (c: Parameters<TimeSeries['value']>[0]) => s.value(c, g);
     const objects = v('heapObjects');

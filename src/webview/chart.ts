@@ -16,8 +16,13 @@ export interface LineSeries {
    */
   readonly time?: ArrayLike<number>;
   readonly color: string;
-  /** 0 = left axis, 1 = right axis. */
-  readonly axis: 0 | 1;
+  /**
+   * 0 = left axis, 1 = right axis (bytes); 2 = a count (goroutines) with no axis of its own: drawn
+   * in the lowest third of the plot, its newest value written at its end.
+   */
+  readonly axis: 0 | 1 | 2;
+  /** For a count: the unit written after its newest value ("goroutines"). */
+  readonly unitLabel?: string;
   readonly width?: number;
   readonly dash?: readonly number[];
   /** Shade the area under the line. */
@@ -136,6 +141,9 @@ export class TimeChart {
 
     const usesRight = model.series.some((s) => s.axis === 1);
     const scales = [0, 1].map((axis) => byteTicks(this.axisMax(model, axis as 0 | 1), Math.max(model.compact ? 1 : 2, Math.floor(h / (model.compact ? 45 : 60)))));
+    // Counts keep to the lowest third: a trend to see, not a figure to read off an axis.
+    const countMax = Math.max(1, this.axisMax(model, 2)) * 3;
+    scales.push({ max: countMax, ticks: [], unit: 'B', label: (v) => String(Math.round(v)) });
     const leftWidth = Math.max(...scales[0].ticks.map((t) => ctx.measureText(scales[0].label(t)).width)) + 12;
     const rightWidth = usesRight ? Math.max(...scales[1].ticks.map((t) => ctx.measureText(scales[1].label(t)).width)) + 12 : 12;
     // Marker labels need rows above the plot; a compact chart has no room for them.
@@ -152,6 +160,7 @@ export class TimeChart {
     for (const series of model.series) {
       const [from, to] = series.time ? this.visibleRange(model, series.time, series.values.length) : [first, last];
       this.drawSeries(model, series, scales[series.axis], from, to);
+      if (series.axis === 2 && !model.compact) this.labelNewest(model, series, scales[2], from, to);
     }
     this.drawMissedPeaks(model, scales[0], first, last);
     this.drawTicks(model);
@@ -214,7 +223,24 @@ export class TimeChart {
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   }
 
-  private axisMax(model: ChartModel, axis: 0 | 1): number {
+  /** Writes a count's newest value in view at the end of its line ("412 goroutines"). */
+  private labelNewest(model: ChartModel, series: LineSeries, scale: ByteTicks, first: number, last: number): void {
+    const time = series.time ?? model.time;
+    for (let i = last - 1; i >= first; i--) {
+      const v = series.values[i];
+      if (!(v === v)) continue;
+      const ctx = this.ctx;
+      const x = Math.min(this.xOf(time[i]), this.layout.right) - 4;
+      ctx.fillStyle = series.color;
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(`${Math.round(v)} ${series.unitLabel ?? ''}`.trim(), x, this.yOf(v, scale) - 3);
+      ctx.textBaseline = 'middle';
+      return;
+    }
+  }
+
+  private axisMax(model: ChartModel, axis: 0 | 1 | 2): number {
     let max = 0;
     const [first, last] = this.visibleRange(model);
     for (const s of model.series) {

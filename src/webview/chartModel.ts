@@ -85,6 +85,8 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
             { name: 'working set', values: s.cols.cgroupWorkingSet, color: t.container, axis: 0 as const, width: 1.5 },
           ]
         : []),
+      // Goroutines: a thin line low in the plot (their stacks are memory too; a steady rise is a leak).
+      ...(s.cols.goroutines.some((v) => !Number.isNaN(v)) ? [{ name: 'goroutines', values: s.cols.goroutines, color: t.muted, axis: 2 as const, width: 1, bridgeMs: GO_BRIDGE_MS, unitLabel: 'goroutines' }] : []),
       // Another run over this one: its RSS, dashed, in the foreground colour (this run has the colours).
       ...(compared ? [{ name: `RSS — ${compared.nameB}`, values: compared.rss, time: compared.time, color: t.foreground, axis: 0 as const, width: 1.5, dash: [6, 3] }] : []),
     ],

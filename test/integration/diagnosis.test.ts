@@ -91,6 +91,13 @@ describe('diagnosis on real programs', function () {
     assert.strictEqual(diagnose(watch.series, DEFAULT_DIAGNOSIS)?.kind === 'leak', false, 'with the default 3-minute span, seconds of data are not enough');
   });
 
+  it('a goroutine leak: the count keeps rising, drawn and named', async () => {
+    const watch = await watchFixture('sources/agent', ['-goroutineleak', '20']);
+    const d = await expectDiagnosis(watch, 'goroutine-leak', FAST);
+    assert.match((d as { message: string }).message, /^Goroutines grew from \d+ to \d+ in \d+(\.\d)? s and do not come down — a goroutine leak \(stacks hold \d+\.\d (KiB|MiB)\)\.$/);
+    assert.ok(watch.series.snapshot().columns.goroutines.some((n) => n > 200), 'the count is in the series');
+  });
+
   it('GODEBUG=madvdontneed=0: released pages stay in RSS as LazyFree', async () => {
     const watch = await watchFixture('sources/agent', ['-spike', '200'], { GODEBUG: 'madvdontneed=0', ...HOLDING });
     const report = await freeOSMemory(watch, { method: 'auto', url: '', signal: 'SIGUSR1', allowedHosts: [] }, { confirm: async () => false, agentUrl: watch.goRuntime!.agentFreeOSMemoryUrl });

@@ -76,6 +76,8 @@ describe('Go figures from real programs', function () {
         assert.ok(f.total >= f.heapObjects + f.heapFree + f.heapReleased, 'the classes fit in the total');
         // The program's own runtime.ReadMemStats, asked right after a read through the source (idle).
         const viaSource = (await result.source!.read()).figures;
+        // The goroutine count: the agent's runtime/metrics, pprof's goroutine profile header.
+        if (c.kind === 'agent' || c.kind === 'pprof') assert.ok(viaSource.goroutines !== undefined && viaSource.goroutines > 1, `goroutines ${viaSource.goroutines}`);
         const own = JSON.parse(await httpText(`http://127.0.0.1:${target.port}/fixture/memstats`)) as Record<string, number>;
         assertClose(viaSource.total, own.Sys, 0.05, 'total vs Sys');
         assertClose(viaSource.heapFree + viaSource.heapReleased, own.HeapIdle, 0.05, 'idle heap vs HeapIdle');

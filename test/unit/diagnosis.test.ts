@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { adviseContainer, DEFAULT_DIAGNOSIS, diagnose, diagnoseContainer, detectLeak, workingSetTrend } from '../../src/core/diagnosis';
+import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, diagnose, diagnoseContainer, detectLeak, workingSetTrend } from '../../src/core/diagnosis';
 import { MiB } from '../../src/core/format';
 import { SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
 import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
@@ -118,6 +118,15 @@ describe('the stacked layers of RSS', () => {
     const c = new ClientSeries();
     [1, 1, 2, NaN, 4].forEach((gc, i) => c.push(i * 100, { rss: 1, gcCycles: gc }, 60_000));
     assert.deepStrictEqual(c.gcTicks(), [200, 400]);
+  });
+
+  it('a goroutine leak (recorded: 20 goroutines every 100 ms that never end): named, with their stacks; not in a steady program', () => {
+    const series = rebuild(recorded('goroutine-leak'));
+    const d = detectGoroutineLeak(series, FAST)!;
+    assert.strictEqual(d.kind, 'goroutine-leak');
+    assert.match(d.message, /^Goroutines grew from \d+ to \d+ in \d+(\.\d)? s and do not come down — a goroutine leak \(stacks hold /);
+    assert.strictEqual(detectGoroutineLeak(series), undefined, 'with the default 3-minute span, seconds are not enough');
+    assert.strictEqual(detectGoroutineLeak(rebuild(recorded('live-heap')), FAST), undefined);
   });
 
   describe('in a memory-limited cgroup (recorded: a service with the agent growing 16 MiB/s in a 128 MiB cgroup)', () => {

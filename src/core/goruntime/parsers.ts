@@ -84,6 +84,12 @@ export function parseGopsMemStats(text: string, problems: string[] = []): GoFigu
   );
 }
 
+/** The goroutine count from the first line of a goroutine profile (debug=1): "goroutine profile: total 42". */
+export function parseGoroutineTotal(text: string): number | undefined {
+  const m = /^goroutine profile: total (\d{1,12})\s/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** The snapshot protocol number our agent speaks (agent/README.md). */
 export const AGENT_PROTOCOL = 1;
 

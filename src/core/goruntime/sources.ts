@@ -6,7 +6,7 @@
 import { request, RequestError } from '../net/request';
 import { gopsCommand, GOPS_MEMSTATS } from '../net/gops';
 import { GoFigures, GoSourceKind } from './figures';
-import { expvarFigures, expvarScanner, MAX_SNAPSHOT_BYTES, parseAgentSnapshot, parseGopsMemStats, parsePprofMemStats } from './parsers';
+import { expvarFigures, expvarScanner, MAX_SNAPSHOT_BYTES, parseAgentSnapshot, parseGoroutineTotal, parseGopsMemStats, parsePprofMemStats } from './parsers';
 
 /** One read: the figures, and what was refused in the answer (logged once, never shown as figures). */
 export interface SourceReading {
@@ -132,9 +132,19 @@ export function pprofSource(base: URL): GoSource {
       // The MemStats block ends the profile; keep only the tail of what may be megabytes.
       const body = await get(url, `net/http/pprof at ${url.host}`, { timeoutMs, maxBytes: MAX_PPROF_BYTES, keepTail: PPROF_TAIL_BYTES });
       const problems: string[] = [];
-      return reading(parsePprofMemStats(body.toString('utf8'), problems), problems, 'the heap profile has no runtime.MemStats block');
+      const result = reading(parsePprofMemStats(body.toString('utf8'), problems), problems, 'the heap profile has no runtime.MemStats block');
+      // The goroutine count is the first line of the goroutine profile: read that line only.
+      const goroutines = await readGoroutineTotal(new URL('/debug/pprof/goroutine?debug=1', base), timeoutMs).catch(() => undefined);
+      return goroutines === undefined ? result : { ...result, figures: { ...result.figures, goroutines } };
     },
   };
+}
+
+/** "goroutine profile: total 42" — the first line of net/http/pprof's goroutine?debug=1. */
+async function readGoroutineTotal(url: URL, timeoutMs: number): Promise<number | undefined> {
+  const answer = await request(url, { timeoutMs, maxBytes: 256, overflow: 'truncate', label: `net/http/pprof at ${url.host}` });
+  if (answer.status !== 200) return undefined;
+  return parseGoroutineTotal(answer.body.toString('utf8'));
 }
 
 /** gops command 0x03: memory statistics. */
