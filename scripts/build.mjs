@@ -47,6 +47,17 @@ const bundles = [
     sourcemap: !production,
     minify: production,
   },
+  {
+    // The heap view (src/webview/heap): its own bundle, loaded by src/vscode/heapPanel.ts.
+    entryPoints: [join(root, 'src/webview/heap/main.ts')],
+    outfile: join(root, 'media/dist/heap.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    sourcemap: !production,
+    minify: production,
+  },
 ];
 
 function tsFiles(dir) {
