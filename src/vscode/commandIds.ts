@@ -13,6 +13,7 @@ export const enum CommandId {
   ShowGraph = 'memoryWatch.showGraph',
   FreeOSMemory = 'memoryWatch.freeOSMemory',
   AddFreeOSMemoryHook = 'memoryWatch.addFreeOSMemoryHook',
+  ShowHeapProfile = 'memoryWatch.showHeapProfile',
 }
 
 /** `{ pid }`, `{ watchId }`, or a bare PID number. */
@@ -29,6 +30,8 @@ export interface CommandTypes {
   [CommandId.ShowGraph]: { arg: unknown; result: void };
   [CommandId.FreeOSMemory]: { arg: WatchArgument; result: ReleaseReport | undefined };
   [CommandId.AddFreeOSMemoryHook]: { arg: AddHookArgument; result: string | undefined };
+  /** Opens the heap view on `{ watchId }` (or `{ pid }`), else the current watch; true when it shows one. */
+  [CommandId.ShowHeapProfile]: { arg: WatchArgument; result: boolean };
 }
 
 /** Registers a command with its types checked against CommandTypes. */
