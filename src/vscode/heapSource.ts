@@ -9,7 +9,8 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { formatBytes } from '../core/format';
-import { createRealPathContext, mapProfilePath, PathContext, ProfilePathMapping, readGoEnv } from '../core/heap';
+import { createRealPathContext, mapProfilePath, PathContext, ProfilePathMapping, readGoEnv, realPathFs } from '../core/heap';
+import { guessGoroot } from '../core/heap/goroot';
 import { locationKey, ProfileLocation } from '../core/heap/viewModel';
 import { Disposable } from '../core/util/lifecycle';
 
@@ -51,7 +52,7 @@ export class HeapSourceLocator extends Disposable {
       let mapping = this.cache.get(key);
       if (!mapping) {
         try {
-          context ??= await this.pathContext();
+          context ??= await this.pathContext(locations);
           mapping = await mapProfilePath(location.file, location.line, context, location.functionName);
         } catch (err) {
           mapping = { kind: 'none', readOnly: true, reason: `the file could not be looked for (${(err as Error).message})` };
@@ -99,11 +100,15 @@ export class HeapSourceLocator extends Disposable {
     this.cache.clear();
   }
 
-  private pathContext(): Promise<PathContext> {
+  private pathContext(locations: readonly ProfileLocation[]): Promise<PathContext> {
     this.context ??= (async () => {
       this.goEnv ??= readGoEnv();
       const [files, goEnv] = await Promise.all([vscode.workspace.findFiles('**/{*.go,go.mod,go.work}', '**/{node_modules,.git,vendor}/**', MAX_WORKSPACE_FILES), this.goEnv]);
-      const context = await createRealPathContext({ workspaceFolders: this.workspaceFolders(), workspaceFiles: files.filter((f) => f.scheme === 'file').map((f) => f.fsPath), ...goEnv });
+      // Without a `go` on PATH, the profile's standard library files say where GOROOT is (if it
+      // is here): its files stay read-only.
+      const goroot = goEnv.goroot ?? (await guessGoroot(locations, realPathFs));
+      this.log.info(`Heap view: GOROOT ${goroot ?? 'unknown'}${goEnv.goroot ? '' : goroot ? ' (from the profile)' : ''}, module cache ${goEnv.gomodcache ?? 'unknown'}.`);
+      const context = await createRealPathContext({ workspaceFolders: this.workspaceFolders(), workspaceFiles: files.filter((f) => f.scheme === 'file').map((f) => f.fsPath), goroot, gomodcache: goEnv.gomodcache });
       for (const problem of context.problems.slice(0, 10)) this.log.info(`Heap view, source paths: ${problem}`);
       return context;
     })();

@@ -7,7 +7,10 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
 import { analyzeHeapProfile } from '../../src/core/heap/analyze';
+import { gorootCandidates, guessGoroot } from '../../src/core/heap/goroot';
+import { realPathFs } from '../../src/core/heap/realFs';
 import { diffProfiles } from '../../src/core/heap/diff';
 import { ADD_SOURCE_HINT, HeapFetchError, heapProfileEndpoint, HeapProfileWatch, HeapWatchProfiles, topGrowerOf } from '../../src/core/heap/profileService';
 import { HeapProfileSummary } from '../../src/core/heap/types';
@@ -216,6 +219,31 @@ describe('heap view (recorded profiles of the leaker)', () => {
       assert.ok(none instanceof HeapFetchError && none.code === 'no-source');
       assert.ok(none.message.endsWith(ADD_SOURCE_HINT), none.message);
     });
+  });
+});
+
+describe('GOROOT from a profile, without go env', () => {
+  it('the folder above src/<std package>/ of standard library files, most named first', async () => {
+    const leak = await analyzeHeapProfile(recorded('leak1000.pb.gz'));
+    // Recorded on a machine whose Go lives in /usr/local/go; the leaker's own files do not count.
+    assert.deepStrictEqual(gorootCandidates(leak.functions), ['/usr/local/go']);
+    assert.deepStrictEqual(gorootCandidates([{ file: '/home/u/src/foo/bar/x.go', functionName: 'foo.Bar' }, { file: '/w/src/runtime/sub/x.go', functionName: 'runtime.f' }]), []);
+  });
+
+  it('only a folder that holds a Go installation here', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-goroot-'));
+    try {
+      const root = path.join(dir, 'go');
+      fs.mkdirSync(path.join(root, 'src', 'runtime'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'src', 'runtime', 'malloc.go'), 'package runtime\n');
+      const locations = [{ file: path.join(root, 'src', 'runtime', 'malloc.go'), functionName: 'runtime.mallocgc' }];
+      assert.strictEqual(await guessGoroot(locations, realPathFs), undefined, 'no VERSION or go.env: not an installation');
+      fs.writeFileSync(path.join(root, 'VERSION'), 'go1.26.0\n');
+      assert.strictEqual(await guessGoroot(locations, realPathFs), root);
+      assert.strictEqual(await guessGoroot([{ file: '/nonexistent/go/src/runtime/malloc.go', functionName: 'runtime.mallocgc' }], realPathFs), undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -38,7 +38,8 @@ export class HeapAutoRefresh implements IDisposable {
     const watch = this.deps.watch();
     const known = watch && this.deps.service.get(watch.id);
     const last = Math.max(known?.current?.takenAt ?? 0, known?.error?.at ?? 0);
-    const delay = Math.min(interval, Math.max(0, last + interval - Date.now()));
+    // Nothing asked yet: the view's first fetch (which forces a GC) comes from its owner.
+    const delay = last ? Math.min(interval, Math.max(0, last + interval - Date.now())) : interval;
     this.timer = setTimeout(() => void this.tick(), delay);
   }
 
