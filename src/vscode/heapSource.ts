@@ -80,8 +80,10 @@ export class HeapSourceLocator extends Disposable {
     try {
       const document = await vscode.workspace.openTextDocument(uri);
       const index = Math.min(Math.max(line - 1, 0), Math.max(document.lineCount - 1, 0));
-      const text = document.lineAt(index);
-      const selection = new vscode.Range(index, text.firstNonWhitespaceCharacterIndex, index, text.range.end.character);
+      // The cursor at the statement, not the whole line selected: a long line would scroll the
+      // editor sideways, away from its start.
+      const column = document.lineAt(index).firstNonWhitespaceCharacterIndex;
+      const selection = new vscode.Range(index, column, index, column);
       // The editor goes next to the heap view, not over it.
       const viewColumn = besideColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
       const editor = await vscode.window.showTextDocument(document, { viewColumn, selection, preview: true });

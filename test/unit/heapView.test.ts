@@ -138,7 +138,7 @@ describe('heap view (recorded profiles of the leaker)', () => {
     it('by line, in use, by size: the leak first, in binary units, with its share', () => {
       const state = view(leak1500);
       const table = buildTable(state, { sample: 'inuse', grouping: 'site', order: 'size' });
-      assert.deepStrictEqual(table.headers, ['Function', 'Location', 'In use', 'Objects', 'Share']);
+      assert.deepStrictEqual(table.headers, ['Function · location', 'In use', 'Objects', 'Share']);
       const top = table.rows[0];
       assert.deepStrictEqual([top.name, top.title, top.location, top.size], ['store.(*Store).Add', STORE_ADD, 'store.go:22', '5.9 MiB']);
       // 1500 records, and what the runtime allocated on that line inside their mallocs.
@@ -167,12 +167,12 @@ describe('heap view (recorded profiles of the leaker)', () => {
     it('growth order without a comparison falls back to size; allocated and cumulative columns', () => {
       assert.strictEqual(buildTable(view(leak1500), { sample: 'inuse', grouping: 'site', order: 'growth' }).order, 'size');
       const alloc = buildTable(view(leak1500), { sample: 'alloc', grouping: 'function', order: 'size' });
-      assert.strictEqual(alloc.headers[2], 'Allocated');
+      assert.strictEqual(alloc.headers[1], 'Allocated');
       const pprofAlloc = parsePprofTop(recorded('leak1500.top-alloc.txt').toString()).rows[0];
       const first = view(leak1500).functions.find((f) => f.key === alloc.rows[0].key)!;
       assert.strictEqual(first.functionName, pprofAlloc.functionName, 'the top allocator, as pprof -sample_index=alloc_space -top says');
       const cum = buildTable(view(leak1500, leak1000), { sample: 'inuse', grouping: 'cumulative', order: 'size' });
-      assert.deepStrictEqual(cum.headers, ['Function', 'Location', 'Flat', 'Cumulative', 'Objects', 'Share', 'Since baseline']);
+      assert.deepStrictEqual(cum.headers, ['Function · location', 'Flat', 'Cumulative', 'Objects', 'Share', 'Since baseline']);
       assert.ok(cum.rows[0].flat !== undefined);
     });
 

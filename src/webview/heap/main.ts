@@ -95,13 +95,15 @@ const controls = el(
   { className: 'controls' },
   segmented<HeapSample>('Show', 'sample', [['inuse', 'In use'], ['alloc', 'Allocated since start']], () => choices.sample, (sample) => choose({ sample })),
   segmented<HeapGrouping>('By', 'grouping', [['site', 'Line'], ['function', 'Function'], ['cumulative', 'Function, cumulative']], () => choices.grouping, (grouping) => choose({ grouping })),
-  segmented<HeapOrder>('Order', 'order', [['size', 'Size'], ['growth', 'Growth']], () => choices.order, (order) => choose({ order })),
+  // Growth needs a comparison: without one the rows are in size order, and the buttons say so.
+  segmented<HeapOrder>('Order', 'order', [['size', 'Size'], ['growth', 'Growth']], () => (state?.comparison ? choices.order : 'size'), (order) => choose({ order })),
 );
+const tableWrap = el('div', { className: 'table-wrap' }, table, empty, more);
 app.append(
   el('header', { className: 'toolbar' }, el('div', { className: 'titles' }, title, sourceLine), el('span', { className: 'spacer' }), refresh, setBaseline, save),
   el('section', { className: 'summary' }, profileLine, baselineLine, growthLine, problemLine, noticeLine, warnings),
   controls,
-  el('div', { className: 'table-wrap' }, table, empty, more),
+  tableWrap,
 );
 
 // One click or Enter on a row opens its line (or says why there is none); the host checks the key
@@ -157,6 +159,9 @@ function render(): void {
     b.title = state.comparison ? 'Largest growth since the baseline first' : 'Needs a second profile: set a baseline, then Refresh later';
   }
 
+  // Before the first profile there is nothing to sort or show: only the lines above.
+  controls.hidden = !state.profile;
+  tableWrap.hidden = !state.profile;
   const shown = buildTable(state, choices);
   renderTable(shown);
   setLine(more, shown.more);
@@ -174,7 +179,7 @@ function render(): void {
 
 function renderTable(shown: ShownTable): void {
   const head = el('tr');
-  shown.headers.forEach((h, i) => head.append(el('th', { text: h, className: shown.numeric[i] ? 'num' : '' })));
+  shown.headers.forEach((h, i) => head.append(el('th', { text: h, className: `${shown.numeric[i] ? 'num' : ''}${h === 'Objects' ? ' objects' : ''}` })));
   const body = el('tbody');
   for (const row of shown.rows) body.append(renderRow(row, shown.headers.length));
   table.replaceChildren(el('thead', {}, head), body);
@@ -185,14 +190,16 @@ function renderRow(row: ShownRow, columns: number): HTMLTableRowElement {
   tr.dataset.key = row.key;
   tr.dataset.list = row.list;
   tr.tabIndex = 0;
-  const name = el('td', { className: 'fn', title: row.title }, el('span', { className: 'name', text: row.name }));
+  // Name, then its location on a second line (with its badge): the hover says the full name and the file.
+  const name = el('div', { className: 'name', text: row.name, title: row.title });
   if (row.isNew) name.append(el('span', { className: 'tag new', text: 'new' }));
-  const location = el('td', { className: 'loc', title: row.locationTitle }, el('span', { className: 'where', text: row.location }));
-  if (row.badge) location.append(el('span', { className: `tag ${row.badge.replace(' ', '-')}`, text: row.badge }));
-  const cells: HTMLElement[] = [name, location];
+  const where = el('div', { className: 'loc', title: row.locationTitle }, el('span', { className: 'where', text: row.location }));
+  if (row.badge) where.append(el('span', { className: `tag ${row.badge.replace(' ', '-')}`, text: row.badge }));
+  const cell = el('td', { className: 'fn' }, name, where);
+  const cells: HTMLElement[] = [cell];
   if (row.flat !== undefined) cells.push(el('td', { className: 'num', text: row.flat }));
-  cells.push(el('td', { className: 'num size', text: row.size }), el('td', { className: 'num', text: row.objects }), el('td', { className: 'num', text: row.share }));
-  if (row.change !== undefined) cells.push(el('td', { className: `num change ${row.changeSign > 0 ? 'up' : row.changeSign < 0 ? 'down' : ''}`, text: row.change }));
+  cells.push(el('td', { className: 'num size', text: row.size }), el('td', { className: 'num objects', text: row.objects }), el('td', { className: 'num', text: row.share }));
+  if (row.change !== undefined) cells.push(el('td', { className: `num change ${row.changeSign > 0 ? 'up' : row.changeSign < 0 ? 'down' : 'zero'}`, text: row.change }));
   while (cells.length < columns) cells.push(el('td'));
   tr.append(...cells);
   return tr;

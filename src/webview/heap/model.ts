@@ -91,8 +91,9 @@ export function buildTable(state: HeapViewState, choices: HeapViewChoices): Show
   const change = (row: HeapViewRow) => (cumulative ? row.cumDelta : row.delta)?.[figures.bytes];
   const objects = (row: HeapViewRow) => (cumulative ? row.cum ?? row.flat : row.flat)[figures.objects];
 
-  const headers = ['Function', 'Location', ...(cumulative ? ['Flat', 'Cumulative'] : [figures.label]), 'Objects', 'Share', ...(compared ? ['Since baseline'] : [])];
-  const numeric = headers.map((_, i) => i >= 2);
+  // The location goes under the function's name: in a narrow view the names keep their room.
+  const headers = ['Function · location', ...(cumulative ? ['Flat', 'Cumulative'] : [figures.label]), 'Objects', 'Share', ...(compared ? ['Since baseline'] : [])];
+  const numeric = headers.map((_, i) => i >= 1);
   // Rows with nothing in this figure and no change say nothing (pprof hides them too).
   const candidates = source.filter((row) => value(row) !== 0 || (change(row) ?? 0) !== 0);
   const sorted =
