@@ -1,5 +1,6 @@
 /**
- * Every message between the extension host and the graph webview, typed once for both sides.
+ * Every message between the extension host and its webviews (the graph; the heap view, at the end),
+ * typed once for both sides.
  * The webview's first message is `ready`; the host answers with `state` (everything to draw), then
  * sends increments. Messages from the webview are untrusted input: `parseWebviewMessage` checks
  * each one and drops what it does not know.
