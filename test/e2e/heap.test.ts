@@ -119,8 +119,21 @@ describe('who holds the heap, in the UI', () => {
         await until(() => wb.quickInput.isVisible(), (v) => v, 'the save dialog');
         await wb.quickInput.fill(saved);
         await wb.screenshot('save-dialog');
-        await wb.page.keyboard.press('Enter');
-        await until(() => Promise.resolve(fs.existsSync(saved) && fs.statSync(saved).size > 0), (v) => v, 'the saved profile');
+        // The dialog (VS Code's simple file dialog) updates its list as the path is typed: its OK
+        // button, once the value is ours, is what a person presses; pressed again if it was too early.
+        await until(
+          async () => {
+            if (await wb.quickInput.isVisible()) {
+              if ((await wb.quickInput.inputValue()) !== saved) await wb.quickInput.fill(saved);
+              await wb.page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first().click({ timeout: 2000 });
+            }
+            return fs.existsSync(saved) && fs.statSync(saved).size > 0;
+          },
+          (v) => v,
+          'the saved profile',
+          20_000,
+          1000,
+        );
         await until(() => heap.locator('#heap-notice').innerText(), (t) => t.startsWith(`Saved ${path.basename(saved)}`), 'the view says it saved');
         const pprof = await goToolPprofTop(saved, ['-lines']);
         assert.deepStrictEqual([pprof.rows[0].functionName, pprof.rows[0].line], [STORE_ADD, 22]);
