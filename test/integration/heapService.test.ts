@@ -269,6 +269,28 @@ describe('heap profile service, real programs', function () {
     }
   });
 
+  it('a 404 is not asked again every period: automatic refresh waits for Refresh', async () => {
+    const expvar = await startProgram(await buildFixture('sources/expvar'), [], /listening on 127\.0\.0\.1:(\d+)/);
+    const canary = await countingProxy(`http://127.0.0.1:${expvar.match![1]}`);
+    const auto = { dispose: () => undefined } as { dispose(): void };
+    try {
+      const { watch } = await registry.attachUrl(canary.url, []);
+      assert.strictEqual(watch.remoteSource?.kind, 'expvar');
+      const first = await service.refresh(watch);
+      assert.strictEqual(first.error?.code, 'not-served');
+      assert.strictEqual(canary.profiles(), 1);
+      const loop = new HeapAutoRefresh({ service, watch: () => watch, visible: () => true, intervalMs: () => 150 });
+      auto.dispose = () => loop.dispose();
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.strictEqual(canary.profiles(), 1, 'not asked again by itself');
+      await service.refresh(watch);
+      assert.strictEqual(canary.profiles(), 2, 'asked again on Refresh');
+    } finally {
+      auto.dispose();
+      await canary.close();
+    }
+  });
+
   describe('hostile or broken answers: one clear line each, never a throw', () => {
     let program: Watch;
     let local: WatchRegistry;

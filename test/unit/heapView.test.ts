@@ -196,7 +196,9 @@ describe('heap view (recorded profiles of the leaker)', () => {
       assert.match(headerLines({ ...view(leak1500), paused: true }).problem!, /stopped in the debugger/);
       assert.match(headerLines({ ...view(leak1500), watchId: undefined }).problem!, /^No process is watched/);
       const failed = headerLines({ ...view(leak1500), problem: { code: 'not-served', message: `The program does not serve net/http/pprof there: 127.0.0.1:1/debug/pprof/heap answered 404. ${ADD_SOURCE_HINT}`, at: 0 } });
-      assert.match(failed.problem!, /answered 404\. Add `import _ "net\/http\/pprof"`.* \(showing the profile of \d\d:\d\d:\d\d\)$/);
+      assert.match(failed.problem!, /answered 404\. Add `import _ "net\/http\/pprof"`.* \(showing the profile of \d\d:\d\d:\d\d\) Not asked again until you press Refresh\.$/);
+      const timedOut = headerLines({ ...view(leak1500), problem: { code: 'timeout', message: 'net/http/pprof at 127.0.0.1:1 did not answer within 10 s.', at: 0 } });
+      assert.doesNotMatch(timedOut.problem!, /Not asked again/, 'a timeout is tried again at the next period');
     });
   });
 

@@ -1,12 +1,14 @@
 /**
  * The heap view's own refresh: every N seconds while it can be seen, for the watch it shows —
  * never while that program is stopped in the debugger (it could not answer), never after it
- * ended, never on top of a fetch under way. Counted from the last attempt, so a slow profile
+ * ended, never on top of a fetch under way, never again after an answer that asking again will
+ * not change (a 404, not a heap profile) until the user refreshes. Counted from the last attempt, so a slow profile
  * does not make the next one come sooner. Automatic refreshes do not force a GC in the target
  * (their in-use figures are as of its last GC); the view's Refresh button does.
  */
 import type { IDisposable } from '../util/lifecycle';
 import type { HeapProfileService, HeapProfileWatch } from './profileService';
+import { FAILURES_THAT_STOP_AUTO_REFRESH } from './viewTypes';
 
 /** What the loop reads at each tick. */
 export interface HeapAutoRefreshDeps {
@@ -51,7 +53,10 @@ export class HeapAutoRefresh implements IDisposable {
   private async tick(): Promise<void> {
     this.timer = undefined;
     const watch = this.deps.watch();
-    if (watch && this.deps.visible() && watch.state === 'running' && !watch.paused && !this.deps.service.isFetching(watch.id)) {
+    // An endpoint that is missing or answers nonsense is not asked again every period.
+    const failure = watch && this.deps.service.get(watch.id)?.error?.code;
+    const stopped = failure !== undefined && FAILURES_THAT_STOP_AUTO_REFRESH.includes(failure);
+    if (watch && !stopped && this.deps.visible() && watch.state === 'running' && !watch.paused && !this.deps.service.isFetching(watch.id)) {
       await this.deps.service.refresh(watch, { forceGc: false });
     }
     if (!this.disposed && !this.timer) this.schedulePeriod();

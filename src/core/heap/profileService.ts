@@ -308,8 +308,9 @@ export class HeapProfileService implements IDisposable {
         this.accept(entry, { seq: ++this.seq, takenAt: Date.now(), pid, summary, source: endpoint.description, bytes });
       } catch (err) {
         const error = err instanceof HeapFetchError ? err : new HeapFetchError('broken', `Reading the heap profile failed: ${(err as Error).message}`);
+        // The same failure again (automatic refresh) is logged once.
+        if (entry.error?.message !== error.message) this.options.log?.(`Heap profile of watch ${watch.id} from ${endpoint.description}: ${error.message}`);
         entry.error = { code: error.code, message: error.message, at: Date.now() };
-        this.options.log?.(`Heap profile of watch ${watch.id} from ${endpoint.description}: ${error.message}`);
       } finally {
         entry.inflight = undefined;
       }

@@ -82,6 +82,12 @@ export interface HeapViewComparison {
   readonly topGrower?: string;
 }
 
+/**
+ * Failures that asking again will not fix (the endpoint is missing, refused, or answers something
+ * that is not a heap profile): automatic refresh stops asking until the user presses Refresh.
+ */
+export const FAILURES_THAT_STOP_AUTO_REFRESH: readonly string[] = ['not-served', 'refused', 'compressed', 'bad-profile'];
+
 /** What the last attempt to fetch a profile ran into, as a line for the view. */
 export interface HeapViewProblem {
   /** See HeapFetchErrorCode (profileService.ts). */

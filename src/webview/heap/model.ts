@@ -6,6 +6,7 @@
 import { formatBytes } from '../../core/format';
 import { formatBytesDelta, formatShare } from '../../core/heap/present';
 import type { HeapValues } from '../../core/heap/types';
+import { FAILURES_THAT_STOP_AUTO_REFRESH } from '../../core/heap/viewTypes';
 import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewRow, HeapViewState } from '../../protocol';
 
 /** What the person chose to see. */
@@ -195,5 +196,6 @@ function problemLine(state: HeapViewState): string | undefined {
   const problem = state.problem;
   if (!problem) return state.ended ? 'The program is no longer running: this is its last profile.' : undefined;
   const shown = state.profile ? ` (showing the profile of ${formatClock(state.profile.takenAt)})` : '';
-  return `${problem.message}${shown}`;
+  const stopped = state.refreshSeconds > 0 && FAILURES_THAT_STOP_AUTO_REFRESH.includes(problem.code) ? ' Not asked again until you press Refresh.' : '';
+  return `${problem.message}${shown}${stopped}`;
 }
