@@ -17,6 +17,11 @@ function workerBundle(entry, outfile) {
   return { entryPoints: [join(root, entry)], outfile: join(root, outfile), bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production };
 }
 
+/** A webview's script (browser, one file). */
+function webviewBundle(entry, outfile) {
+  return { entryPoints: [join(root, entry)], outfile: join(root, outfile), bundle: true, platform: 'browser', format: 'iife', target: 'es2020', sourcemap: !production, minify: production };
+}
+
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
   {
@@ -34,16 +39,9 @@ const bundles = [
   // extension with new Worker() and found next to extension.js (src/core/util/workerScript.ts).
   workerBundle('src/core/heap/worker.ts', 'dist/heapWorker.js'),
   workerBundle('src/core/recording/worker.ts', 'dist/recordingWorker.js'),
-  {
-    entryPoints: [join(root, 'src/webview/main.ts')],
-    outfile: join(root, 'media/dist/graph.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    sourcemap: !production,
-    minify: production,
-  },
+  // The webviews: the graph, and the heap view (loaded by src/vscode/heapPanel.ts).
+  webviewBundle('src/webview/main.ts', 'media/dist/graph.js'),
+  webviewBundle('src/webview/heap/main.ts', 'media/dist/heap.js'),
 ];
 
 function tsFiles(dir) {

@@ -16,6 +16,8 @@ import { WatchPersistence } from './vscode/persistence';
 import { PidFileWatcher } from './vscode/pidFiles';
 import { MemoryStatusBar } from './vscode/statusBar';
 import { showWarning } from './vscode/notify';
+import { HeapProfileService } from './core/heap/profileService';
+import { HeapProfiles } from './vscode/heapProfiles';
 
 export type { MemoryWatchApi, WatchInfo } from './vscode/api';
 
@@ -73,6 +75,16 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   const debugView = new DebugMemoryView(graphDeps);
   context.subscriptions.push(commands, debugView, registerGraphSerializer(graphDeps), { dispose: () => GraphPanel.current?.dispose() });
 
+  // Heap profiles: the service (core) keeps each watch's profiles; the shell is the view, the
+  // command memoryWatch.showHeapProfile and the editor hints. heapProfiles.topGrower(watchId)
+  // says which line accounts for the growth since the baseline.
+  const heapProfiles = new HeapProfileService({
+    settings: () => ({ metricsUrl: settings.value.goFigures.metricsUrl, allowedHosts: settings.value.release.allowedHosts }),
+    log: (message) => log.info(message),
+  });
+  const heapView = new HeapProfiles({ extensionUri: context.extensionUri, registry, service: heapProfiles, settings: () => settings.value, onDidChangeSettings: settings.onDidChange, log });
+  context.subscriptions.push(heapProfiles, heapView);
+
   const persistence = new WatchPersistence(context.workspaceState, registry, log);
   const pidFiles = new PidFileWatcher(registry, settings, log);
   context.subscriptions.push(persistence, pidFiles);
@@ -115,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     graph: () => ({ open: GraphPanel.current !== undefined, visible: GraphPanel.current?.visible ?? false, rendered: GraphPanel.current?.rendered }),
     debugView: () => ({ visible: debugView.visible, rendered: debugView.rendered }),
     lastRelease: () => commands.lastRelease,
+    heapView: () => heapView.describe(),
   };
 }
 

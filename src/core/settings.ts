@@ -24,6 +24,8 @@ export interface Settings {
   readonly autoAttach: boolean;
   /** Look for the Go runtime's figures (agent, expvar, pprof, gops), and where. */
   readonly goFigures: { readonly enabled: boolean; readonly metricsUrl: string };
+  /** The heap view: its automatic refresh (seconds, 0 = off) and the editor's inline hints. */
+  readonly heapProfile: { readonly refreshSeconds: number; readonly inlineHints: boolean };
   readonly release: {
     readonly method: ReleaseMethodSetting;
     readonly url: string;
@@ -47,6 +49,8 @@ export interface RawSettings {
   readonly autoAttach?: unknown;
   readonly goFigures?: unknown;
   readonly metricsUrl?: unknown;
+  readonly heapRefreshInterval?: unknown;
+  readonly heapInlineHints?: unknown;
 }
 
 export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, containerLimitWarning: 90, method: 'auto', signal: 'SIGUSR1' } as const;
@@ -55,6 +59,11 @@ const MAX_FOLLOW_PATTERNS = 16;
 const MAX_PATTERN_CHARS = 500;
 const MAX_INTERVAL_MS = 60_000;
 const MIN_WINDOW_S = 10;
+/** A heap profile costs the target a walk of its allocation records: not more often than this. */
+const MIN_HEAP_REFRESH_S = 2;
+/** memoryWatch.heapProfile.refreshInterval's default, seconds. */
+export const DEFAULT_HEAP_REFRESH_S = 10;
+const MAX_HEAP_REFRESH_S = 3600;
 const MAX_WINDOW_S = 86_400;
 
 export function normalizeSettings(raw: RawSettings): { settings: Settings; problems: string[] } {
@@ -90,6 +99,12 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
     }
   }
 
+  let heapRefreshSeconds = number('heapProfile.refreshInterval', raw.heapRefreshInterval, DEFAULT_HEAP_REFRESH_S, 0, MAX_HEAP_REFRESH_S);
+  if (heapRefreshSeconds > 0 && heapRefreshSeconds < MIN_HEAP_REFRESH_S) {
+    problems.push(`memoryWatch.heapProfile.refreshInterval = ${heapRefreshSeconds} is too often for a heap profile; using ${MIN_HEAP_REFRESH_S} (0 turns it off).`);
+    heapRefreshSeconds = MIN_HEAP_REFRESH_S;
+  }
+
   let method: ReleaseMethodSetting = DEFAULTS.method;
   if (METHODS.includes(raw.method as ReleaseMethodSetting)) method = raw.method as ReleaseMethodSetting;
   else if (raw.method !== undefined) problems.push(`memoryWatch.freeOSMemory.method ${describeValue(raw.method)} is not known; using "${DEFAULTS.method}".`);
@@ -112,6 +127,7 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
       follow,
       autoAttach: raw.autoAttach !== false,
       goFigures: { enabled: raw.goFigures !== false, metricsUrl: typeof raw.metricsUrl === 'string' ? raw.metricsUrl.trim() : '' },
+      heapProfile: { refreshSeconds: heapRefreshSeconds, inlineHints: raw.heapInlineHints !== false },
       release: { method, url, signal, allowedHosts },
     },
     problems,

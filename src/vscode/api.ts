@@ -15,6 +15,7 @@ import type { SeriesSnapshot } from '../core/series';
 import type { Watch } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import type { WatchSummary } from '../core/watchSummary';
+import type { HeapViewRow, HeapViewState } from '../core/heap/viewTypes';
 
 /** One watched process, as the UI shows it (see WatchSummary), with its full latest sample. */
 export interface WatchInfo extends Omit<WatchSummary, 'latest'> {
@@ -42,6 +43,33 @@ export interface MemoryWatchApi {
   debugView(): { readonly visible: boolean; readonly rendered?: { readonly watchId: string; readonly points: number; readonly lastTime: number } };
   /** The last FreeOSMemory report (also returned by the command). */
   lastRelease(): ReleaseReport | undefined;
+  /** The heap view (memoryWatch.showHeapProfile): what it shows, what it drew, the editor hints. */
+  heapView?(): HeapViewInfo;
+}
+
+/** The heap view, as {@link MemoryWatchApi.heapView} describes it. */
+export interface HeapViewInfo {
+  readonly open: boolean;
+  readonly visible: boolean;
+  /** The watch it shows. */
+  readonly watchId?: string;
+  /** What the host last sent it: the status, the profile's figures, every row with its source. */
+  readonly state?: HeapViewState;
+  /** What it last reported drawing: the person's choices and its first rows, in order. */
+  readonly rendered?: {
+    readonly version: number;
+    readonly sample: 'inuse' | 'alloc';
+    readonly grouping: 'site' | 'function' | 'cumulative';
+    readonly order: 'size' | 'growth';
+    readonly rows: readonly HeapViewRow[];
+  };
+  /** The inline hints set in visible editors now: file, 1-based line, text. */
+  readonly hints: readonly { readonly file: string; readonly line: number; readonly text: string }[];
+  /**
+   * Handles a message as if the view had sent it — validated by the same parseHeapViewMessage —
+   * e.g. `{ type: 'open', list: 'sites', key }` opens that row's line. Resolves once handled.
+   */
+  receive(message: unknown): Promise<void>;
 }
 
 export function toWatchInfo(watch: Watch, current: Watch | undefined): WatchInfo {

@@ -18,6 +18,7 @@ export const enum CommandId {
   CompareWith = 'memoryWatch.compareWith',
   ExportCsv = 'memoryWatch.exportCsv',
   ExportPng = 'memoryWatch.exportPng',
+  ShowHeapProfile = 'memoryWatch.showHeapProfile',
 }
 
 /** `{ pid }`, `{ watchId }`, or a bare PID number. */
@@ -38,6 +39,8 @@ export interface CommandTypes {
   [CommandId.CompareWith]: { arg: RunArgument; result: ComparisonView | undefined };
   [CommandId.ExportCsv]: { arg: RunArgument; result: string | undefined };
   [CommandId.ExportPng]: { arg: unknown; result: boolean };
+  /** Opens the heap view on `{ watchId }` (or `{ pid }`), else the current watch; true when it shows one. */
+  [CommandId.ShowHeapProfile]: { arg: WatchArgument; result: boolean };
 }
 
 /** A run to save, export or compare: `{ recording: uri }` for a recording open in the editor, else a watch. */

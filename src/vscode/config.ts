@@ -21,6 +21,8 @@ export const enum SettingKey {
   ReleaseUrl = 'freeOSMemory.url',
   ReleaseSignal = 'freeOSMemory.signal',
   AllowedHosts = 'freeOSMemory.allowedHosts',
+  HeapRefreshInterval = 'heapProfile.refreshInterval',
+  HeapInlineHints = 'heapProfile.inlineHints',
 }
 
 /**
@@ -43,6 +45,8 @@ export function readSettings(): { settings: Settings; problems: string[] } {
     autoAttach: config.get(SettingKey.AutoAttach),
     goFigures: config.get(SettingKey.GoFigures),
     metricsUrl: config.get(SettingKey.MetricsUrl),
+    heapRefreshInterval: config.get(SettingKey.HeapRefreshInterval),
+    heapInlineHints: config.get(SettingKey.HeapInlineHints),
   };
   return normalizeSettings(raw);
 }

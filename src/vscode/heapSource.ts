@@ -1,0 +1,131 @@
+/**
+ * From a heap profile's file names to editors: maps them to this disk (core/heap/pathMapping,
+ * with the workspace's Go files from `workspace.findFiles`, GOROOT and GOMODCACHE from `go env`),
+ * and opens a row's line. Files of the Go installation and of the module cache are opened
+ * read-only, through a content provider of our own scheme: its documents cannot be edited or
+ * saved, so a click in the heap view never leads to changing the standard library by accident.
+ */
+import { promises as fsp } from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { formatBytes } from '../core/format';
+import { createRealPathContext, mapProfilePath, PathContext, ProfilePathMapping, readGoEnv, realPathFs } from '../core/heap';
+import { guessGoroot } from '../core/heap/goroot';
+import { locationKey, ProfileLocation } from '../core/heap/viewModel';
+import { Disposable } from '../core/util/lifecycle';
+
+/** The scheme of read-only source documents (Go installation, module cache). */
+export const READ_ONLY_SOURCE_SCHEME = 'memorywatch-source';
+/** Workspace files indexed for the suffix match (findFiles' bound). */
+const MAX_WORKSPACE_FILES = 20_000;
+/** Mappings kept across refreshes (a profile lists at most ~1000 locations). */
+const MAX_CACHED_MAPPINGS = 5000;
+/** A Go source file larger than this is not shown read-only (nothing in GOROOT comes close). */
+const MAX_READ_ONLY_BYTES = 16 * 1024 * 1024;
+
+export class HeapSourceLocator extends Disposable {
+  private context?: Promise<PathContext>;
+  private goEnv?: Promise<{ goroot?: string; gomodcache?: string }>;
+  private readonly cache = new Map<string, ProfilePathMapping>();
+  /** Files opened read-only: the content provider serves these and nothing else. */
+  private readonly readOnlyFiles = new Set<string>();
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    super();
+    this.register(vscode.workspace.registerTextDocumentContentProvider(READ_ONLY_SOURCE_SCHEME, { provideTextDocumentContent: (uri) => this.readOnlyContent(uri) }));
+    // A new folder or Go file can make a path map that did not (or map elsewhere): start over.
+    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.invalidate()));
+    this.register(vscode.workspace.onDidCreateFiles((e) => e.files.some((f) => /\.go$|\/go\.(mod|work)$/.test(f.path)) && this.invalidate()));
+  }
+
+  /** The workspace folders, as local paths. */
+  workspaceFolders(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  }
+
+  /** Maps each location (cached by function, file and line); never rejects. */
+  async map(locations: readonly ProfileLocation[]): Promise<Map<string, ProfilePathMapping>> {
+    const out = new Map<string, ProfilePathMapping>();
+    let context: PathContext | undefined;
+    for (const location of locations) {
+      const key = locationKey(location);
+      let mapping = this.cache.get(key);
+      if (!mapping) {
+        try {
+          context ??= await this.pathContext(locations);
+          mapping = await mapProfilePath(location.file, location.line, context, location.functionName);
+        } catch (err) {
+          mapping = { kind: 'none', readOnly: true, reason: `the file could not be looked for (${(err as Error).message})` };
+        }
+        if (this.cache.size >= MAX_CACHED_MAPPINGS) this.cache.clear();
+        this.cache.set(key, mapping);
+      }
+      out.set(key, mapping);
+    }
+    return out;
+  }
+
+  /**
+   * Opens `mapping`'s file with the cursor on `line` (selected), beside `besideColumn`. Resolves
+   * with a sentence for the view: what was opened, or why nothing was.
+   */
+  async open(mapping: ProfilePathMapping, line: number, what: string, besideColumn: vscode.ViewColumn | undefined): Promise<string> {
+    if (mapping.kind === 'none' || !mapping.fsPath) return `No local source for ${what}: ${mapping.reason ?? 'no file matches'}.`;
+    const file = mapping.fsPath;
+    let uri = vscode.Uri.file(file);
+    if (mapping.readOnly) {
+      this.readOnlyFiles.add(uri.fsPath);
+      uri = uri.with({ scheme: READ_ONLY_SOURCE_SCHEME });
+    }
+    try {
+      const document = await vscode.workspace.openTextDocument(uri);
+      const index = Math.min(Math.max(line - 1, 0), Math.max(document.lineCount - 1, 0));
+      // The cursor at the statement, not the whole line selected: a long line would scroll the
+      // editor sideways, away from its start.
+      const column = document.lineAt(index).firstNonWhitespaceCharacterIndex;
+      const selection = new vscode.Range(index, column, index, column);
+      // The editor goes next to the heap view, not over it.
+      const viewColumn = besideColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+      const editor = await vscode.window.showTextDocument(document, { viewColumn, selection, preview: true });
+      editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      const where = mapping.kind === 'goroot' ? 'the Go installation' : mapping.kind === 'modcache' ? 'the module cache' : undefined;
+      const caveat = mapping.reason ? ` — ${mapping.reason}` : '';
+      return `Opened ${path.basename(file)}:${index + 1}${where ? `, read-only (${where})` : ''}${caveat}.`;
+    } catch (err) {
+      this.log.warn(`Heap view: could not open ${file}: ${(err as Error).message}`);
+      return `Could not open ${file}: ${(err as Error).message}`;
+    }
+  }
+
+  private invalidate(): void {
+    this.context = undefined;
+    this.cache.clear();
+  }
+
+  private pathContext(locations: readonly ProfileLocation[]): Promise<PathContext> {
+    this.context ??= (async () => {
+      this.goEnv ??= readGoEnv();
+      const [files, goEnv] = await Promise.all([vscode.workspace.findFiles('**/{*.go,go.mod,go.work}', '**/{node_modules,.git,vendor}/**', MAX_WORKSPACE_FILES), this.goEnv]);
+      // Without a `go` on PATH, the profile's standard library files say where GOROOT is (if it
+      // is here): its files stay read-only.
+      const goroot = goEnv.goroot ?? (await guessGoroot(locations, realPathFs));
+      this.log.info(`Heap view: GOROOT ${goroot ?? 'unknown'}${goEnv.goroot ? '' : goroot ? ' (from the profile)' : ''}, module cache ${goEnv.gomodcache ?? 'unknown'}.`);
+      const context = await createRealPathContext({ workspaceFolders: this.workspaceFolders(), workspaceFiles: files.filter((f) => f.scheme === 'file').map((f) => f.fsPath), goroot, gomodcache: goEnv.gomodcache });
+      for (const problem of context.problems.slice(0, 10)) this.log.info(`Heap view, source paths: ${problem}`);
+      return context;
+    })();
+    return this.context;
+  }
+
+  private async readOnlyContent(uri: vscode.Uri): Promise<string> {
+    const file = uri.fsPath;
+    if (!this.readOnlyFiles.has(file)) return '// Memory Watch shows only source files named by a heap profile here.\n';
+    try {
+      const stat = await fsp.stat(file);
+      if (!stat.isFile() || stat.size > MAX_READ_ONLY_BYTES) return `// ${file} is not a source file of at most ${formatBytes(MAX_READ_ONLY_BYTES)}.\n`;
+      return await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      return `// ${file} could not be read: ${(err as Error).message}\n`;
+    }
+  }
+}
