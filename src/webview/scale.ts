@@ -1,5 +1,5 @@
 /** Axis ticks for bytes (binary units) and for clock time. */
-import { ByteUnit, formatIn, unitFor } from '../core/format';
+import { ByteUnit, unitFor } from '../core/format';
 
 export interface ByteTicks {
   /** The axis top (a tick). */
@@ -19,6 +19,12 @@ export function niceStep(span: number, count: number): number {
   return 10 * power;
 }
 
+/** The decimals a step of the form m × 10^k (m from niceStep) needs to be written exactly. */
+function decimalsOf(step: number): number {
+  for (let d = 0; d < 6; d++) if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-6) return d;
+  return 6;
+}
+
 /** Ticks from 0 up to at least `maxBytes`, labelled in the unit of the top value. */
 export function byteTicks(maxBytes: number, count: number): ByteTicks {
   const top = Math.max(maxBytes, 1024 * 1024); // at least 1 MiB, so an idle process's axis is sane
@@ -27,13 +33,14 @@ export function byteTicks(maxBytes: number, count: number): ByteTicks {
   const step = niceStep(top / factor, count) * factor;
   const max = Math.ceil(top / step - 1e-9) * step;
   const ticks: number[] = [];
-  for (let v = 0; v <= max + step / 2; v += step) ticks.push(v);
-  const decimals = step / factor < 1 ? 1 : 0;
+  for (let i = 0; i * step <= max + step / 2; i++) ticks.push(i * step);
+  // As many decimals as the step needs, so each label is its tick exactly (0.25 GiB, not 0.3).
+  const decimals = decimalsOf(step / factor);
   return {
     max,
     ticks,
     unit,
-    label: (value) => (decimals ? formatIn(value, unit) : String(Math.round(value / factor))) + ' ' + unit,
+    label: (value) => (value === 0 ? '0' : (value / factor).toFixed(decimals)) + ' ' + unit,
   };
 }
 
