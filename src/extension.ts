@@ -57,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     freeOSMemory: (watchId) => runCommand(CommandId.FreeOSMemory, watchId ? { watchId } : undefined),
     openGraph: () => runCommand(CommandId.ShowGraph),
     addHook: () => runCommand(CommandId.AddFreeOSMemoryHook),
+    showHeapProfile: (watchId) => runCommand(CommandId.ShowHeapProfile, watchId ? { watchId } : undefined),
     saveRecording: (watchId) => runCommand(CommandId.SaveRecording, watchId ? { watchId } : undefined),
     compare: (watchId) => runCommand(CommandId.CompareWith, watchId ? { watchId } : undefined),
     exportCsv: (watchId) => runCommand(CommandId.ExportCsv, watchId ? { watchId } : undefined),
@@ -84,6 +85,13 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   });
   const heapView = new HeapProfiles({ extensionUri: context.extensionUri, registry, service: heapProfiles, settings: () => settings.value, onDidChangeSettings: settings.onDidChange, log });
   context.subscriptions.push(heapProfiles, heapView);
+  // What the heap profile found reaches the diagnosis (graph, tooltip) through the watch.
+  context.subscriptions.push(
+    heapProfiles.onDidChange((watchId) => {
+      const watch = registry.get(watchId);
+      if (watch) watch.heapFinding = heapProfiles.topGrower(watchId)?.text;
+    }),
+  );
 
   const persistence = new WatchPersistence(context.workspaceState, registry, log);
   const pidFiles = new PidFileWatcher(registry, settings, log);

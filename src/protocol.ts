@@ -74,7 +74,8 @@ export type FromWebviewMessage =
   | { readonly type: 'openGraph' }
   /** The user pressed "Add hook…" (a program with no Go figures). */
   | { readonly type: 'addHook' }
-  /** Toolbar intents: save the run, compare it with another, export it. */
+  /** Toolbar intents: the heap view; save the run, compare it with another, export it. */
+  | { readonly type: 'showHeapProfile' }
   | { readonly type: 'saveRecording' }
   | { readonly type: 'compare' }
   | { readonly type: 'exportCsv' }
@@ -98,6 +99,7 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
     case 'attach':
     case 'openGraph':
     case 'addHook':
+    case 'showHeapProfile':
     case 'saveRecording':
     case 'compare':
     case 'exportCsv':

@@ -1,6 +1,6 @@
 /** The one mapping from a Watch to what the graph, the sidebar view and the API show about it. */
 import { describeHeadroom } from './cgroup/headroom';
-import { adviseCached, diagnoseCached } from './diagnosis';
+import { adviseCached, diagnoseCached, HEAP_REASONS, withHeapFinding } from './diagnosis';
 import { describeGoStatus } from './goruntime/describe';
 import { Watch } from './watch';
 import { WatchSummary } from './watchSummary';
@@ -8,7 +8,8 @@ import { WatchSummary } from './watchSummary';
 export function describeWatch(watch: Watch): WatchSummary {
   const latest = watch.latest;
   const running = watch.state === 'running';
-  const diagnosis = running ? diagnoseCached(watch.series) : undefined;
+  const found = running ? diagnoseCached(watch.series) : undefined;
+  const diagnosis = found && withHeapFinding(found, watch.heapFinding);
   const advice = running ? adviseCached(watch.series) : [];
   const cgroup = watch.cgroup;
   const headroom = cgroup ? describeHeadroom(cgroup) : undefined;
@@ -26,7 +27,7 @@ export function describeWatch(watch: Watch): WatchSummary {
     intervalMs: watch.interval,
     failure: watch.lastFailure?.message,
     goFigures: watch.remoteSource ? { state: 'found', text: `Go figures: ${watch.remoteSource.description}` } : describeGoStatus(watch.goRuntime?.status, watch.paused),
-    diagnosis: diagnosis ? { kind: diagnosis.kind, message: diagnosis.message } : undefined,
+    diagnosis: diagnosis ? { kind: diagnosis.kind, message: diagnosis.message, heapProfile: HEAP_REASONS.has(diagnosis.kind) } : undefined,
     advice: advice.length ? advice : undefined,
     url: watch.target.kind === 'url' ? watch.target.url : undefined,
     container: cgroup && cgroup.limit !== undefined && headroom ? { limit: cgroup.limit, workingSet: cgroup.workingSet, usage: cgroup.usage, headroom, oomKills: cgroup.oomKills } : undefined,

@@ -30,6 +30,18 @@ import { SeriesColumn, TimeSeries } from './series';
 
 export type DiagnosisKind = 'near-limit' | 'limit-trend' | 'leak' | 'goroutine-leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
 
+/** Reasons a heap profile can explain: which code holds the live heap, or what grew. */
+export const HEAP_REASONS: ReadonlySet<DiagnosisKind> = new Set<DiagnosisKind>(['leak', 'live-heap']);
+
+/**
+ * The diagnosis with what the heap profile found, when it is about the live heap: "Live heap grew
+ * 96 MiB in 6 min … 91 % of the growth was allocated at store.(*LRU).Add (store.go:57)."
+ */
+export function withHeapFinding(diagnosis: Diagnosis, finding: string | undefined): Diagnosis {
+  if (!finding || !HEAP_REASONS.has(diagnosis.kind)) return diagnosis;
+  return { ...diagnosis, message: `${diagnosis.message} ${finding.charAt(0).toUpperCase()}${finding.slice(1)}.` };
+}
+
 /** Advice about the settings, given next to the diagnosis. */
 export type AdviceKind = 'gomemlimit-unset' | 'gomemlimit-above-limit';
 

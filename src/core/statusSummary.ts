@@ -3,7 +3,7 @@
  * warn. Pure, so the wording is unit-tested and the shell only copies it into a StatusBarItem.
  */
 import { describeHeadroom } from './cgroup/headroom';
-import { adviseCached, diagnoseCached } from './diagnosis';
+import { adviseCached, diagnoseCached, withHeapFinding } from './diagnosis';
 import { formatBytes, formatDuration } from './format';
 import { describeGoStatus } from './goruntime/describe';
 import { escapeIcons, escapeMarkdown } from './text';
@@ -51,7 +51,8 @@ export function summarizeForStatusBar(watch: Watch, now: number, warnings: Statu
     if (latest.lazyFree) lines.push(`Lazily freed (MADV_FREE, still in RSS): ${formatBytes(latest.lazyFree)}`);
   }
   if (watch.state === 'running') {
-    const diagnosis = diagnoseCached(watch.series);
+    const found = diagnoseCached(watch.series);
+    const diagnosis = found && withHeapFinding(found, watch.heapFinding);
     const advice = adviseCached(watch.series).map((a) => escapeMarkdown(a.message));
     lines.splice(1, 0, ...(diagnosis ? [`**${escapeMarkdown(diagnosis.message)}**`] : []), ...advice);
     if (!latest?.go && !watch.remoteSource) lines.push(escapeMarkdown(describeGoStatus(watch.goRuntime?.status, watch.paused).text));

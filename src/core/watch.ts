@@ -267,6 +267,12 @@ export class Watch extends Disposable {
     return this.target.kind === 'process';
   }
 
+  /**
+   * What the heap profile says about the growth, once a profile and a baseline exist ("91 % of the
+   * growth … was allocated at store.(*LRU).Add (store.go:57)"): the diagnosis names it.
+   */
+  heapFinding?: string;
+
   /** For a URL target: what answers at the URL. */
   get remoteSource(): Pick<UrlTarget, 'description' | 'kind' | 'freeOSMemoryUrl' | 'baseUrl'> | undefined {
     return this.remote;

@@ -34,7 +34,12 @@ export interface WatchSummary {
   /** Where the Go runtime's figures come from, or why there are none. */
   readonly goFigures: { readonly state: GoFiguresState; readonly text: string };
   /** The one-line diagnosis, when something stands out (running watches only). */
-  readonly diagnosis?: { readonly kind: DiagnosisKind; readonly message: string };
+  readonly diagnosis?: {
+    readonly kind: DiagnosisKind;
+    readonly message: string;
+    /** A heap profile can say which code it is about (the graph links the heap view). */
+    readonly heapProfile?: boolean;
+  };
   /** Advice on the settings next to it (GOMEMLIMIT against the container limit). */
   readonly advice?: readonly { readonly kind: AdviceKind; readonly message: string }[];
   /** Reached only through this URL (a port-forward): not a process of this machine. */

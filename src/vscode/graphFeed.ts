@@ -13,7 +13,7 @@ import { WatchRegistry } from '../core/watchRegistry';
 import { ComparisonView, FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, ToWebviewMessage } from '../protocol';
 
 /** What the graph's buttons ask for (the shell runs the matching command). */
-export type GraphIntent = 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook' | 'saveRecording' | 'compare' | 'exportCsv';
+export type GraphIntent = 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook' | 'showHeapProfile' | 'saveRecording' | 'compare' | 'exportCsv';
 
 /** Samples are sent to the graph in batches at most this often (a pixel column of a 5-minute graph is ≈ 0.3 s). */
 const SAMPLES_EVERY_MS = 250;
@@ -176,6 +176,7 @@ export class GraphFeed extends Disposable {
       case 'freeOSMemory':
       case 'openGraph':
       case 'addHook':
+      case 'showHeapProfile':
       case 'saveRecording':
       case 'compare':
       case 'exportCsv':

@@ -26,10 +26,11 @@ const TEMPLATE = `
       <button id="export-csv" class="secondary" title="Export the samples and markers as CSV">CSV</button>
       <button id="export-png" class="secondary" title="Export the graph as shown as a PNG">PNG</button>
     </span>
+    <button id="heap" class="secondary full-only live-only" title="Which code holds the heap: allocation sites from a live heap profile, what grew, a click to the line">Heap…</button>
     <button id="attach" class="secondary full-only live-only" title="Attach Memory Watch to another process">Attach…</button>
     <button id="free" class="full-only live-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
   </header>
-  <p id="diagnosis" class="diagnosis" role="status" hidden></p>
+  <p id="diagnosis" class="diagnosis" role="status" hidden><span id="diagnosis-text"></span> <button id="diagnosis-heap" class="link live-only" title="Which code holds the heap: allocation sites from a live heap profile" hidden>Show heap profile</button></p>
   <ul id="advice" class="advice full-only" hidden></ul>
   <section class="readouts" aria-label="Memory readouts">
     <div class="readout rss"><span class="swatch"></span><span class="name">RSS</span>
@@ -53,6 +54,7 @@ const TEMPLATE = `
   </div>
   <div class="buttons compact-only">
     <button id="free-compact" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
+    <button id="heap-compact" class="secondary" title="Which code holds the heap: allocation sites from a live heap profile">Heap</button>
     <button id="open-graph" class="secondary" title="Open the full memory graph">Open Graph</button>
   </div>
   <footer class="legend full-only">
@@ -92,6 +94,7 @@ export function mountView(app: HTMLElement, post: (message: FromWebviewMessage) 
   $('free-compact').addEventListener('click', () => post({ type: 'freeOSMemory' }));
   $('open-graph').addEventListener('click', () => post({ type: 'openGraph' }));
   $('add-hook').addEventListener('click', () => post({ type: 'addHook' }));
+  for (const id of ['heap', 'heap-compact', 'diagnosis-heap']) $(id).addEventListener('click', () => post({ type: 'showHeapProfile' }));
   $('save').addEventListener('click', () => post({ type: 'saveRecording' }));
   $('compare').addEventListener('click', () => post({ type: 'compare' }));
   $('export-csv').addEventListener('click', () => post({ type: 'exportCsv' }));
@@ -153,6 +156,11 @@ export function renderChrome(state: GraphState): void {
   setHidden(badge, !watch);
   badge.title = status === 'paused' ? 'Stopped in the debugger: memory is still read from the OS; no HTTP requests are sent to it' : '';
   setText($('compact-name'), watch ? `${watch.name} (PID ${watch.pid})` : '');
+  for (const id of ['heap', 'heap-compact']) {
+    const heap = $<HTMLButtonElement>(id);
+    const disabled = !watch || watch.state !== 'running';
+    if (heap.disabled !== disabled) heap.disabled = disabled;
+  }
   for (const id of ['free', 'free-compact']) {
     const free = $<HTMLButtonElement>(id);
     const disabled = !watch || watch.state !== 'running' || state.busy;
@@ -193,7 +201,8 @@ export function renderReadouts(state: GraphState): void {
   setText($('peak'), formatBytes(watch?.latest?.peakRss));
   setText($('status-line'), statusLine(state, watch));
   const diagnosis = $('diagnosis');
-  setText(diagnosis, watch?.diagnosis?.message ?? '');
+  setText($('diagnosis-text'), watch?.diagnosis?.message ?? '');
+  setHidden($('diagnosis-heap'), !watch?.diagnosis?.heapProfile);
   const diagnosisClass = `diagnosis ${watch?.diagnosis?.kind ?? ''}`;
   if (diagnosis.className !== diagnosisClass) diagnosis.className = diagnosisClass;
   setHidden(diagnosis, !watch?.diagnosis);

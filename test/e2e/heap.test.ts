@@ -3,8 +3,9 @@
  * the leaker (a real leak in store.go:22), "Show Heap Profile", the leaking line on top with the
  * size `go tool pprof` gives for the profile saved from the view; a baseline, more leak, Refresh:
  * "+11.7 MiB" on that row, first in the Growth order; a click opens store.go at line 22 with the
- * inline hint at its end. A program with no profile to give says what to add. Screenshots of each
- * step in test-output/e2e/heap-<theme>/.
+ * inline hint at its end; the graph's diagnosis names that line and links back to the view. A
+ * program with no profile to give says what to add. Screenshots of each step in
+ * test-output/e2e/heap-<theme>/.
  */
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
@@ -156,6 +157,7 @@ describe('who holds the heap, in the UI', () => {
         assert.match(await firstRow.innerText(), /store\.\(\*Store\)\.Add[\s\S]*store\.go:22[\s\S]*\+11\.7 MiB/);
         await wb.screenshot('growth-order');
 
+
         // A click on the row: store.go, the cursor on line 22, the hint at the end of the line (the
         // side bar closed first, as one would, so the line and its hint fit beside the view).
         await wb.runCommand('View: Close Primary Side Bar');
@@ -170,6 +172,17 @@ describe('who holds the heap, in the UI', () => {
         await wb.page.mouse.move(5, 450);
         await wb.screenshot('editor-hint');
         await wb.runCommand('View: Toggle Maximize Editor Group');
+        // The graph's diagnosis names the leaking line (19.5 MiB live is past the 16 MiB it needs) and
+        // links to the heap view. The heap view closed first: one of our webviews at a time, for the locators.
+        await wb.runCommand('View: Close All Editors');
+        await wb.runCommand('Memory Watch: Show Memory Graph');
+        const diagnosis = await until(() => wb.graph.locator('#diagnosis-text').innerText(), (t) => /of the growth/.test(t), 'the diagnosis naming the leak', 30_000);
+        assert.match(diagnosis, /^Live heap is \d+\.\d MiB of \d+\.\d MiB RSS — memory the program is using now\. (9\d|100) % of the growth \(\+1\d\.\d MiB in use since the baseline\) was allocated at store\.\(\*Store\)\.Add \(store\.go:22\)\.$/);
+        await wb.screenshot('graph-diagnosis');
+        await wb.graph.locator('#diagnosis-heap').click();
+        await until(() => wb.page.locator('.tabs-container .tab.active').allInnerTexts(), (t) => t.some((x) => x.startsWith(`Heap: leaker (${target.pid})`)), 'the heap view from the link');
+        await wb.screenshot('heap-from-diagnosis');
+        await wb.runCommand('View: Close All Editors');
       });
 
       it('a program with no heap profile: the view says what to add', async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, diagnose, diagnoseContainer, detectLeak, workingSetTrend } from '../../src/core/diagnosis';
+import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, diagnose, diagnoseContainer, detectLeak, withHeapFinding, workingSetTrend } from '../../src/core/diagnosis';
 import { MiB } from '../../src/core/format';
 import { SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
 import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
@@ -49,6 +49,15 @@ describe('diagnosis', () => {
     assert.strictEqual(detectLeak(s, FAST)?.kind, 'leak');
     assert.strictEqual(detectLeak(s, DEFAULT_DIAGNOSIS), undefined, 'seconds are not the default 3 minutes');
     assert.match(diagnose(s, FAST)!.message, /^Live heap grew \d+ % in /);
+  });
+
+  it('a leak names the code the heap profile found; a reason the profile cannot explain does not', () => {
+    const leak = diagnose(rebuild(recorded('leak')), FAST)!;
+    const finding = '91 % of the growth (+88.0 MiB) was allocated at main.(*store).add (main.go:57)';
+    assert.strictEqual(withHeapFinding(leak, finding).message, `${leak.message} 91 % of the growth (+88.0 MiB) was allocated at main.(*store).add (main.go:57).`);
+    assert.strictEqual(withHeapFinding(leak, undefined), leak);
+    const lazy = diagnose(rebuild(recorded('madv-free')))!;
+    assert.strictEqual(withHeapFinding(lazy, finding), lazy, 'MADV_FREE pages are not on any allocation site');
   });
 
   it('MADV_FREE: released pages still in RSS', () => {

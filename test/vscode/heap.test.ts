@@ -90,6 +90,20 @@ describe('the heap view', function () {
     assert.match(grown.text, /^▲ 11\.7 MiB in use, \+3\.9 MiB$/);
     assert.match(heapView(api).state!.comparison!.topGrower!, /% of the growth \(\+3\.9 MiB in use since the baseline\) was allocated at store\.\(\*Store\)\.Add \(store\.go:22\)$/);
 
+    // Past 16 MiB the live heap is the diagnosis, and the diagnosis names the code the profile found
+    // (in the graph, with a link to this view, and in the status bar's tooltip).
+    await httpText(`${base}/leak?n=2000`);
+    await heapView(api).receive({ type: 'refresh' });
+    const diagnosed = await waitFor(() => {
+      const d = api.watches().find((w) => w.id === info.id)?.diagnosis;
+      return d && /of the growth/.test(d.message) ? d : undefined;
+    }, 'the diagnosis naming the leaking line', 30_000);
+    assert.strictEqual(diagnosed.kind, 'live-heap');
+    assert.strictEqual(diagnosed.heapProfile, true, 'the graph offers the heap view');
+    assert.match(diagnosed.message, /^Live heap is \d+\.\d MiB of \d+\.\d MiB RSS — memory the program is using now\. \d+ % of the growth \(\+11\.\d MiB in use since the baseline\) was allocated at store\.\(\*Store\)\.Add \(store\.go:22\)\.$/);
+    // The tooltip is Markdown: the name arrives escaped.
+    await waitFor(() => /of the growth .* at store\.\(\*Store\)\.Add \(store\.go:22\)/.test(api.statusBar().tooltip.replace(/\\/g, '')), 'the finding in the tooltip');
+
     // The setting turns the hints off (and on again); closing the view clears them.
     await setSetting('heapProfile.inlineHints', false);
     await waitFor(() => heapView(api).hints.length === 0, 'no hints with the setting off');
