@@ -48,8 +48,11 @@ CanvasRenderingContext2D.prototype.fillRect = function (this: CanvasRenderingCon
   return fillRect.apply(this, args);
 };
 const raf = window.requestAnimationFrame.bind(window);
-window.requestAnimationFrame = (callback: FrameRequestCallback) =>
-  raf((time) => {
+/** While set, frame callbacks wait here, as a browser holds them for a hidden page. */
+let suspendedFrames: FrameRequestCallback[] | undefined;
+window.requestAnimationFrame = (callback: FrameRequestCallback) => {
+  if (suspendedFrames) return suspendedFrames.push(callback);
+  return raf((time) => {
     const before = drawCalls;
     inFrame = true;
     try {
@@ -60,6 +63,7 @@ window.requestAnimationFrame = (callback: FrameRequestCallback) =>
       if (drawCalls > before) counters.redraws++;
     }
   });
+};
 window.addEventListener('message', () => counters.messagesIn++);
 
 function deliver(message: ToWebviewMessage): void {
@@ -94,8 +98,19 @@ function tick(): void {
 
 let observer: MutationObserver | undefined;
 
-/** Makes the document say it is hidden (as a background tab or a minimised window would). */
-function setHidden(hidden: boolean): void {
+/**
+ * Makes the document say it is hidden (as a background tab or a minimised window would): mode 1
+ * only says so (frames still run: what our code does by itself), mode 2 also holds animation
+ * frames until visible again (what a browser does for a hidden page); 0 is visible.
+ */
+function setHidden(mode: 0 | 1 | 2): void {
+  const hidden = mode !== 0;
+  if (mode === 2) suspendedFrames = [];
+  else if (suspendedFrames) {
+    const held = suspendedFrames;
+    suspendedFrames = undefined;
+    for (const callback of held) window.requestAnimationFrame(callback);
+  }
   if (hidden) {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
     Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
