@@ -24,6 +24,12 @@ if (probeDir && !isExtensionHost && !process.execArgv.includes(__filename)) {
   process.execArgv.push('--require', __filename);
 }
 
+/** CPU time of this thread in ms (Node 23+), else of the whole process: wall time alone counts preemption too. */
+function cpuMs(): number {
+  const usage = (process as unknown as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.() ?? process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
 if (probeDir && isExtensionHost) {
   const write = (name: string, value: unknown) => fs.writeFileSync(path.join(probeDir, name), JSON.stringify(value, null, 2));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -32,8 +38,10 @@ if (probeDir && isExtensionHost) {
   Module._load = function (request: string, parent: unknown, isMain: boolean) {
     if (typeof request !== 'string' || !/memorywatch\.memory-watch[^/\\]*[/\\]dist[/\\]extension(\.js)?$/.test(request)) return load.call(this, request, parent, isMain);
     const loadStart = performance.now();
+    const loadCpuStart = cpuMs();
     const exports = load.call(this, request, parent, isMain) as { activate?: (...args: unknown[]) => unknown };
     const loadMs = performance.now() - loadStart;
+    const loadCpuMs = cpuMs() - loadCpuStart;
     const activate = exports.activate;
     if (typeof activate !== 'function') return exports;
     // A copy with a timed activate (the bundle's exports are getters that cannot be reassigned).
@@ -41,10 +49,12 @@ if (probeDir && isExtensionHost) {
       ...exports,
       activate(...args: unknown[]) {
         const start = performance.now();
+        const cpuStart = cpuMs();
         const atUptimeMs = process.uptime() * 1000;
         const result = activate(...args);
         const activateMs = performance.now() - start;
-        const record = (resolvedMs?: number) => write('activation.json', { extensionHostPid: process.pid, loadMs, activateMs, resolvedMs, atUptimeMs });
+        const activateCpuMs = cpuMs() - cpuStart;
+        const record = (resolvedMs?: number) => write('activation.json', { extensionHostPid: process.pid, loadMs, loadCpuMs, activateMs, activateCpuMs, resolvedMs, atUptimeMs });
         if (result instanceof Promise) result.then(() => record(performance.now() - start), () => record(NaN));
         else record();
         return result;

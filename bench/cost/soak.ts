@@ -129,7 +129,8 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<strin
   const perMinute = slope(steady.map((r) => ({ x: r.minute, y: r.heapUsed })));
   const growth = last - first;
   const judged = steady.length >= 4;
-  const flat = judged && growth < Math.max(1024 * 1024, 0.05 * first) && perMinute * 60 < 0.05 * first;
+  const bound = Math.max(1024 * 1024, 0.05 * first);
+  const flat = judged && growth < bound && perMinute * 60 < bound;
   const foundGo = log.filter((l) => l.startsWith('Go figures for PID')).length;
   const problems = log.filter((l) => !l.startsWith('Go figures for PID'));
   const expectedSamples = o.minutes * 60 * o.hz * o.watches;
@@ -148,7 +149,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<strin
     judged
       ? `Median heap, first ${fmt(span, 1)} min of that: ${formatBytes(first)}; last ${fmt(span, 1)} min: ${formatBytes(last)} (${growth >= 0 ? '+' : '−'}${formatBytes(Math.abs(growth))}). Slope: ${perMinute >= 0 ? '+' : '−'}${formatBytes(Math.abs(perMinute))} per minute.`
       : 'Too short to judge: fewer than 4 readings once the registry is full (run 10 minutes or more).',
-    `**Heap ${!judged ? 'not judged' : flat ? 'flat' : 'NOT flat'}** (flat: the last span within max(1 MiB, 5 %) of the first, and the slope under 5 % of the first span per hour).`,
+    `**Heap ${!judged ? 'not judged' : flat ? 'flat' : 'NOT flat'}** (flat: the last span within max(1 MiB, 5 %) of the first, and the slope under that much per hour). The count of watches kept wobbles as killed programs are noticed at their watch's next sample.`,
   ].join('\n');
 }
 
