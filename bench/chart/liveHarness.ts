@@ -1,0 +1,155 @@
+/**
+ * Runs in headless Chromium before the real graph webview (src/webview/main.ts): plays the
+ * extension host's part. It provides acquireVsCodeApi (recording what the webview posts), answers
+ * `ready` with a `state`, and feeds a `sample` and a `watches` message per tick, exactly what
+ * GraphFeed posts per sample. It also counts redraws: animation frames in which the canvas was drawn.
+ */
+import type { ToWebviewMessage, WatchSummary } from '../../src/protocol';
+import type { SeriesColumn, SeriesSnapshot } from '../../src/core/series';
+
+/** What the bench puts in `window.liveData` before this script runs. */
+export interface LiveData {
+  /** A full window of history per sample rate (Hz), times relative: the newest point at 0. */
+  readonly snapshots: Record<string, SeriesSnapshot>;
+  /** Real samples of a Go program (one recording's rows), fed round and round. */
+  readonly rows: Partial<Record<SeriesColumn, number>>[];
+  readonly windowMs: number;
+  readonly summary: WatchSummary;
+}
+
+/** Counters the bench reads between two moments. */
+export interface LiveCounters {
+  /** Animation-frame callbacks that drew on a canvas. */
+  redraws: number;
+  /** Canvas drawing outside any animation frame (should stay 0). */
+  drawsOutsideFrame: number;
+  rafCallbacks: number;
+  /** Messages the page received (host → webview). */
+  messagesIn: number;
+  /** Messages the webview posted, by type. */
+  posted: Record<string, number>;
+  /** DOM mutation records, while observed. */
+  mutations: number;
+}
+
+const data = (window as unknown as { liveData: LiveData }).liveData;
+const counters: LiveCounters = { redraws: 0, drawsOutsideFrame: 0, rafCallbacks: 0, messagesIn: 0, posted: {}, mutations: 0 };
+let rateHz = 10;
+let timer: number | undefined;
+let next = 0;
+
+// Drawing is counted where every frame of the chart starts: it clears the canvas with fillRect.
+let drawCalls = 0;
+let inFrame = false;
+const fillRect = CanvasRenderingContext2D.prototype.fillRect;
+CanvasRenderingContext2D.prototype.fillRect = function (this: CanvasRenderingContext2D, ...args: Parameters<typeof fillRect>) {
+  drawCalls++;
+  if (!inFrame) counters.drawsOutsideFrame++;
+  return fillRect.apply(this, args);
+};
+const raf = window.requestAnimationFrame.bind(window);
+/** While set, frame callbacks wait here, as a browser holds them for a hidden page. */
+let suspendedFrames: FrameRequestCallback[] | undefined;
+window.requestAnimationFrame = (callback: FrameRequestCallback) => {
+  if (suspendedFrames) return suspendedFrames.push(callback);
+  return raf((time) => {
+    const before = drawCalls;
+    inFrame = true;
+    try {
+      callback(time);
+    } finally {
+      inFrame = false;
+      counters.rafCallbacks++;
+      if (drawCalls > before) counters.redraws++;
+    }
+  });
+};
+window.addEventListener('message', () => counters.messagesIn++);
+
+function deliver(message: ToWebviewMessage): void {
+  // The way VS Code's webview host delivers: a structured-clone postMessage into the frame.
+  window.postMessage(message, '*');
+}
+
+/** The host's `state`, the history shifted so its newest point is now. */
+function stateMessage(): ToWebviewMessage {
+  const snapshot = data.snapshots[String(rateHz)];
+  const shift = Date.now();
+  return {
+    type: 'state',
+    watches: [data.summary],
+    currentId: data.summary.id,
+    series: { ...snapshot, time: snapshot.time.map((t) => t + shift), events: snapshot.events.map((e) => ({ ...e, time: e.time + shift })) },
+    windowMs: data.windowMs,
+    warningBytes: 0,
+    busy: false,
+  };
+}
+
+function tick(): void {
+  const values = data.rows[next++ % data.rows.length];
+  const time = Date.now();
+  deliver({ type: 'sample', watchId: data.summary.id, time, values });
+  // GraphFeed follows each sample with the list of watches (the readouts and the diagnosis).
+  const rss = values.rss ?? 0;
+  const latest = { time, rss, vsz: values.vsz, peakRss: Math.max(rss, data.summary.latest?.peakRss ?? 0) };
+  deliver({ type: 'watches', watches: [{ ...data.summary, latest, intervalMs: 1000 / rateHz }], currentId: data.summary.id });
+}
+
+let observer: MutationObserver | undefined;
+
+/**
+ * Makes the document say it is hidden (as a background tab or a minimised window would): mode 1
+ * only says so (frames still run: what our code does by itself), mode 2 also holds animation
+ * frames until visible again (what a browser does for a hidden page); 0 is visible.
+ */
+function setHidden(mode: 0 | 1 | 2): void {
+  const hidden = mode !== 0;
+  if (mode === 2) suspendedFrames = [];
+  else if (suspendedFrames) {
+    const held = suspendedFrames;
+    suspendedFrames = undefined;
+    for (const callback of held) window.requestAnimationFrame(callback);
+  }
+  if (hidden) {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+  } else {
+    delete (document as unknown as Record<string, unknown>).visibilityState;
+    delete (document as unknown as Record<string, unknown>).hidden;
+  }
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+(window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({
+  postMessage(message: { type: string }) {
+    counters.posted[message.type] = (counters.posted[message.type] ?? 0) + 1;
+    if (message.type === 'ready') deliver(stateMessage());
+  },
+  setState() {},
+  getState: () => undefined,
+});
+
+(window as unknown as { liveBench: unknown }).liveBench = {
+  /** Sends a fresh full window at `hz` (as the host does when the shown watch changes), then a sample per tick. */
+  start(hz: number) {
+    rateHz = hz;
+    deliver(stateMessage());
+    timer = window.setInterval(tick, 1000 / hz);
+  },
+  stop() {
+    window.clearInterval(timer);
+    timer = undefined;
+  },
+  setHidden,
+  observeMutations(on: boolean) {
+    observer?.disconnect();
+    observer = on ? new MutationObserver((records) => (counters.mutations += records.length)) : undefined;
+    observer?.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  },
+  counters: (): LiveCounters => JSON.parse(JSON.stringify(counters)),
+  canvasSize() {
+    const canvas = document.getElementById('chart') as HTMLCanvasElement;
+    return { width: canvas.clientWidth, height: canvas.clientHeight };
+  },
+};
