@@ -10,4 +10,5 @@ const step = (argv) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 step([process.execPath, 'scripts/build.mjs', '--tests']);
-step([process.execPath, 'out/bench/run.js', ...process.argv.slice(2)]);
+// --expose-gc: the soak forces collections to read a settled heap.
+step([process.execPath, '--expose-gc', 'out/bench/run.js', ...process.argv.slice(2)]);

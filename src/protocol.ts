@@ -60,6 +60,14 @@ export interface ComparisonView {
   readonly markdown: string;
 }
 
+/**
+ * The host sends a shown watch's new samples in one `samples` message at most this often (a pixel
+ * column of a 5-minute graph is ≈ 0.3 s), and the watches' summaries only when they change, checked
+ * at most every SUMMARIES_EVERY_MS.
+ */
+export const SAMPLES_EVERY_MS = 250;
+export const SUMMARIES_EVERY_MS = 1000;
+
 /** Webview → host: only user intents. */
 export type FromWebviewMessage =
   /** The webview has loaded and wants the state. */

@@ -1,10 +1,12 @@
 /**
  * Runs in headless Chromium before the real graph webview (src/webview/main.ts): plays the
  * extension host's part. It provides acquireVsCodeApi (recording what the webview posts), answers
- * `ready` with a `state`, and feeds a `sample` and a `watches` message per tick, exactly what
- * GraphFeed posts per sample. It also counts redraws: animation frames in which the canvas was drawn.
+ * `ready` with a `state`, and feeds samples as GraphFeed posts them: a `samples` message with the
+ * rows taken since the last one, at most every SAMPLES_EVERY_MS, and the `watches` summaries only
+ * when they change (here: with the state). It also counts redraws: animation frames in which the
+ * canvas was drawn.
  */
-import type { ToWebviewMessage, WatchSummary } from '../../src/protocol';
+import { SAMPLES_EVERY_MS, SampleRow, ToWebviewMessage, WatchSummary } from '../../src/protocol';
 import type { SeriesColumn, SeriesSnapshot } from '../../src/core/series';
 
 /** What the bench puts in `window.liveData` before this script runs. */
@@ -36,7 +38,9 @@ const data = (window as unknown as { liveData: LiveData }).liveData;
 const counters: LiveCounters = { redraws: 0, drawsOutsideFrame: 0, rafCallbacks: 0, messagesIn: 0, posted: {}, mutations: 0 };
 let rateHz = 10;
 let timer: number | undefined;
+let flushTimer: number | undefined;
 let next = 0;
+let pending: SampleRow[] = [];
 
 // Drawing is counted where every frame of the chart starts: it clears the canvas with fillRect.
 let drawCalls = 0;
@@ -77,7 +81,7 @@ function stateMessage(): ToWebviewMessage {
   const shift = Date.now();
   return {
     type: 'state',
-    watches: [data.summary],
+    watches: [{ ...data.summary, intervalMs: 1000 / rateHz }],
     currentId: data.summary.id,
     series: { ...snapshot, time: snapshot.time.map((t) => t + shift), events: snapshot.events.map((e) => ({ ...e, time: e.time + shift })) },
     windowMs: data.windowMs,
@@ -88,12 +92,14 @@ function stateMessage(): ToWebviewMessage {
 
 function tick(): void {
   const values = data.rows[next++ % data.rows.length];
-  const time = Date.now();
-  deliver({ type: 'sample', watchId: data.summary.id, time, values });
-  // GraphFeed follows each sample with the list of watches (the readouts and the diagnosis).
-  const rss = values.rss ?? 0;
-  const latest = { time, rss, vsz: values.vsz, peakRss: Math.max(rss, data.summary.latest?.peakRss ?? 0) };
-  deliver({ type: 'watches', watches: [{ ...data.summary, latest, intervalMs: 1000 / rateHz }], currentId: data.summary.id });
+  pending.push({ time: Date.now(), values });
+}
+
+/** GraphFeed's batch: the rows since the last one, in one message. */
+function flush(): void {
+  if (!pending.length) return;
+  deliver({ type: 'samples', watchId: data.summary.id, rows: pending });
+  pending = [];
 }
 
 let observer: MutationObserver | undefined;
@@ -135,11 +141,14 @@ function setHidden(mode: 0 | 1 | 2): void {
   start(hz: number) {
     rateHz = hz;
     deliver(stateMessage());
+    pending = [];
     timer = window.setInterval(tick, 1000 / hz);
+    flushTimer = window.setInterval(flush, SAMPLES_EVERY_MS);
   },
   stop() {
     window.clearInterval(timer);
-    timer = undefined;
+    window.clearInterval(flushTimer);
+    timer = flushTimer = undefined;
   },
   setHidden,
   observeMutations(on: boolean) {

@@ -10,15 +10,11 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { ComparisonView, FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, ToWebviewMessage } from '../protocol';
+import { ComparisonView, FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
 
 /** What the graph's buttons ask for (the shell runs the matching command). */
 export type GraphIntent = 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook' | 'showHeapProfile' | 'saveRecording' | 'compare' | 'exportCsv';
 
-/** Samples are sent to the graph in batches at most this often (a pixel column of a 5-minute graph is ≈ 0.3 s). */
-const SAMPLES_EVERY_MS = 250;
-/** The watches' summaries (diagnosis, source, state) are checked for changes at most this often. */
-const SUMMARIES_EVERY_MS = 1000;
 /** A webview that does not keep up gets no more than this many samples queued. */
 const MAX_PENDING_ROWS = 2000;
 

@@ -150,15 +150,27 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   if (!change) return;
   if (change.watch) $('zoom-hint').textContent = describeZoom(state.zoom);
   if (change.watch) vscode.setState({ watchId: state.currentId, pid: currentWatch(state)?.pid });
-  if (change.chrome) renderChrome(state);
+  // Hidden (another tab in front, VS Code minimised): nothing is drawn or written, only remembered.
+  if (change.chrome) chromeStale = true;
+  if (document.visibilityState === 'hidden') return;
+  renderChromeIfStale();
   // New samples alone redraw at most once per pixel column of time; anything else at once.
   if (event.data.type === 'samples') scheduleDataDraw();
   else scheduleDraw();
 });
 
-// Hidden (another tab in front, VS Code minimised): no drawing at all; the picture is brought up to date when seen again.
+let chromeStale = false;
+function renderChromeIfStale(): void {
+  if (!chromeStale) return;
+  chromeStale = false;
+  renderChrome(state);
+}
+
+// Seen again: the chrome and the picture are brought up to date at once.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') scheduleDraw();
+  if (document.visibilityState !== 'visible') return;
+  renderChromeIfStale();
+  scheduleDraw();
 });
 
 let drawPending = false;
@@ -174,8 +186,11 @@ function scheduleDraw(): void {
 /**
  * A new sample moves the picture by a fraction of a pixel when the window is wide (5 minutes over
  * ~900 px: 0.33 s per pixel, three samples at 10 Hz): redraw when time has moved on by a pixel
- * column, not for every sample. The readouts (text) follow every batch regardless.
+ * column, not for every sample, and for new data alone at most every DATA_REDRAW_MIN_MS — each
+ * redraw rasterises the whole canvas, which is most of what a visible graph costs the browser
+ * (bench/RESULTS.md, "The live graph in the browser"). The readouts (text) follow every batch.
  */
+const DATA_REDRAW_MIN_MS = 500;
 let lastDraw = 0;
 let dataDrawTimer: ReturnType<typeof setTimeout> | undefined;
 function scheduleDataDraw(): void {
@@ -185,13 +200,12 @@ function scheduleDataDraw(): void {
   const { xMin, xMax } = xRange(state.zoom, dataRange());
   const span = xMax - xMin;
   const msPerPixel = span / width;
-  const wait = Math.max(0, msPerPixel - (performance.now() - lastDraw));
+  const wait = Math.max(0, Math.max(msPerPixel, DATA_REDRAW_MIN_MS) - (performance.now() - lastDraw));
   dataDrawTimer = setTimeout(() => {
     dataDrawTimer = undefined;
     scheduleDraw();
   }, wait);
 }
-
 
 
 let lastReported = { watchId: '', points: -1, lastTime: -1 };
