@@ -16,7 +16,10 @@ export interface FollowTarget {
   readonly key: string;
   /** For markers and the log: 'processes matching "myservice"', 'the PID file /run/app.pid'. */
   readonly description: string;
-  /** The PID the target names now, or undefined (none yet). Never rejects. */
+  /**
+   * The PID the target names now, or undefined (none yet). Rejects with what is wrong (a PID file
+   * missing or malformed), said whole: the follower logs it once, and again only when it changes.
+   */
   current(): Promise<number | undefined>;
 }
 
@@ -30,6 +33,8 @@ export class Follower extends Disposable {
   private readonly watchOf = new Map<string, string>();
   /** Targets whose watch the user detached: not followed until the targets change. */
   private readonly leftAlone = new Set<string>();
+  /** The last problem logged per target key: the same one is not logged at every look. */
+  private readonly problems = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private polling = false;
 
@@ -48,6 +53,7 @@ export class Follower extends Disposable {
     this.groups.set(group, [...targets]);
     const keys = new Set(this.targets.map((t) => t.key));
     for (const key of [...this.watchOf.keys()]) if (!keys.has(key)) this.watchOf.delete(key);
+    for (const key of [...this.problems.keys()]) if (!keys.has(key)) this.problems.delete(key);
     for (const t of targets) this.leftAlone.delete(t.key);
     void this.poll();
   }
@@ -96,7 +102,16 @@ export class Follower extends Disposable {
           continue;
         }
         if (this.leftAlone.has(target.key)) continue;
-        const pid = await target.current();
+        let pid: number | undefined;
+        try {
+          pid = await target.current();
+          this.problems.delete(target.key);
+        } catch (err) {
+          const problem = (err as Error).message;
+          if (this.problems.get(target.key) !== problem) this.log(problem);
+          this.problems.set(target.key, problem);
+          continue;
+        }
         if (pid === undefined || this.disposed) continue;
         await this.follow(target, pid);
       }

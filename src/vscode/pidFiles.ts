@@ -64,10 +64,10 @@ export class PidFileWatcher extends Disposable {
       targets.push({
         key: `pidfile:${file}`,
         description: `the PID file ${file}`,
+        // A missing file is normal before the service starts: the follower logs it once.
         current: () =>
           readPidFile(file).catch((err: Error) => {
-            this.log.info(`memoryWatch.pidFiles: ${err.message}`);
-            return undefined;
+            throw new Error(`memoryWatch.pidFiles: ${err.message}`);
           }),
       });
     }

@@ -51,6 +51,31 @@ describe('following a service across restarts', function () {
     assert.match(watch.series.allEvents()[2].detail ?? '', new RegExp(`PID ${first.pid} → ${second.pid}`));
   });
 
+  it('a PID file that does not exist yet is said once, not at every look; said again after it was found and lost', async () => {
+    const bin = await buildFixture('grower');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-follow-'));
+    try {
+      const file = path.join(dir, 'app.pid');
+      follower.setTargets('pidFiles', [{ key: `pidfile:${file}`, description: `the PID file ${file}`, current: () => readPidFile(file) }]);
+      // Ten looks (every 200 ms): one line.
+      await new Promise((r) => setTimeout(r, 2000));
+      const missing = log.filter((m) => m.includes('does not exist'));
+      assert.strictEqual(missing.length, 1, log.join('\n'));
+      assert.strictEqual(missing[0], `${file} does not exist (yet)`);
+      const run = await startProgram(bin, [], READY);
+      fs.writeFileSync(file, `${run.pid}\n`);
+      follower.poke();
+      const watch = await waitFor(() => registry.findRunning(run.pid), 'watched once the file names it', 10_000);
+      await run.stop();
+      fs.rmSync(file);
+      await waitFor(() => watch.state === 'exited', 'the exit seen', 5000);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.strictEqual(log.filter((m) => m.includes('does not exist')).length, 2, log.join('\n'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a PID file rewritten by a restart: the same watch goes on; detached by the user, it is left alone', async () => {
     const bin = await buildFixture('grower');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-follow-'));
