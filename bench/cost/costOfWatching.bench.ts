@@ -262,8 +262,9 @@ class Bench {
     targets.forEach((_, i) => fs.renameSync(path.join(this.stagingDir, `target-${i}.pid`), this.pidFiles[i]));
     await until(
       async () => this.extensionLog().slice(logBefore),
-      // core/follow.ts logs "Following the PID file …: PID n." when it starts watching.
-      (log) => targets.every((t) => log.includes(`: PID ${t.pid}.`) && (!goFigures || log.includes(`Go figures for PID ${t.pid}:`))),
+      // core/follow.ts logs "Following the PID file …: PID n." when it starts watching, or
+      // "…: PID n (restarted)." when the file's earlier watch goes on with the new process.
+      (log) => targets.every((t) => (log.includes(`: PID ${t.pid}.`) || log.includes(`: PID ${t.pid} (restarted).`)) && (!goFigures || log.includes(`Go figures for PID ${t.pid}:`))),
       `${targets.length} watch(es) to start${goFigures ? ' with Go figures' : ''}`,
       60_000,
       200,
