@@ -58,7 +58,15 @@ function assertSameSeries(actual: SeriesSnapshot, expected: SeriesSnapshot): voi
     assert.deepStrictEqual(actual.columns[column], want, column);
   }
   const strip = (events: SeriesEvent[]) => events.map(({ id: _id, ...rest }) => rest);
-  assert.deepStrictEqual(strip(actual.events), strip(expected.events));
+  // A release marker recorded before markers carried their amount gets it measured from the
+  // samples when written: it reads back with it.
+  const measured = actual.events.map((e, i) => {
+    if (e.kind !== 'release' || expected.events[i]?.bytes !== undefined) return e;
+    assert.ok(e.bytes !== undefined && e.bytes >= 0, `release marker ${i}: ${e.bytes}`);
+    const { bytes: _bytes, ...rest } = e;
+    return rest;
+  });
+  assert.deepStrictEqual(strip(measured), strip(expected.events));
 }
 
 function messageOf(text: string): string {

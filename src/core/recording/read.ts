@@ -74,6 +74,7 @@ export function toSeriesSnapshot(recording: Recording): SeriesSnapshot {
       label: e.label,
       ...(e.detail !== undefined ? { detail: e.detail } : {}),
       ...(e.band ? { band: true } : {}),
+      ...(e.bytes !== undefined ? { bytes: e.bytes } : {}),
     }),
   );
   return { time, columns, events };
