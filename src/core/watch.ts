@@ -16,6 +16,7 @@ import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError
 import { describeProcess, ProcessInfo } from './processes/processInfo';
 import { capacityFor, SeriesColumn, SeriesEvent, TimeSeries } from './series';
 import { missedPeak } from './missedPeak';
+import type { GoFigures } from './goruntime/figures';
 import { GoRuntimeTracker } from './goruntime/tracker';
 import type { UrlTarget } from './remote/urlTarget';
 
@@ -80,7 +81,8 @@ let nextWatchNumber = 1;
 
 /** A sample as one row of the series. */
 export function seriesRow(sample: MemorySample): Partial<Record<SeriesColumn, number>> {
-  const go = sample.go;
+  // Figures carried over from an earlier read are already in the series, at the time of that read.
+  const go = sample.goReadAt === undefined || sample.goReadAt === sample.time ? sample.go : undefined;
   return {
     rss: sample.rss,
     vsz: sample.vsz,
@@ -119,6 +121,8 @@ export class Watch extends Disposable {
   /** The cgroup's OOM kill count at the last sample: a rise is an OOM kill (this process's, or another's). */
   private lastOomKills?: number;
   private lastCgroup?: CgroupFigures;
+  /** The last Go figures read, carried by the samples until the next read. */
+  private lastGo?: { readonly go: GoFigures; readonly goReadAt: number };
   private consecutiveFailures = 0;
   /** For a URL target: what answers there (agent, expvar, pprof) and its FreeOSMemory endpoint. */
   private remote?: UrlTarget;
@@ -238,6 +242,7 @@ export class Watch extends Disposable {
     this.cgroupReader = cgroup;
     this.lastOomKills = undefined;
     this.lastCgroup = undefined;
+    this.lastGo = undefined;
     // A new process: its own high-water mark and Go figures (its ports, its agent).
     this.latestSample = undefined;
     this.maxRssSeen = 0;
@@ -454,7 +459,7 @@ export class Watch extends Disposable {
     try {
       const os = await this.reader.read();
       // One loopback request at most, and none while stopped in a debugger.
-      const go = await this.goTracker?.figures(this.paused);
+      const go = this.withLastGoFigures(os.time, await this.goTracker?.figures(this.paused));
       if (this.stateValue !== 'running') return;
       if (this.failure) this.addEvent({ time: os.time, kind: 'note', label: 'reconnected', detail: `Reading again after: ${this.failure.message}` });
       this.failure = undefined;
@@ -463,7 +468,7 @@ export class Watch extends Disposable {
       if (this.target.kind === 'url' && this.reader.identity.pid !== pidBefore) {
         this.addEvent({ time: os.time, kind: 'restart', label: 'restarted', detail: `The process behind ${this.target.url} restarted (PID ${pidBefore} → ${this.reader.identity.pid}).` });
       }
-      this.accept(this.withCgroup(go ? { ...os, go } : os));
+      this.accept(this.withCgroup(go ? { ...os, ...go } : os));
     } catch (err) {
       if (this.stateValue !== 'running') return;
       const error = toSampleError(err, this.pid);
@@ -545,6 +550,18 @@ export class Watch extends Disposable {
       return;
     }
     this.stop('exited', error.message);
+  }
+
+  /**
+   * The Go figures a sample carries: a fresh read, or the last one while the source is still
+   * read on its own schedule (not after it failed for longer than that, and not while paused in
+   * the debugger, when nothing is asked and old figures would pass for current ones).
+   */
+  private withLastGoFigures(time: number, fresh: GoFigures | undefined): { go: GoFigures; goReadAt: number } | undefined {
+    if (fresh) return (this.lastGo = { go: fresh, goReadAt: time });
+    const every = this.goTracker?.readEveryMs;
+    if (this.paused || every === undefined || !this.lastGo || time - this.lastGo.goReadAt > 2 * every) this.lastGo = undefined;
+    return this.lastGo;
   }
 
   private accept(reading: MemorySample): void {

@@ -11,9 +11,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { discover } from '../../src/core/goruntime/discovery';
 import { GoFigures } from '../../src/core/goruntime/figures';
+import { GO_FIGURES_MIN_INTERVAL_MS } from '../../src/core/goruntime/sources';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { listListeners } from '../../src/core/goruntime/listeners';
 import { MiB } from '../../src/core/format';
+import { MemorySample } from '../../src/core/sampling/types';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { buildFixture, httpText, startProgram, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
@@ -127,6 +129,35 @@ describe('Go figures from real programs', function () {
       for (let i = 0; i < 3; i++) assert.strictEqual((await watch.nextSample()).go, undefined, 'no HTTP to a stopped program');
       watch.setPaused(false);
       await waitFor(async () => (await watch.nextSample()).go, 'figures again after continue');
+    } finally {
+      registry.dispose();
+    }
+  });
+
+  it('samples between two reads of the Go figures carry the last ones (the tooltip and API keep them), while the series holds each read once', async () => {
+    const target = await startSource('expvar');
+    const registry = new WatchRegistry({ intervalMs: 100, windowMs: 60_000 }, (pid) => new GoRuntimeTracker(pid, () => ({ enabled: true, ...NO_OVERRIDE }), () => undefined));
+    try {
+      const { watch } = await registry.attach(target.pid);
+      await waitFor(async () => (await watch.nextSample()).go, 'a sample with Go figures');
+      const samples: MemorySample[] = [];
+      const sub = watch.onDidSample((s) => samples.push(s));
+      await new Promise((r) => setTimeout(r, 2500));
+      sub.dispose();
+      assert.ok(samples.length >= 15, `${samples.length} samples`);
+      // Every sample has the figures (expvar is read at most once a second: the rest carry them) …
+      for (const s of samples) assert.ok(s.go, `sample at ${s.time} without Go figures`);
+      const reads = samples.filter((s) => s.goReadAt === s.time);
+      assert.ok(reads.length >= 2 && reads.length <= 4, `${reads.length} reads in 2.5 s`);
+      for (const s of samples) assert.ok(s.goReadAt !== undefined && s.time - s.goReadAt < 2 * GO_FIGURES_MIN_INTERVAL_MS, 'carried figures are recent');
+      // … but the graph's series gets each read once, at the time it was read.
+      const snapshot = watch.series.snapshot();
+      const withGo = snapshot.time.filter((t, i) => t >= samples[0].time && !Number.isNaN(snapshot.columns.goTotal[i]));
+      assert.deepStrictEqual(withGo, reads.map((s) => s.time));
+      // Stopped in the debugger: no request, and nothing carried over either.
+      watch.setPaused(true);
+      await watch.nextSample();
+      assert.strictEqual((await watch.nextSample()).go, undefined);
     } finally {
       registry.dispose();
     }

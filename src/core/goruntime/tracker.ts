@@ -100,6 +100,11 @@ export class GoRuntimeTracker {
   }
 
   /** Called once per sample. Resolves with fresh figures, or undefined (none, not due, paused). */
+  /** How often the source in use is read (undefined: none in use). */
+  get readEveryMs(): number | undefined {
+    return this.source?.minIntervalMs;
+  }
+
   async figures(paused: boolean): Promise<GoFigures | undefined> {
     if (!this.options().enabled) {
       if (this.statusValue.state !== 'off') this.setStatus({ state: 'off' });

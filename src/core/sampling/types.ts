@@ -30,6 +30,12 @@ export interface MemorySample {
   readonly lazyFree?: number;
   /** The Go runtime's own figures, when the program exposes them (see goruntime/). */
   readonly go?: GoFigures;
+  /**
+   * When `go` was read: this sample's time, or earlier. The Go figures are read at most once a
+   * second (each read stops the target's world); the samples in between carry the last ones, so
+   * whoever looks at the newest sample sees them, but only a fresh read enters the series.
+   */
+  readonly goReadAt?: number;
   /** The memory cgroup the process is charged to (Linux; see cgroup/). */
   readonly cgroup?: CgroupFigures;
 }
