@@ -177,12 +177,24 @@ function render(): void {
   }
 }
 
+/**
+ * The table is rebuilt only when what it shows changed: the host sends its state again for many
+ * reasons (a watch's summary, a setting), and a rebuild under the pointer between mouse down and
+ * up loses the click, and under the keyboard loses the focus. When it is rebuilt, the focused row
+ * keeps the focus.
+ */
+let lastTable = '';
 function renderTable(shown: ShownTable): void {
+  const signature = JSON.stringify([shown.headers, shown.numeric, shown.rows]);
+  if (signature === lastTable) return;
+  lastTable = signature;
+  const focusedKey = document.activeElement instanceof HTMLTableRowElement && table.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
   const head = el('tr');
   shown.headers.forEach((h, i) => head.append(el('th', { text: h, className: `${shown.numeric[i] ? 'num' : ''}${h === 'Objects' ? ' objects' : ''}` })));
   const body = el('tbody');
   for (const row of shown.rows) body.append(renderRow(row, shown.headers.length));
   table.replaceChildren(el('thead', {}, head), body);
+  if (focusedKey !== undefined) [...body.rows].find((tr) => tr.dataset.key === focusedKey)?.focus();
 }
 
 function renderRow(row: ShownRow, columns: number): HTMLTableRowElement {
