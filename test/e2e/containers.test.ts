@@ -118,13 +118,18 @@ describe('containers and port-forwards, in the UI', () => {
         await wb.page.mouse.move(150, 400);
 
         // Near the limit (90 %): the diagnosis says so, and the status bar warns. The Go runtime's
-        // own overhead varies, so grow in 8 MiB steps until the working set gets there.
+        // own overhead varies, so grow in 8 MiB steps until the working set gets there. After each
+        // step, wait long enough for the diagnosis to follow (the cgroup is read, the diagnosis
+        // made and the graph's summary sent once a second each): one step too many is the OOM kill.
         const nearLimit = /^Working set is \d+ % of the container limit \(\d+\.\d MiB of 96\.0 MiB\)/;
+        const diagnosisNearLimit = async (ms: number) => {
+          for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+            if (nearLimit.test(await wb.graph.locator('#diagnosis-text').innerText().catch(() => ''))) return true;
+          }
+          return false;
+        };
         await grow(port, 32);
-        for (let i = 0; i < 4 && !nearLimit.test(await wb.graph.locator('#diagnosis').innerText().catch(() => '')); i++) {
-          await grow(port, 8);
-          await new Promise((r) => setTimeout(r, 1000));
-        }
+        for (let i = 0; i < 4 && !(await diagnosisNearLimit(4000)); i++) await grow(port, 8);
         await until(() => wb.graph.locator('#diagnosis').innerText(), (t) => nearLimit.test(t), 'the near-limit diagnosis', 20_000);
         // The warning: a warning icon in every theme (high-contrast themes give the warning background no colour), the background where the theme has one.
         await until(() => wb.statusItem.locator('.codicon-warning').count(), (n) => n === 1, 'the warning icon');

@@ -45,7 +45,9 @@ describe('npm start', function () {
     });
     start.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     start.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const url = (await waitFor(() => /^\s+(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)$/m.exec(output)?.[1], 'npm start to print the URL', 240_000)) as string;
+    const url = (await waitFor(() => /^\s+(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)$/m.exec(output)?.[1], 'npm start to print the URL', 240_000).catch((err: Error) => {
+      throw new Error(`${err.message}; it printed:\n${output.slice(-4000)}`);
+    })) as string;
     assert.ok(url.startsWith(`http://127.0.0.1:${port}/`), url);
     const demoPid = Number(/demo program: PID (\d+)/.exec(output)![1]);
 
