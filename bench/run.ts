@@ -10,6 +10,7 @@ import { runChartBench } from './chart.bench';
 import { runCostBench } from './cost/costOfWatching.bench';
 import { runLiveChartBench } from './cost/liveChart.bench';
 import { runSoak } from './cost/soak';
+import { runHostPerSampleBench } from './cost/hostPerSample.bench';
 import { runHeapProfileBench } from './heapProfile.bench';
 import { runSamplerBench } from './sampler.bench';
 
@@ -18,6 +19,7 @@ const BENCH_DIR = path.resolve(__dirname, '..', '..', 'bench');
 /** In the order RESULTS.md shows them. `byDefault: false`: only when named. */
 const BENCHMARKS: { name: string; byDefault: boolean; run: () => Promise<string> | string }[] = [
   { name: 'cost', byDefault: true, run: () => runCostBench() },
+  { name: 'host', byDefault: true, run: () => runHostPerSampleBench() },
   { name: 'live-chart', byDefault: true, run: () => runLiveChartBench() },
   { name: 'soak', byDefault: false, run: () => runSoak() },
   { name: 'sampler', byDefault: true, run: () => runSamplerBench() },

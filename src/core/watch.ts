@@ -109,6 +109,13 @@ export function seriesRow(sample: MemorySample): Partial<Record<SeriesColumn, nu
   };
 }
 
+/**
+ * A local watch reads its memory cgroup at most this often: the limit, usage and working set move
+ * slowly next to a 10 Hz sample, and reading memory.stat makes the kernel gather the cgroup's
+ * statistics. The samples in between carry the last figures; the exit reads them afresh.
+ */
+export const CGROUP_MIN_INTERVAL_MS = 1000;
+
 export class Watch extends Disposable {
   /** Unique for the session (a PID alone is not: it can be reused). */
   readonly id: string;
@@ -123,6 +130,8 @@ export class Watch extends Disposable {
   private lastCgroup?: CgroupFigures;
   /** The last Go figures read, carried by the samples until the next read. */
   private lastGo?: { readonly go: GoFigures; readonly goReadAt: number };
+  /** When the cgroup was last read (sample time). */
+  private lastCgroupRead?: number;
   private consecutiveFailures = 0;
   /** For a URL target: what answers there (agent, expvar, pprof) and its FreeOSMemory endpoint. */
   private remote?: UrlTarget;
@@ -242,6 +251,7 @@ export class Watch extends Disposable {
     this.cgroupReader = cgroup;
     this.lastOomKills = undefined;
     this.lastCgroup = undefined;
+    this.lastCgroupRead = undefined;
     this.lastGo = undefined;
     // A new process: its own high-water mark and Go figures (its ports, its agent).
     this.latestSample = undefined;
@@ -496,7 +506,11 @@ export class Watch extends Disposable {
    */
   private withCgroup(sample: MemorySample): MemorySample {
     let cgroup = sample.cgroup;
-    if (this.cgroupReader) {
+    if (this.cgroupReader && this.lastCgroupRead !== undefined && sample.time - this.lastCgroupRead < CGROUP_MIN_INTERVAL_MS * 0.9) {
+      // Read a moment ago: the same figures (the kernel's memory.stat is not cheap to make).
+      cgroup = this.lastCgroup;
+    } else if (this.cgroupReader) {
+      this.lastCgroupRead = sample.time;
       try {
         cgroup = this.cgroupReader.read();
       } catch {

@@ -20,6 +20,7 @@ import { MiB } from '../../src/core/format';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';
 import { readProcStatus } from '../../src/core/sampling/procfs';
+import { CGROUP_MIN_INTERVAL_MS } from '../../src/core/watch';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { createTestCgroup, removeAllTestCgroups, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
 import { buildFixture, loadSeedServer, REPO_ROOT, startProgram, stopAll } from '../support/goFixtures';
@@ -69,8 +70,12 @@ describe('containers: a memory-limited cgroup, the OOM killer, restarts', functi
     assert.strictEqual(watch.cgroup?.limit, 64 * MiB);
     assert.strictEqual(watch.cgroup?.limitPath, cgroup.path);
     await grow(port, 24);
-    const sample = await watch.nextSample();
-    assert.ok(sample.cgroup && sample.cgroup.workingSet > 20 * MiB && sample.cgroup.workingSet <= sample.cgroup.usage, JSON.stringify(sample.cgroup));
+    // The cgroup is read at most once a second (CGROUP_MIN_INTERVAL_MS): the growth shows within one.
+    const sample = await waitFor(async () => {
+      const next = await watch.nextSample();
+      return next.cgroup && next.cgroup.workingSet > 20 * MiB ? next : undefined;
+    }, 'the growth in the working set', 2 * CGROUP_MIN_INTERVAL_MS + 500);
+    assert.ok(sample.cgroup && sample.cgroup.workingSet <= sample.cgroup.usage, JSON.stringify(sample.cgroup));
     const snapshot = watch.series.snapshot();
     assert.strictEqual(snapshot.columns.cgroupLimit.at(-1), 64 * MiB, 'the series carries the limit');
     assert.ok(snapshot.columns.cgroupWorkingSet.at(-1)! > 20 * MiB);
@@ -81,8 +86,9 @@ describe('containers: a memory-limited cgroup, the OOM killer, restarts', functi
     assert.match(watch.endReason ?? '', /was killed by the OOM killer: its memory cgroup reached its limit of 64\.0 MiB; the cgroup peaked at/);
     const oom = watch.series.allEvents().find((e) => e.kind === 'oom');
     assert.ok(oom, 'an OOM marker');
-    assert.ok(oom.bytes !== undefined && oom.bytes >= 48 * MiB, `peak ${oom.bytes}`);
-    assert.ok(oom.bytes > (watch.latest?.rss ?? 0), 'the peak is above the last sample (the kill came between samples)');
+    // The cgroup's own high-water mark: the kill happens at the limit, whatever the last sample saw
+    // (often well below it: a sample is not taken at the moment of the kill).
+    assert.ok(oom.bytes !== undefined && oom.bytes >= 0.9 * 64 * MiB && oom.bytes <= 64 * MiB, `peak ${oom.bytes}`);
   });
 
   it('diagnoses a service growing toward its limit: the trend, then "near the limit", and GOMEMLIMIT advice (recorded for the unit tests)', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { isGone, maskHasSignal, parseStat, parseStatm, parseStatus } from '../../src/core/sampling/procfs';
+import { isGone, maskHasSignal, parseStat, parseStatus } from '../../src/core/sampling/procfs';
 
 // Recorded from a Go program on Linux 6.x (the comm is doctored to contain the awkward characters
 // a real comm may hold: spaces and a closing parenthesis).
@@ -47,11 +47,6 @@ describe('procfs parsers', () => {
   it('rejects a truncated stat', () => {
     assert.throws(() => parseStat('12 (x) S 1 2'), /truncated/);
     assert.throws(() => parseStat('garbage'), /malformed/);
-  });
-
-  it('parses statm in pages', () => {
-    assert.deepStrictEqual(parseStatm('308384 3045 1183 525 0 30002 0\n', 4096), { vsz: 308384 * 4096, rss: 3045 * 4096 });
-    assert.throws(() => parseStatm('x y', 4096), /malformed/);
   });
 
   it('parses status sizes (kB means KiB) and signal masks', () => {

@@ -1,12 +1,12 @@
 /**
- * Fuzz: the Linux /proc parsers (stat, statm, status, smaps_rollup's LazyFree) and macOS's `ps`
+ * Fuzz: the Linux /proc parsers (stat, status, smaps_rollup's LazyFree) and macOS's `ps`
  * memory line. Seeds are this machine's own kernel files, read when the test runs (this process,
  * PID 1 and a few others), and `ps` run here (procps writes the same columns as macOS's ps).
  */
 import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { parsePsMemory } from '../../../src/core/sampling/darwin';
-import { parseLazyFree, parseStat, parseStatm, parseStatus, ProcStat, ProcStatus } from '../../../src/core/sampling/procfs';
+import { parseLazyFree, parseStat, parseStatus, parseStatusFigures, ProcStat, ProcStatus } from '../../../src/core/sampling/procfs';
 import { anyString, assertCount, assertFiniteNonNegative, assertNumber, assertOptionalCount, commandOutput, fuzz, HOSTILE_NUMBERS, mutatedText, present, procFile, returns, returnsOrRefuses, somePids } from './support';
 
 const FAMILY = 'procfs and ps';
@@ -14,7 +14,6 @@ const PIDS = somePids();
 /** A recorded stat line (procfs.test.ts), for machines whose /proc cannot be read. */
 const RECORDED_STAT = '4242 (my server) (x)) S 1 4242 4242 0 -1 4194560 1371 0 0 0 25 7 0 0 20 0 6 0 1234567 1263132672 3045 18446744073709551615 4194304 7274581 140729 0 0 0 0 0 2143420159 0 0 0 17 1 0 0 0 0 0 9539584 9727776 28172288 140729 140729 140729 140729 0\n';
 const STATS = [RECORDED_STAT, ...present(PIDS.map((p) => procFile(p, 'stat')))];
-const STATMS = ['3000 1200 300 100 0 900 0\n', ...present(PIDS.map((p) => procFile(p, 'statm')))];
 const STATUSES = present(PIDS.map((p) => procFile(p, 'status')));
 const ROLLUPS = present(['self', 1].map((p) => procFile(p as number | 'self', 'smaps_rollup')));
 const PS_LINES = present([commandOutput('ps', ['-o', 'rss=,vsz=,%cpu=', '-p', String(process.pid)]), '  12180 1233536   0,5\n']);
@@ -86,40 +85,6 @@ describe('fuzz: procfs and ps', () => {
     });
   });
 
-  describe('parseStatm', () => {
-    const STATM_REFUSAL = /^malformed \/proc\/PID\/statm$/;
-    it('refuses with its own Error or returns sizes: mutations of real statm, random text', () => {
-      fuzz(FAMILY, 1500, fc.property(fc.oneof(mutatedText(STATMS), anyString(80)), fc.constantFrom(4096, 16384, 65536), (text, page) => {
-        const m = returnsOrRefuses('parseStatm', () => parseStatm(text, page), STATM_REFUSAL);
-        if (m) {
-          assertNumber('vsz', m.vsz);
-          assertNumber('rss', m.rss);
-        }
-      }));
-    });
-
-    // Any page count whose size in bytes is exact (below 2^53; a 64-bit VSZ is at most 2^47 today).
-    it('reads back page counts as bytes', () => {
-      fuzz(FAMILY, 500, fc.property(fc.nat({ max: 2 ** 37 - 1 }), fc.nat({ max: 2 ** 37 - 1 }), fc.constantFrom(4096, 16384, 65536), (size, resident, page) => {
-        assert.deepStrictEqual(returns('parseStatm', () => parseStatm(`${size} ${resident} 1 2 0 3 0\n`, page)), { vsz: size * page, rss: resident * page });
-      }));
-    });
-
-    // Was a bug (found by this suite): only Number.isFinite was checked, so "-1" gave a negative
-    // VSZ and "1e308" an infinite one (shrunk: this machine's statm with its first figure "-1").
-    it('refuses negative, fractional or infinite sizes', () => {
-      assert.throws(() => parseStatm('1e308 -1', 4096), { message: STATM_REFUSAL });
-      assert.throws(() => parseStatm('-1 14214 10111 6802 0 14645 0', 4096), { message: STATM_REFUSAL });
-      fuzz(FAMILY, 1000, fc.property(mutatedText(STATMS), (text) => {
-        const s = returnsOrRefuses('parseStatm', () => parseStatm(text, 4096), STATM_REFUSAL);
-        if (s) {
-          assertCount('vsz', s.vsz);
-          assertCount('rss', s.rss);
-        }
-      }));
-    });
-  });
-
   describe('parseStatus', () => {
     it('never throws: mutations of real status files, random text, long lines', () => {
       fuzz(FAMILY, 2000, fc.property(fc.oneof(mutatedText(STATUSES), anyString(200)), (text) => void assertStatusShape(returns('parseStatus', () => parseStatus(text)))));
@@ -140,6 +105,20 @@ describe('fuzz: procfs and ps', () => {
     it('leaves out figures that are not counts (negative, infinite, NaN)', () => {
       assertStatusFigures(parseStatus('VmRSS:\t-1 kB'));
       fuzz(FAMILY, 1000, fc.property(mutatedText(STATUSES), (text) => void assertStatusFigures(returns('parseStatus', () => parseStatus(text)))));
+    });
+  });
+
+  describe('parseStatusFigures (what each sample reads)', () => {
+    it('gives exactly the sizes and state parseStatus gives: real status files, mutations, random text, repeated keys', () => {
+      const same = (text: string) => {
+        const all = returns('parseStatus', () => parseStatus(text));
+        const figures = returns('parseStatusFigures', () => parseStatusFigures(text));
+        const picked = { state: all.state, ...Object.fromEntries(STATUS_SIZES.map((k) => [k, all[k]])) };
+        assert.deepStrictEqual(figures, picked);
+      };
+      for (const text of STATUSES) same(text);
+      const repeated = fc.tuple(fc.constantFrom(...STATUSES.length ? STATUSES : ['VmRSS:\t1 kB\n']), fc.constantFrom('VmRSS', 'VmSize', 'State', 'VmHWM'), fc.constantFrom('12 kB', '-1 kB', '', 'x', ' 7\t kB ', 'R (running)')).map(([text, key, value]) => `${text}${key}:\t${value}\n`);
+      fuzz(FAMILY, 2500, fc.property(fc.oneof(mutatedText(STATUSES), anyString(200), repeated), same));
     });
   });
 
