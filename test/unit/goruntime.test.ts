@@ -4,6 +4,8 @@ import * as path from 'path';
 import { partition } from '../../src/core/partition';
 import { loopbackHost, parseLsofListeners, parseNetstatListeners, parseProcNetTcp } from '../../src/core/goruntime/listeners';
 import { parseAgentSnapshot, parseExpvar, parseGopsMemStats, parsePprofMemStats } from '../../src/core/goruntime/parsers';
+import { GO_FIGURES_MIN_INTERVAL_MS } from '../../src/core/goruntime/sources';
+import { goFiguresReadDue } from '../../src/core/goruntime/tracker';
 
 /** Answers recorded from the fixture programs (test/fixtures/sources, -spike 50) with Go 1.26. */
 const recorded = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded', name), 'utf8');
@@ -165,5 +167,28 @@ describe('Go figures', () => {
       { address: '0.0.0.0', port: 9090 },
       { address: '::1', port: 7070 },
     ]);
+  });
+});
+
+describe('how often the Go figures are read', () => {
+  it('at most once per interval of the source, whatever the sample rate (one stop-the-world a second for expvar)', () => {
+    for (const sampleMs of [100, 250, 500, 1000]) {
+      let lastRead = -Infinity;
+      const reads: number[] = [];
+      // Samples as timers give them: each a little late.
+      for (let t = 0; t <= 60_000; t += sampleMs + 3) {
+        if (goFiguresReadDue(t, lastRead, GO_FIGURES_MIN_INTERVAL_MS)) {
+          reads.push(t);
+          lastRead = t;
+        }
+      }
+      const gaps = reads.slice(1).map((t, i) => t - reads[i]);
+      assert.ok(Math.min(...gaps) >= GO_FIGURES_MIN_INTERVAL_MS - 50, `${sampleMs} ms samples: a gap of ${Math.min(...gaps)} ms`);
+      // … and a sample a few ms early does not skip a whole interval.
+      assert.ok(Math.max(...gaps) <= GO_FIGURES_MIN_INTERVAL_MS + sampleMs + 3, `${sampleMs} ms samples: a gap of ${Math.max(...gaps)} ms`);
+    }
+    assert.strictEqual(goFiguresReadDue(1000, 0, 1000), true);
+    assert.strictEqual(goFiguresReadDue(990, 0, 1000), true, '10 ms early is on time');
+    assert.strictEqual(goFiguresReadDue(900, 0, 1000), false);
   });
 });

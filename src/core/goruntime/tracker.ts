@@ -116,8 +116,7 @@ export class GoRuntimeTracker {
       if (!this.discovering && now >= this.nextDiscovery) void this.runDiscovery();
       return undefined;
     }
-    // 10 % slack: a sample a few ms early must not skip a whole interval.
-    if (now - this.lastRead < this.source.minIntervalMs * 0.9) return undefined;
+    if (!goFiguresReadDue(now, this.lastRead, this.source.minIntervalMs)) return undefined;
     this.lastRead = now;
     const source = this.source;
     try {
@@ -212,3 +211,14 @@ export class GoRuntimeTracker {
     this.statusEmitter.fire(status);
   }
 }
+
+/**
+ * Whether the Go figures are due: a whole interval since the last read, less a little slack so a
+ * sample a few ms early does not skip a whole interval — but only a little (a tenth of the interval
+ * at 10 Hz sampling read expvar every 900 ms: 1.1 stop-the-world pauses a second).
+ */
+export function goFiguresReadDue(now: number, lastRead: number, minIntervalMs: number): boolean {
+  return now - lastRead >= minIntervalMs - Math.min(READ_SLACK_MS, minIntervalMs / 10);
+}
+
+const READ_SLACK_MS = 20;
