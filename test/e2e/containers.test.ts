@@ -8,17 +8,13 @@
  * Screenshots in test-output/e2e/containers-<theme>/.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
-import { Browser, chromium } from 'playwright-core';
-import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/codeServer';
-import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
 import { createTestCgroup, removeAllTestCgroups, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
 import { buildFixture, startProgram, stopAll } from '../support/goFixtures';
+import { closeUiSession, openUiSession, packageExtension, screenshotIfFailed, UiSession } from './session';
 import { until, Workbench } from './workbench';
 
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', 'high-contrast': 'Default High Contrast' } as const;
@@ -56,11 +52,7 @@ describe('containers and port-forwards, in the UI', () => {
 
   before(function () {
     this.timeout(180_000);
-    const missing = missingVsCodeTools();
-    if (missing) throw new Error(missing);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-containers-'));
-    vsix = path.join(work, 'memory-watch.vsix');
-    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+    ({ work, vsix } = packageExtension('containers'));
   });
 
   after(() => work && fs.rmSync(work, { recursive: true, force: true }));
@@ -68,31 +60,22 @@ describe('containers and port-forwards, in the UI', () => {
   for (const [theme, themeName] of Object.entries(THEMES)) {
     describe(`${theme} theme`, function () {
       this.timeout(180_000);
-      let server: CodeServer;
-      let browser: Browser;
+      let session: UiSession | undefined;
       let wb: Workbench;
 
       before(async () => {
-        const stateDir = path.join(work, `state-${theme}`);
-        await installVsix(stateDir, vsix);
-        server = await startCodeServer({ stateDir, userSettings: { 'workbench.colorTheme': themeName, 'memoryWatch.sampleInterval': 250 } });
-        browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
-        const out = path.join(REPO_ROOT, 'test-output', 'e2e', `containers-${theme}`);
-        fs.rmSync(out, { recursive: true, force: true });
-        wb = new Workbench(await browser.newPage({ viewport: { width: 1400, height: 900 } }), out);
-        fs.mkdirSync(path.join(work, 'ws'), { recursive: true });
-        await wb.open(server.urlFor(path.join(work, 'ws')));
+        session = await openUiSession({ vsix, stateDir: path.join(work, `state-${theme}`), userSettings: { 'workbench.colorTheme': themeName, 'memoryWatch.sampleInterval': 250 }, output: `containers-${theme}`, folder: path.join(work, 'ws') });
+        wb = session.wb;
       });
 
       after(async () => {
-        await browser?.close();
-        await server?.stop();
+        await closeUiSession(session);
         await stopAll();
         await removeAllTestCgroups();
       });
 
       afterEach(async function () {
-        if (this.currentTest?.state === 'failed') await wb?.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+        await screenshotIfFailed(this.currentTest, wb);
       });
 
       it('a service in a memory-limited cgroup: its limit and working set, advice, a warning near the limit, then the OOM kill said as such', async function () {

@@ -5,14 +5,10 @@
  * program that exposes nothing says how to get more. Screenshots in test-output/e2e/goheap-<theme>/.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { Browser, chromium } from 'playwright-core';
-import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/codeServer';
-import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
 import { buildFixture, httpText, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';
+import { closeUiSession, openUiSession, packageExtension, screenshotIfFailed, UiSession } from './session';
 import { parseSize, until, Workbench } from './workbench';
 
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' } as const;
@@ -31,11 +27,7 @@ describe('the Go heap, in the UI', () => {
 
   before(function () {
     this.timeout(180_000);
-    const missing = missingVsCodeTools();
-    if (missing) throw new Error(missing);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-goheap-'));
-    vsix = path.join(work, 'memory-watch.vsix');
-    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+    ({ work, vsix } = packageExtension('goheap'));
   });
 
   after(() => work && fs.rmSync(work, { recursive: true, force: true }));
@@ -43,33 +35,25 @@ describe('the Go heap, in the UI', () => {
   for (const [theme, themeName] of Object.entries(THEMES)) {
     describe(`${theme} theme`, function () {
       this.timeout(180_000);
-      let server: CodeServer;
-      let browser: Browser;
+      let session: UiSession | undefined;
       let wb: Workbench;
       const agentDir = () => path.join(work, `agents-${theme}`);
 
       before(async () => {
-        const stateDir = path.join(work, `state-${theme}`);
-        await installVsix(stateDir, vsix);
-        server = await startCodeServer({ stateDir, userSettings: { 'workbench.colorTheme': themeName, 'memoryWatch.sampleInterval': 500 } });
-        browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
-        const out = path.join(REPO_ROOT, 'test-output', 'e2e', `goheap-${theme}`);
-        fs.rmSync(out, { recursive: true, force: true });
-        wb = new Workbench(await browser.newPage({ viewport: { width: 1400, height: 900 } }), out);
         // A workspace with one Go program, for "Add hook to this program…".
         fs.mkdirSync(path.join(work, 'ws', 'program'), { recursive: true });
         fs.writeFileSync(path.join(work, 'ws', 'program', 'main.go'), 'package main\n\nfunc main() {}\n');
-        await wb.open(server.urlFor(path.join(work, 'ws')));
+        session = await openUiSession({ vsix, stateDir: path.join(work, `state-${theme}`), userSettings: { 'workbench.colorTheme': themeName, 'memoryWatch.sampleInterval': 500 }, output: `goheap-${theme}`, folder: path.join(work, 'ws') });
+        wb = session.wb;
       });
 
       after(async () => {
-        await browser?.close();
-        await server?.stop();
+        await closeUiSession(session);
         await stopAll();
       });
 
       afterEach(async function () {
-        if (this.currentTest?.state === 'failed') await wb?.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+        await screenshotIfFailed(this.currentTest, wb);
       });
 
       it('shows RSS by class, and the diagnosis follows load, idle and Free OS Memory', async () => {

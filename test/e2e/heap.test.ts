@@ -8,15 +8,13 @@
  * test-output/e2e/heap-<theme>/.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { Browser, chromium, FrameLocator } from 'playwright-core';
-import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/codeServer';
-import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
+import { FrameLocator } from 'playwright-core';
+import { REPO_ROOT } from '../../scripts/harness/tools';
 import { buildFixture, httpText, startProgram, stopAll } from '../support/goFixtures';
 import { closeToPprof, goToolPprofTop } from '../support/pprofTop';
+import { closeUiSession, openUiSession, packageExtension, screenshotIfFailed, UiSession } from './session';
 import { EXTENSION_ID, parseSize, until, Workbench } from './workbench';
 
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' } as const;
@@ -57,11 +55,7 @@ describe('who holds the heap, in the UI', () => {
 
   before(function () {
     this.timeout(180_000);
-    const missing = missingVsCodeTools();
-    if (missing) throw new Error(missing);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-heap-'));
-    vsix = path.join(work, 'memory-watch.vsix');
-    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+    ({ work, vsix } = packageExtension('heap'));
   });
 
   after(() => work && fs.rmSync(work, { recursive: true, force: true }));
@@ -69,30 +63,22 @@ describe('who holds the heap, in the UI', () => {
   for (const [theme, themeName] of Object.entries(THEMES)) {
     describe(`${theme} theme`, function () {
       this.timeout(180_000);
-      let server: CodeServer;
-      let browser: Browser;
+      let session: UiSession | undefined;
       let wb: Workbench;
 
       before(async () => {
-        const stateDir = path.join(work, `state-${theme}`);
-        await installVsix(stateDir, vsix);
-        server = await startCodeServer({ stateDir, userSettings: { 'workbench.colorTheme': themeName, 'memoryWatch.sampleInterval': 500 } });
-        browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
-        const out = path.join(REPO_ROOT, 'test-output', 'e2e', `heap-${theme}`);
-        fs.rmSync(out, { recursive: true, force: true });
-        wb = new Workbench(await browser.newPage({ viewport: { width: 1400, height: 900 } }), out);
         // The fixtures' folder is the workspace: the leaker's files are workspace files.
-        await wb.open(server.urlFor(FIXTURES));
+        session = await openUiSession({ vsix, stateDir: path.join(work, `state-${theme}`), userSettings: { 'workbench.colorTheme': themeName, 'memoryWatch.sampleInterval': 500 }, output: `heap-${theme}`, folder: FIXTURES });
+        wb = session.wb;
       });
 
       after(async () => {
-        await browser?.close();
-        await server?.stop();
+        await closeUiSession(session);
         await stopAll();
       });
 
       afterEach(async function () {
-        if (this.currentTest?.state === 'failed') await wb?.screenshot(`FAILED-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+        await screenshotIfFailed(this.currentTest, wb);
       });
 
       it('the leak on top, its growth after a baseline, a click to store.go:22 with the inline hint', async () => {
