@@ -50,7 +50,7 @@ export async function runSamplerBench(): Promise<string> {
       '## One memory sample of a live Go process (Linux)',
       '',
       `Machine: ${machine}. Same PID, one run, rounds interleaved.`,
-      'Ours reads `/proc/PID/stat`, `statm` and `status` through kept-open descriptors (three preads): RSS, VSZ, peak, RssAnon/RssFile/swap and CPU (and `smaps_rollup` for LazyFree at most every 2 s, not in this loop).',
+      'Ours reads `/proc/PID/status` through a kept-open descriptor (one pread): RSS, VSZ, peak, RssAnon/RssFile/swap and the state; `stat` for CPU time at most once a second and `smaps_rollup` for LazyFree at most every 2 s (so this loop is mostly the status read).',
       'pidusage reads `/proc/PID/stat` and `/proc/uptime` per call (RSS and CPU only).',
       '',
       '| reader | µs per sample | × pidusage |',
