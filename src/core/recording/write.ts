@@ -165,8 +165,9 @@ function releaseEffect(snapshot: SeriesSnapshot, rows: readonly number[], trigge
   let low = Infinity;
   for (const i of rows) {
     const t = snapshot.time[i];
-    const value = rss[i];
-    if (!Number.isFinite(value)) continue;
+    // The figures as the file holds them (a size it cannot hold is not there to measure from).
+    const value = wholeOrNull(rss[i]);
+    if (value === null) continue;
     if (t <= triggerTime) before = value;
     else if (t <= triggerTime + RELEASE_EFFECT_WINDOW_MS) low = Math.min(low, value);
     else break;
