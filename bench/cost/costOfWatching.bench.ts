@@ -27,8 +27,8 @@ import { CpuProfile, fmt, med, numericFlags, selfTimes, sleep, spread } from './
 import { chromiumBinary, commandLine, cpuDelta, cpuSnapshot, processesOf, processRole, processTree, threadCpuSeconds } from './procCpu';
 import { attributeProfile, extensionLocator } from './profileReport';
 import { buildTarget, Pauses, Target, TargetSource } from './target';
+import { packageVsix } from '../../scripts/harness/package';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const EXTENSION_ID = 'memorywatch.memory-watch';
 
 export interface CostOptions {
@@ -123,7 +123,7 @@ class Bench {
     console.log('  cost: packaging the .vsix and building the Go target…');
     const vsix = path.join(this.work, 'memory-watch.vsix');
     // The .vsix a user installs, built the way `npm run package` builds it (production bundle).
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: ROOT, stdio: 'ignore' });
+    packageVsix(vsix);
     this.targetBin = await buildTarget();
     await installVsix(this.stateDir, vsix);
     this.chromium = chromiumBinary(tools().chromium);

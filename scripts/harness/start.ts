@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CodeServer, freePort, installVsix, startCodeServer } from './codeServer';
 import { missingVsCodeTools, REPO_ROOT } from './tools';
+import { packageVsix } from './package';
 
 /** code-server's state for the demo (MEMORY_WATCH_DEMO_STATE overrides, e.g. for the test of `npm start`). */
 const STATE = process.env.MEMORY_WATCH_DEMO_STATE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'memory-watch', 'demo-state');
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   say('packaging the extension…');
   fs.mkdirSync(path.join(REPO_ROOT, 'out'), { recursive: true });
   const vsix = path.join(REPO_ROOT, 'out', 'memory-watch-demo.vsix');
-  execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+  packageVsix(vsix);
 
   say('building the demo Go program…');
   const demoBin = path.join(REPO_ROOT, 'out', 'demo-bin', 'memory-watch-demo');

@@ -5,7 +5,6 @@
  * Memory goes through Delve; stopping ends the watch. Screenshots in test-output/e2e/debug/.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,6 +15,7 @@ import { DelveServer, startDelve } from '../support/dapClient';
 import { installTestDelveAdapter } from '../support/delveAdapter';
 import { stopAll } from '../support/goFixtures';
 import { parseSize, until, Workbench } from './workbench';
+import { packageVsix } from '../../scripts/harness/package';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
 
@@ -46,7 +46,7 @@ describe('debugging a Go program, in the UI', function () {
     );
     const stateDir = path.join(work, 'state');
     const vsix = path.join(work, 'memory-watch.vsix');
-    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+    packageVsix(vsix);
     await installVsix(stateDir, vsix);
     // The test-only debug type (its adapter connects to the dlv started above).
     await installTestDelveAdapter(stateDir, work);

@@ -3,7 +3,6 @@
  * theme a code-server with it installed, a headless Chromium page on a folder, screenshots into
  * test-output/e2e/<name>, and a FAILED-… screenshot when a test fails.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,6 +10,7 @@ import { Browser, chromium } from 'playwright-core';
 import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/codeServer';
 import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
 import { Workbench } from './workbench';
+import { packageVsix } from '../../scripts/harness/package';
 
 /** A scratch folder (`work`) holding the packaged extension (`vsix`). Needs up to a minute. */
 export function packageExtension(name: string): { work: string; vsix: string } {
@@ -18,7 +18,7 @@ export function packageExtension(name: string): { work: string; vsix: string } {
   if (missing) throw new Error(missing);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `mw-e2e-${name}-`));
   const vsix = path.join(work, 'memory-watch.vsix');
-  execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+  packageVsix(vsix);
   return { work, vsix };
 }
 

@@ -45,10 +45,12 @@ describe('npm start', function () {
     });
     start.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     start.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const url = (await waitFor(() => /^\s+(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)$/m.exec(output)?.[1], 'npm start to print the URL', 240_000).catch((err: Error) => {
+    // Until the URL, or npm start ending without one (it exits 1 and says why).
+    const printed = () => /^\s+(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)$/m.exec(output)?.[1] ?? (start!.exitCode !== null ? `exited ${start!.exitCode}` : undefined);
+    const url = (await waitFor(printed, 'npm start to print the URL', 240_000).catch((err: Error) => {
       throw new Error(`${err.message}; it printed:\n${output.slice(-4000)}`);
     })) as string;
-    assert.ok(url.startsWith(`http://127.0.0.1:${port}/`), url);
+    assert.ok(url.startsWith(`http://127.0.0.1:${port}/`), `${url}; it printed:\n${output.slice(-4000)}`);
     const demoPid = Number(/demo program: PID (\d+)/.exec(output)![1]);
 
     browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });

@@ -7,7 +7,6 @@
  * test-output/e2e/<theme>/ — look at them.
  */
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -17,6 +16,7 @@ import { postHook } from '../../src/core/release/httpHook';
 import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
 import { loadSeedServer, psRss, SeedServer, startSeedServer, stopAll } from '../support/goFixtures';
 import { parseSize, until, Workbench } from './workbench';
+import { packageVsix } from '../../scripts/harness/package';
 
 const MiB = 1024 * 1024;
 const OUTPUT = path.join(REPO_ROOT, 'test-output', 'e2e');
@@ -33,7 +33,7 @@ describe('the UI', () => {
     for (const dir of OUTPUT_UI) fs.rmSync(dir, { recursive: true, force: true });
     // The .vsix a user would install, built the way `npm run package` builds it.
     vsix = path.join(os.tmpdir(), `memory-watch-e2e-${process.pid}.vsix`);
-    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: REPO_ROOT, stdio: 'ignore' });
+    packageVsix(vsix);
   });
 
   after(() => fs.rmSync(vsix, { force: true }));

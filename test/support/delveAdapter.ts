@@ -3,16 +3,13 @@
  * installed into a code-server state folder like any extension, so VS Code registers its debugger
  * (and with it, breakpoints in Go files).
  */
-import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { installVsix } from '../../scripts/harness/codeServer';
 import { REPO_ROOT } from '../../scripts/harness/tools';
+import { packageVsix } from '../../scripts/harness/package';
 
 export async function installTestDelveAdapter(stateDir: string, scratchDir: string): Promise<void> {
   const vsix = path.join(scratchDir, 'memory-watch-test-delve.vsix');
-  execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], {
-    cwd: path.join(REPO_ROOT, 'test', 'vscode', 'delve-adapter'),
-    stdio: 'ignore',
-  });
+  packageVsix(vsix, { cwd: path.join(REPO_ROOT, 'test', 'vscode', 'delve-adapter'), extraArgs: ['--skip-license'] });
   await installVsix(stateDir, vsix);
 }
