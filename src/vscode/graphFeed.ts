@@ -4,8 +4,8 @@
  * back intents. Nothing is posted while the webview is hidden (it is destroyed then); when it
  * comes back it says `ready` and gets the whole state again.
  */
-import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
+import { webviewPage } from './webviewPage';
 import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
@@ -224,21 +224,5 @@ export class GraphFeed extends Disposable {
 
 /** The graph webview's page: the built script and stylesheet only, a CSP with a nonce, no remote resources. */
 export function graphHtml(webview: vscode.Webview, extensionUri: vscode.Uri, layout: GraphLayout): string {
-  const nonce = randomBytes(16).toString('base64');
-  const media = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...path));
-  const csp = ["default-src 'none'", `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link href="${media('graph.css')}" rel="stylesheet">
-  <title>Memory Graph</title>
-</head>
-<body data-layout="${layout}">
-  <main id="app" aria-live="off"></main>
-  <script nonce="${nonce}" src="${media('dist', 'graph.js')}"></script>
-</body>
-</html>`;
+  return webviewPage(webview, extensionUri, { name: 'graph', title: 'Memory Graph', bodyAttributes: `data-layout="${layout}"`, mainAttributes: 'aria-live="off"' });
 }

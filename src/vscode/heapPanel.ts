@@ -5,8 +5,8 @@
  * refresh, set the baseline, save the profile, open a row's line. It refreshes by itself while
  * visible (core/heap/autoRefresh.ts), and sets the editors' inline hints while open.
  */
-import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
+import { webviewPage } from './webviewPage';
 import { formatBytes } from '../core/format';
 import { formatBytesDelta, ProfilePathMapping } from '../core/heap';
 import { HeapAutoRefresh } from '../core/heap/autoRefresh';
@@ -319,23 +319,6 @@ export class HeapPanel extends Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const media = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', ...path));
-    const csp = ["default-src 'none'", `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link href="${media('heap.css')}" rel="stylesheet">
-  <title>Heap Profile</title>
-</head>
-<body>
-  <main id="app" data-view="heap"></main>
-  <script nonce="${nonce}" src="${media('dist', 'heap.js')}"></script>
-</body>
-</html>`;
+    return webviewPage(this.panel.webview, this.deps.extensionUri, { name: 'heap', title: 'Heap Profile', mainAttributes: 'data-view="heap"' });
   }
 }
