@@ -80,7 +80,7 @@ export interface ProcStatus {
   readonly sigIgn?: bigint;
 }
 
-const KB_FIELDS: Record<string, keyof ProcStatus> = {
+const KB_FIELDS: Record<string, StatusSize> = {
   VmRSS: 'vmRss',
   VmSize: 'vmSize',
   VmHWM: 'vmHwm',
@@ -116,17 +116,11 @@ export function parseStatus(text: string): ProcStatus {
   return out as ProcStatus;
 }
 
-/** What a sample takes from /proc/PID/status: every size, and the state. Bytes. */
-export interface StatusFigures {
-  readonly state?: string;
-  readonly vmRss?: number;
-  readonly vmSize?: number;
-  readonly vmHwm?: number;
-  readonly rssAnon?: number;
-  readonly rssFile?: number;
-  readonly rssShmem?: number;
-  readonly vmSwap?: number;
-}
+/** The sizes in /proc/PID/status, in bytes. */
+type StatusSize = 'vmRss' | 'vmSize' | 'vmHwm' | 'rssAnon' | 'rssFile' | 'rssShmem' | 'vmSwap';
+
+/** What a sample takes from /proc/PID/status: every size, and the state. */
+export type StatusFigures = Pick<ProcStatus, 'state' | StatusSize>;
 
 /** The value of the last "Key:" line of a status text, trimmed; undefined when there is none. */
 function statusValue(text: string, key: string): string | undefined {
@@ -149,17 +143,12 @@ function kbValue(value: string | undefined): number | undefined {
  * the same values (the last line of a key wins there too), for a fraction of the work.
  */
 export function parseStatusFigures(text: string): StatusFigures {
-  return {
-    state: statusValue(text, 'State')?.charAt(0),
-    vmRss: kbValue(statusValue(text, 'VmRSS')),
-    vmSize: kbValue(statusValue(text, 'VmSize')),
-    vmHwm: kbValue(statusValue(text, 'VmHWM')),
-    rssAnon: kbValue(statusValue(text, 'RssAnon')),
-    rssFile: kbValue(statusValue(text, 'RssFile')),
-    rssShmem: kbValue(statusValue(text, 'RssShmem')),
-    vmSwap: kbValue(statusValue(text, 'VmSwap')),
-  };
+  const out: { -readonly [K in keyof StatusFigures]: StatusFigures[K] } = { state: statusValue(text, 'State')?.charAt(0) };
+  for (const [key, field] of KB_ENTRIES) out[field] = kbValue(statusValue(text, key));
+  return out;
 }
+
+const KB_ENTRIES = Object.entries(KB_FIELDS);
 
 /** True when `mask` (SigCgt or SigIgn) has signal number `signal` set. */
 export function maskHasSignal(mask: bigint | undefined, signal: number): boolean {
