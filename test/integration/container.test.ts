@@ -87,8 +87,9 @@ describe('containers: a memory-limited cgroup, the OOM killer, restarts', functi
     const oom = watch.series.allEvents().find((e) => e.kind === 'oom');
     assert.ok(oom, 'an OOM marker');
     // The cgroup's own high-water mark: the kill happens at the limit, whatever the last sample saw
-    // (often well below it: a sample is not taken at the moment of the kill).
-    assert.ok(oom.bytes !== undefined && oom.bytes >= 0.9 * 64 * MiB && oom.bytes <= 64 * MiB, `peak ${oom.bytes}`);
+    // (often well below it: a sample is not taken at the moment of the kill). The kernel may charge
+    // a page or a charge batch past the limit before it reclaims or kills (seen: limit + 4 KiB).
+    assert.ok(oom.bytes !== undefined && oom.bytes >= 0.9 * 64 * MiB && oom.bytes <= 65 * MiB, `peak ${oom.bytes}`);
   });
 
   it('diagnoses a service growing toward its limit: the trend, then "near the limit", and GOMEMLIMIT advice (recorded for the unit tests)', async () => {
