@@ -45,6 +45,16 @@ function cpuSeconds(): number {
   }
 }
 
+/** CPU per tick (µs) over the next `seconds`, `count` saying how many ticks there have been. */
+async function cpuPerTick(seconds: number, count: () => number): Promise<{ usPerTick: number; ticks: number }> {
+  const c0 = cpuSeconds();
+  const t0 = count();
+  await sleep(seconds * 1000);
+  const used = cpuSeconds() - c0;
+  const ticks = count() - t0;
+  return { usPerTick: (used * 1e6) / ticks, ticks };
+}
+
 /** CPU per sample (µs) of one case over `seconds`, and the samples taken. */
 async function measure(kind: Case, bin: string, work: string, seconds: number): Promise<{ usPerTick: number; ticks: number }> {
   if (kind === 'idle timer') {
@@ -55,14 +65,12 @@ async function measure(kind: Case, bin: string, work: string, seconds: number): 
       timer = setTimeout(tick, 1000 / HZ);
     };
     tick();
-    await sleep(1000);
-    const c0 = cpuSeconds();
-    const t0 = ticks;
-    await sleep(seconds * 1000);
-    const used = cpuSeconds() - c0;
-    const n = ticks - t0;
-    clearTimeout(timer);
-    return { usPerTick: (used * 1e6) / n, ticks: n };
+    try {
+      await sleep(1000);
+      return await cpuPerTick(seconds, () => ticks);
+    } finally {
+      clearTimeout(timer);
+    }
   }
   const source: TargetSource = kind === 'Go figures (expvar)' ? 'expvar' : kind === 'Go figures (agent)' ? 'agent' : 'none';
   const target = await Target.start(bin, source, path.join(work, `t-${Date.now()}.pid`));
@@ -77,12 +85,7 @@ async function measure(kind: Case, bin: string, work: string, seconds: number): 
     while (goFigures && !watch.latest?.go && Date.now() < deadline) await sleep(100);
     if (goFigures && !watch.latest?.go) throw new Error(`no Go figures from ${source} within 10 s`);
     await sleep(1000);
-    const c0 = cpuSeconds();
-    const s0 = samples;
-    await sleep(seconds * 1000);
-    const used = cpuSeconds() - c0;
-    const n = samples - s0;
-    return { usPerTick: (used * 1e6) / n, ticks: n };
+    return await cpuPerTick(seconds, () => samples);
   } finally {
     registry.dispose();
     await target.stop();
