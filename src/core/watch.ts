@@ -196,7 +196,7 @@ export class Watch extends Disposable {
       watch.setTracker(goRuntime?.(pid));
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Attached to ${info.name} (PID ${pid})` });
       watch.accept(watch.withCgroup(first));
-      watch.schedule(watch.intervalMs);
+      watch.schedule(delayToGrid(Date.now(), first.time + watch.intervalMs, watch.intervalMs));
       return watch;
     } catch (err) {
       reader.close();
@@ -214,7 +214,7 @@ export class Watch extends Disposable {
       watch.remote = target;
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Watching ${info.name} through ${url}` });
       watch.accept(watch.withCgroup(first));
-      watch.schedule(watch.intervalMs);
+      watch.schedule(delayToGrid(Date.now(), first.time + watch.intervalMs, watch.intervalMs));
       return watch;
     } catch (err) {
       reader.close();
@@ -264,7 +264,7 @@ export class Watch extends Disposable {
     this.consecutiveFailures = 0;
     this.addEvent({ time: first.time, kind: 'restart', label: why.label, detail: `${why.detail} (PID ${previous} → ${pid})` });
     this.accept(this.withCgroup(first));
-    this.schedule(this.intervalMs);
+    this.schedule(delayToGrid(Date.now(), first.time + this.intervalMs, this.intervalMs));
     this.stateEmitter.fire('running');
   }
 
@@ -467,9 +467,11 @@ export class Watch extends Disposable {
     this.reading = true;
     const pidBefore = this.reader.identity.pid;
     try {
-      const os = await this.reader.read();
+      // No promise to wait for when the reader and the Go figures need none (most samples).
+      const os = this.reader.readSync ? this.reader.readSync() : await this.reader.read();
       // One loopback request at most, and none while stopped in a debugger.
-      const go = this.withLastGoFigures(os.time, await this.goTracker?.figures(this.paused));
+      const goRead = this.goTracker?.figures(this.paused);
+      const go = this.withLastGoFigures(os.time, goRead && (await goRead));
       if (this.stateValue !== 'running') return;
       if (this.failure) this.addEvent({ time: os.time, kind: 'note', label: 'reconnected', detail: `Reading again after: ${this.failure.message}` });
       this.failure = undefined;
@@ -478,7 +480,7 @@ export class Watch extends Disposable {
       if (this.target.kind === 'url' && this.reader.identity.pid !== pidBefore) {
         this.addEvent({ time: os.time, kind: 'restart', label: 'restarted', detail: `The process behind ${this.target.url} restarted (PID ${pidBefore} → ${this.reader.identity.pid}).` });
       }
-      this.accept(this.withCgroup(go ? { ...os, ...go } : os));
+      this.accept(this.withCgroup(os, go));
     } catch (err) {
       if (this.stateValue !== 'running') return;
       const error = toSampleError(err, this.pid);
@@ -496,15 +498,16 @@ export class Watch extends Disposable {
     const now = Date.now();
     // Failing again and again (a lost port-forward): wait longer between tries, up to 10 s.
     const backoff = this.consecutiveFailures >= FAILURES_BEFORE_BACKOFF ? Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** (this.consecutiveFailures - FAILURES_BEFORE_BACKOFF + 1)) : 0;
-    this.schedule(Math.max(0, Math.max(backoff, this.currentInterval(now)) - (now - started)));
+    const interval = this.currentInterval(now);
+    this.schedule(backoff > interval ? Math.max(0, backoff - (now - started)) : delayToGrid(now, started + interval, interval));
   }
 
   /**
-   * The sample with its cgroup's figures: our own kept-open reader (local process), else what the
-   * agent reported (a URL target). An OOM kill count that rose while the process lives is a kill
+   * The sample with its Go figures and its cgroup's figures: our own kept-open reader (local
+   * process), else what the agent reported (a URL target). An OOM kill count that rose while the process lives is a kill
    * of another process in the same cgroup: a marker.
    */
-  private withCgroup(sample: MemorySample): MemorySample {
+  private withCgroup(sample: MemorySample, go?: { go: GoFigures; goReadAt: number }): MemorySample {
     let cgroup = sample.cgroup;
     if (this.cgroupReader && this.lastCgroupRead !== undefined && sample.time - this.lastCgroupRead < CGROUP_MIN_INTERVAL_MS * 0.9) {
       // Read a moment ago: the same figures (the kernel's memory.stat is not cheap to make).
@@ -532,7 +535,9 @@ export class Watch extends Disposable {
       this.lastOomKills = cgroup.oomKills;
     }
     this.lastCgroup = cgroup;
-    return cgroup ? { ...sample, cgroup } : sample;
+    // One new object at most (a sample runs on cold caches: each copy shows in its cost).
+    if (!cgroup || cgroup === sample.cgroup) return go ? { ...sample, ...go } : sample;
+    return { ...sample, ...go, cgroup };
   }
 
   /**
@@ -586,6 +591,20 @@ export class Watch extends Disposable {
     this.series.push(sample.time, seriesRow(sample));
     this.sampleEmitter.fire(sample);
   }
+}
+
+/**
+ * The delay to the next sample: the multiple of `intervalMs` on the wall clock nearest to `dueMs`
+ * (and after `now`). Every watch with the same interval wakes on the same grid, so N watches cost
+ * the process one wake-up a period, not N, and all but the first read with warm caches (a wake-up
+ * alone costs this kind of machine more than a sample: bench/RESULTS.md). Rounding to the nearest
+ * point keeps a timer that fired a little late from skipping a period; the gap between two samples
+ * stays between half an interval and one and a half, one interval on average.
+ */
+export function delayToGrid(now: number, dueMs: number, intervalMs: number): number {
+  let at = Math.round(dueMs / intervalMs) * intervalMs;
+  if (at <= now) at += Math.floor((now - at) / intervalMs + 1) * intervalMs;
+  return at - now;
 }
 
 /** Opens what a local watch reads: the process's memory (bound to it), its description, its memory cgroup (Linux). */

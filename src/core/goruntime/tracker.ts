@@ -99,13 +99,17 @@ export class GoRuntimeTracker {
     this.setStatus(this.options().enabled ? { state: 'searching' } : { state: 'off' });
   }
 
-  /** Called once per sample. Resolves with fresh figures, or undefined (none, not due, paused). */
   /** How often the source in use is read (undefined: none in use). */
   get readEveryMs(): number | undefined {
     return this.source?.minIntervalMs;
   }
 
-  async figures(paused: boolean): Promise<GoFigures | undefined> {
+  /**
+   * Called once per sample: a read of fresh figures when one is due, else undefined at once (none
+   * found, not due, paused) — most samples at 10 Hz, which then await nothing. The read resolves
+   * with the figures, or undefined when the source failed.
+   */
+  figures(paused: boolean): Promise<GoFigures | undefined> | undefined {
     if (!this.options().enabled) {
       if (this.statusValue.state !== 'off') this.setStatus({ state: 'off' });
       return undefined;
@@ -118,7 +122,10 @@ export class GoRuntimeTracker {
     }
     if (!goFiguresReadDue(now, this.lastRead, this.source.minIntervalMs)) return undefined;
     this.lastRead = now;
-    const source = this.source;
+    return this.readFrom(this.source, now);
+  }
+
+  private async readFrom(source: GoSource, now: number): Promise<GoFigures | undefined> {
     try {
       const { figures, problems } = await source.read();
       this.failures = 0;

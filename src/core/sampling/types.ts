@@ -80,6 +80,11 @@ export interface MemoryReader {
   readonly identity: ProcessIdentity;
   /** Takes one sample. Rejects with a SampleError. */
   read(): Promise<MemorySample>;
+  /**
+   * The same sample synchronously, where reading costs no more than a few µs (kept-open /proc
+   * files): a sample then goes through without a promise. Throws a SampleError.
+   */
+  readSync?(): MemorySample;
   /** Releases what the reader holds (file descriptors). Safe to call twice. */
   close(): void;
 }
