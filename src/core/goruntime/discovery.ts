@@ -140,6 +140,7 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
       const { figures, problems } = await source.read(PROBE_TIMEOUT_MS);
       return { found: { source, figures, problems, contacted, listenerKey: key } };
     } catch (err) {
+      source.close?.();
       return { silent: err instanceof SourceError && err.silent };
     }
   };

@@ -3,7 +3,7 @@
  * One read is one loopback request (a GET, or one gops command), with the bounds of its kind:
  * discovery probes with the very same read, so what is found is what will be read.
  */
-import { request, RequestError } from '../net/request';
+import { KeptConnection, request, RequestError } from '../net/request';
 import { gopsCommand, GOPS_MEMSTATS } from '../net/gops';
 import { GoFigures, GoSourceKind } from './figures';
 import { expvarFigures, expvarScanner, MAX_SNAPSHOT_BYTES, parseAgentSnapshot, parseGoroutineTotal, parseGopsMemStats, parsePprofMemStats } from './parsers';
@@ -26,6 +26,8 @@ export interface GoSource {
   readonly freeOSMemoryUrl?: URL;
   /** The HTTP origin it answers on (agent, expvar, pprof): where a heap profile may be asked too. */
   readonly baseUrl?: URL;
+  /** Closes the connection kept between reads (agent, expvar), if any. A later read opens another. */
+  close?(): void;
 }
 
 /** Why a read gave no figures. `silent`: nothing there speaks HTTP (discovery does not ask that port again). */
@@ -65,7 +67,7 @@ function sourceError(err: unknown): SourceError {
   return new SourceError((err as Error).message ?? String(err));
 }
 
-async function get(url: URL, what: string, options: { timeoutMs: number; maxBytes: number; keepTail?: number; consume?: (chunk: Buffer) => boolean }): Promise<Buffer> {
+async function get(url: URL, what: string, options: { timeoutMs: number; maxBytes: number; keepTail?: number; consume?: (chunk: Buffer) => boolean; connection?: KeptConnection }): Promise<Buffer> {
   try {
     const answer = await request(url, { ...options, label: what });
     if (answer.status !== 200) throw new SourceError(`${url.pathname} answered HTTP ${answer.status}`);
@@ -84,6 +86,7 @@ function reading(figures: GoFigures | undefined, problems: string[], missing: st
 /** Our companion agent (or the file the "Add FreeOSMemory Hook" command writes). */
 export function agentSource(base: URL, pid: number): GoSource {
   const snapshot = new URL(`${AGENT_PREFIX}snapshot`, base);
+  const connection = new KeptConnection();
   return {
     kind: 'agent',
     description: `Memory Watch agent at ${snapshot.host}`,
@@ -91,7 +94,7 @@ export function agentSource(base: URL, pid: number): GoSource {
     baseUrl: new URL(base.origin),
     freeOSMemoryUrl: new URL(`${AGENT_PREFIX}freeosmemory`, base),
     async read(timeoutMs = READ_TIMEOUT_MS) {
-      const body = await get(snapshot, `The agent at ${snapshot.host}`, { timeoutMs, maxBytes: MAX_SNAPSHOT_BYTES });
+      const body = await get(snapshot, `The agent at ${snapshot.host}`, { timeoutMs, maxBytes: MAX_SNAPSHOT_BYTES, connection });
       const problems: string[] = [];
       const parsed = parseAgentSnapshot(body.toString('utf8'), problems);
       if (!parsed) return reading(undefined, problems, 'the agent answered something that is not a snapshot');
@@ -99,11 +102,13 @@ export function agentSource(base: URL, pid: number): GoSource {
       if (parsed.pid !== pid) throw new SourceError(`the agent at ${snapshot.host} belongs to PID ${parsed.pid}, not ${pid}`);
       return reading(parsed.figures, problems, '');
     },
+    close: () => connection.close(),
   };
 }
 
 export function expvarSource(base: URL): GoSource {
   const url = new URL('/debug/vars', base);
+  const connection = new KeptConnection();
   return {
     kind: 'expvar',
     description: `expvar at ${url.host}${url.pathname}`,
@@ -112,11 +117,12 @@ export function expvarSource(base: URL): GoSource {
     async read(timeoutMs = READ_TIMEOUT_MS) {
       // Streamed: only memstats is kept, and the request ends once it has been read.
       const scanner = expvarScanner();
-      await get(url, `expvar at ${url.host}`, { timeoutMs, maxBytes: MAX_EXPVAR_BYTES, consume: (chunk) => scanner.feed(chunk).state !== 'more' });
+      await get(url, `expvar at ${url.host}`, { timeoutMs, maxBytes: MAX_EXPVAR_BYTES, consume: (chunk) => scanner.feed(chunk).state !== 'more', connection });
       const scan = scanner.end();
       const problems: string[] = [];
       return reading(expvarFigures(scan, problems), problems, scan.state === 'invalid' ? `/debug/vars has no memstats: ${scan.reason}` : '/debug/vars has no memstats');
     },
+    close: () => connection.close(),
   };
 }
 

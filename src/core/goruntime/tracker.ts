@@ -56,6 +56,7 @@ export class GoRuntimeTracker {
   private lastRead = 0;
   private failures = 0;
   private discovering = false;
+  private disposed = false;
   private attempts = 0;
   private nextDiscovery = 0;
   private lastListenerKey?: string;
@@ -90,7 +91,7 @@ export class GoRuntimeTracker {
 
   /** Forget the source and look again at the next sample (settings changed, or the user asked to retry). */
   reset(): void {
-    this.source = undefined;
+    this.setSource(undefined);
     this.attempts = 0;
     this.drops = 0;
     this.failures = 0;
@@ -140,7 +141,7 @@ export class GoRuntimeTracker {
   }
 
   private drop(source: GoSource, message: string, now: number): void {
-    this.source = undefined;
+    this.setSource(undefined);
     this.failures = 0;
     this.drops++;
     if (this.drops >= MAX_DROPS) {
@@ -167,7 +168,15 @@ export class GoRuntimeTracker {
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.setSource(undefined);
     this.statusEmitter.dispose();
+  }
+
+  /** The source read from now on; the one before lets go of its connection. */
+  private setSource(source: GoSource | undefined): void {
+    if (this.source !== source) this.source?.close?.();
+    this.source = source;
   }
 
   private async runDiscovery(): Promise<void> {
@@ -184,8 +193,9 @@ export class GoRuntimeTracker {
       }
       const result = await discover(this.pid, this.options());
       this.attempts++;
-      if (result.source) {
-        this.source = result.source;
+      if (result.source && this.disposed) result.source.close?.();
+      else if (result.source) {
+        this.setSource(result.source);
         this.failures = 0;
         this.goodReads = 0;
         this.lastRead = 0;

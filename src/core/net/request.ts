@@ -31,6 +31,35 @@ export interface RequestOptions {
   readonly consume?: (chunk: Buffer) => boolean;
   /** How the endpoint is named in messages: "The FreeOSMemory hook". */
   readonly label?: string;
+  /** Reuse this connection (reads repeated every second); without it each request has its own. */
+  readonly connection?: KeptConnection;
+}
+
+/** A kept connection closes after this long without a request (a watch paused in the debugger). */
+const KEPT_IDLE_MS = 5000;
+
+/**
+ * One connection to one target, kept open between the reads of a source that asks every second: a
+ * new loopback connection costs the extension host about a third of a whole read (bench/RESULTS.md).
+ * At most one socket; it goes back for reuse only after an answer read to its end (a request cut
+ * short, failed or timed out destroys its socket), and closes when idle for KEPT_IDLE_MS or on close().
+ */
+export class KeptConnection {
+  private agents: { http?: http.Agent; https?: https.Agent } = {};
+
+  /** The agent for `protocol` ("http:" or "https:"), made on first use. */
+  agentFor(protocol: string): http.Agent {
+    const options = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: KEPT_IDLE_MS };
+    if (protocol === 'https:') return (this.agents.https ??= new https.Agent(options));
+    return (this.agents.http ??= new http.Agent(options));
+  }
+
+  /** Closes the socket (if any); a later request opens a new one. Safe to call twice. */
+  close(): void {
+    this.agents.http?.destroy();
+    this.agents.https?.destroy();
+    this.agents = {};
+  }
 }
 
 export interface HttpAnswer {
@@ -85,12 +114,13 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
   const mayLeaveLoopback = hostAllowed(url.hostname, options.allowedHosts ?? []);
   return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (err: RequestError | undefined, answer?: HttpAnswer) => {
+    /** `ended`: the whole answer was read, so a kept connection may serve the next request. */
+    const finish = (err: RequestError | undefined, answer?: HttpAnswer, ended = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       // Nothing more is read: an endless or oversized body stops here.
-      req.destroy();
+      if (!ended || !options.connection) req.destroy();
       if (err) reject(err);
       else resolve(answer!);
     };
@@ -99,7 +129,7 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
       url,
       {
         method: options.method ?? 'GET',
-        agent: false,
+        agent: options.connection ? options.connection.agentFor(url.protocol) : false,
         // No accept-encoding: a server that compresses anyway is not inflated.
         headers: { 'user-agent': 'memory-watch', accept: '*/*', ...(options.method === 'POST' ? { 'content-length': '0' } : {}) },
         // Any name must resolve to loopback unless the user allowed the host.
@@ -130,7 +160,14 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
           }
           size += chunk.length;
           if (options.consume) {
-            if (options.consume(chunk)) finish(undefined, answer());
+            if (options.consume(chunk)) {
+              finish(undefined, answer(), true);
+              // Had what it needs: the rest of the answer is let through unread if it came in the
+              // same read (then the connection serves again), else the connection is closed.
+              setImmediate(() => {
+                if (!res.complete) req.destroy();
+              });
+            }
           } else {
             chunks.push(chunk);
             kept += chunk.length;
@@ -143,7 +180,7 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
           }
           if (truncated) finish(undefined, answer());
         });
-        res.on('end', () => finish(undefined, answer()));
+        res.on('end', () => finish(undefined, answer(), true));
         res.on('error', (err) => finish(new RequestError('broken', `${label}'s answer broke off: ${err.message}`)));
         res.on('close', () => {
           // Closed before the end of a body that announced its length: what came is not the answer.

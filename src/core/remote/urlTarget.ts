@@ -9,7 +9,7 @@
  * timeouts, bounded bodies (core/net). A lost connection is a failed sample, never an exception:
  * the watch goes on, retrying (watch.ts backs off), and the graph keeps its data.
  */
-import { request, RequestError } from '../net/request';
+import { KeptConnection, request, RequestError } from '../net/request';
 import { checkUrl } from '../net/urlPolicy';
 import { ProcessInfo } from '../processes/processInfo';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError } from '../sampling/types';
@@ -40,10 +40,10 @@ function agentSnapshotUrl(base: URL): URL {
   return new URL(`${AGENT_PREFIX}snapshot`, base.origin);
 }
 
-async function readSnapshot(url: URL, allowedHosts: readonly string[], problems: string[] = []): Promise<AgentSnapshot> {
+async function readSnapshot(url: URL, allowedHosts: readonly string[], problems: string[] = [], connection?: KeptConnection): Promise<AgentSnapshot> {
   let answer;
   try {
-    answer = await request(url, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_SNAPSHOT_BYTES, allowedHosts, label: `The agent at ${url.host}` });
+    answer = await request(url, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_SNAPSHOT_BYTES, allowedHosts, label: `The agent at ${url.host}`, connection });
   } catch (err) {
     throw new SampleError('failed', `Lost the connection to ${url.host}: ${(err as Error).message} Retrying.`);
   }
@@ -56,6 +56,8 @@ async function readSnapshot(url: URL, allowedHosts: readonly string[], problems:
 /** Reads a process through its agent: the process's own RSS and VSZ, Go figures, cgroup. */
 class AgentUrlReader implements MemoryReader {
   private closed = false;
+  /** Read every sample: one connection for all (through a port-forward, each new one is a new stream). */
+  private readonly connection = new KeptConnection();
   identity: ProcessIdentity;
 
   constructor(
@@ -69,7 +71,7 @@ class AgentUrlReader implements MemoryReader {
   async read(): Promise<MemorySample> {
     if (this.closed) throw new SampleError('failed', `The watch of ${this.url.host} has ended.`);
     const time = Date.now();
-    const s = await readSnapshot(this.url, this.allowedHosts);
+    const s = await readSnapshot(this.url, this.allowedHosts, [], this.connection);
     // The process behind the URL restarted (a new pod, a restarted container): the watch marks it.
     this.identity = { pid: s.pid, startToken: this.identity.startToken };
     // `shared` (file-backed and shared pages) plays RssFile's part: what is left of RSS is anonymous.
@@ -78,6 +80,7 @@ class AgentUrlReader implements MemoryReader {
 
   close(): void {
     this.closed = true;
+    this.connection.close();
   }
 }
 
@@ -106,6 +109,7 @@ class GoOnlyUrlReader implements MemoryReader {
 
   close(): void {
     this.closed = true;
+    this.source.close?.();
   }
 }
 
