@@ -11,6 +11,7 @@ import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
 import { ComparisonView, FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
+import { Throttle } from '../core/util/throttle';
 
 /** What the graph's buttons ask for (the shell runs the matching command). */
 export type GraphIntent = 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook' | 'showHeapProfile' | 'saveRecording' | 'compare' | 'exportCsv';
@@ -52,8 +53,7 @@ export class GraphFeed extends Disposable {
   private shownWatchId?: string;
   private lastRendered?: GraphRendered;
   private pendingRows: SampleRow[] = [];
-  private flushTimer?: NodeJS.Timeout;
-  private lastFlush = 0;
+  private readonly flushThrottle = this.register(new Throttle(SAMPLES_EVERY_MS, () => this.sendPendingRows()));
   private lastSummaryCheck = 0;
   /** The summaries last sent, less their newest figures (the samples carry those). */
   private summariesKey = '';
@@ -78,10 +78,9 @@ export class GraphFeed extends Disposable {
         // at 10 samples a second, one message per sample plus a list of every watch each time was
         // most of what the graph cost.
         if (this.pendingRows.length < MAX_PENDING_ROWS) this.pendingRows.push({ time: sample.time, values: seriesRow(sample) });
-        this.flushSoon();
+        this.flushThrottle.soon();
       }),
     );
-    this.register({ dispose: () => clearTimeout(this.flushTimer) });
     this.register(
       registry.onDidAddEvent(({ watch, event }) => {
         if (watch.id !== this.shownWatchId) return;
@@ -98,26 +97,20 @@ export class GraphFeed extends Disposable {
   hidden(): void {
     this.ready = false;
     this.pendingRows = [];
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+    this.flushThrottle.cancel();
   }
 
-  private flushSoon(): void {
-    const wait = SAMPLES_EVERY_MS - (Date.now() - this.lastFlush);
-    if (wait <= 0) this.flush();
-    else
-      this.flushTimer ??= setTimeout(() => {
-        this.flushTimer = undefined;
-        this.flush();
-      }, wait);
-  }
-
+  /** Sends the samples waiting (before a marker, a new state), whenever the last batch went. */
   private flush(): void {
-    this.lastFlush = Date.now();
+    this.flushThrottle.now();
+  }
+
+  private sendPendingRows(): void {
+    const now = Date.now();
     if (this.pendingRows.length && this.shownWatchId !== undefined) this.post({ type: 'samples', watchId: this.shownWatchId, rows: this.pendingRows });
     this.pendingRows = [];
-    if (this.lastFlush - this.lastSummaryCheck >= SUMMARIES_EVERY_MS) {
-      this.lastSummaryCheck = this.lastFlush;
+    if (now - this.lastSummaryCheck >= SUMMARIES_EVERY_MS) {
+      this.lastSummaryCheck = now;
       this.postSummariesIfChanged();
     }
   }

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Disposable } from '../core/util/lifecycle';
+import { Throttle } from '../core/util/throttle';
 import { StatusWarnings, summarizeForStatusBar } from '../core/statusSummary';
 import { WatchRegistry } from '../core/watchRegistry';
 import { CommandId } from './commandIds';
@@ -16,8 +17,12 @@ const UPDATE_EVERY_MS = 1000;
 export class MemoryStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
   private warnings: StatusWarnings;
-  private lastUpdate = 0;
-  private pending?: NodeJS.Timeout;
+  /**
+   * Samples may come ten times a second; the item follows them once a second at most (nobody reads
+   * a number that changes faster, and each change is a message to the workbench). Changes of state
+   * — a new watch, an exit — show at once.
+   */
+  private readonly throttle = this.register(new Throttle(UPDATE_EVERY_MS, () => this.render()));
   /** What was last handed to the item: each property set is a message to the workbench. */
   private shown = { text: '', tooltip: '', warning: false, label: '', visible: false };
 
@@ -40,26 +45,10 @@ export class MemoryStatusBar extends Disposable {
     this.register(registry.onDidChange(() => this.update()));
     this.register(
       registry.onDidSample(({ watch }) => {
-        if (watch === registry.current) this.updateSoon();
+        if (watch === registry.current) this.throttle.soon();
       }),
     );
-    this.register({ dispose: () => clearTimeout(this.pending) });
     this.update();
-  }
-
-  /**
-   * Samples may come ten times a second; the item follows them once a second at most (nobody reads
-   * a number that changes faster, and each change is a message to the workbench). Changes of state
-   * — a new watch, an exit — show at once.
-   */
-  private updateSoon(): void {
-    const wait = UPDATE_EVERY_MS - (Date.now() - this.lastUpdate);
-    if (wait <= 0) this.update();
-    else
-      this.pending ??= setTimeout(() => {
-        this.pending = undefined;
-        this.update();
-      }, wait);
   }
 
   /** What the item shows now (for the API and tests). */
@@ -73,9 +62,10 @@ export class MemoryStatusBar extends Disposable {
   }
 
   private update(): void {
-    clearTimeout(this.pending);
-    this.pending = undefined;
-    this.lastUpdate = Date.now();
+    this.throttle.now();
+  }
+
+  private render(): void {
     const watch = this.registry.current;
     if (!watch) {
       if (this.shown.visible) this.item.hide();

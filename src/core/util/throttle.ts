@@ -1,0 +1,51 @@
+/**
+ * "At most every N ms" for work that samples ask for faster than a person can read it (the status
+ * bar item, the graph's batches). A call that comes too early is not lost: it runs later, on the
+ * first call that comes in time — the next sample — or on a timer set `slackMs` past the time
+ * when it may run. So at 10 Hz the next sample always runs it and the timer never wakes the
+ * process on its own (a wake-up costs more than what it runs here: bench/RESULTS.md); the timer
+ * fires only when the samples stop coming, with the last one.
+ */
+import { IDisposable } from './lifecycle';
+
+/** A call this close to the time it may run runs now (timers and samples are a few ms late). */
+const ON_TIME_MS = 20;
+
+export class Throttle implements IDisposable {
+  private last = Number.NEGATIVE_INFINITY;
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly run: () => void,
+    private readonly slackMs = 250,
+  ) {}
+
+  /** Runs now if the last run was long enough ago, else once later. */
+  soon(): void {
+    const wait = this.everyMs - (Date.now() - this.last);
+    if (wait <= ON_TIME_MS) this.now();
+    else
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.now();
+      }, wait + this.slackMs);
+  }
+
+  /** Runs now (a change that must show at once); a later run waits `everyMs` from here. */
+  now(): void {
+    this.cancel();
+    this.last = Date.now();
+    this.run();
+  }
+
+  /** Forgets a run that was waiting. */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  dispose(): void {
+    this.cancel();
+  }
+}

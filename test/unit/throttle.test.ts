@@ -1,0 +1,54 @@
+import * as assert from 'assert';
+import { Throttle } from '../../src/core/util/throttle';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Throttle: at most every N ms, the rest on the next call, a timer only when calls stop', () => {
+  it('runs once per period while calls keep coming, each time inside a call (no timer of its own fires)', async () => {
+    let inCall = false;
+    const runs: { inCall: boolean }[] = [];
+    const throttle = new Throttle(200, () => runs.push({ inCall }), 100);
+    try {
+      const start = Date.now();
+      while (Date.now() - start < 1000) {
+        inCall = true;
+        throttle.soon();
+        inCall = false;
+        await sleep(40);
+      }
+      assert.ok(runs.length >= 4 && runs.length <= 6, `${runs.length} runs in 1 s at most every 200 ms`);
+      assert.ok(runs.every((r) => r.inCall), 'a run came from the timer while calls were still coming');
+    } finally {
+      throttle.dispose();
+    }
+  });
+
+  it('a call that came too early runs once the calls stop (on its timer), and dispose cancels it', async () => {
+    let runs = 0;
+    const throttle = new Throttle(100, () => runs++, 50);
+    throttle.soon(); // runs now
+    throttle.soon(); // too early: waits
+    throttle.soon(); // already waiting: still one run later
+    assert.strictEqual(runs, 1);
+    await sleep(250);
+    assert.strictEqual(runs, 2, 'the waiting call ran on its timer');
+    throttle.soon(); // long enough after: now
+    assert.strictEqual(runs, 3);
+    throttle.soon();
+    throttle.dispose();
+    await sleep(250);
+    assert.strictEqual(runs, 3, 'ran after dispose');
+  });
+
+  it('now() runs at once and restarts the period', async () => {
+    let runs = 0;
+    const throttle = new Throttle(100, () => runs++, 50);
+    throttle.soon();
+    throttle.now();
+    throttle.soon();
+    assert.strictEqual(runs, 2);
+    await sleep(250);
+    assert.strictEqual(runs, 3);
+    throttle.dispose();
+  });
+});
