@@ -8,6 +8,7 @@
 import * as dns from 'dns';
 import * as http from 'http';
 import * as https from 'https';
+import { urlToHttpOptions } from 'url';
 import { formatBytes, formatDuration } from '../format';
 import { hostAllowed, isLoopbackAddress } from './urlPolicy';
 
@@ -124,12 +125,16 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
       if (err) reject(err);
       else resolve(answer!);
     };
-    const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(
-      url,
+    // A ClientRequest of our own rather than http.request: VS Code replaces http.request and
+    // https.request in the extension host with its proxy support, which sends a request for any
+    // host it does not know as local (127.0.0.2, an allowed host) to the user's http.proxy — a
+    // host our checks never saw. What we ask is always a direct connection to the target.
+    const req = new http.ClientRequest(
       {
+        ...urlToHttpOptions(url),
         method: options.method ?? 'GET',
-        agent: options.connection ? options.connection.agentFor(url.protocol) : false,
+        // One agent per request (what `agent: false` makes), or the kept connection's.
+        agent: options.connection ? options.connection.agentFor(url.protocol) : url.protocol === 'https:' ? new https.Agent() : new http.Agent(),
         // No accept-encoding: a server that compresses anyway is not inflated.
         headers: { 'user-agent': 'memory-watch', accept: '*/*', ...(options.method === 'POST' ? { 'content-length': '0' } : {}) },
         // Any name must resolve to loopback unless the user allowed the host.
