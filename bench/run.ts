@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runAgentBench } from './agent.bench';
 import { runChartBench } from './chart.bench';
+import { runCompareBuildsBench } from './cost/compareBuilds.bench';
 import { runCostBench } from './cost/costOfWatching.bench';
 import { runLiveChartBench } from './cost/liveChart.bench';
 import { runSoak } from './cost/soak';
@@ -20,6 +21,7 @@ const BENCH_DIR = path.resolve(__dirname, '..', '..', 'bench');
 const BENCHMARKS: { name: string; byDefault: boolean; run: () => Promise<string> | string }[] = [
   { name: 'cost', byDefault: true, run: () => runCostBench() },
   { name: 'host', byDefault: true, run: () => runHostPerSampleBench() },
+  { name: 'compare', byDefault: false, run: () => runCompareBuildsBench() },
   { name: 'live-chart', byDefault: true, run: () => runLiveChartBench() },
   { name: 'soak', byDefault: false, run: () => runSoak() },
   { name: 'sampler', byDefault: true, run: () => runSamplerBench() },
