@@ -230,11 +230,12 @@ export class TimeChart {
       const v = series.values[i];
       if (!(v === v)) continue;
       const ctx = this.ctx;
-      const x = Math.min(this.xOf(time[i]), this.layout.right) - 4;
+      const text = `${Math.round(v)} ${series.unitLabel ?? ''}`.trim();
+      const place = countLabelPlacement(Math.min(this.xOf(time[i]), this.layout.right), ctx.measureText(text).width, this.layout.left, this.layout.right);
       ctx.fillStyle = series.color;
-      ctx.textAlign = 'right';
+      ctx.textAlign = place.align;
       ctx.textBaseline = 'bottom';
-      ctx.fillText(`${Math.round(v)} ${series.unitLabel ?? ''}`.trim(), x, this.yOf(v, scale) - 3);
+      ctx.fillText(text, place.x, this.yOf(v, scale) - 3);
       ctx.textBaseline = 'middle';
       return;
     }
@@ -549,6 +550,16 @@ export interface Columns {
   readonly data: number[];
   /** Column indexes where a new run starts (after a gap). */
   readonly runStarts: number[];
+}
+
+/**
+ * Where a count's label goes: ending just before its newest point, or — when that would run past
+ * the plot's left edge (early in a watch) — starting just after it, inside the plot.
+ */
+export function countLabelPlacement(pointX: number, textWidth: number, left: number, right: number): { x: number; align: 'left' | 'right' } {
+  const GAP = 4;
+  if (pointX - GAP - textWidth >= left) return { x: pointX - GAP, align: 'right' };
+  return { x: Math.max(left, Math.min(pointX + GAP, right - textWidth)), align: 'left' };
 }
 
 export function decimate(time: ArrayLike<number>, values: ArrayLike<number>, first: number, last: number, left: number, xScale: number, xMin: number, bottom: number, yScale: number, bridgeMs = 0): Columns {

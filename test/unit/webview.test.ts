@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import { SERIES_COLUMNS, SeriesColumn } from '../../src/core/series';
 import type { WatchSummary } from '../../src/protocol';
-import { decimate } from '../../src/webview/chart';
+import { countLabelPlacement, decimate } from '../../src/webview/chart';
 import { buildChartModel, GraphTheme, MIN_SPAN_MS } from '../../src/webview/chartModel';
 import { applyMessage, createState, currentWatch } from '../../src/webview/state';
 
@@ -124,5 +124,20 @@ describe('the graph webview (pure parts)', () => {
     assert.deepStrictEqual(overlay.dash, [6, 3]);
     applyMessage(state, { type: 'state', watches: [summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
     assert.strictEqual(state.comparison, undefined);
+  });
+});
+
+describe('the label at the end of a count line ("12 goroutines")', () => {
+  // Was a bug (seen in the URL-target screenshot): early in a watch the newest point is near the
+  // left edge, and the label, right-aligned to end before it, ran over the left axis's labels.
+  it('ends just before its newest point when it fits inside the plot', () => {
+    assert.deepStrictEqual(countLabelPlacement(600, 80, 60, 1300), { x: 596, align: 'right' });
+  });
+
+  it('starts just after the point when it would run past the plot\'s left edge, never outside the plot', () => {
+    assert.deepStrictEqual(countLabelPlacement(70, 80, 60, 1300), { x: 74, align: 'left' });
+    // Near the right edge it ends inside the plot; wider than the plot, it starts at its left edge.
+    assert.deepStrictEqual(countLabelPlacement(80, 80, 60, 150), { x: 70, align: 'left' });
+    assert.deepStrictEqual(countLabelPlacement(1299, 2000, 60, 1300), { x: 60, align: 'left' });
   });
 });
