@@ -196,7 +196,7 @@ export class Watch extends Disposable {
       watch.setTracker(goRuntime?.(pid));
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Attached to ${info.name} (PID ${pid})` });
       watch.accept(watch.withCgroup(first));
-      watch.schedule(delayToGrid(Date.now(), first.time + watch.intervalMs, watch.intervalMs));
+      watch.scheduleAfter(first);
       return watch;
     } catch (err) {
       reader.close();
@@ -214,7 +214,7 @@ export class Watch extends Disposable {
       watch.remote = target;
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Watching ${info.name} through ${url}` });
       watch.accept(watch.withCgroup(first));
-      watch.schedule(delayToGrid(Date.now(), first.time + watch.intervalMs, watch.intervalMs));
+      watch.scheduleAfter(first);
       return watch;
     } catch (err) {
       reader.close();
@@ -264,7 +264,7 @@ export class Watch extends Disposable {
     this.consecutiveFailures = 0;
     this.addEvent({ time: first.time, kind: 'restart', label: why.label, detail: `${why.detail} (PID ${previous} → ${pid})` });
     this.accept(this.withCgroup(first));
-    this.schedule(delayToGrid(Date.now(), first.time + this.intervalMs, this.intervalMs));
+    this.scheduleAfter(first);
     this.stateEmitter.fire('running');
   }
 
@@ -453,6 +453,11 @@ export class Watch extends Disposable {
     this.clearTimer();
     if (this.stateValue !== 'running') return;
     this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  /** The next sample one interval after `sample`, on the grid every watch shares. */
+  private scheduleAfter(sample: MemorySample): void {
+    this.schedule(delayToGrid(Date.now(), sample.time + this.intervalMs, this.intervalMs));
   }
 
   private clearTimer(): void {
