@@ -148,6 +148,8 @@ export class Watch extends Disposable {
   private pauseEventId?: number;
   /** Reads the Go runtime's figures, when the program exposes them. */
   private goTracker?: GoRuntimeTracker;
+  /** Shown by the status bar and the graph (the current watch): its Go figures are read at the full rate. */
+  private shown = true;
 
   private readonly sampleEmitter = this.register(new Emitter<MemorySample>());
   private readonly failureEmitter = this.register(new Emitter<SampleError>());
@@ -334,6 +336,12 @@ export class Watch extends Disposable {
     return this.intervalMs;
   }
 
+  /** Whether the status bar and the graph show this watch; one not shown reads its Go figures less often. */
+  setShown(shown: boolean): void {
+    this.shown = shown;
+    this.goTracker?.setShown(shown);
+  }
+
   /** Where its Go figures come from (undefined when not looked for). */
   get goRuntime(): GoRuntimeTracker | undefined {
     return this.goTracker;
@@ -439,6 +447,7 @@ export class Watch extends Disposable {
     this.goStatusSubscription?.dispose();
     this.goTracker?.dispose();
     this.goTracker = tracker;
+    tracker?.setShown(this.shown);
     this.goStatusSubscription = tracker?.onDidChangeStatus(() => this.goStatusEmitter.fire());
     if (tracker) this.goStatusEmitter.fire();
   }

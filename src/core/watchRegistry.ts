@@ -102,7 +102,7 @@ export class WatchRegistry extends Disposable {
       watch.onDidChangeGoStatus(() => this.changeEmitter.fire()),
     ];
     this.watches.set(watch.id, { watch, subscriptions });
-    this.currentId = watch.id;
+    this.makeCurrent(watch.id);
     this.dropOldEnded();
     this.changeEmitter.fire();
     return { watch, alreadyWatched: false };
@@ -112,10 +112,16 @@ export class WatchRegistry extends Disposable {
   select(id: string): boolean {
     if (!this.watches.has(id)) return false;
     if (this.currentId !== id) {
-      this.currentId = id;
+      this.makeCurrent(id);
       this.changeEmitter.fire();
     }
     return true;
+  }
+
+  /** The status bar and the graph show the current watch; the others read their Go figures less often. */
+  private makeCurrent(id: string | undefined): void {
+    this.currentId = id;
+    for (const { watch } of this.watches.values()) watch.setShown(watch.id === id);
   }
 
   /** Stops a watch but keeps it, with its data, for the graph (e.g. its debug session ended). */
@@ -139,7 +145,7 @@ export class WatchRegistry extends Disposable {
     if (this.currentId === id) {
       // Fall back to the most recent running watch, else the most recent one.
       const rest = this.list();
-      this.currentId = ([...rest].reverse().find((w) => w.state === 'running') ?? rest[rest.length - 1])?.id;
+      this.makeCurrent(([...rest].reverse().find((w) => w.state === 'running') ?? rest[rest.length - 1])?.id);
     }
     this.changeEmitter.fire();
     return true;

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { discover } from '../../src/core/goruntime/discovery';
 import { GoFigures } from '../../src/core/goruntime/figures';
 import { GO_FIGURES_MIN_INTERVAL_MS } from '../../src/core/goruntime/sources';
-import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
+import { BACKGROUND_GO_FIGURES_INTERVAL_MS, GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { listListeners } from '../../src/core/goruntime/listeners';
 import { MiB } from '../../src/core/format';
 import { MemorySample } from '../../src/core/sampling/types';
@@ -158,6 +158,44 @@ describe('Go figures from real programs', function () {
       watch.setPaused(true);
       await watch.nextSample();
       assert.strictEqual((await watch.nextSample()).go, undefined);
+    } finally {
+      registry.dispose();
+    }
+  });
+
+  it('a watch not shown (not the current one) reads its Go figures every few seconds, and at once when shown again', async () => {
+    const [shown, background] = await Promise.all([startSource('expvar'), startSource('expvar')]);
+    const registry = new WatchRegistry({ intervalMs: 100, windowMs: 60_000 }, (pid) => new GoRuntimeTracker(pid, () => ({ enabled: true, ...NO_OVERRIDE }), () => undefined));
+    try {
+      const { watch: hidden } = await registry.attach(background.pid);
+      const { watch: current } = await registry.attach(shown.pid);
+      assert.strictEqual(registry.current, current);
+      await Promise.all([hidden, current].map((w) => waitFor(async () => (await w.nextSample()).go, 'a sample with Go figures')));
+      const reads = new Map([hidden, current].map((w) => [w, [] as MemorySample[]]));
+      const carried: MemorySample[] = [];
+      const subs = [hidden, current].map((w) =>
+        w.onDidSample((s) => {
+          if (s.goReadAt === s.time) reads.get(w)!.push(s);
+          else if (w === hidden) carried.push(s);
+        }),
+      );
+      const window = BACKGROUND_GO_FIGURES_INTERVAL_MS + 1500;
+      await new Promise((r) => setTimeout(r, window));
+      const readsShown = reads.get(current)!.length;
+      const readsHidden = reads.get(hidden)!.length;
+      assert.ok(readsShown >= window / GO_FIGURES_MIN_INTERVAL_MS - 2, `the current watch read ${readsShown} times in ${window} ms`);
+      assert.ok(readsHidden >= 1 && readsHidden <= 2, `the watch not shown read ${readsHidden} times in ${window} ms`);
+      // Its samples still carry the last figures in between (the watch list and the API show them).
+      assert.ok(carried.length > 20 && carried.every((s) => s.go && s.time - s.goReadAt! <= BACKGROUND_GO_FIGURES_INTERVAL_MS + 300), 'carried figures');
+      // Shown again: fresh figures at its next sample, then at the usual rate.
+      reads.get(hidden)!.length = 0;
+      const selectedAt = Date.now();
+      registry.select(hidden.id);
+      await waitFor(async () => reads.get(hidden)!.length >= 2 || undefined, 'two reads after it was shown', 5000);
+      const [first, second] = reads.get(hidden)!;
+      assert.ok(first.time - selectedAt < 400, `first read ${first.time - selectedAt} ms after it was shown`);
+      assert.ok(second.time - first.time < GO_FIGURES_MIN_INTERVAL_MS + 300, `then ${second.time - first.time} ms later`);
+      for (const sub of subs) sub.dispose();
     } finally {
       registry.dispose();
     }

@@ -47,6 +47,14 @@ const MAX_FAILURES = 3;
 export const MAX_DROPS = 4;
 /** Good reads in a row that make a source trusted again (its drops forgotten). */
 const STEADY_READS = 10;
+/**
+ * How often a watch that is not shown (not the current one: neither the status bar nor the graph
+ * shows it) reads its Go figures. Each read is a loopback request and, for expvar and pprof, a
+ * stop-the-world ReadMemStats in the target; twenty services watched at once paid for twenty reads
+ * a second to show one. Their RSS is still sampled at the full rate, and the figures are read
+ * again at once when the watch is shown.
+ */
+export const BACKGROUND_GO_FIGURES_INTERVAL_MS = 5000;
 /** Distinct problems logged per watch (a target could invent endless new ones). */
 const MAX_LOGGED_PROBLEMS = 20;
 
@@ -63,6 +71,7 @@ export class GoRuntimeTracker {
   /** Sources dropped since the last steady run of good reads. */
   private drops = 0;
   private goodReads = 0;
+  private shown = true;
   private readonly loggedProblems = new Set<string>();
   private readonly statusEmitter = new Emitter<GoStatus>();
   /** The source was found, lost, or found missing. */
@@ -100,9 +109,19 @@ export class GoRuntimeTracker {
     this.setStatus(this.options().enabled ? { state: 'searching' } : { state: 'off' });
   }
 
-  /** How often the source in use is read (undefined: none in use). */
+  /** How often the source in use is read (undefined: none in use): less often while not shown. */
   get readEveryMs(): number | undefined {
-    return this.source?.minIntervalMs;
+    return this.source && this.readEvery(this.source);
+  }
+
+  private readEvery(source: GoSource): number {
+    return this.shown ? source.minIntervalMs : Math.max(source.minIntervalMs, BACKGROUND_GO_FIGURES_INTERVAL_MS);
+  }
+
+  /** Whether the figures are shown (the current watch's); shown again, they are read at the next sample. */
+  setShown(shown: boolean): void {
+    if (shown && !this.shown) this.lastRead = 0;
+    this.shown = shown;
   }
 
   /**
@@ -121,7 +140,7 @@ export class GoRuntimeTracker {
       if (!this.discovering && now >= this.nextDiscovery) void this.runDiscovery();
       return undefined;
     }
-    if (!goFiguresReadDue(now, this.lastRead, this.source.minIntervalMs)) return undefined;
+    if (!goFiguresReadDue(now, this.lastRead, this.readEvery(this.source))) return undefined;
     this.lastRead = now;
     return this.readFrom(this.source, now);
   }
