@@ -248,6 +248,9 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       if (common.length) {
         const picked = await vscode.window.showQuickPick([{ label: 'At their start', align: 'start' as const }, ...common.map((label) => ({ label: `At the first "${label}" marker`, align: { markerLabel: label } }))], {
           title: 'Line the two runs up…',
+          // Asked right after the open dialog closes, when focus goes back to the recording's
+          // webview: an ordinary quick pick closed on that before anyone saw it (seen in e2e runs).
+          ignoreFocusOut: true,
         });
         if (!picked) return undefined;
         align = picked.align;
@@ -338,7 +341,8 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
         .filter((w) => `${w.info.name} (PID ${w.pid})` !== a.name)
         .map((w) => ({ label: `$(pulse) ${w.info.name}`, description: `PID ${w.pid} · ${w.state}`, run: () => this.liveRun({ watchId: w.id }) })),
     ];
-    const picked = await vscode.window.showQuickPick(items, { title: `Compare ${a.name} with…` });
+    // Opened from a button in the webview, which may take focus back: keep the question open.
+    const picked = await vscode.window.showQuickPick(items, { title: `Compare ${a.name} with…`, ignoreFocusOut: true });
     if (!picked) return undefined;
     if (!picked.file) return picked.run?.();
     const files = await vscode.window.showOpenDialog({ title: 'A Memory Watch recording to compare with', filters: { 'Memory Watch recordings': ['json'] }, canSelectMany: false, defaultUri: this.defaultUri('') });
