@@ -249,6 +249,7 @@ export class Watch extends Disposable {
     }
     const previous = this.pid;
     this.reader = reader;
+    reader.setShown?.(this.shown);
     this.infoValue = info;
     this.cgroupReader = cgroup;
     this.lastOomKills = undefined;
@@ -339,6 +340,7 @@ export class Watch extends Disposable {
   /** Whether the status bar and the graph show this watch; one not shown reads its Go figures less often. */
   setShown(shown: boolean): void {
     this.shown = shown;
+    this.reader.setShown?.(shown);
     this.goTracker?.setShown(shown);
   }
 

@@ -86,6 +86,11 @@ export interface MemoryReader {
    * files): a sample then goes through without a promise. Throws a SampleError.
    */
   readSync?(): MemorySample;
+  /**
+   * Whether the watch is shown (the current one). A reader may read its costlier figures less
+   * often while it is not (procfs: LazyFree), and reads them again at the next sample once shown.
+   */
+  setShown?(shown: boolean): void;
   /** Releases what the reader holds (file descriptors). Safe to call twice. */
   close(): void;
 }
