@@ -21,7 +21,7 @@ import {
   segmentsBelow,
   unescapeMountField,
 } from '../../src/core/cgroup/parsers';
-import { CgroupFigures, CgroupReader, openCgroupReader } from '../../src/core/cgroup/reader';
+import { CgroupFigures, CgroupReader, openCgroupReader, SHARED_READING_MS } from '../../src/core/cgroup/reader';
 import { MiB } from '../../src/core/format';
 
 const RECORDED = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded', 'cgroup');
@@ -349,6 +349,35 @@ describe('openCgroupReader on recorded trees', () => {
       fs.writeFileSync(scopeFile('memory.current'), `${290 * MiB}\n`);
       const f = reader!.read();
       assert.deepStrictEqual([f.limit, f.limitPath, f.usage, f.workingSet], [300 * MiB, SCOPE, 290 * MiB, 270 * MiB]);
+    });
+
+    it('two readers of one cgroup (processes of one container): a reading a moment old is shared, a reader\'s own never', async () => {
+      const second = openCgroupReader(3100, roots('v2-container-limit-on-parent', base));
+      assert.ok(second.ok);
+      try {
+        fs.writeFileSync(scopeFile('memory.current'), `${290 * MiB}\n`);
+        assert.strictEqual(reader!.read().usage, 290 * MiB);
+        fs.writeFileSync(scopeFile('memory.current'), `${280 * MiB}\n`);
+        assert.strictEqual(second.reader.read().usage, 290 * MiB, 'the first reader\'s reading, a moment old');
+        assert.strictEqual(reader!.read().usage, 280 * MiB, 'its own reading is never handed back');
+        await new Promise((r) => setTimeout(r, SHARED_READING_MS + 20));
+        fs.writeFileSync(scopeFile('memory.current'), `${270 * MiB}\n`);
+        assert.strictEqual(second.reader.read().usage, 270 * MiB, 'older than SHARED_READING_MS: read');
+      } finally {
+        second.reader.close();
+      }
+      // A copy elsewhere is another cgroup: nothing shared.
+      const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cgroup-'));
+      try {
+        fs.cpSync(path.join(RECORDED, 'v2-container-limit-on-parent'), path.join(elsewhere, 'v2-container-limit-on-parent'), { recursive: true });
+        const other = openCgroupReader(3100, roots('v2-container-limit-on-parent', elsewhere));
+        assert.ok(other.ok);
+        assert.strictEqual(reader!.read().usage, 270 * MiB);
+        assert.strictEqual(other.reader.read().usage, 452_984_832, 'its own files (as recorded), not the other copy\'s reading');
+        other.reader.close();
+      } finally {
+        fs.rmSync(elsewhere, { recursive: true, force: true });
+      }
     });
 
     it('a memory.stat larger than its buffer leaves inactive file unknown, the rest intact', () => {
