@@ -139,6 +139,9 @@ export class Follower extends Disposable {
           }
         }
         await watch.resume(pid, { label: 'restarted', detail: `${target.description} named a new process` });
+        // The status bar and the graph showed a watch that has ended: the service that came back
+        // is what they show now (one that runs keeps its place).
+        if (watch.state === 'running' && this.registry.current?.state !== 'running') this.registry.select(watch.id);
         this.log(`Following ${target.description}: PID ${pid} (restarted).`);
         return;
       }

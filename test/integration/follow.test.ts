@@ -51,6 +51,33 @@ describe('following a service across restarts', function () {
     assert.match(watch.series.allEvents()[2].detail ?? '', new RegExp(`PID ${first.pid} → ${second.pid}`));
   });
 
+  it('a restarted service becomes the current watch when the current one has ended, never over a running one', async () => {
+    const bin = await buildFixture('grower');
+    const marker = `follow-current-${process.pid}-${Date.now()}`;
+    const re = new RegExp(`grower -addr 127\\.0\\.0\\.1:0 -tag ${marker}$`);
+    follower.setTargets('commandLines', [{ key: 'pattern:current', description: 'the test grower', current: async () => (await findProcesses((c) => re.test(c)))[0]?.pid }]);
+    const first = await startProgram(bin, ['-addr', '127.0.0.1:0', '-tag', marker], READY);
+    const followed = await waitFor(() => registry.findRunning(first.pid), 'the service watched', 10_000);
+    // Another process attached by hand becomes current; then both end.
+    const other = await startProgram(bin, [], READY);
+    const { watch: manual } = await registry.attach(other.pid);
+    assert.strictEqual(registry.current, manual);
+    await Promise.all([first.stop(), other.stop()]);
+    await waitFor(() => followed.state === 'exited' && manual.state === 'exited', 'both exits seen', 5000);
+    // The service comes back: its watch goes on, and is what the status bar and graph show.
+    const second = await startProgram(bin, ['-addr', '127.0.0.1:0', '-tag', marker], READY);
+    await waitFor(() => followed.state === 'running' && followed.pid === second.pid, 'the watch on the new process', 10_000);
+    assert.strictEqual(registry.current, followed, 'the running watch, not the ended one');
+    // With a running watch current, a restart does not take its place.
+    const third = await startProgram(bin, [], READY);
+    const { watch: running } = await registry.attach(third.pid);
+    await second.stop();
+    await waitFor(() => followed.state === 'exited', 'the exit seen', 5000);
+    const fourth = await startProgram(bin, ['-addr', '127.0.0.1:0', '-tag', marker], READY);
+    await waitFor(() => followed.state === 'running' && followed.pid === fourth.pid, 'the watch on the next process', 10_000);
+    assert.strictEqual(registry.current, running);
+  });
+
   it('a PID file that does not exist yet is said once, not at every look; said again after it was found and lost', async () => {
     const bin = await buildFixture('grower');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-follow-'));
