@@ -137,6 +137,30 @@ describe('sampling a real Go program', function () {
     assert.strictEqual(timers(), baseline, 'an exit clears it');
   });
 
+  it('a watch not shown reads CPU time every 5 s (its percentage the average since), and at once when shown', async () => {
+    const spinner = await startProgram('perl', ['-e', '$| = 1; print "spinning\n"; 1 while 1'], /spinning/);
+    const shown = ProcfsReader.open(spinner.pid);
+    const background = ProcfsReader.open(spinner.pid);
+    try {
+      background.setShown(false);
+      const seen = { shown: [] as (number | undefined)[], background: [] as (number | undefined)[] };
+      for (const end = Date.now() + 3000; Date.now() < end; ) {
+        seen.shown.push(shown.readSync().cpu);
+        seen.background.push(background.readSync().cpu);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(seen.shown.some((cpu) => cpu !== undefined && cpu > 50), `shown: ${seen.shown.join(' ')}`);
+      // The first read of stat gives no percentage (nothing to compare with); the next is 5 s later.
+      assert.ok(seen.background.every((cpu) => cpu === undefined), `not shown: ${seen.background.join(' ')}`);
+      background.setShown(true);
+      const cpu = background.readSync().cpu;
+      assert.ok(cpu !== undefined && cpu > 50, `once shown: ${cpu}`);
+    } finally {
+      shown.close();
+      background.close();
+    }
+  });
+
   it('reads a zombie as exited', async function () {
     // A parent that forks a child which exits at once, and never waits for it: the child stays a
     // zombie, with a PID that still exists. (Perl does not reap on its own — a shell may, before

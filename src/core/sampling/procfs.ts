@@ -220,6 +220,8 @@ export function parseLazyFree(text: string): number | undefined {
 
 /** CPU time (from stat) is read at most this often: a CPU percentage needs no 10 Hz. */
 const CPU_INTERVAL_MS = 1000;
+/** CPU time of a watch not shown: its percentage is then the average over 5 s. */
+export const BACKGROUND_CPU_INTERVAL_MS = 5000;
 
 /**
  * smaps_rollup walks every mapping of the process (≈ 0.2 ms and more for big ones), so LazyFree is
@@ -282,6 +284,7 @@ export class ProcfsReader implements MemoryReader {
   private lastCpu?: { ticks: number; at: number; percent?: number };
   private lazyFree?: { value: number | undefined; at: number };
   private lazyFreeEveryMs = LAZY_FREE_INTERVAL_MS;
+  private cpuEveryMs = CPU_INTERVAL_MS;
 
   private constructor(
     readonly identity: ProcessIdentity,
@@ -332,6 +335,9 @@ export class ProcfsReader implements MemoryReader {
     // Shown again: a fresh LazyFree at the next sample.
     if (shown && every !== this.lazyFreeEveryMs) this.lazyFree = undefined;
     this.lazyFreeEveryMs = every;
+    // The CPU percentage is an average since the last read: reading less often loses nothing but
+    // its resolution, and the one shown next is over the longer span.
+    this.cpuEveryMs = shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS;
   }
 
   readSync(): MemorySample {
@@ -344,7 +350,7 @@ export class ProcfsReader implements MemoryReader {
       const rss = status.vmRss;
       const vsz = status.vmSize;
       if (rss === undefined || vsz === undefined) throw new Error('malformed /proc/PID/status: no VmRSS or VmSize');
-      if (!this.lastCpu || time - this.lastCpu.at >= CPU_INTERVAL_MS) {
+      if (!this.lastCpu || time - this.lastCpu.at >= this.cpuEveryMs) {
         const stat = parseStat(preadText(this.fds.stat, this.statBuf));
         if (isGone(stat.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
         const ticks = stat.utime + stat.stime;
