@@ -148,7 +148,7 @@ export class Watch extends Disposable {
   private pauseEventId?: number;
   /** Reads the Go runtime's figures, when the program exposes them. */
   private goTracker?: GoRuntimeTracker;
-  /** Shown by the status bar and the graph (the current watch): its Go figures are read at the full rate. */
+  /** Shown by the status bar and the graph (the current watch): its costlier figures are read at the full rate. */
   private shown = true;
 
   private readonly sampleEmitter = this.register(new Emitter<MemorySample>());
@@ -337,7 +337,10 @@ export class Watch extends Disposable {
     return this.intervalMs;
   }
 
-  /** Whether the status bar and the graph show this watch; one not shown reads its Go figures less often. */
+  /**
+   * Whether the status bar and the graph show this watch. One not shown samples RSS at its full
+   * rate but reads its Go figures, CPU time and LazyFree less often (tracker.ts, procfs.ts).
+   */
   setShown(shown: boolean): void {
     this.shown = shown;
     this.reader.setShown?.(shown);

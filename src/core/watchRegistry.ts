@@ -118,7 +118,7 @@ export class WatchRegistry extends Disposable {
     return true;
   }
 
-  /** The status bar and the graph show the current watch; the others read their Go figures less often. */
+  /** The status bar and the graph show the current watch; the others read their costlier figures less often. */
   private makeCurrent(id: string | undefined): void {
     this.currentId = id;
     for (const { watch } of this.watches.values()) watch.setShown(watch.id === id);
