@@ -370,7 +370,7 @@ function report(
     '',
     `**Ours ÷ uPlot: ${fmt(ratio10, 2)} at 10 Hz, ${fmt(ratio1, 2)} at 1 Hz.** Goal ≤ 0.5×: ${ratio10 <= 0.5 && ratio1 <= 0.5 ? 'met' : 'NOT met'}.`,
     '',
-    'At 10 Hz ours redraws twice a second against uPlot\'s ten; at 1 Hz both redraw once per sample, and one redraw of ours draws more (the Go memory as six filled, stacked layers under the lines, markers, two axes) than uPlot\'s five lines: the ratio there is that of one redraw each.',
+    'At 10 Hz ours redraws once a second against uPlot\'s ten; at 1 Hz both redraw once per sample, and one redraw of ours draws more (the Go memory as six filled, stacked layers under the lines, markers, two axes) than uPlot\'s five lines: the ratio there is that of one redraw each.',
     '',
     `Hidden: headless Chromium under Playwright keeps every page "visible" (neither a background tab nor a minimised window changes it here), so hidden is emulated with page.evaluate: document.visibilityState and document.hidden overridden to "hidden" and a visibilitychange event dispatched. "Frames run": requestAnimationFrame still fires — what our code does by itself; redraws per ${o.windowSeconds} s window: ${hiddenRedraws.join(', ')} (goal 0: ${hiddenRedraws.every((n) => n === 0) ? 'met' : 'NOT met'}); DOM mutation records: ${hiddenMutations.join(', ')}. "Frames held": animation-frame callbacks are also held until visible, as a browser does for a hidden page — what stays is the message handling; DOM mutation records: ${of('ours-10-hidden-frames-held').map((r) => r.counters?.mutations ?? NaN).join(', ')}.`,
     ...(profileRows.length
