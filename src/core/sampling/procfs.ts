@@ -329,7 +329,6 @@ export class ProcfsReader implements MemoryReader {
     return this.readSync();
   }
 
-  /** The sample, synchronously: one pread of status (and of stat once a second). */
   setShown(shown: boolean): void {
     const every = shown ? LAZY_FREE_INTERVAL_MS : BACKGROUND_LAZY_FREE_INTERVAL_MS;
     // Shown again: a fresh LazyFree at the next sample.
@@ -340,6 +339,7 @@ export class ProcfsReader implements MemoryReader {
     this.cpuEveryMs = shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS;
   }
 
+  /** The sample, synchronously: one pread of status (and of stat once a second). */
   readSync(): MemorySample {
     const pid = this.identity.pid;
     if (this.closed) throw new SampleError('failed', `The reader for process ${pid} is closed.`);
