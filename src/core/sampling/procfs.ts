@@ -283,8 +283,8 @@ export class ProcfsReader implements MemoryReader {
   private closed = false;
   private lastCpu?: { ticks: number; at: number; percent?: number };
   private lazyFree?: { value: number | undefined; at: number };
-  private lazyFreeEveryMs = LAZY_FREE_INTERVAL_MS;
-  private cpuEveryMs = CPU_INTERVAL_MS;
+  /** Shown (the current watch): CPU time and LazyFree at their full rates. */
+  private shown = true;
 
   private constructor(
     readonly identity: ProcessIdentity,
@@ -329,14 +329,13 @@ export class ProcfsReader implements MemoryReader {
     return this.readSync();
   }
 
+  /**
+   * Not shown, CPU time and LazyFree are read less often. The CPU percentage is an average since
+   * the last read, so it loses only resolution; shown again, LazyFree is read at the next sample.
+   */
   setShown(shown: boolean): void {
-    const every = shown ? LAZY_FREE_INTERVAL_MS : BACKGROUND_LAZY_FREE_INTERVAL_MS;
-    // Shown again: a fresh LazyFree at the next sample.
-    if (shown && every !== this.lazyFreeEveryMs) this.lazyFree = undefined;
-    this.lazyFreeEveryMs = every;
-    // The CPU percentage is an average since the last read: reading less often loses nothing but
-    // its resolution, and the one shown next is over the longer span.
-    this.cpuEveryMs = shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS;
+    if (shown && !this.shown) this.lazyFree = undefined;
+    this.shown = shown;
   }
 
   /** The sample, synchronously: one pread of status (and of stat once a second). */
@@ -350,7 +349,7 @@ export class ProcfsReader implements MemoryReader {
       const rss = status.vmRss;
       const vsz = status.vmSize;
       if (rss === undefined || vsz === undefined) throw new Error('malformed /proc/PID/status: no VmRSS or VmSize');
-      if (!this.lastCpu || time - this.lastCpu.at >= this.cpuEveryMs) {
+      if (!this.lastCpu || time - this.lastCpu.at >= (this.shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS)) {
         const stat = parseStat(preadText(this.fds.stat, this.statBuf));
         if (isGone(stat.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
         const ticks = stat.utime + stat.stime;
@@ -359,7 +358,7 @@ export class ProcfsReader implements MemoryReader {
         this.lastCpu = { ticks, at: time, percent };
       }
       const cpu = this.lastCpu.percent;
-      if (this.fds.smapsRollup !== undefined && (!this.lazyFree || time - this.lazyFree.at >= this.lazyFreeEveryMs)) {
+      if (this.fds.smapsRollup !== undefined && (!this.lazyFree || time - this.lazyFree.at >= (this.shown ? LAZY_FREE_INTERVAL_MS : BACKGROUND_LAZY_FREE_INTERVAL_MS))) {
         this.lazyFree = { value: parseLazyFree(preadText(this.fds.smapsRollup, this.smapsBuf)), at: time };
       }
       return {
