@@ -190,9 +190,9 @@ function scheduleDraw(): void {
  * redraw rasterises the whole canvas, which is most of what a visible graph costs the browser
  * (bench/RESULTS.md, "The live graph in the browser"). The readouts (text) follow every batch.
  */
-// Once a second: in code-server, twice a second cost ≈ 9 % of a core in the browser with the graph
-// visible (the workbench is composited again with each redraw), over the 8 % goal; a memory graph
-// moving once a second, like the status bar, loses nothing a person reads.
+// Once a second, like the status bar: in code-server the visible graph cost ≈ 10.6 % of a core in
+// the browser redrawing twice a second, ≈ 8.2 % once (two bench runs, bench/RESULTS.md); a memory
+// graph moving once a second loses nothing a person reads.
 const DATA_REDRAW_MIN_MS = 1000;
 let lastDraw = 0;
 let dataDrawTimer: ReturnType<typeof setTimeout> | undefined;

@@ -88,7 +88,7 @@ export interface MemoryReader {
   readSync?(): MemorySample;
   /**
    * Whether the watch is shown (the current one). A reader may read its costlier figures less
-   * often while it is not (procfs: LazyFree), and reads them again at the next sample once shown.
+   * often while it is not (procfs: CPU time, LazyFree), and reads them again once shown.
    */
   setShown?(shown: boolean): void;
   /** Releases what the reader holds (file descriptors). Safe to call twice. */
