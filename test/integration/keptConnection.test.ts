@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo, Socket } from 'net';
 import * as path from 'path';
-import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
+import { BACKGROUND_GO_FIGURES_INTERVAL_MS, GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { KeptConnection, request } from '../../src/core/net/request';
 import { waitFor } from '../support/wait';
 
@@ -32,6 +32,8 @@ async function countingServer(handler: (req: http.IncomingMessage, res: http.Ser
     handler(req, res);
   });
   server.on('connection', (socket: Socket) => sockets.push(socket));
+  // Idle connections stay open, as a Go http.Server's do by default (no IdleTimeout); Node's would close after 5 s.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -77,6 +79,31 @@ describe('Go figures over one kept connection', function () {
     }
   });
 
+  it('a watch not shown, reading every 10 s, keeps its connection between reads', async function () {
+    this.timeout(40_000);
+    const server = await countingServer((_req, res) => res.end(EXPVAR));
+    const tracker = new GoRuntimeTracker(process.pid, () => ({ enabled: true, overrideUrl: `${server.url}/debug/vars`, allowedHosts: [] }), () => undefined);
+    tracker.setShown(false);
+    let stop = false;
+    let reads = 0;
+    const loop = (async () => {
+      while (!stop) {
+        const read = tracker.figures(false);
+        if (read && (await read)) reads++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await waitFor(() => reads >= 2, 'two reads', BACKGROUND_GO_FIGURES_INTERVAL_MS * 2 + 5000);
+      assert.strictEqual(server.sockets.length, 1, `${server.requests()} requests over ${server.sockets.length} connections`);
+    } finally {
+      stop = true;
+      await loop;
+      tracker.dispose();
+      await server.close();
+    }
+  });
+
   it('an answer cut short (the reader had what it needed) does not serve again: its connection is closed', async () => {
     const server = await countingServer((_req, res) => {
       // What the reader needs at once, then more of the body a while later.
@@ -98,7 +125,8 @@ describe('Go figures over one kept connection', function () {
 
   it('an answer read to its end leaves the connection for the next request; close() and idleness close it', async () => {
     const server = await countingServer((_req, res) => res.end(EXPVAR));
-    const connection = new KeptConnection();
+    // Idle for a second closes it here (15 s in the extension).
+    const connection = new KeptConnection(1000);
     try {
       for (let i = 0; i < 3; i++) await request(new URL(`${server.url}/debug/vars`), { timeoutMs: 2000, maxBytes: 1024 * 1024, connection });
       assert.strictEqual(server.sockets.length, 1);
@@ -107,7 +135,7 @@ describe('Go figures over one kept connection', function () {
       // Used again after close: a new connection, which closes by itself when left idle.
       await request(new URL(`${server.url}/debug/vars`), { timeoutMs: 2000, maxBytes: 1024 * 1024, connection });
       assert.strictEqual(server.sockets.length, 2);
-      await waitFor(() => server.open() === 0, 'the idle connection to close', 8000);
+      await waitFor(() => server.open() === 0, 'the idle connection to close', 4000);
     } finally {
       connection.close();
       await server.close();

@@ -36,8 +36,13 @@ export interface RequestOptions {
   readonly connection?: KeptConnection;
 }
 
-/** A kept connection closes after this long without a request (a watch paused in the debugger). */
-const KEPT_IDLE_MS = 5000;
+/**
+ * A kept connection closes after this long without a request (a watch paused in the debugger, a
+ * target that went away). Longer than the slowest schedule that reads through one — a watch not
+ * shown reads its Go figures every 10 s (goruntime/tracker.ts) — or each of those reads would
+ * open a new connection.
+ */
+const KEPT_IDLE_MS = 15_000;
 
 /**
  * One connection to one target, kept open between the reads of a source that asks every second: a
@@ -48,9 +53,11 @@ const KEPT_IDLE_MS = 5000;
 export class KeptConnection {
   private agents: { http?: http.Agent; https?: https.Agent } = {};
 
+  constructor(private readonly idleMs = KEPT_IDLE_MS) {}
+
   /** The agent for `protocol` ("http:" or "https:"), made on first use. */
   agentFor(protocol: string): http.Agent {
-    const options = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: KEPT_IDLE_MS };
+    const options = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: this.idleMs };
     if (protocol === 'https:') return (this.agents.https ??= new https.Agent(options));
     return (this.agents.http ??= new http.Agent(options));
   }
