@@ -231,9 +231,11 @@ const LAZY_FREE_INTERVAL_MS = 2000;
 /**
  * LazyFree of a watch not shown: it only matters for the graph and diagnosis of the watch shown,
  * and a cold smaps_rollup read (≈ 0.25 ms) every 2 s was the largest part of watching twenty
- * processes at 1 Hz.
+ * processes at 1 Hz; every 10 s it was still a tenth of it (a perf profile of that case). Since Go
+ * 1.16 the runtime returns memory with MADV_DONTNEED on Linux, so LazyFree is 0 unless the program
+ * runs with GODEBUG=madvdontneed=0: a value half a minute old loses little.
  */
-export const BACKGROUND_LAZY_FREE_INTERVAL_MS = 10_000;
+export const BACKGROUND_LAZY_FREE_INTERVAL_MS = 30_000;
 
 /** USER_HZ: the unit of utime/stime. Fixed at 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
