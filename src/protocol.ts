@@ -61,11 +61,13 @@ export interface ComparisonView {
 }
 
 /**
- * The host sends a shown watch's new samples in one `samples` message at most this often (a pixel
- * column of a 5-minute graph is ≈ 0.3 s), and the watches' summaries only when they change, checked
- * at most every SUMMARIES_EVERY_MS.
+ * The host sends a shown watch's new samples in one `samples` message at most this often, and the
+ * watches' summaries only when they change, checked at most every SUMMARIES_EVERY_MS. Once a
+ * second, as the graph redraws and the status bar follows: each message crosses the extension
+ * host, the server, the workbench and two iframes before the webview reads it, and at 10 Hz four
+ * batches a second were most of what an open graph cost the extension host (bench/RESULTS.md).
  */
-export const SAMPLES_EVERY_MS = 250;
+export const SAMPLES_EVERY_MS = 1000;
 export const SUMMARIES_EVERY_MS = 1000;
 
 /** Webview → host: only user intents. */
