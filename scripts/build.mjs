@@ -24,6 +24,18 @@ function webviewBundle(entry, outfile) {
 
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
+  // What VS Code loads: it loads dist/extension.js with a V8 code cache (src/main.ts).
+  {
+    entryPoints: [join(root, 'src/main.ts')],
+    outfile: join(root, 'dist/main.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    sourcemap: !production,
+    minify: production,
+  },
   {
     entryPoints: [join(root, 'src/extension.ts')],
     outfile: join(root, 'dist/extension.js'),

@@ -1,7 +1,8 @@
 /**
  * Loaded with `node --require` into code-server's processes by the cost benchmark (NODE_OPTIONS);
  * it acts only in the extension host and only for the benchmark:
- *  - times Memory Watch's activation: loading dist/extension.js and the activate() call, written
+ *  - times Memory Watch's activation: loading dist/main.js and the activate() call (which loads the
+ *    bundle, dist/extension.js, with its V8 code cache: src/main.ts), written
  *    to $MEMORY_WATCH_BENCH_PROBE_DIR/activation.json;
  *  - takes a V8 CPU profile of the extension host between two SIGUSR2 (profile-N.cpuprofile).
  * Plain Node, no imports from the extension: it runs inside VS Code's process.
@@ -36,7 +37,7 @@ if (probeDir && isExtensionHost) {
   const Module = require('module') as ModuleLoader;
   const load = Module._load;
   Module._load = function (request: string, parent: unknown, isMain: boolean) {
-    if (typeof request !== 'string' || !/memorywatch\.memory-watch[^/\\]*[/\\]dist[/\\]extension(\.js)?$/.test(request)) return load.call(this, request, parent, isMain);
+    if (typeof request !== 'string' || !/memorywatch\.memory-watch[^/\\]*[/\\]dist[/\\]main(\.js)?$/.test(request)) return load.call(this, request, parent, isMain);
     const loadStart = performance.now();
     const loadCpuStart = cpuMs();
     const exports = load.call(this, request, parent, isMain) as { activate?: (...args: unknown[]) => unknown };
