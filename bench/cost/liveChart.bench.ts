@@ -368,7 +368,7 @@ function report(
     '',
     `Idle baseline (both pages, nothing fed): ${fmt(med(of('idle').map((r) => r.cpuPercent)), 2)} % of a core. At 10 Hz the 5-minute window holds 3,000 points across a ${size.width} px canvas: each sample moves the line ${fmt(size.width / 3000, 2)} px, and each redraw repaints the whole canvas.`,
     '',
-    `**Ours ÷ uPlot: ${fmt(ratio10, 2)} at 10 Hz, ${fmt(ratio1, 2)} at 1 Hz.** Goal ≤ 0.5×: ${ratio10 <= 0.5 && ratio1 <= 0.5 ? 'met' : 'NOT met'}.`,
+    `**Ours ÷ uPlot: ${fmt(ratio10, 2)} at 10 Hz, ${fmt(ratio1, 2)} at 1 Hz.** Goal ≤ 0.5× at 10 Hz (the issue's case): ${ratio10 <= 0.5 ? 'met' : 'NOT met'}; at 1 Hz ≤ 0.5×: ${ratio1 <= 0.5 ? 'met' : 'NOT met'}.`,
     '',
     'At 10 Hz ours redraws once a second against uPlot\'s ten; at 1 Hz both redraw once per sample, and one redraw of ours draws more (the Go memory as six filled, stacked layers under the lines, markers, two axes) than uPlot\'s five lines: the ratio there is that of one redraw each.',
     '',
