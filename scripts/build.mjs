@@ -12,9 +12,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 
-/** A worker thread's own bundle (Node, CommonJS). */
-function workerBundle(entry, outfile) {
-  return { entryPoints: [join(root, entry)], outfile: join(root, outfile), bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production };
+/** A bundle for the extension host or a worker thread (Node, CommonJS); `vscode` stays external where the host provides it. */
+function nodeBundle(entry, outfile, external = []) {
+  return { entryPoints: [join(root, entry)], outfile: join(root, outfile), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external, sourcemap: !production, minify: production };
 }
 
 /** A webview's script (browser, one file). */
@@ -25,32 +25,12 @@ function webviewBundle(entry, outfile) {
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
   // What VS Code loads: it loads dist/extension.js with a V8 code cache (src/main.ts).
-  {
-    entryPoints: [join(root, 'src/main.ts')],
-    outfile: join(root, 'dist/main.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-    sourcemap: !production,
-    minify: production,
-  },
-  {
-    entryPoints: [join(root, 'src/extension.ts')],
-    outfile: join(root, 'dist/extension.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-    sourcemap: !production,
-    minify: production,
-  },
+  nodeBundle('src/main.ts', 'dist/main.js', ['vscode']),
+  nodeBundle('src/extension.ts', 'dist/extension.js', ['vscode']),
   // Worker threads (decoding heap profiles, reading recordings): each its own file, started by the
   // extension with new Worker() and found next to extension.js (src/core/util/workerScript.ts).
-  workerBundle('src/core/heap/worker.ts', 'dist/heapWorker.js'),
-  workerBundle('src/core/recording/worker.ts', 'dist/recordingWorker.js'),
+  nodeBundle('src/core/heap/worker.ts', 'dist/heapWorker.js'),
+  nodeBundle('src/core/recording/worker.ts', 'dist/recordingWorker.js'),
   // The webviews: the graph, and the heap view (loaded by src/vscode/heapPanel.ts).
   webviewBundle('src/webview/main.ts', 'media/dist/graph.js'),
   webviewBundle('src/webview/heap/main.ts', 'media/dist/heap.js'),

@@ -48,33 +48,44 @@ async function countingServer(handler: (req: http.IncomingMessage, res: http.Ser
   };
 }
 
+/** The watch's sampling loop at 10 Hz around a tracker of `server`'s figures: it counts the reads that brought figures. */
+function samplingLoop(server: CountingServer, shown = true): { reads: () => number; stop: () => Promise<void> } {
+  const tracker = new GoRuntimeTracker(process.pid, () => ({ enabled: true, overrideUrl: `${server.url}/debug/vars`, allowedHosts: [] }), () => undefined);
+  tracker.setShown(shown);
+  let stopped = false;
+  let reads = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const read = tracker.figures(false);
+      if (read && (await read)) reads++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    reads: () => reads,
+    stop: async () => {
+      stopped = true;
+      await loop;
+      tracker.dispose();
+    },
+  };
+}
+
 describe('Go figures over one kept connection', function () {
   this.timeout(30_000);
 
   it('a source read every second uses one connection for all its reads, and closes it when disposed', async () => {
     const server = await countingServer((_req, res) => res.end(EXPVAR));
-    const tracker = new GoRuntimeTracker(process.pid, () => ({ enabled: true, overrideUrl: `${server.url}/debug/vars`, allowedHosts: [] }), () => undefined);
-    let stop = false;
-    let reads = 0;
-    const loop = (async () => {
-      // The watch's sampling loop at 10 Hz; a read is due once a second.
-      while (!stop) {
-        const read = tracker.figures(false);
-        if (read && (await read)) reads++;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    // A read is due once a second.
+    const sampling = samplingLoop(server);
     try {
-      await waitFor(() => reads >= 4, 'four reads', 10_000);
+      await waitFor(() => sampling.reads() >= 4, 'four reads', 10_000);
       assert.strictEqual(server.sockets.length, 1, `${server.requests()} requests over ${server.sockets.length} connections`);
       assert.ok(server.requests() >= 5, `requests: ${server.requests()} (the look that found it, then the reads)`);
-      stop = true;
-      await loop;
-      tracker.dispose();
+      await sampling.stop();
       await waitFor(() => server.open() === 0, 'the connection to close after dispose', 2000);
     } finally {
-      stop = true;
-      tracker.dispose();
+      await sampling.stop();
       await server.close();
     }
   });
@@ -82,24 +93,12 @@ describe('Go figures over one kept connection', function () {
   it('a watch not shown, reading every 10 s, keeps its connection between reads', async function () {
     this.timeout(40_000);
     const server = await countingServer((_req, res) => res.end(EXPVAR));
-    const tracker = new GoRuntimeTracker(process.pid, () => ({ enabled: true, overrideUrl: `${server.url}/debug/vars`, allowedHosts: [] }), () => undefined);
-    tracker.setShown(false);
-    let stop = false;
-    let reads = 0;
-    const loop = (async () => {
-      while (!stop) {
-        const read = tracker.figures(false);
-        if (read && (await read)) reads++;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    const sampling = samplingLoop(server, false);
     try {
-      await waitFor(() => reads >= 2, 'two reads', BACKGROUND_GO_FIGURES_INTERVAL_MS * 2 + 5000);
+      await waitFor(() => sampling.reads() >= 2, 'two reads', BACKGROUND_GO_FIGURES_INTERVAL_MS * 2 + 5000);
       assert.strictEqual(server.sockets.length, 1, `${server.requests()} requests over ${server.sockets.length} connections`);
     } finally {
-      stop = true;
-      await loop;
-      tracker.dispose();
+      await sampling.stop();
       await server.close();
     }
   });
