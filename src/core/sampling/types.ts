@@ -32,8 +32,8 @@ export interface MemorySample {
   readonly go?: GoFigures;
   /**
    * When `go` was read: this sample's time, or earlier. The Go figures are read at most once a
-   * second (each read stops the target's world), every 5 s for a watch not shown (not the current
-   * one); the samples in between carry the last ones, so
+   * second (each read stops the target's world), less often for a watch not shown (not the current
+   * one: BACKGROUND_GO_FIGURES_INTERVAL_MS, goruntime/tracker.ts); the samples in between carry the last ones, so
    * whoever looks at the newest sample sees them, but only a fresh read enters the series.
    */
   readonly goReadAt?: number;
