@@ -8,6 +8,7 @@
 import * as dns from 'dns';
 import * as http from 'http';
 import * as https from 'https';
+import * as net from 'net';
 import { urlToHttpOptions } from 'url';
 import { formatBytes, formatDuration } from '../format';
 import { hostAllowed, isLoopbackAddress } from './urlPolicy';
@@ -120,6 +121,11 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
     return Promise.reject(new RequestError('refused', `${label}: only http:// and https:// URLs are supported, not ${url.protocol}//.`));
   }
   const mayLeaveLoopback = hostAllowed(url.hostname, options.allowedHosts ?? []);
+  // An address is connected to as it is (no lookup to check): check it here.
+  const address = url.hostname.replace(/^\[|\]$/g, '');
+  if (!mayLeaveLoopback && net.isIP(address) && !isLoopbackAddress(address)) {
+    return Promise.reject(new RequestError('not-loopback', `Refusing to send the request: ${address} is not a loopback address.`));
+  }
   return new Promise((resolve, reject) => {
     let settled = false;
     /** `ended`: the whole answer was read, so a kept connection may serve the next request. */
