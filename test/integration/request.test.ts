@@ -5,7 +5,23 @@
  */
 import * as assert from 'assert';
 import * as net from 'net';
-import { request, RequestError } from '../../src/core/net/request';
+import * as fs from 'fs';
+import { KeptConnection, request, RequestError } from '../../src/core/net/request';
+import { buildFixture, startProgram, stopAll } from '../support/goFixtures';
+import { waitFor } from '../support/wait';
+
+/** Established TCP connections whose server end is `port` on 127.0.0.1 (/proc/net/tcp: both ends are listed). */
+function connectionsTo(port: number): number {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return fs
+    .readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => {
+      const cols = line.trim().split(/\s+/);
+      return cols[1] === local && cols[3] === '01';
+    }).length;
+}
 
 /** A server that counts the connections it accepts. */
 async function countConnections(): Promise<{ port: number; connections: () => number; close: () => void }> {
@@ -41,6 +57,156 @@ describe('request: where it may connect', function () {
       assert.strictEqual(server.connections(), 2);
     } finally {
       server.close();
+    }
+  });
+});
+
+/** A raw TCP server: `answer` writes to each request as it likes. Counts connections, sees them close. */
+async function rawServer(answer: (socket: net.Socket, requestNumber: number) => void): Promise<{ url: string; connections: () => number; open: () => number; close: () => Promise<void> }> {
+  const sockets: net.Socket[] = [];
+  let requests = 0;
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    let seen = '';
+    socket.on('data', (chunk) => {
+      seen += chunk.toString('latin1');
+      while (seen.includes('\r\n\r\n')) {
+        seen = seen.slice(seen.indexOf('\r\n\r\n') + 4);
+        answer(socket, ++requests);
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/debug/vars`,
+    connections: () => sockets.length,
+    open: () => sockets.filter((s) => !s.destroyed && !s.readableEnded).length,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+const OK = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}';
+const get = (url: string, connection: KeptConnection, maxBytes = 1024) => request(new URL(url), { timeoutMs: 2000, maxBytes, connection });
+
+describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bare socket)', function () {
+  this.timeout(20_000);
+
+  it('reads a chunked answer from a real Go net/http server, again and again on one connection', async () => {
+    const program = await startProgram(await buildFixture('sources/expvar'), [], /listening on 127\.0\.0\.1:(\d+)/);
+    const port = Number(program.match![1]);
+    const connection = new KeptConnection();
+    try {
+      const url = new URL(`http://127.0.0.1:${port}/debug/vars`);
+      for (let i = 0; i < 5; i++) {
+        const answer = await request(url, { timeoutMs: 2000, maxBytes: 1 << 20, connection });
+        assert.strictEqual(answer.status, 200);
+        assert.match(answer.contentType ?? '', /application\/json/);
+        const vars = JSON.parse(answer.body.toString('utf8')) as { memstats?: { HeapAlloc: number } };
+        assert.ok(vars.memstats && vars.memstats.HeapAlloc > 0);
+      }
+      assert.strictEqual(connectionsTo(port), 1, 'one connection for all five reads');
+    } finally {
+      connection.close();
+      await stopAll();
+    }
+  });
+
+  it('a kept connection the server closed meanwhile is replaced without a failure', async () => {
+    // Answers, then closes the connection a moment later (as a server with an idle timeout does).
+    const server = await rawServer((socket) => {
+      socket.write(OK);
+      setTimeout(() => socket.end(), 50);
+    });
+    const connection = new KeptConnection();
+    try {
+      for (let i = 0; i < 3; i++) {
+        assert.strictEqual((await get(server.url, connection)).body.toString(), '{"ok":true}');
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      assert.strictEqual(server.connections(), 3);
+    } finally {
+      connection.close();
+      await server.close();
+    }
+  });
+
+  it('"Connection: close", HTTP/1.0 and bytes after the answer: read, and that connection is not asked again', async () => {
+    const answers = [
+      'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsmugg',
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    ];
+    const server = await rawServer((socket, n) => socket.write(answers[(n - 1) % answers.length]));
+    const connection = new KeptConnection();
+    try {
+      for (let i = 0; i < answers.length; i++) assert.strictEqual((await get(server.url, connection)).body.toString(), 'ok');
+      assert.strictEqual(server.connections(), 4, 'each of the first three answers closed its connection');
+      await waitFor(() => server.open() === 1, 'the three closed connections to be gone', 2000);
+    } finally {
+      connection.close();
+      await server.close();
+    }
+  });
+
+  it('an answer that ends where the connection closes (no length) is read to that close', async () => {
+    const server = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'));
+    const connection = new KeptConnection();
+    try {
+      assert.strictEqual((await get(server.url, connection)).body.toString(), 'until the end');
+      assert.strictEqual((await get(server.url, connection)).body.toString(), 'until the end');
+    } finally {
+      connection.close();
+      await server.close();
+    }
+  });
+
+  it('bad answers fail with a reason a person can act on', async () => {
+    const cases: [string, (socket: net.Socket) => void, RegExp][] = [
+      ['not HTTP', (s) => s.write('SSH-2.0-OpenSSH_9.6\r\n'), /does not speak HTTP/],
+      ['cut short', (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this'), /closed the connection before the end of its answer/],
+      ['too large', (s) => s.write(`HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n${'x'.repeat(5000)}`), /answered more than 1\.0 KiB/],
+      ['silent', () => undefined, /did not answer within 2\.0 s/],
+      ['no answer', (s) => s.destroy(), /closed the connection without answering/],
+      ['bad chunks', (s) => s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnope\r\n'), /chunked body that is not one/],
+    ];
+    for (const [name, answer, message] of cases) {
+      const server = await rawServer(answer);
+      const connection = new KeptConnection();
+      try {
+        await assert.rejects(get(server.url, connection), (err: unknown) => {
+          assert.ok(err instanceof RequestError, `${name}: ${String(err)}`);
+          assert.match(err.message, message, name);
+          return true;
+        });
+        await waitFor(() => server.open() === 0, `${name}: its connection to be closed`, 2000);
+      } finally {
+        connection.close();
+        await server.close();
+      }
+    }
+  });
+
+  it('two requests at once: both answered, and one connection stays kept', async () => {
+    const server = await rawServer((socket) => setTimeout(() => socket.write(OK), 20));
+    const connection = new KeptConnection();
+    try {
+      const answers = await Promise.all([get(server.url, connection), get(server.url, connection)]);
+      assert.deepStrictEqual(
+        answers.map((a) => a.body.toString()),
+        ['{"ok":true}', '{"ok":true}'],
+      );
+      await waitFor(() => server.open() === 1, 'the second connection to close after its answer', 2000);
+      await get(server.url, connection);
+      assert.strictEqual(server.connections(), 2);
+    } finally {
+      connection.close();
+      await server.close();
     }
   });
 });

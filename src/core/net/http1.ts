@@ -71,6 +71,8 @@ export class ResponseParser {
   private doneValue = false;
   /** Bytes that came after the end of the answer (a server that sent more than one). */
   private extraValue = 0;
+  /** The consumer has what it needs: no more body is handed on. */
+  private enough = false;
 
   get head(): ResponseHead | undefined {
     return this.headValue;
@@ -94,9 +96,8 @@ export class ResponseParser {
   /** Parses `chunk`; `onBody` gets the body's bytes and returns true to be given no more. */
   feed(chunk: Buffer, onBody: (piece: Buffer) => boolean): void {
     let at = 0;
-    let wanted = true;
     const give = (piece: Buffer): void => {
-      if (wanted && piece.length) wanted = !onBody(piece);
+      if (!this.enough && piece.length) this.enough = onBody(piece);
     };
     while (at < chunk.length) {
       if (this.doneValue) {

@@ -11,6 +11,7 @@ import * as https from 'https';
 import * as net from 'net';
 import { urlToHttpOptions } from 'url';
 import { formatBytes, formatDuration } from '../format';
+import { HttpParseError, requestHead, ResponseParser } from './http1';
 import { hostAllowed, isLoopbackAddress } from './urlPolicy';
 
 export interface RequestOptions {
@@ -48,26 +49,227 @@ const KEPT_IDLE_MS = 15_000;
 /**
  * One connection to one target, kept open between the reads of a source that asks every second: a
  * new loopback connection costs the extension host about a third of a whole read (bench/RESULTS.md).
- * At most one socket; it goes back for reuse only after an answer read to its end (a request cut
- * short, failed or timed out destroys its socket), and closes when idle for KEPT_IDLE_MS or on close().
+ * At most one socket; it serves again only after an answer read to its end that allows it (a
+ * request cut short, failed or timed out destroys its socket), and closes when idle for
+ * KEPT_IDLE_MS or on close(). Plain http goes over a bare socket with our own parser (http1.ts:
+ * Node's client costs more than the rest of a read); https through Node's https agent.
  */
 export class KeptConnection {
-  private agents: { http?: http.Agent; https?: https.Agent } = {};
+  private httpsAgent?: https.Agent;
+  private kept?: KeptSocket;
 
   constructor(private readonly idleMs = KEPT_IDLE_MS) {}
 
-  /** The agent for `protocol` ("http:" or "https:"), made on first use. */
-  agentFor(protocol: string): http.Agent {
-    const options = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: this.idleMs };
-    if (protocol === 'https:') return (this.agents.https ??= new https.Agent(options));
-    return (this.agents.http ??= new http.Agent(options));
+  /** The agent for https, made on first use. */
+  httpsAgentFor(): https.Agent {
+    return (this.httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: this.idleMs }));
   }
 
-  /** Closes the socket (if any); a later request opens a new one. Safe to call twice. */
+  /**
+   * One plain-http exchange: on the kept socket when it is free and to the same origin, else on a
+   * new one (kept afterwards unless another is). A kept socket that the server had closed by the
+   * time we asked (no byte of an answer came) is replaced once: a GET may be asked again.
+   */
+  exchange(url: URL, options: RequestOptions, label: string, lookup: net.LookupFunction | undefined): Promise<HttpAnswer> {
+    const idle = this.kept && !this.kept.busy && this.kept.origin === url.origin ? this.kept : undefined;
+    if (this.kept && !this.kept.busy && !idle) this.dropKept();
+    const attempt = (socket: KeptSocket, retry: boolean): Promise<HttpAnswer> =>
+      exchangeOn(socket, url, options, label).catch((err: unknown) => {
+        if (retry && err instanceof StaleSocket) return attempt(this.open(url, lookup), false);
+        throw err instanceof StaleSocket ? err.error : err;
+      });
+    return attempt(idle ?? this.open(url, lookup), idle !== undefined);
+  }
+
+  /** A new socket to `url`'s origin; kept for later unless another is kept already. */
+  private open(url: URL, lookup: net.LookupFunction | undefined): KeptSocket {
+    const { hostname, port } = urlToHttpOptions(url);
+    const socket = new KeptSocket(url.origin, { host: hostname ?? 'localhost', port: Number(port) || 80, lookup }, this.idleMs);
+    if (this.kept) socket.oneOff = true;
+    else {
+      this.kept = socket;
+      socket.onGone = () => {
+        if (this.kept === socket) this.kept = undefined;
+      };
+    }
+    return socket;
+  }
+
+  private dropKept(): void {
+    this.kept?.destroy();
+    this.kept = undefined;
+  }
+
+  /** Closes the sockets (if any); a later request opens a new one. Safe to call twice. */
   close(): void {
-    this.agents.http?.destroy();
-    this.agents.https?.destroy();
-    this.agents = {};
+    this.dropKept();
+    this.httpsAgent?.destroy();
+    this.httpsAgent = undefined;
+  }
+}
+
+/** An exchange on a reused socket that ended before any byte of an answer: the server had closed it. */
+class StaleSocket extends Error {
+  constructor(readonly error: RequestError) {
+    super(error.message);
+  }
+}
+
+/** Where every kept socket's reads land (one read at a time: JavaScript is single-threaded). */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
+
+/** One socket and whichever exchange is on it now; between exchanges it idles, then closes. */
+class KeptSocket {
+  busy = false;
+  /** Opened while the kept socket was busy: closed after its one exchange. */
+  oneOff = false;
+  /** Called once the socket is closed, for whatever reason. */
+  onGone?: () => void;
+  /** The exchange now on the socket: gets what the socket reports. */
+  private listener?: { data(chunk: Buffer): void; gone(err?: NodeJS.ErrnoException): void };
+
+  private readonly socket: net.Socket;
+
+  constructor(
+    readonly origin: string,
+    address: { host: string; port: number; lookup?: net.LookupFunction },
+    private readonly idleMs: number,
+  ) {
+    // Reads land in one buffer for all sockets and are copied out at their size: Node's stream
+    // would allocate 64 KiB for each read, which at one read a second is most of what makes the GC run.
+    const socket = (this.socket = net.connect({
+      ...address,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          // Bytes nobody asked for (between exchanges): the framing cannot be trusted any more.
+          if (this.listener) this.listener.data(Buffer.from(buffer.subarray(0, bytes)));
+          else socket.destroy();
+          return true;
+        },
+      },
+    }));
+    let error: NodeJS.ErrnoException | undefined;
+    socket.on('error', (err: NodeJS.ErrnoException) => (error = err));
+    socket.on('close', () => {
+      this.onGone?.();
+      this.listener?.gone(error);
+    });
+    socket.on('timeout', () => socket.destroy());
+  }
+
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** Starts an exchange: writes `head`, and hands what comes back to `listener` until `release`. */
+  begin(head: Buffer, listener: { data(chunk: Buffer): void; gone(err?: NodeJS.ErrnoException): void }): void {
+    this.busy = true;
+    this.listener = listener;
+    this.socket.setTimeout(0);
+    this.socket.write(head);
+  }
+
+  /** The exchange is over: idle for the next one, or closed. */
+  release(reusable: boolean): void {
+    this.busy = false;
+    this.listener = undefined;
+    if (reusable && !this.oneOff && !this.socket.destroyed) this.socket.setTimeout(this.idleMs);
+    else this.destroy();
+  }
+
+  destroy(): void {
+    this.listener = undefined;
+    this.socket.destroy();
+  }
+}
+
+/** One request and its answer on `socket` (see request()); rejects with a RequestError or a StaleSocket. */
+function exchangeOn(socket: KeptSocket, url: URL, options: RequestOptions, label: string): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    if (socket.destroyed) return reject(new StaleSocket(new RequestError('broken', `${url.host} closed the connection without answering.`)));
+    const parser = new ResponseParser();
+    const body = new BodyCollector(options, label);
+    let received = false;
+    let settled = false;
+    const finish = (err: RequestError | StaleSocket | undefined, reusable = false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.release(reusable && !err);
+      if (err) return reject(err);
+      const head = parser.head!;
+      resolve({ status: head.status, body: body.result(), contentType: head.contentType, contentEncoding: head.contentEncoding, truncated: body.truncated });
+    };
+    const timer = setTimeout(() => finish(new RequestError('timeout', `${label} did not answer within ${formatDuration(options.timeoutMs)}.`)), options.timeoutMs);
+    socket.begin(requestHead(options.method ?? 'GET', url), {
+      data(chunk) {
+        received = true;
+        let enough = false;
+        try {
+          parser.feed(chunk, (piece) => (enough = body.add(piece) !== 'more'));
+        } catch (err) {
+          if (err instanceof RequestError) return finish(err);
+          if (err instanceof HttpParseError) return finish(new RequestError('broken', `${label} ${err.message}.`));
+          throw err;
+        }
+        // Reused only after an answer read to its end, that allowed it, with nothing after it.
+        const reusable = parser.complete && parser.head!.keepAlive && parser.extra === 0;
+        if (enough || parser.complete) finish(undefined, reusable && !body.truncated);
+      },
+      gone(err) {
+        if (parser.head && parser.endsAtClose && !err) return finish(undefined);
+        const failure = err ? describeError(err, url, label) : received ? new RequestError('broken', `${label} closed the connection before the end of its answer.`) : new RequestError('broken', `${url.host} closed the connection without answering.`);
+        finish(received ? failure : new StaleSocket(failure));
+      },
+    });
+  });
+}
+
+/**
+ * The body of an answer as it comes: kept (bounded by maxBytes, or only its tail) or handed chunk
+ * by chunk to the caller's consumer. `add` says whether to go on.
+ */
+class BodyCollector {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private kept = 0;
+  truncated = false;
+
+  constructor(
+    private readonly options: RequestOptions,
+    private readonly label: string,
+  ) {}
+
+  /** 'more'; 'enough' (the consumer has what it needs); 'truncated' (maxBytes reached, overflow 'truncate'). Throws a RequestError past maxBytes. */
+  add(chunk: Buffer): 'more' | 'enough' | 'truncated' {
+    const { options } = this;
+    if (this.size + chunk.length > options.maxBytes) {
+      if (options.overflow !== 'truncate') throw new RequestError('too-large', `${this.label} answered more than ${formatBytes(options.maxBytes)}.`);
+      chunk = chunk.subarray(0, options.maxBytes - this.size);
+      this.truncated = true;
+    }
+    this.size += chunk.length;
+    if (options.consume) {
+      if (options.consume(chunk)) return 'enough';
+    } else {
+      this.chunks.push(chunk);
+      this.kept += chunk.length;
+      if (options.keepTail && this.kept > options.keepTail * 2) {
+        // Drop what is older than the tail we need: memory stays bounded by 2 × keepTail.
+        const tail = Buffer.concat(this.chunks).subarray(-options.keepTail);
+        this.chunks = [tail];
+        this.kept = tail.length;
+      }
+    }
+    return this.truncated ? 'truncated' : 'more';
+  }
+
+  /** The body kept (empty when a consumer read it). */
+  result(): Buffer {
+    const body = Buffer.concat(this.chunks);
+    return this.options.keepTail && body.length > this.options.keepTail ? body.subarray(-this.options.keepTail) : body;
   }
 }
 
@@ -126,6 +328,8 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
   if (!mayLeaveLoopback && net.isIP(address) && !isLoopbackAddress(address)) {
     return Promise.reject(new RequestError('not-loopback', `Refusing to send the request: ${address} is not a loopback address.`));
   }
+  const lookup = mayLeaveLoopback ? undefined : loopbackOnlyLookup;
+  if (options.connection && url.protocol === 'http:') return options.connection.exchange(url, options, label, lookup);
   return new Promise((resolve, reject) => {
     let settled = false;
     /** `ended`: the whole answer was read, so a kept connection may serve the next request. */
@@ -146,57 +350,38 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
       {
         ...urlToHttpOptions(url),
         method: options.method ?? 'GET',
-        // One agent per request (what `agent: false` makes), or the kept connection's.
-        agent: options.connection ? options.connection.agentFor(url.protocol) : url.protocol === 'https:' ? new https.Agent() : new http.Agent(),
+        // One agent per request (what `agent: false` makes), or the kept connection's (https only here).
+        agent: options.connection ? options.connection.httpsAgentFor() : url.protocol === 'https:' ? new https.Agent() : new http.Agent(),
         // No accept-encoding: a server that compresses anyway is not inflated.
         headers: { 'user-agent': 'memory-watch', accept: '*/*', ...(options.method === 'POST' ? { 'content-length': '0' } : {}) },
         // Any name must resolve to loopback unless the user allowed the host.
-        lookup: mayLeaveLoopback ? undefined : loopbackOnlyLookup,
+        lookup,
       },
       (res) => {
-        let chunks: Buffer[] = [];
-        let size = 0;
-        let kept = 0;
-        let truncated = false;
-        const answer = (): HttpAnswer => {
-          let body = Buffer.concat(chunks);
-          if (options.keepTail && body.length > options.keepTail) body = body.subarray(-options.keepTail);
-          return {
-            status: res.statusCode ?? 0,
-            body,
-            contentType: res.headers['content-type'],
-            contentEncoding: res.headers['content-encoding'],
-            truncated,
-          };
-        };
+        const body = new BodyCollector(options, label);
+        const answer = (): HttpAnswer => ({
+          status: res.statusCode ?? 0,
+          body: body.result(),
+          contentType: res.headers['content-type'],
+          contentEncoding: res.headers['content-encoding'],
+          truncated: body.truncated,
+        });
         res.on('data', (chunk: Buffer) => {
           if (settled) return;
-          if (size + chunk.length > options.maxBytes) {
-            if (options.overflow !== 'truncate') return finish(new RequestError('too-large', `${label} answered more than ${formatBytes(options.maxBytes)}.`));
-            chunk = chunk.subarray(0, options.maxBytes - size);
-            truncated = true;
+          let outcome: 'more' | 'enough' | 'truncated';
+          try {
+            outcome = body.add(chunk);
+          } catch (err) {
+            return finish(err as RequestError);
           }
-          size += chunk.length;
-          if (options.consume) {
-            if (options.consume(chunk)) {
-              finish(undefined, answer(), true);
-              // Had what it needs: the rest of the answer is let through unread if it came in the
-              // same read (then the connection serves again), else the connection is closed.
-              setImmediate(() => {
-                if (!res.complete) req.destroy();
-              });
-            }
-          } else {
-            chunks.push(chunk);
-            kept += chunk.length;
-            if (options.keepTail && kept > options.keepTail * 2) {
-              // Drop what is older than the tail we need: memory stays bounded by 2 × keepTail.
-              const tail = Buffer.concat(chunks).subarray(-options.keepTail);
-              chunks = [tail];
-              kept = tail.length;
-            }
-          }
-          if (truncated) finish(undefined, answer());
+          if (outcome === 'enough') {
+            finish(undefined, answer(), true);
+            // Had what it needs: the rest of the answer is let through unread if it came in the
+            // same read (then the connection serves again), else the connection is closed.
+            setImmediate(() => {
+              if (!res.complete) req.destroy();
+            });
+          } else if (outcome === 'truncated') finish(undefined, answer());
         });
         res.on('end', () => finish(undefined, answer(), true));
         res.on('error', (err) => finish(new RequestError('broken', `${label}'s answer broke off: ${err.message}`)));
