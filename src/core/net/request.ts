@@ -71,6 +71,7 @@ export class KeptConnection {
    * time we asked (no byte of an answer came) is replaced once: a GET may be asked again.
    */
   exchange(url: URL, options: RequestOptions, label: string, lookup: net.LookupFunction | undefined): Promise<HttpAnswer> {
+    if (this.kept?.destroyed) this.kept = undefined;
     const idle = this.kept && !this.kept.busy && this.kept.origin === url.origin ? this.kept : undefined;
     if (this.kept && !this.kept.busy && !idle) this.dropKept();
     const attempt = (socket: KeptSocket, retry: boolean): Promise<HttpAnswer> =>
@@ -212,7 +213,8 @@ function exchangeOn(socket: KeptSocket, url: URL, options: RequestOptions, label
         } catch (err) {
           if (err instanceof RequestError) return finish(err);
           if (err instanceof HttpParseError) return finish(new RequestError('broken', `${label} ${err.message}.`));
-          throw err;
+          // A consumer's own failure: this answer is over, and nothing may escape a socket callback.
+          return finish(new RequestError('broken', `Reading the answer of ${label} failed: ${(err as Error).message}`));
         }
         // Reused only after an answer read to its end, that allowed it, with nothing after it.
         const reusable = parser.complete && parser.head!.keepAlive && parser.extra === 0;
