@@ -9,6 +9,7 @@
  * its PID has been given to a new process, so a watch can never drift onto a stranger.
  */
 import * as fs from 'fs';
+import { performance } from 'perf_hooks';
 import { isPid, parseCount, scaleCount } from '../util/counts';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './types';
 
@@ -224,10 +225,15 @@ const CPU_INTERVAL_MS = 1000;
 export const BACKGROUND_CPU_INTERVAL_MS = 5000;
 
 /**
- * smaps_rollup walks every mapping of the process (≈ 0.2 ms and more for big ones), so LazyFree is
- * read at most this often, not with every sample.
+ * smaps_rollup walks every page table entry of the process: ≈ 0.25 ms for a small one, ≈ 17 ms for
+ * 2 GiB resident, so ≈ 70 ms for 8 GiB. So LazyFree is read at most this often, not with every
+ * sample; off the event loop (in libuv's thread pool: a synchronous read of a big process would
+ * block the extension host past 50 ms); and never more often than costs LAZY_FREE_CPU_SHARE of a
+ * core (a read that took 17 ms comes again after 17 s, not 2).
  */
 const LAZY_FREE_INTERVAL_MS = 2000;
+/** The most of a core LazyFree reads may take: 0.1 %. */
+const LAZY_FREE_CPU_SHARE = 0.001;
 /**
  * LazyFree of a watch not shown: it only matters for the graph and diagnosis of the watch shown,
  * and a cold smaps_rollup read (≈ 0.25 ms) every 2 s was the largest part of watching twenty
@@ -250,6 +256,14 @@ function preadBytes(fd: number, buf: Buffer): number {
 /** Reads a /proc file through a kept-open descriptor, from offset 0 (one pread), as text. */
 function preadText(fd: number, buf: Buffer): string {
   return buf.toString('latin1', 0, preadBytes(fd, buf));
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
 }
 
 /** Reads /proc/PID/stat once, without keeping anything open. Throws a SampleError. */
@@ -284,7 +298,16 @@ export class ProcfsReader implements MemoryReader {
   private readonly smapsBuf = Buffer.alloc(4096);
   private closed = false;
   private lastCpu?: { ticks: number; at: number; percent?: number };
+  /** The last LazyFree read: what samples carry until the next one lands. */
   private lazyFree?: { value: number | undefined; at: number };
+  /** When the next LazyFree read is due (0: at the next sample). */
+  private lazyFreeDueAt = 0;
+  /** How long the last LazyFree read took (ms): its cost sets how often it may come. */
+  private lazyFreeCostMs = 0;
+  /** A LazyFree read is in libuv's thread pool: its descriptor must stay open until it is back. */
+  private lazyFreeReading = false;
+  /** LazyFree reads started (for tests: how often smaps_rollup is walked). */
+  lazyFreeReads = 0;
   /** Shown (the current watch): CPU time and LazyFree at their full rates. */
   private shown = true;
 
@@ -336,8 +359,40 @@ export class ProcfsReader implements MemoryReader {
    * the last read, so it loses only resolution; shown again, LazyFree is read at the next sample.
    */
   setShown(shown: boolean): void {
-    if (shown && !this.shown) this.lazyFree = undefined;
+    const wasShown = this.shown;
     this.shown = shown;
+    if (shown && !wasShown) {
+      // Read now, so that the next sample (≥ 100 ms away; a read takes ms) carries a fresh value.
+      this.lazyFreeDueAt = 0;
+      this.startLazyFreeRead();
+    }
+  }
+
+  /** The interval to the next LazyFree read: the watch's rate, or longer when a read costs more. */
+  private lazyFreeInterval(): number {
+    return Math.max(this.shown ? LAZY_FREE_INTERVAL_MS : BACKGROUND_LAZY_FREE_INTERVAL_MS, this.lazyFreeCostMs / LAZY_FREE_CPU_SHARE);
+  }
+
+  /** Starts reading LazyFree in the thread pool when one is due and none is under way. */
+  private startLazyFreeRead(): void {
+    const fd = this.fds.smapsRollup;
+    if (fd === undefined || this.closed || this.lazyFreeReading || Date.now() < this.lazyFreeDueAt) return;
+    this.lazyFreeReading = true;
+    this.lazyFreeReads++;
+    const started = performance.now();
+    fs.read(fd, this.smapsBuf, 0, this.smapsBuf.length, 0, (err, bytes) => {
+      this.lazyFreeReading = false;
+      if (this.closed) {
+        // close() left this descriptor open for us: a read in flight on a closed (and reused) number could read another file.
+        closeQuietly(fd);
+        return;
+      }
+      const at = Date.now();
+      this.lazyFreeCostMs = performance.now() - started;
+      // A failed or overflowing read leaves LazyFree unknown (the process may be exiting: the status read says so).
+      this.lazyFree = { value: err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes)), at };
+      this.lazyFreeDueAt = at + this.lazyFreeInterval();
+    });
   }
 
   /** The sample, synchronously: one pread of status (and of stat once a second). */
@@ -360,9 +415,7 @@ export class ProcfsReader implements MemoryReader {
         this.lastCpu = { ticks, at: time, percent };
       }
       const cpu = this.lastCpu.percent;
-      if (this.fds.smapsRollup !== undefined && (!this.lazyFree || time - this.lazyFree.at >= (this.shown ? LAZY_FREE_INTERVAL_MS : BACKGROUND_LAZY_FREE_INTERVAL_MS))) {
-        this.lazyFree = { value: parseLazyFree(preadText(this.fds.smapsRollup, this.smapsBuf)), at: time };
-      }
+      this.startLazyFreeRead();
       return {
         time,
         rss,
@@ -383,13 +436,10 @@ export class ProcfsReader implements MemoryReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const fd of Object.values(this.fds)) {
-      if (fd === undefined) continue;
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // Already closed: nothing to release.
-      }
-    }
+    const { stat, status, smapsRollup } = this.fds;
+    closeQuietly(stat);
+    closeQuietly(status);
+    // A LazyFree read in flight closes it when it is back.
+    if (smapsRollup !== undefined && !this.lazyFreeReading) closeQuietly(smapsRollup);
   }
 }
