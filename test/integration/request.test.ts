@@ -192,6 +192,24 @@ describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bar
     }
   });
 
+  it('close() during a request ends it at once, and asks nothing more', async () => {
+    const server = await rawServer((socket) => setTimeout(() => socket.write(OK), 1000));
+    const connection = new KeptConnection();
+    try {
+      const started = Date.now();
+      const pending = get(server.url, connection);
+      await waitFor(() => server.connections() === 1, 'the request to arrive', 2000);
+      connection.close();
+      await assert.rejects(pending, /cancelled: its connection was closed/);
+      assert.ok(Date.now() - started < 900, 'ended before the answer (and long before the 2 s deadline)');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.strictEqual(server.connections(), 1, 'no connection opened after close()');
+    } finally {
+      connection.close();
+      await server.close();
+    }
+  });
+
   it('two requests at once: both answered, and one connection stays kept', async () => {
     const server = await rawServer((socket) => setTimeout(() => socket.write(OK), 20));
     const connection = new KeptConnection();

@@ -127,7 +127,7 @@ class KeptSocket {
   /** Called once the socket is closed, for whatever reason. */
   onGone?: () => void;
   /** The exchange now on the socket: gets what the socket reports. */
-  private listener?: { data(chunk: Buffer): void; gone(err?: NodeJS.ErrnoException): void };
+  private listener?: ExchangeListener;
 
   private readonly socket: net.Socket;
 
@@ -165,7 +165,7 @@ class KeptSocket {
   }
 
   /** Starts an exchange: writes `head`, and hands what comes back to `listener` until `release`. */
-  begin(head: Buffer, listener: { data(chunk: Buffer): void; gone(err?: NodeJS.ErrnoException): void }): void {
+  begin(head: Buffer, listener: ExchangeListener): void {
     this.busy = true;
     this.listener = listener;
     this.socket.setTimeout(0);
@@ -180,10 +180,22 @@ class KeptSocket {
     else this.destroy();
   }
 
+  /** Closes the socket; an exchange on it ends at once (closed by us: not to be asked again elsewhere). */
   destroy(): void {
+    const listener = this.listener;
     this.listener = undefined;
     this.socket.destroy();
+    listener?.cancelled();
   }
+}
+
+/** What a socket tells the exchange on it. */
+interface ExchangeListener {
+  data(chunk: Buffer): void;
+  /** The socket closed (the server closed it, or it failed). */
+  gone(err?: NodeJS.ErrnoException): void;
+  /** We closed it (the connection was closed while the exchange was under way). */
+  cancelled(): void;
 }
 
 /** One request and its answer on `socket` (see request()); rejects with a RequestError or a StaleSocket. */
@@ -219,6 +231,9 @@ function exchangeOn(socket: KeptSocket, url: URL, options: RequestOptions, label
         // Reused only after an answer read to its end, that allowed it, with nothing after it.
         const reusable = parser.complete && parser.head!.keepAlive && parser.extra === 0;
         if (enough || parser.complete) finish(undefined, reusable && !body.truncated);
+      },
+      cancelled() {
+        finish(new RequestError('broken', `The request to ${url.host} was cancelled: its connection was closed.`));
       },
       gone(err) {
         if (parser.head && parser.endsAtClose && !err) return finish(undefined);
