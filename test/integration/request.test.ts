@@ -90,6 +90,20 @@ async function rawServer(answer: (socket: net.Socket, requestNumber: number) => 
   };
 }
 
+type RawServer = Awaited<ReturnType<typeof rawServer>>;
+
+/** Runs `test` against a raw server answering as `answer`, over one KeptConnection; closes both after. */
+async function withRawServer(answer: (socket: net.Socket, requestNumber: number) => void, test: (server: RawServer, connection: KeptConnection) => Promise<void>): Promise<void> {
+  const server = await rawServer(answer);
+  const connection = new KeptConnection();
+  try {
+    await test(server, connection);
+  } finally {
+    connection.close();
+    await server.close();
+  }
+}
+
 const OK = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}';
 const get = (url: string, connection: KeptConnection, maxBytes = 1024) => request(new URL(url), { timeoutMs: 2000, maxBytes, connection });
 
@@ -118,21 +132,16 @@ describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bar
 
   it('a kept connection the server closed meanwhile is replaced without a failure', async () => {
     // Answers, then closes the connection a moment later (as a server with an idle timeout does).
-    const server = await rawServer((socket) => {
+    await withRawServer((socket) => {
       socket.write(OK);
       setTimeout(() => socket.end(), 50);
-    });
-    const connection = new KeptConnection();
-    try {
+    }, async (server, connection) => {
       for (let i = 0; i < 3; i++) {
         assert.strictEqual((await get(server.url, connection)).body.toString(), '{"ok":true}');
         await new Promise((r) => setTimeout(r, 150));
       }
       assert.strictEqual(server.connections(), 3);
-    } finally {
-      connection.close();
-      await server.close();
-    }
+    });
   });
 
   it('"Connection: close", HTTP/1.0 and bytes after the answer: read, and that connection is not asked again', async () => {
@@ -142,28 +151,18 @@ describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bar
       'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsmugg',
       'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
     ];
-    const server = await rawServer((socket, n) => socket.write(answers[(n - 1) % answers.length]));
-    const connection = new KeptConnection();
-    try {
+    await withRawServer((socket, n) => socket.write(answers[(n - 1) % answers.length]), async (server, connection) => {
       for (let i = 0; i < answers.length; i++) assert.strictEqual((await get(server.url, connection)).body.toString(), 'ok');
       assert.strictEqual(server.connections(), 4, 'each of the first three answers closed its connection');
       await waitFor(() => server.open() === 1, 'the three closed connections to be gone', 2000);
-    } finally {
-      connection.close();
-      await server.close();
-    }
+    });
   });
 
   it('an answer that ends where the connection closes (no length) is read to that close', async () => {
-    const server = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'));
-    const connection = new KeptConnection();
-    try {
+    await withRawServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'), async (server, connection) => {
       assert.strictEqual((await get(server.url, connection)).body.toString(), 'until the end');
       assert.strictEqual((await get(server.url, connection)).body.toString(), 'until the end');
-    } finally {
-      connection.close();
-      await server.close();
-    }
+    });
   });
 
   it('bad answers fail with a reason a person can act on', async () => {
@@ -176,26 +175,19 @@ describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bar
       ['bad chunks', (s) => s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnope\r\n'), /chunked body that is not one/],
     ];
     for (const [name, answer, message] of cases) {
-      const server = await rawServer(answer);
-      const connection = new KeptConnection();
-      try {
+      await withRawServer(answer, async (server, connection) => {
         await assert.rejects(get(server.url, connection), (err: unknown) => {
           assert.ok(err instanceof RequestError, `${name}: ${String(err)}`);
           assert.match(err.message, message, name);
           return true;
         });
         await waitFor(() => server.open() === 0, `${name}: its connection to be closed`, 2000);
-      } finally {
-        connection.close();
-        await server.close();
-      }
+      });
     }
   });
 
   it('close() during a request ends it at once, and asks nothing more', async () => {
-    const server = await rawServer((socket) => setTimeout(() => socket.write(OK), 1000));
-    const connection = new KeptConnection();
-    try {
+    await withRawServer((socket) => setTimeout(() => socket.write(OK), 1000), async (server, connection) => {
       const started = Date.now();
       const pending = get(server.url, connection);
       await waitFor(() => server.connections() === 1, 'the request to arrive', 2000);
@@ -204,16 +196,11 @@ describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bar
       assert.ok(Date.now() - started < 900, 'ended before the answer (and long before the 2 s deadline)');
       await new Promise((r) => setTimeout(r, 300));
       assert.strictEqual(server.connections(), 1, 'no connection opened after close()');
-    } finally {
-      connection.close();
-      await server.close();
-    }
+    });
   });
 
   it('two requests at once: both answered, and one connection stays kept', async () => {
-    const server = await rawServer((socket) => setTimeout(() => socket.write(OK), 20));
-    const connection = new KeptConnection();
-    try {
+    await withRawServer((socket) => setTimeout(() => socket.write(OK), 20), async (server, connection) => {
       const answers = await Promise.all([get(server.url, connection), get(server.url, connection)]);
       assert.deepStrictEqual(
         answers.map((a) => a.body.toString()),
@@ -222,9 +209,6 @@ describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bar
       await waitFor(() => server.open() === 1, 'the second connection to close after its answer', 2000);
       await get(server.url, connection);
       assert.strictEqual(server.connections(), 2);
-    } finally {
-      connection.close();
-      await server.close();
-    }
+    });
   });
 });
