@@ -298,8 +298,8 @@ export class ProcfsReader implements MemoryReader {
   private readonly smapsBuf = Buffer.alloc(4096);
   private closed = false;
   private lastCpu?: { ticks: number; at: number; percent?: number };
-  /** The last LazyFree read: what samples carry until the next one lands. */
-  private lazyFree?: { value: number | undefined; at: number };
+  /** LazyFree from the last read (undefined until one lands, or when it failed): what samples carry until the next. */
+  private lazyFree?: number;
   /** When the next LazyFree read is due (0: at the next sample). */
   private lazyFreeDueAt = 0;
   /** How long the last LazyFree read took (ms): its cost sets how often it may come. */
@@ -356,7 +356,7 @@ export class ProcfsReader implements MemoryReader {
 
   /**
    * Not shown, CPU time and LazyFree are read less often. The CPU percentage is an average since
-   * the last read, so it loses only resolution; shown again, LazyFree is read at the next sample.
+   * the last read, so it loses only resolution; shown again, LazyFree is read at once.
    */
   setShown(shown: boolean): void {
     const wasShown = this.shown;
@@ -390,7 +390,7 @@ export class ProcfsReader implements MemoryReader {
       const at = Date.now();
       this.lazyFreeCostMs = performance.now() - started;
       // A failed or overflowing read leaves LazyFree unknown (the process may be exiting: the status read says so).
-      this.lazyFree = { value: err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes)), at };
+      this.lazyFree = err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes));
       this.lazyFreeDueAt = at + this.lazyFreeInterval();
     });
   }
@@ -426,7 +426,7 @@ export class ProcfsReader implements MemoryReader {
         rssShmem: status.rssShmem,
         swap: status.vmSwap,
         cpu,
-        lazyFree: this.lazyFree?.value,
+        lazyFree: this.lazyFree,
       };
     } catch (err) {
       throw toSampleError(err, pid);
