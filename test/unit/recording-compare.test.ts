@@ -111,6 +111,24 @@ describe('recording: run summary', () => {
     assert.strictEqual(row.comparison.rows.find((x) => x.key === 'recovery')!.aText, 'never');
   });
 
+  it('heap in use at the peak is read while RSS was at the peak, not before the climb', () => {
+    // As a real run had it (CI, GOGC=off, 4 Hz samples, Go figures once a second): RSS jumps from
+    // 8 to 778 MiB between two Go readings; the one 500 ms before the peak predates the load, the
+    // one 501 ms after holds it. The nearest in time alone picked the first: "1.3 MiB at the peak".
+    const time = [3186, 3435, 3700, 3935, 4185, 4436, 4685].map((t) => 1_000_000 + t);
+    const rss = [8.1, 8.1, 455.8, 777.7, 777.7, 777.7, 777.7].map((m) => Math.round(m * MiB));
+    const nan = () => time.map(() => NaN);
+    const columns = Object.fromEntries(['heapObjects', 'heapUnused'].map((c) => [c, nan()]));
+    columns.heapObjects[1] = 0.2 * MiB;
+    columns.heapUnused[1] = 1 * MiB;
+    columns.heapObjects[5] = 768 * MiB;
+    columns.heapUnused[5] = 1 * MiB;
+    const snapshot = { time, columns: { rss, ...columns }, events: [] } as unknown as SeriesSnapshot;
+    const s = summarizeRun(recordingFromSnapshot(snapshot, { process: { name: 'holding', pid: 3 }, settings: { sampleIntervalMs: 250, windowMs: 120_000 }, toolVersion: '0.1.0' }));
+    assert.strictEqual(s.peakTimeMs, 3935 - 3186);
+    assert.strictEqual(s.heapInUseAtPeak, 769 * MiB);
+  });
+
   it('a recording without RSS has counts but no byte figures', () => {
     const r = { ...plainRun(), columns: {} };
     const s = summarizeRun(r);

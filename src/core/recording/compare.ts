@@ -14,6 +14,8 @@ export const SETTLE_WINDOW_SHARE = 0.1;
 export const RECOVERY_SHARE = 0.1;
 /** Heap in use at the peak may come from a sample this close to it when the peak's own has no Go figures. */
 export const HEAP_AT_PEAK_MAX_DISTANCE_MS = 5000;
+/** A Go reading counts as taken at the peak when its sample's RSS was at least this share of the peak sample's. */
+const PEAK_LEVEL_SHARE = 0.9;
 
 /**
  * One run in numbers. Times are ms from the first sample; byte figures are undefined when the
@@ -51,7 +53,8 @@ export interface RunSummary {
   readonly releaseCount: number;
   /**
    * heapObjects + heapUnused (Go's HeapInuse) at the peak's sample, or at the sample with both
-   * figures nearest to it within HEAP_AT_PEAK_MAX_DISTANCE_MS.
+   * figures nearest to it within HEAP_AT_PEAK_MAX_DISTANCE_MS — among those taken while RSS was at
+   * the peak's level, when any was (not the reading from before RSS climbed).
    */
   readonly heapInUseAtPeak?: number;
 }
@@ -265,20 +268,28 @@ function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
 }
 
+/**
+ * Go's heap in use at the peak: from the Go reading nearest the peak's sample in time, among those
+ * taken while RSS was at the peak's level (within PEAK_LEVEL_SHARE of that sample's RSS) when any
+ * is — Go figures come once a second, and RSS can climb from idle to its peak between two of them:
+ * the reading just before the climb is near in time and says nothing about the peak.
+ */
 function heapInUseNear(recording: Recording, peakRow: number): number | undefined {
   const objects = columnValues(recording, 'heapObjects');
   const unused = columnValues(recording, 'heapUnused');
+  const rss = columnValues(recording, 'rss');
   if (!objects || !unused) return undefined;
   const time = recording.time;
-  let best: number | undefined;
-  let bestDistance = Infinity;
+  const peakLevel = rss?.[peakRow];
+  const atPeakLevel = (i: number): boolean => peakLevel === null || peakLevel === undefined || (rss![i] ?? 0) >= peakLevel * PEAK_LEVEL_SHARE;
+  let best: { value: number; distance: number; atPeakLevel: boolean } | undefined;
   for (let i = 0; i < time.length; i++) {
     const distance = Math.abs(time[i] - time[peakRow]);
     const o = objects[i];
     const u = unused[i];
-    if (o === null || u === null || distance > HEAP_AT_PEAK_MAX_DISTANCE_MS || distance >= bestDistance) continue;
-    best = o + u;
-    bestDistance = distance;
+    if (o === null || u === null || distance > HEAP_AT_PEAK_MAX_DISTANCE_MS) continue;
+    const candidate = { value: o + u, distance, atPeakLevel: atPeakLevel(i) };
+    if (!best || (candidate.atPeakLevel && !best.atPeakLevel) || (candidate.atPeakLevel === best.atPeakLevel && distance < best.distance)) best = candidate;
   }
-  return best;
+  return best?.value;
 }
