@@ -186,6 +186,33 @@ describe('request on a kept connection (plain http: our HTTP/1.1 reader on a bar
     }
   });
 
+  it('port 0 is port 0: not the default port 80', async function () {
+    // A server on 80, where an unset port would go (needs root, or a free port 80: skipped otherwise).
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(80, '127.0.0.1', resolve);
+      });
+    } catch (err) {
+      this.skip();
+      return void err;
+    }
+    const connection = new KeptConnection();
+    try {
+      await assert.rejects(get('http://127.0.0.1:0/debug/vars', connection), RequestError);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.strictEqual(connections, 0, 'port 80 was asked for a URL that names port 0');
+    } finally {
+      connection.close();
+      server.close();
+    }
+  });
+
   it('close() during a request ends it at once, and asks nothing more', async () => {
     await withRawServer((socket) => setTimeout(() => socket.write(OK), 1000), async (server, connection) => {
       const started = Date.now();

@@ -84,8 +84,10 @@ export class KeptConnection {
 
   /** A new socket to `url`'s origin; kept for later unless another is kept already. */
   private open(url: URL, lookup: net.LookupFunction | undefined): KeptSocket {
-    const { hostname, port } = urlToHttpOptions(url);
-    const socket = new KeptSocket(url.origin, { host: hostname ?? 'localhost', port: Number(port) || 80, lookup }, this.idleMs);
+    const { hostname } = urlToHttpOptions(url);
+    // An empty port is http's default; "0" is port 0 (refused), not the default.
+    const port = url.port === '' ? 80 : Number(url.port);
+    const socket = new KeptSocket(url.origin, { host: hostname ?? 'localhost', port, lookup }, this.idleMs);
     if (this.kept) socket.oneOff = true;
     else {
       this.kept = socket;
