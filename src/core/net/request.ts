@@ -204,7 +204,6 @@ interface ExchangeListener {
 /** One request and its answer on `socket` (see request()); rejects with a RequestError or a StaleSocket. */
 function exchangeOn(socket: KeptSocket, url: URL, options: RequestOptions, label: string): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    if (socket.destroyed) return reject(new StaleSocket(new RequestError('broken', `${url.host} closed the connection without answering.`)));
     const parser = new ResponseParser();
     const body = new BodyCollector(options, label);
     let received = false;
