@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { closeQuietly } from '../util/descriptors';
 import {
   CgroupMembership,
   inactiveFileFromStat,
@@ -243,12 +244,7 @@ class KeptOpenCgroupReader implements CgroupReader {
     else if (shared.last?.by === this) shared.last = undefined;
     const { usage, stat, events, peak, limits, highs } = this.files;
     for (const file of [usage, stat, events, peak, ...limits.map((l) => l.file), ...highs.map((h) => h.file)]) {
-      if (!file) continue;
-      try {
-        fs.closeSync(file.fd);
-      } catch {
-        // Already closed: nothing to release.
-      }
+      if (file) closeQuietly(file.fd);
     }
   }
 }

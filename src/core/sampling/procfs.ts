@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import { performance } from 'perf_hooks';
 import { isPid, parseCount, scaleCount } from '../util/counts';
+import { closeQuietly } from '../util/descriptors';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './types';
 
 /** Fields of /proc/PID/stat that we use. */
@@ -256,14 +257,6 @@ function preadBytes(fd: number, buf: Buffer): number {
 /** Reads a /proc file through a kept-open descriptor, from offset 0 (one pread), as text. */
 function preadText(fd: number, buf: Buffer): string {
   return buf.toString('latin1', 0, preadBytes(fd, buf));
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // Already closed: nothing to release.
-  }
 }
 
 /** Reads /proc/PID/stat once, without keeping anything open. Throws a SampleError. */

@@ -1,0 +1,11 @@
+/** File descriptors we keep open (/proc and cgroup files read again and again). */
+import * as fs from 'fs';
+
+/** Closes `fd`; one already closed (or never valid) is nothing to release. */
+export function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
+}
