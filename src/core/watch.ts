@@ -110,6 +110,30 @@ export function seriesRow(sample: MemorySample): Partial<Record<SeriesColumn, nu
 }
 
 /**
+ * The sample a watch keeps: the reader's figures with the Go figures, the cgroup's and a missed peak
+ * added, built as one literal so every sample has one shape. Spreading them in (`{ ...os, ...go }`)
+ * went through V8's slow path for objects of changing shape: ≈ 5 % of a 10 Hz sample's CPU in perf.
+ */
+export function composeSample(os: MemorySample, go: { go: GoFigures; goReadAt: number } | undefined, cgroup: CgroupFigures | undefined, peakBetween: number | undefined): MemorySample {
+  return {
+    time: os.time,
+    rss: os.rss,
+    vsz: os.vsz,
+    peakRss: os.peakRss,
+    missedPeak: peakBetween,
+    rssAnon: os.rssAnon,
+    rssFile: os.rssFile,
+    rssShmem: os.rssShmem,
+    swap: os.swap,
+    cpu: os.cpu,
+    lazyFree: os.lazyFree,
+    go: go ? go.go : os.go,
+    goReadAt: go ? go.goReadAt : os.goReadAt,
+    cgroup,
+  };
+}
+
+/**
  * A local watch reads its memory cgroup at most this often: the limit, usage and working set move
  * slowly next to a 10 Hz sample, and reading memory.stat makes the kernel gather the cgroup's
  * statistics. The samples in between carry the last figures; the exit reads them afresh.
@@ -197,7 +221,7 @@ export class Watch extends Disposable {
       watch.cgroupReader = cgroup;
       watch.setTracker(goRuntime?.(pid));
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Attached to ${info.name} (PID ${pid})` });
-      watch.accept(watch.withCgroup(first));
+      watch.accept(first);
       watch.scheduleAfter(first);
       return watch;
     } catch (err) {
@@ -215,7 +239,7 @@ export class Watch extends Disposable {
       const watch = new Watch(reader, info, options, { kind: 'url', url });
       watch.remote = target;
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Watching ${info.name} through ${url}` });
-      watch.accept(watch.withCgroup(first));
+      watch.accept(first);
       watch.scheduleAfter(first);
       return watch;
     } catch (err) {
@@ -266,7 +290,7 @@ export class Watch extends Disposable {
     this.failure = undefined;
     this.consecutiveFailures = 0;
     this.addEvent({ time: first.time, kind: 'restart', label: why.label, detail: `${why.detail} (PID ${previous} → ${pid})` });
-    this.accept(this.withCgroup(first));
+    this.accept(first);
     this.scheduleAfter(first);
     this.stateEmitter.fire('running');
   }
@@ -499,7 +523,7 @@ export class Watch extends Disposable {
       if (this.target.kind === 'url' && this.reader.identity.pid !== pidBefore) {
         this.addEvent({ time: os.time, kind: 'restart', label: 'restarted', detail: `The process behind ${this.target.url} restarted (PID ${pidBefore} → ${this.reader.identity.pid}).` });
       }
-      this.accept(this.withCgroup(os, go));
+      this.accept(os, go);
     } catch (err) {
       if (this.stateValue !== 'running') return;
       const error = toSampleError(err, this.pid);
@@ -526,7 +550,8 @@ export class Watch extends Disposable {
    * process), else what the agent reported (a URL target). An OOM kill count that rose while the process lives is a kill
    * of another process in the same cgroup: a marker.
    */
-  private withCgroup(sample: MemorySample, go?: { go: GoFigures; goReadAt: number }): MemorySample {
+  /** The cgroup's figures for `sample`: read afresh at most once a second, else the last ones (and an OOM kill marked). */
+  private cgroupFor(sample: MemorySample): CgroupFigures | undefined {
     let cgroup = sample.cgroup;
     if (this.cgroupReader && this.lastCgroupRead !== undefined && sample.time - this.lastCgroupRead < CGROUP_MIN_INTERVAL_MS * 0.9) {
       // Read a moment ago: the same figures (the kernel's memory.stat is not cheap to make).
@@ -554,9 +579,7 @@ export class Watch extends Disposable {
       this.lastOomKills = cgroup.oomKills;
     }
     this.lastCgroup = cgroup;
-    // One new object at most (a sample runs on cold caches: each copy shows in its cost).
-    if (!cgroup || cgroup === sample.cgroup) return go ? { ...sample, ...go } : sample;
-    return { ...sample, ...go, cgroup };
+    return cgroup;
   }
 
   /**
@@ -602,9 +625,9 @@ export class Watch extends Disposable {
     return this.lastGo;
   }
 
-  private accept(reading: MemorySample): void {
-    const peak = missedPeak(this.latestSample, reading);
-    const sample = peak === undefined ? reading : { ...reading, missedPeak: peak };
+  /** Takes a reading of the OS (and the Go figures read with it) into the watch: the sample it keeps, the series, the listeners. */
+  private accept(os: MemorySample, go?: { go: GoFigures; goReadAt: number }): void {
+    const sample = composeSample(os, go, this.cgroupFor(os), missedPeak(this.latestSample, os));
     this.latestSample = sample;
     if (sample.rss > this.maxRssSeen) this.maxRssSeen = sample.rss;
     this.series.push(sample.time, seriesRow(sample));
