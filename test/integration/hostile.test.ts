@@ -11,7 +11,7 @@ import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { WatchRegistry } from '../../src/core/watchRegistry';
-import { startProgram, stopAll } from '../support/goFixtures';
+import { buildFixture, RunningProgram, startProgram, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
 
 const HOSTILE = path.join(__dirname, '..', 'support', 'hostileTarget.js');
@@ -27,7 +27,11 @@ interface Outcome {
 
 /** Watches a hostile target for WATCH_MS at 10 Hz and reports the worst event-loop delay seen. */
 async function watchHostile(mode: string, extraArgs: string[] = [], until?: (r: WatchRegistry) => boolean): Promise<Outcome> {
-  const target = await startProgram(process.execPath, [HOSTILE, mode, ...extraArgs], /listening on 127\.0\.0\.1:(\d+)/);
+  return watchProgram(await startProgram(process.execPath, [HOSTILE, mode, ...extraArgs], /listening on 127\.0\.0\.1:(\d+)/), until);
+}
+
+/** Watches `target` for `ms` (or until `until`) at 10 Hz with the Go figures on; the worst event-loop delay seen. */
+async function watchProgram(target: RunningProgram, until?: (r: WatchRegistry) => boolean, ms = WATCH_MS): Promise<Outcome> {
   const log: string[] = [];
   const registry = new WatchRegistry({ intervalMs: 100, windowMs: 60_000 }, (pid) => new GoRuntimeTracker(pid, () => ({ enabled: true, overrideUrl: '', allowedHosts: [] }), (m) => log.push(m)));
   const heapBefore = process.memoryUsage().heapUsed;
@@ -35,7 +39,7 @@ async function watchHostile(mode: string, extraArgs: string[] = [], until?: (r: 
   histogram.enable();
   try {
     await registry.attach(target.pid);
-    const deadline = Date.now() + WATCH_MS;
+    const deadline = Date.now() + ms;
     while (Date.now() < deadline && !(until?.(registry) ?? false)) await new Promise((r) => setTimeout(r, 50));
   } finally {
     histogram.disable();
@@ -83,6 +87,24 @@ describe('a hostile target never freezes the extension host', function () {
       }
     });
   }
+
+  it('a program holding thousands of connections (as many open files and rows in /proc/net/tcp): its listener is found, and finding it blocks nothing', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const program = await startProgram(await buildFixture('sockets'), ['-conns', '9000'], /holding (\d+) connections, listening on 127\.0\.0\.1:(\d+)/);
+    const connections = Number(program.match![1]);
+    // Fewer where the hard limit on open files is low; below this the old reading did not show its cost.
+    if (connections < 4000) this.skip();
+    // It never answers HTTP: discovery asks its one port, gives up after the probe's timeout, and says so.
+    const outcome = await watchProgram(program, (r) => r.list()[0]?.goRuntime?.status.state === 'none', 20_000);
+    try {
+      assertResponsive(outcome, `${connections} connections`);
+      const status = outcome.registry.list()[0].goRuntime?.status;
+      assert.strictEqual(status?.state, 'none', JSON.stringify(status));
+      assert.ok(outcome.log.some((line) => line.includes(`127.0.0.1:${program.match![2]}`)), `its listener was asked: ${outcome.log.join(' | ')}`);
+    } finally {
+      outcome.registry.dispose();
+    }
+  });
 
   it('a redirect is not followed: the port it points to is never asked', async () => {
     let canaryRequests = 0;
