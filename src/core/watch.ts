@@ -546,11 +546,10 @@ export class Watch extends Disposable {
   }
 
   /**
-   * The sample with its Go figures and its cgroup's figures: our own kept-open reader (local
-   * process), else what the agent reported (a URL target). An OOM kill count that rose while the process lives is a kill
-   * of another process in the same cgroup: a marker.
+   * The cgroup's figures for `sample`: our own kept-open reader's (local process), read afresh at
+   * most once a second and carried in between, else what the agent reported (a URL target). An OOM
+   * kill count that rose while the process lives is a kill of another process in the same cgroup: a marker.
    */
-  /** The cgroup's figures for `sample`: read afresh at most once a second, else the last ones (and an OOM kill marked). */
   private cgroupFor(sample: MemorySample): CgroupFigures | undefined {
     let cgroup = sample.cgroup;
     if (this.cgroupReader && this.lastCgroupRead !== undefined && sample.time - this.lastCgroupRead < CGROUP_MIN_INTERVAL_MS * 0.9) {
