@@ -1,9 +1,22 @@
 /** Listing and describing real processes; Go detection on real binaries for every OS we support. */
 import * as assert from 'assert';
 import { readGoBuildInfo } from '../../src/core/processes/goBinary';
-import { describeProcess, listProcesses } from '../../src/core/processes/processInfo';
+import { describeProcess, findProcesses, listProcesses } from '../../src/core/processes/processInfo';
 import { buildFixture, startSeedServer, startSleep, stopAll } from '../support/goFixtures';
-import { execFileSync } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { monitorEventLoopDelay } from 'perf_hooks';
+
+/** The longest the event loop was held up while `work` ran (ms), and its result. */
+async function longestBlock<T>(work: () => Promise<T>): Promise<{ result: T; blockedMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  try {
+    const result = await work();
+    return { result, blockedMs: histogram.max / 1e6 };
+  } finally {
+    histogram.disable();
+  }
+}
 
 describe('processes', () => {
   afterEach(() => stopAll());
@@ -28,6 +41,29 @@ describe('processes', () => {
     assert.strictEqual(info.pid, server.pid);
     assert.ok(info.executable?.endsWith('/seedserver'));
     await assert.rejects(describeProcess(2 ** 22 + 3), /No process with PID/);
+  });
+
+  it('with thousands of processes running, listing them and finding one by its command line hold the event loop up for no more than 50 ms', async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(120_000);
+    // A build server or a desktop with many containers: the picker lists them all, and memoryWatch.follow looks every 2 s.
+    // GNU sleep takes fractions: a duration no other process has is the one to find.
+    const marker = `601.${process.pid}`;
+    const sleepers: ChildProcess[] = [];
+    try {
+      for (let i = 0; i < 3000; i++) sleepers.push(spawn('sleep', ['600'], { stdio: 'ignore' }));
+      const wanted = spawn('sleep', [marker], { stdio: 'ignore' });
+      sleepers.push(wanted);
+      await new Promise((r) => setTimeout(r, 1000));
+      const listed = await longestBlock(() => listProcesses());
+      assert.ok(listed.result.length > 3000, `${listed.result.length} processes listed`);
+      assert.ok(listed.blockedMs < 50, `listing held the event loop up for ${listed.blockedMs.toFixed(1)} ms`);
+      const found = await longestBlock(() => findProcesses((commandLine) => commandLine === `sleep ${marker}`));
+      assert.deepStrictEqual(found.result.map((p) => p.pid), [wanted.pid]);
+      assert.ok(found.blockedMs < 50, `finding held the event loop up for ${found.blockedMs.toFixed(1)} ms`);
+    } finally {
+      for (const child of sleepers) child.kill();
+    }
   });
 
   for (const [goos, goarch] of [
