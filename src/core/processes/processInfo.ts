@@ -33,7 +33,7 @@ const MAX_COMMAND_LINE = 4096;
  */
 const PROCESSES_PER_STEP = 64;
 
-/** `work` over `items`, at most PROCESSES_PER_STEP at a time, each step awaited before the next; results in order. */
+/** `work` over `items`, at most PROCESSES_PER_STEP at a time, each step awaited before the next; results in order. (macOS and Windows look at each executable for Go the same way.) */
 async function inSteps<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += PROCESSES_PER_STEP) out.push(...(await Promise.all(items.slice(i, i + PROCESSES_PER_STEP).map(work))));
@@ -183,9 +183,7 @@ async function listPs(pid?: string): Promise<ProcessInfo[]> {
     run('ps', [...select, '-ww', '-o', 'pid=,comm=']),
   ]);
   const parsed = parsePsListing(args.stdout, comm.stdout);
-  return Promise.all(
-    parsed.map(async (p) => ({ ...p, go: p.executable && path.isAbsolute(p.executable) ? await detectGo(p.executable) : undefined })),
-  );
+  return inSteps(parsed, async (p) => ({ ...p, go: p.executable && path.isAbsolute(p.executable) ? await detectGo(p.executable) : undefined }));
 }
 
 /** Parses PowerShell's `ConvertTo-Json` of Win32_Process (one object or an array). */
@@ -216,5 +214,5 @@ async function listWindows(): Promise<ProcessInfo[]> {
     'Get-CimInstance Win32_Process | Select-Object ProcessId,ParentProcessId,Name,CommandLine,ExecutablePath | ConvertTo-Json -Compress';
   const result = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], 15_000, 32 * 1024 * 1024);
   const parsed = parseWindowsProcesses(result.stdout);
-  return Promise.all(parsed.map(async (p) => ({ ...p, go: p.executable ? await detectGo(p.executable) : undefined })));
+  return inSteps(parsed, async (p) => ({ ...p, go: p.executable ? await detectGo(p.executable) : undefined }));
 }
