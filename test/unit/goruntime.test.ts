@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { partition } from '../../src/core/partition';
-import { loopbackHost, parseLsofListeners, parseNetstatListeners, parseProcNetTcp } from '../../src/core/goruntime/listeners';
+import { listeningRows, loopbackHost, parseLsofListeners, parseNetstatListeners, parseProcNetTcp } from '../../src/core/goruntime/listeners';
+import * as os from 'os';
 import { parseAgentSnapshot, parseExpvar, parseGopsMemStats, parsePprofMemStats } from '../../src/core/goruntime/parsers';
 import { GO_FIGURES_MIN_INTERVAL_MS } from '../../src/core/goruntime/sources';
 import { goFiguresReadDue } from '../../src/core/goruntime/tracker';
@@ -103,6 +104,37 @@ describe('Go figures', () => {
     assert.deepStrictEqual(problems, ['dropped cgroup.high = -3']);
     assert.strictEqual(parseAgentSnapshot(JSON.stringify({ ...snapshot, program: 'a\u001b[31mred', cgroup: { version: 3 } }), problems)!.program, undefined);
     assert.strictEqual(problems[1], 'dropped the cgroup: not a cgroup object');
+  });
+
+  it('reads a table of any size in 64 KiB steps: rows cut across a step, and the last one without its newline, are read whole', async () => {
+    const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+    const row = (sl: number, port: number, state: string, inode: number) =>
+      `${String(sl).padStart(6)}: 0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 0100007F:D2F0 ${state} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
+    // ≈ 2 MiB: 14,000 connections; a listener in every row that a 64 KiB step cuts in two, and the last.
+    const lines = [header];
+    const listening = new Map<string, number>();
+    let offset = header.length + 1;
+    for (let i = 0; i < 14_000; i++) {
+      const length = row(i, 1024 + i, '01', 100_000 + i).length + 1;
+      const isListener = Math.floor(offset / 65_536) !== Math.floor((offset + length - 1) / 65_536) || i === 13_999;
+      lines.push(row(i, 1024 + i, isListener ? '0A' : '01', 100_000 + i));
+      if (isListener) listening.set(String(100_000 + i), 1024 + i);
+      offset += length;
+    }
+    assert.ok(listening.size > 25, `${listening.size} listeners`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-tcp-'));
+    try {
+      const file = path.join(dir, 'tcp');
+      fs.writeFileSync(file, lines.join('\n')); // no newline after the last row
+      const rows = await listeningRows(file, false);
+      assert.deepStrictEqual(
+        [...rows].map(([inode, l]) => [inode, l.port, l.address]),
+        [...listening].map(([inode, port]) => [inode, port, '127.0.0.1']),
+      );
+      assert.strictEqual((await listeningRows(path.join(dir, 'missing'), false)).size, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds the LISTEN sockets of the inodes a process owns in /proc/net/tcp{,6}', () => {
