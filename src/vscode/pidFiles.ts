@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Follower, FollowTarget } from '../core/follow';
 import { readPidFile, resolvePidFilePath } from '../core/pidFile';
-import { findProcesses } from '../core/processes/processInfo';
+import { ProcessTable } from '../core/processes/processTable';
 import { Disposable, IDisposable } from '../core/util/lifecycle';
 import { WatchRegistry } from '../core/watchRegistry';
 import { affects, SECTION, SettingKey, SettingsService } from './config';
@@ -17,6 +17,8 @@ import { affects, SECTION, SettingKey, SettingsService } from './config';
 export class PidFileWatcher extends Disposable {
   private watchers: IDisposable[] = [];
   readonly follower: Follower;
+  /** What the command-line patterns look in: one scan for all of them, new processes only between full scans. */
+  private readonly processes = new ProcessTable();
 
   constructor(
     registry: WatchRegistry,
@@ -85,7 +87,7 @@ export class PidFileWatcher extends Disposable {
       patterns.map((re) => ({
         key: `pattern:${re.source}`,
         description: `processes matching /${re.source}/`,
-        current: async () => (await findProcesses((commandLine) => re.test(commandLine)).catch(() => []))[0]?.pid,
+        current: async () => (await this.processes.find((commandLine) => re.test(commandLine)).catch(() => []))[0]?.pid,
       })),
     );
   }

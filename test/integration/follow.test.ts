@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Follower } from '../../src/core/follow';
 import { readPidFile } from '../../src/core/pidFile';
-import { findProcesses } from '../../src/core/processes/processInfo';
+import { ProcessTable } from '../../src/core/processes/processTable';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { buildFixture, startProgram, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
@@ -21,7 +21,10 @@ describe('following a service across restarts', function () {
   let registry: WatchRegistry;
   let follower: Follower;
   let log: string[];
+  // As the extension looks (vscode/pidFiles.ts): one table for every pattern.
+  let processes: ProcessTable;
   beforeEach(() => {
+    processes = new ProcessTable();
     registry = new WatchRegistry({ intervalMs: 200, windowMs: 300_000 });
     log = [];
     follower = new Follower(registry, (m) => log.push(m), 200);
@@ -36,7 +39,7 @@ describe('following a service across restarts', function () {
     const bin = await buildFixture('grower');
     const marker = `follow-test-${process.pid}-${Date.now()}`;
     const re = new RegExp(`grower -addr 127\\.0\\.0\\.1:0 -tag ${marker}$`);
-    follower.setTargets('commandLines', [{ key: 'pattern:test', description: 'the test grower', current: async () => (await findProcesses((c) => re.test(c)))[0]?.pid }]);
+    follower.setTargets('commandLines', [{ key: 'pattern:test', description: 'the test grower', current: async () => (await processes.find((c) => re.test(c)))[0]?.pid }]);
     // Nothing matches yet: nothing is watched, and it keeps looking.
     await new Promise((r) => setTimeout(r, 500));
     assert.strictEqual(registry.list().length, 0);
@@ -55,7 +58,7 @@ describe('following a service across restarts', function () {
     const bin = await buildFixture('grower');
     const marker = `follow-current-${process.pid}-${Date.now()}`;
     const re = new RegExp(`grower -addr 127\\.0\\.0\\.1:0 -tag ${marker}$`);
-    follower.setTargets('commandLines', [{ key: 'pattern:current', description: 'the test grower', current: async () => (await findProcesses((c) => re.test(c)))[0]?.pid }]);
+    follower.setTargets('commandLines', [{ key: 'pattern:current', description: 'the test grower', current: async () => (await processes.find((c) => re.test(c)))[0]?.pid }]);
     const first = await startProgram(bin, ['-addr', '127.0.0.1:0', '-tag', marker], READY);
     const followed = await waitFor(() => registry.findRunning(first.pid), 'the service watched', 10_000);
     // Another process attached by hand becomes current; then both end.

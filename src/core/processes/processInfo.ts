@@ -34,14 +34,14 @@ const MAX_COMMAND_LINE = 4096;
 const PROCESSES_PER_STEP = 64;
 
 /** `work` over `items`, at most PROCESSES_PER_STEP at a time, each step awaited before the next; results in order. (macOS and Windows look at each executable for Go the same way.) */
-async function inSteps<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+export async function inSteps<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += PROCESSES_PER_STEP) out.push(...(await Promise.all(items.slice(i, i + PROCESSES_PER_STEP).map(work))));
   return out;
 }
 
 /** The PIDs under /proc. */
-async function procPids(): Promise<number[]> {
+export async function procPids(): Promise<number[]> {
   return (await fsp.readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
 }
 
@@ -71,6 +71,11 @@ export function parseCmdline(raw: Buffer): string {
   if (text.endsWith('\0')) text = text.slice(0, -1);
   text = text.replace(/\0/g, ' ');
   return text.length > MAX_COMMAND_LINE ? text.slice(0, MAX_COMMAND_LINE) + '…' : text;
+}
+
+/** A process's command line, bounded ('' for a kernel thread, or when it cannot be read). Asynchronous: reading cmdline takes the process's memory lock, which a process stuck in the kernel can hold for long. */
+export async function readCommandLine(pid: number): Promise<string> {
+  return parseCmdline(await readBounded(`/proc/${pid}/cmdline`, MAX_COMMAND_LINE + 1).catch(() => Buffer.alloc(0)));
 }
 
 async function readBounded(file: string, max: number): Promise<Buffer> {
@@ -131,7 +136,7 @@ export async function findProcesses(matches: (commandLine: string) => boolean, p
   }
   const found = await inSteps(await procPids(), async (pid) => {
     if (pid === process.pid) return undefined;
-    const commandLine = parseCmdline(await readBounded(`/proc/${pid}/cmdline`, MAX_COMMAND_LINE + 1).catch(() => Buffer.alloc(0)));
+    const commandLine = await readCommandLine(pid);
     return commandLine && matches(commandLine) ? { pid, commandLine } : undefined;
   });
   return found.filter((p): p is { pid: number; commandLine: string } => p !== undefined).sort((a, b) => b.pid - a.pid);
