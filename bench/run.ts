@@ -9,6 +9,7 @@ import { runAgentBench } from './agent.bench';
 import { runChartBench } from './chart.bench';
 import { runCompareBuildsBench } from './cost/compareBuilds.bench';
 import { runCostBench } from './cost/costOfWatching.bench';
+import { runFollowLookBench } from './cost/followLook.bench';
 import { runLiveChartBench } from './cost/liveChart.bench';
 import { runSoak } from './cost/soak';
 import { runHostPerSampleBench } from './cost/hostPerSample.bench';
@@ -22,6 +23,7 @@ const BENCHMARKS: { name: string; byDefault: boolean; run: () => Promise<string>
   { name: 'cost', byDefault: true, run: () => runCostBench() },
   { name: 'host', byDefault: true, run: () => runHostPerSampleBench() },
   { name: 'compare', byDefault: false, run: () => runCompareBuildsBench() },
+  { name: 'follow', byDefault: true, run: () => runFollowLookBench() },
   { name: 'live-chart', byDefault: true, run: () => runLiveChartBench() },
   { name: 'soak', byDefault: false, run: () => runSoak() },
   { name: 'sampler', byDefault: true, run: () => runSamplerBench() },
