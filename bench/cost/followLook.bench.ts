@@ -1,13 +1,12 @@
 /**
  * What `memoryWatch.followCommandLines` costs while its process does not run: a look every 2 s.
- * Before: every process's command line read at each look (findProcesses), per pattern. Now: the
+ * Before: every process's command line read at each look (findProcesses: a fresh table each time), per pattern. Now: the
  * ProcessTable (new PIDs only, all every 30 s, one look shared by the patterns). CPU of this
  * process per look (process.cpuUsage), looks interleaved, with the processes running here and
  * with 3,000 more (`sleep`), as on a build server or a desktop full of containers.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { findProcesses } from '../../src/core/processes/processInfo';
-import { FULL_SCAN_MS, ProcessTable } from '../../src/core/processes/processTable';
+import { findProcesses, FULL_SCAN_MS, ProcessTable } from '../../src/core/processes/processTable';
 import { median, saveResult } from '../benchUtil';
 import { fmt, sleep } from './common';
 

@@ -5,8 +5,7 @@
  */
 import * as assert from 'assert';
 import { ChildProcess, spawn } from 'child_process';
-import { findProcesses } from '../../src/core/processes/processInfo';
-import { ProcessTable } from '../../src/core/processes/processTable';
+import { findProcesses, ProcessTable } from '../../src/core/processes/processTable';
 import { waitFor } from '../support/wait';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -126,22 +126,6 @@ export async function describeProcess(pid: number, platform = process.platform):
   }
 }
 
-/**
- * PIDs of the processes whose command line matches, newest first (ourselves left out). Lighter
- * than listProcesses on Linux: only each process's cmdline is read (bounded), nothing else.
- */
-export async function findProcesses(matches: (commandLine: string) => boolean, platform = process.platform): Promise<{ pid: number; commandLine: string }[]> {
-  if (platform !== 'linux') {
-    return (await listProcesses(platform)).filter((p) => p.pid !== process.pid && matches(p.commandLine)).map((p) => ({ pid: p.pid, commandLine: p.commandLine }));
-  }
-  const found = await inSteps(await procPids(), async (pid) => {
-    if (pid === process.pid) return undefined;
-    const commandLine = await readCommandLine(pid);
-    return commandLine && matches(commandLine) ? { pid, commandLine } : undefined;
-  });
-  return found.filter((p): p is { pid: number; commandLine: string } => p !== undefined).sort((a, b) => b.pid - a.pid);
-}
-
 /** All processes this user can see (kernel threads left out), most recent PIDs first. */
 export async function listProcesses(platform = process.platform): Promise<ProcessInfo[]> {
   let list: ProcessInfo[];

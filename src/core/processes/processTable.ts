@@ -2,15 +2,15 @@
  * The command lines of the processes running now, for `memoryWatch.followCommandLines`: the
  * follower looks every 2 s until a pattern's process appears — for a service not started today,
  * all day. Reading every process's command line at each look cost ≈ 6 ms of CPU here (72 entries
- * in /proc) and ≈ 140 ms with 3,000 processes more: 0.3–7 % of a core at one look every 2 s, per
+ * in /proc) and ≈ 100–140 ms with 3,000 processes more: 0.3–7 % of a core at one look every 2 s, per
  * pattern (`npm run bench follow`). So a look reads only the processes it has not seen (a service that starts is a new
  * PID), looks that come together (one per pattern) share one scan, and every FULL_SCAN_MS all
  * are read again: that catches a process that exec()ed into another command line under its PID (a
  * shell script's `exec`), and a PID reused by a new process between two looks. A known process
  * that matches is read again before it is named, so a stale command line never names a stranger.
- * Linux only; elsewhere findProcesses lists all processes each time.
+ * Linux only; elsewhere each look lists all processes (ps, PowerShell).
  */
-import { findProcesses, inSteps, procPids, readCommandLine } from './processInfo';
+import { inSteps, listProcesses, procPids, readCommandLine } from './processInfo';
 
 /** How often every process's command line is read again. */
 export const FULL_SCAN_MS = 30_000;
@@ -37,9 +37,11 @@ export class ProcessTable {
     private readonly platform = process.platform,
   ) {}
 
-  /** The processes whose command line matches, newest first (ourselves left out) — as findProcesses. */
+  /** The processes whose command line matches, newest first (ourselves left out). */
   async find(matches: (commandLine: string) => boolean): Promise<FoundProcess[]> {
-    if (this.platform !== 'linux') return findProcesses(matches, this.platform);
+    if (this.platform !== 'linux') {
+      return (await listProcesses(this.platform)).filter((p) => p.pid !== process.pid && matches(p.commandLine)).map((p) => ({ pid: p.pid, commandLine: p.commandLine }));
+    }
     await this.scan();
     const found: FoundProcess[] = [];
     for (const [pid, known] of [...this.known]) {
@@ -79,4 +81,12 @@ export class ProcessTable {
     await inSteps(toRead, (pid) => this.read(pid));
     if (full) this.lastFullScan = started;
   }
+}
+
+/**
+ * The processes whose command line matches, once (a table of its own, read whole): newest first,
+ * ourselves left out. Lighter than listProcesses on Linux: only each process's cmdline is read.
+ */
+export function findProcesses(matches: (commandLine: string) => boolean, platform = process.platform): Promise<FoundProcess[]> {
+  return new ProcessTable(FULL_SCAN_MS, platform).find(matches);
 }
