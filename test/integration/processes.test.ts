@@ -1,22 +1,11 @@
 /** Listing and describing real processes; Go detection on real binaries for every OS we support. */
 import * as assert from 'assert';
 import { readGoBuildInfo } from '../../src/core/processes/goBinary';
-import { describeProcess, findProcesses, listProcesses } from '../../src/core/processes/processInfo';
+import { describeProcess, listProcesses } from '../../src/core/processes/processInfo';
+import { findProcesses } from '../../src/core/processes/processTable';
 import { buildFixture, startSeedServer, startSleep, stopAll } from '../support/goFixtures';
 import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { monitorEventLoopDelay } from 'perf_hooks';
-
-/** The longest the event loop was held up while `work` ran (ms), and its result. */
-async function longestBlock<T>(work: () => Promise<T>): Promise<{ result: T; blockedMs: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
-  histogram.enable();
-  try {
-    const result = await work();
-    return { result, blockedMs: histogram.max / 1e6 };
-  } finally {
-    histogram.disable();
-  }
-}
+import { longestBlock } from '../support/wait';
 
 describe('processes', () => {
   afterEach(() => stopAll());
@@ -55,10 +44,10 @@ describe('processes', () => {
       const wanted = spawn('sleep', [marker], { stdio: 'ignore' });
       sleepers.push(wanted);
       await new Promise((r) => setTimeout(r, 1000));
-      const listed = await longestBlock(() => listProcesses());
+      const listed = await longestBlock(() => listProcesses(), 5);
       assert.ok(listed.result.length > 3000, `${listed.result.length} processes listed`);
       assert.ok(listed.blockedMs < 50, `listing held the event loop up for ${listed.blockedMs.toFixed(1)} ms`);
-      const found = await longestBlock(() => findProcesses((commandLine) => commandLine === `sleep ${marker}`));
+      const found = await longestBlock(() => findProcesses((commandLine) => commandLine === `sleep ${marker}`), 5);
       assert.deepStrictEqual(found.result.map((p) => p.pid), [wanted.pid]);
       assert.ok(found.blockedMs < 50, `finding held the event loop up for ${found.blockedMs.toFixed(1)} ms`);
     } finally {
