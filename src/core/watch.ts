@@ -1,7 +1,8 @@
 /**
  * A watch: one process, sampled on a loop into a bounded series, until it exits or is detached.
- * The loop chains one timeout after each finished read, so a slow sample can never overlap the
- * next (no setInterval pile-up), and stopping leaves no timer behind.
+ * It samples on the clock all watches of its interval share (sampleClock.ts: one timer for all);
+ * a beat that finds the previous read still under way is skipped, so a slow sample can never
+ * overlap the next or pile up, and stopping leaves the clock (no timer behind).
  *
  * The process is a local one (by PID: OS figures, its memory cgroup, Go figures found by
  * discovery) or one reached only by URL (a port-forward: everything comes from its agent — the
@@ -16,6 +17,7 @@ import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError
 import { describeProcess, ProcessInfo } from './processes/processInfo';
 import { capacityFor, SeriesColumn, SeriesEvent, TimeSeries } from './series';
 import { missedPeak } from './missedPeak';
+import { sampleClock } from './sampleClock';
 import type { GoFigures } from './goruntime/figures';
 import { GoRuntimeTracker } from './goruntime/tracker';
 import type { UrlTarget } from './remote/urlTarget';
@@ -164,7 +166,12 @@ export class Watch extends Disposable {
   private failure?: SampleError;
   private endMessage?: string;
   private endLabelText?: string;
+  /** A one-off sample (a burst's first, or the next try after failures): off the clock until it ran. */
   private timer?: NodeJS.Timeout;
+  /** The clock the watch samples on, and at which interval. */
+  private onClock?: { readonly intervalMs: number; readonly membership: IDisposable };
+  /** When the last sample began (ms): a beat right after a sample taken off the clock is skipped. */
+  private lastTickAt = 0;
   private reading = false;
   private intervalMs: number;
   private burst?: { intervalMs: number; until: number };
@@ -396,11 +403,13 @@ export class Watch extends Disposable {
     if (ended) this.eventEmitter.fire(ended);
   }
 
-  /** Applies new settings; the next sample uses them. */
+  /** Applies new settings: the interval from the next beat on. */
   configure(options: WatchOptions): void {
     this.intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs);
     const capacity = capacityFor(options.windowMs, this.intervalMs);
     if (options.windowMs !== this.series.window || capacity !== this.series.capacity) this.series.resize(options.windowMs, capacity);
+    // On the clock: over to the new interval's now (after failures, the next try goes back to it).
+    if (this.onClock) this.followClock(this.currentInterval(Date.now()));
   }
 
   /** Adds a marker to the series and tells listeners. */
@@ -487,26 +496,49 @@ export class Watch extends Disposable {
     return this.intervalMs;
   }
 
+  /** One sample in `delayMs`, off the clock; the loop goes back to the clock after it. */
   private schedule(delayMs: number): void {
     this.clearTimer();
     if (this.stateValue !== 'running') return;
     this.timer = setTimeout(() => void this.tick(), delayMs);
   }
 
-  /** The next sample one interval after `sample`, on the grid every watch shares. */
-  private scheduleAfter(sample: MemorySample): void {
-    this.schedule(delayToGrid(Date.now(), sample.time + this.intervalMs, this.intervalMs));
+  /** Samples go on at `intervalMs` on the shared clock (already there: nothing to do, as at most samples). */
+  private followClock(intervalMs: number): void {
+    if (this.onClock?.intervalMs === intervalMs && !this.timer) return;
+    this.clearTimer();
+    if (this.stateValue !== 'running') return;
+    this.onClock = { intervalMs, membership: sampleClock.join(intervalMs, () => this.onBeat(intervalMs)) };
   }
 
+  private onBeat(intervalMs: number): void {
+    // A read still under way (a slow target): this beat is skipped, not queued.
+    if (this.reading) return;
+    // Sampled a moment ago off the clock (the first sample, a burst's): the next beat takes it,
+    // so two samples are never less than half an interval apart.
+    if (Date.now() - this.lastTickAt < intervalMs / 2) return;
+    void this.tick();
+  }
+
+  /** The first sample was taken: the next ones come with the clock. */
+  private scheduleAfter(sample: MemorySample): void {
+    this.lastTickAt = sample.time;
+    this.followClock(this.currentInterval(Date.now()));
+  }
+
+  /** Off the clock, no one-off sample pending. */
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.onClock?.membership.dispose();
+    this.onClock = undefined;
   }
 
   private async tick(): Promise<void> {
     this.timer = undefined;
     if (this.stateValue !== 'running' || this.reading) return;
     const started = Date.now();
+    this.lastTickAt = started;
     this.reading = true;
     const pidBefore = this.reader.identity.pid;
     try {
@@ -542,7 +574,8 @@ export class Watch extends Disposable {
     // Failing again and again (a lost port-forward): wait longer between tries, up to 10 s.
     const backoff = this.consecutiveFailures >= FAILURES_BEFORE_BACKOFF ? Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** (this.consecutiveFailures - FAILURES_BEFORE_BACKOFF + 1)) : 0;
     const interval = this.currentInterval(now);
-    this.schedule(backoff > interval ? Math.max(0, backoff - (now - started)) : delayToGrid(now, started + interval, interval));
+    if (backoff > interval) this.schedule(Math.max(0, backoff - (now - started)));
+    else this.followClock(interval);
   }
 
   /**
@@ -632,20 +665,6 @@ export class Watch extends Disposable {
     this.series.push(sample.time, seriesRow(sample));
     this.sampleEmitter.fire(sample);
   }
-}
-
-/**
- * The delay to the next sample: the multiple of `intervalMs` on the wall clock nearest to `dueMs`
- * (and after `now`). Every watch with the same interval wakes on the same grid, so N watches cost
- * the process one wake-up a period, not N, and all but the first read with warm caches (a wake-up
- * alone costs this kind of machine more than a sample: bench/RESULTS.md). Rounding to the nearest
- * point keeps a timer that fired a little late from skipping a period; the gap between two samples
- * stays between half an interval and one and a half, one interval on average.
- */
-export function delayToGrid(now: number, dueMs: number, intervalMs: number): number {
-  let at = Math.round(dueMs / intervalMs) * intervalMs;
-  if (at <= now) at += Math.floor((now - at) / intervalMs + 1) * intervalMs;
-  return at - now;
 }
 
 /** Opens what a local watch reads: the process's memory (bound to it), its description, its memory cgroup (Linux). */

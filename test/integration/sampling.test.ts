@@ -11,7 +11,7 @@ import { ProcfsReader } from '../../src/core/sampling/procfs';
 import { openMemoryReader } from '../../src/core/sampling/reader';
 import { SampleError } from '../../src/core/sampling/types';
 import { WatchRegistry } from '../../src/core/watchRegistry';
-import { buildFixture, loadSeedServer, psRss, startProgram, startSeedServer, stopAll } from '../support/goFixtures';
+import { buildFixture, loadSeedServer, psRss, startProgram, startSeedServer, startSleep, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
 
 describe('sampling a real Go program', function () {
@@ -137,6 +137,45 @@ describe('sampling a real Go program', function () {
     await server.stop();
     await waitFor(() => again.watch.state === 'exited', 'the exit');
     assert.strictEqual(timers(), baseline, 'an exit clears it');
+  });
+
+  it('watches of one interval sample on one timer, in one pass, at their interval', async () => {
+    // Counted after the current timer's callbacks are done (a timer that just fired still counts within them).
+    const timers = async () => {
+      await new Promise((r) => setImmediate(r));
+      return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    };
+    const programs = await Promise.all([startSleep(), startSleep(), startSleep(), startSleep()]);
+    const baseline = await timers();
+    const watches = [];
+    for (const program of programs) watches.push((await registry.attach(program.pid)).watch);
+    const times = new Map<string, number[]>(watches.map((w) => [w.id, []]));
+    const subscription = registry.onDidSample(({ watch, sample }) => times.get(watch.id)!.push(sample.time));
+    try {
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.strictEqual(await timers(), baseline + 1, 'four watches at 100 ms, one timer');
+      // In one pass: the samples of one beat fall in the same few ms, for every watch.
+      const beats = times.get(watches[0].id)!;
+      assert.ok(beats.length >= 8 && beats.length <= 13, `${beats.length} samples in 1.2 s at 100 ms`);
+      for (const w of watches.slice(1)) {
+        const own = times.get(w.id)!;
+        const together = beats.filter((t) => own.some((u) => Math.abs(u - t) <= 5)).length;
+        assert.ok(together >= beats.length - 1, `${w.id}: ${together} of ${beats.length} beats shared (${own.join(' ')} vs ${beats.join(' ')})`);
+      }
+      const gaps = beats.slice(1).map((t, i) => t - beats[i]);
+      assert.ok(Math.min(...gaps) >= 50 && Math.max(...gaps) <= 200, `gaps ${gaps.join(' ')}`);
+      // A new interval for all: the clock of 100 ms stops, one of 200 ms runs.
+      registry.configure({ intervalMs: 200, windowMs: 60_000 });
+      assert.strictEqual(await timers(), baseline + 1);
+      const before = times.get(watches[0].id)!.length;
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = times.get(watches[0].id)!.length - before;
+      assert.ok(after >= 3 && after <= 7, `${after} samples in 1 s at 200 ms`);
+    } finally {
+      subscription.dispose();
+    }
+    for (const w of watches) registry.detach(w.id);
+    assert.strictEqual(await timers(), baseline, 'the last watch to go stops the clock');
   });
 
   it('a watch not shown reads CPU time every 5 s (its percentage the average since), and at once when shown', async () => {
