@@ -230,35 +230,75 @@ function outsideGo(s: TimeSeries, maxAgeMs: number): number {
   return seen ? least : 0;
 }
 
-/** The live heap at point i: marked live by the last GC when known, else all objects. */
-function liveAt(s: TimeSeries, i: number): number {
-  const live = s.value('heapLive', i);
-  return Number.isNaN(live) ? s.value('heapObjects', i) : live;
+/**
+ * Where a column is defined (not NaN) across the window: how many points, the first and the last,
+ * and the lows of its first and last fifth of defined points. The leak detectors ask this of the
+ * whole window once a second per watch (the status bar, each watch's summary in the graph): one
+ * pass over the column's buffer and two short walks, nothing allocated per point — a window of
+ * 20,000 points with Go figures at each cost ≈ 1.6 ms a diagnosis with an object per point.
+ */
+interface DefinedSpan {
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
+  readonly firstLow: number;
+  readonly lastLow: number;
+}
+
+function definedSpan(primary: Float64Array, fallback?: Float64Array): DefinedSpan | undefined {
+  let count = 0;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < primary.length; i++) {
+    if (Number.isNaN(pick(primary, fallback, i))) continue;
+    if (first < 0) first = i;
+    last = i;
+    count++;
+  }
+  if (count === 0) return undefined;
+  const fifth = Math.max(1, Math.floor(count / 5));
+  let firstLow = Infinity;
+  for (let i = first, seen = 0; seen < fifth; i++) {
+    const v = pick(primary, fallback, i);
+    if (Number.isNaN(v)) continue;
+    if (v < firstLow) firstLow = v;
+    seen++;
+  }
+  let lastLow = Infinity;
+  for (let i = last, seen = 0; seen < fifth; i--) {
+    const v = pick(primary, fallback, i);
+    if (Number.isNaN(v)) continue;
+    if (v < lastLow) lastLow = v;
+    seen++;
+  }
+  return { count, first, last, firstLow, lastLow };
+}
+
+/** `primary`'s value at i, or `fallback`'s where it has none (one small function V8 inlines into the loops). */
+function pick(primary: Float64Array, fallback: Float64Array | undefined, i: number): number {
+  const v = primary[i];
+  return Number.isNaN(v) && fallback ? fallback[i] : v;
 }
 
 /** A leak: the lows of the live heap keep rising although GC runs. */
 export function detectLeak(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
-  const points: { t: number; live: number; gc: number }[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const live = liveAt(s, i);
-    if (!Number.isNaN(live)) points.push({ t: s.time(i), live, gc: s.value('gcCycles', i) });
-  }
-  if (points.length < 10) return undefined;
-  const span = points[points.length - 1].t - points[0].t;
-  if (span < o.leakMinSpanMs) return undefined;
-  const gcRan = points[points.length - 1].gc - points[0].gc;
+  // The live heap: marked live by the last GC when known, else all objects.
+  const span = definedSpan(s.column('heapLive'), s.column('heapObjects'));
+  if (!span || span.count < 10) return undefined;
+  const times = s.timeColumn();
+  const spanMs = times[span.last] - times[span.first];
+  if (spanMs < o.leakMinSpanMs) return undefined;
+  const gcCycles = s.column('gcCycles');
+  const gcRan = gcCycles[span.last] - gcCycles[span.first];
   if (!(gcRan >= o.leakMinGcCycles)) return undefined;
   // Lows, not highs: garbage between collections comes and goes; what survives GC is the floor.
-  const fifth = Math.max(1, Math.floor(points.length / 5));
-  const low = (xs: typeof points) => Math.min(...xs.map((p) => p.live));
-  const before = low(points.slice(0, fifth));
-  const after = low(points.slice(-fifth));
-  const grown = after - before;
+  const before = span.firstLow;
+  const grown = span.lastLow - before;
   if (before <= 0 || grown < o.leakMinBytes || grown / before < o.leakGrowth) return undefined;
   return {
     kind: 'leak',
     bytes: grown,
-    message: `Live heap grew ${Math.round((grown / before) * 100)} % in ${formatDuration(span)} and GC does not bring it down — look for a leak (heap profile).`,
+    message: `Live heap grew ${Math.round((grown / before) * 100)} % in ${formatDuration(spanMs)} and GC does not bring it down — look for a leak (heap profile).`,
   };
 }
 
@@ -268,25 +308,20 @@ export function detectLeak(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSI
  * the stacks reference), so this is memory too.
  */
 export function detectGoroutineLeak(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
-  const points: { t: number; n: number; stacks: number }[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const n = s.value('goroutines', i);
-    if (!Number.isNaN(n)) points.push({ t: s.time(i), n, stacks: s.value('stacks', i) });
-  }
-  if (points.length < 10) return undefined;
-  const span = points[points.length - 1].t - points[0].t;
-  if (span < o.leakMinSpanMs) return undefined;
-  const fifth = Math.max(1, Math.floor(points.length / 5));
-  const low = (xs: typeof points) => xs.reduce((m, p) => Math.min(m, p.n), Infinity);
-  const before = low(points.slice(0, fifth));
-  const after = low(points.slice(-fifth));
+  const span = definedSpan(s.column('goroutines'));
+  if (!span || span.count < 10) return undefined;
+  const times = s.timeColumn();
+  const spanMs = times[span.last] - times[span.first];
+  if (spanMs < o.leakMinSpanMs) return undefined;
+  const before = span.firstLow;
+  const after = span.lastLow;
   if (after - before < 100 || after < 2 * before) return undefined;
-  const stacks = points[points.length - 1].stacks;
+  const stacks = s.column('stacks')[span.last];
   const held = Number.isNaN(stacks) ? '' : ` (stacks hold ${formatBytes(stacks)})`;
   return {
     kind: 'goroutine-leak',
     bytes: Number.isNaN(stacks) ? 0 : stacks,
-    message: `Goroutines grew from ${before} to ${after} in ${formatDuration(span)} and do not come down — a goroutine leak${held}.`,
+    message: `Goroutines grew from ${before} to ${after} in ${formatDuration(spanMs)} and do not come down — a goroutine leak${held}.`,
   };
 }
 

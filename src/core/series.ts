@@ -157,6 +157,20 @@ export class TimeSeries {
     return this.data[column][this.start + index];
   }
 
+  /**
+   * The retained values of `column`, oldest first: a view onto the buffer (no copy), valid until
+   * the next push. For scans over the whole window, which would otherwise look the column up by
+   * name at each point.
+   */
+  column(column: SeriesColumn): Float64Array {
+    return this.data[column].subarray(this.start, this.start + this.count);
+  }
+
+  /** The retained points' times, oldest first: a view like column(). */
+  timeColumn(): Float64Array {
+    return this.times.subarray(this.start, this.start + this.count);
+  }
+
   /** Time of point `index` (0 = oldest). */
   time(index: number): number {
     return this.times[this.start + index];

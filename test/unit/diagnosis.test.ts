@@ -1,8 +1,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, diagnose, diagnoseContainer, detectLeak, withHeapFinding, workingSetTrend } from '../../src/core/diagnosis';
-import { MiB } from '../../src/core/format';
+import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, Diagnosis, diagnose, diagnoseContainer, detectLeak, withHeapFinding, workingSetTrend } from '../../src/core/diagnosis';
+import { formatBytes, formatDuration, MiB } from '../../src/core/format';
 import { SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
 import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
 
@@ -179,5 +179,96 @@ describe('the stacked layers of RSS', () => {
       // Without a container limit there is nothing to advise.
       assert.deepStrictEqual(adviseContainer(rebuild(recorded('live-heap'))), []);
     });
+  });
+});
+
+/**
+ * The leak detectors as they were written first (an object per point, slices and spreads): the
+ * reference the allocation-free ones must agree with, on any series.
+ */
+function referenceLeak(s: TimeSeries, o = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
+  const points: { t: number; live: number; gc: number }[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const heapLive = s.value('heapLive', i);
+    const live = Number.isNaN(heapLive) ? s.value('heapObjects', i) : heapLive;
+    if (!Number.isNaN(live)) points.push({ t: s.time(i), live, gc: s.value('gcCycles', i) });
+  }
+  if (points.length < 10) return undefined;
+  const span = points[points.length - 1].t - points[0].t;
+  if (span < o.leakMinSpanMs) return undefined;
+  if (!(points[points.length - 1].gc - points[0].gc >= o.leakMinGcCycles)) return undefined;
+  const fifth = Math.max(1, Math.floor(points.length / 5));
+  const before = Math.min(...points.slice(0, fifth).map((p) => p.live));
+  const after = Math.min(...points.slice(-fifth).map((p) => p.live));
+  const grown = after - before;
+  if (before <= 0 || grown < o.leakMinBytes || grown / before < o.leakGrowth) return undefined;
+  return {
+    kind: 'leak',
+    bytes: grown,
+    message: `Live heap grew ${Math.round((grown / before) * 100)} % in ${formatDuration(span)} and GC does not bring it down — look for a leak (heap profile).`,
+  };
+}
+
+function referenceGoroutineLeak(s: TimeSeries, o = DEFAULT_DIAGNOSIS): Diagnosis | undefined {
+  const points: { t: number; n: number; stacks: number }[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const n = s.value('goroutines', i);
+    if (!Number.isNaN(n)) points.push({ t: s.time(i), n, stacks: s.value('stacks', i) });
+  }
+  if (points.length < 10) return undefined;
+  const span = points[points.length - 1].t - points[0].t;
+  if (span < o.leakMinSpanMs) return undefined;
+  const fifth = Math.max(1, Math.floor(points.length / 5));
+  const before = Math.min(...points.slice(0, fifth).map((p) => p.n));
+  const after = Math.min(...points.slice(-fifth).map((p) => p.n));
+  if (after - before < 100 || after < 2 * before) return undefined;
+  const stacks = points[points.length - 1].stacks;
+  const held = Number.isNaN(stacks) ? '' : ` (stacks hold ${formatBytes(stacks)})`;
+  return {
+    kind: 'goroutine-leak',
+    bytes: Number.isNaN(stacks) ? 0 : stacks,
+    message: `Goroutines grew from ${before} to ${after} in ${formatDuration(span)} and do not come down — a goroutine leak${held}.`,
+  };
+}
+
+describe('the leak detectors agree with their first, point-by-point form', () => {
+  it('on 400 random series: gaps, rises, falls, heap figures missing in places, a window that evicted', () => {
+    let seed = 20261129;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const o = { ...DEFAULT_DIAGNOSIS, leakMinSpanMs: 5_000, leakMinGcCycles: 2 };
+    let leaks = 0;
+    let goroutineLeaks = 0;
+    for (let round = 0; round < 400; round++) {
+      const rows = 5 + Math.floor(random() * 600);
+      const s = new TimeSeries(20_000 + random() * 60_000, 20_000);
+      const goEvery = 1 + Math.floor(random() * 10);
+      const growth = random() * 2;
+      const noLive = random() < 0.3;
+      for (let i = 0; i < rows; i++) {
+        const go = i % goEvery === 0 && random() > 0.1;
+        const level = 1 + (growth * i) / rows;
+        s.push(i * 100, {
+          rss: 100 * MiB,
+          ...(go
+            ? {
+                heapLive: noLive && random() < 0.5 ? NaN : level * (20 + random() * 10) * MiB,
+                heapObjects: level * 40 * MiB,
+                gcCycles: Math.floor(i / 20),
+                goroutines: Math.round(level * (60 + random() * 40)) + (random() < 0.5 ? i : 0),
+                stacks: random() < 0.2 ? NaN : level * MiB,
+              }
+            : {}),
+        });
+      }
+      const leak = detectLeak(s, o);
+      assert.deepStrictEqual(leak, referenceLeak(s, o), `round ${round}`);
+      const goroutine = detectGoroutineLeak(s, o);
+      assert.deepStrictEqual(goroutine, referenceGoroutineLeak(s, o), `round ${round}`);
+      if (leak) leaks++;
+      if (goroutine) goroutineLeaks++;
+    }
+    // Both ways of coming out were taken, many times.
+    assert.ok(leaks > 20 && leaks < 380, `${leaks} leaks of 400`);
+    assert.ok(goroutineLeaks > 20 && goroutineLeaks < 380, `${goroutineLeaks} goroutine leaks of 400`);
   });
 });
