@@ -9,6 +9,7 @@ import { runAgentBench } from './agent.bench';
 import { runChartBench } from './chart.bench';
 import { runCompareBuildsBench } from './cost/compareBuilds.bench';
 import { runCostBench } from './cost/costOfWatching.bench';
+import { runDiagnosisBench } from './cost/diagnosis.bench';
 import { runFollowLookBench } from './cost/followLook.bench';
 import { runLiveChartBench } from './cost/liveChart.bench';
 import { runSoak } from './cost/soak';
@@ -24,6 +25,7 @@ const BENCHMARKS: { name: string; byDefault: boolean; run: () => Promise<string>
   { name: 'host', byDefault: true, run: () => runHostPerSampleBench() },
   { name: 'compare', byDefault: false, run: () => runCompareBuildsBench() },
   { name: 'follow', byDefault: true, run: () => runFollowLookBench() },
+  { name: 'diagnosis', byDefault: true, run: () => runDiagnosisBench() },
   { name: 'live-chart', byDefault: true, run: () => runLiveChartBench() },
   { name: 'soak', byDefault: false, run: () => runSoak() },
   { name: 'sampler', byDefault: true, run: () => runSamplerBench() },

@@ -50,7 +50,7 @@ function loadCore(outDir: string): Core {
 }
 
 /** A worktree of `ref` with its own build (node_modules shared with this checkout). */
-function buildBaseline(ref: string, dir: string): string {
+export function buildBaseline(ref: string, dir: string): string {
   execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   execFileSync(process.execPath, ['scripts/build.mjs', '--tests'], { cwd: dir, stdio: 'ignore' });
