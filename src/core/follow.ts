@@ -5,8 +5,10 @@
  * when that process has ended and a new one is named, resumes the same watch on it, so one graph
  * joins the runs with a "restarted" marker.
  *
- * Polling happens only while a target has no running watch (every 2 s by default); a target whose
- * watch the user detached is left alone until the targets change.
+ * Polling happens only while a target has no running watch (every 2 s by default), and looks only
+ * at the targets without one: a PID file of a running service is read again when it changes (the
+ * file watcher pokes) or its process ends, not at every look for another service that is down. A
+ * target whose watch the user detached is left alone until the targets change.
  */
 import { Disposable } from './util/lifecycle';
 import { WatchRegistry } from './watchRegistry';
@@ -62,9 +64,9 @@ export class Follower extends Disposable {
     return [...this.groups.values()].flat();
   }
 
-  /** Looks now (a PID file changed). */
+  /** Looks now at every target, running or not (a PID file changed: its service may have restarted). */
   poke(): void {
-    void this.poll();
+    void this.poll(true);
   }
 
   /** The target a watch follows, if any. */
@@ -79,7 +81,7 @@ export class Follower extends Disposable {
     if (!this.targets.some((t) => this.needsLook(t))) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.poll();
+      void this.poll(false);
     }, this.pollMs);
   }
 
@@ -89,7 +91,8 @@ export class Follower extends Disposable {
     return this.registry.get(id ?? '')?.state !== 'running';
   }
 
-  private async poll(): Promise<void> {
+  /** Looks at the targets: all of them (`everyTarget`), or only those whose process is not watched running. */
+  private async poll(everyTarget = true): Promise<void> {
     if (this.polling || this.disposed) return;
     this.polling = true;
     try {
@@ -102,6 +105,7 @@ export class Follower extends Disposable {
           continue;
         }
         if (this.leftAlone.has(target.key)) continue;
+        if (!everyTarget && !this.needsLook(target)) continue;
         let pid: number | undefined;
         try {
           pid = await target.current();

@@ -130,4 +130,30 @@ describe('following a service across restarts', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('the looks for a target still waiting do not read again the targets whose process runs (a PID file change still does)', async () => {
+    const bin = await buildFixture('grower');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-follow-reads-'));
+    try {
+      const running = await startProgram(bin, ['-addr', '127.0.0.1:0'], READY);
+      const pidFile = path.join(dir, 'running.pid');
+      fs.writeFileSync(pidFile, `${running.pid}\n`);
+      const reads = { running: 0, waiting: 0 };
+      follower.setTargets('pidFiles', [
+        { key: 'pidfile:running', description: 'the running one', current: () => (reads.running++, readPidFile(pidFile)) },
+        { key: 'pidfile:waiting', description: 'a service not started', current: async () => (reads.waiting++, undefined) },
+      ]);
+      await waitFor(() => registry.findRunning(running.pid), 'the running one watched', 10_000);
+      const before = { ...reads };
+      // Looks every 200 ms for the waiting one.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(reads.waiting - before.waiting >= 4, `the waiting target looked at ${reads.waiting - before.waiting} times`);
+      assert.strictEqual(reads.running, before.running, 'the running target\'s PID file is not read at each look');
+      // Its PID file changed (the watcher pokes): read again.
+      follower.poke();
+      await waitFor(() => reads.running > before.running, 'the running target read after a poke', 2000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
