@@ -229,7 +229,7 @@ export class Watch extends Disposable {
       watch.setTracker(goRuntime?.(pid));
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Attached to ${info.name} (PID ${pid})` });
       watch.accept(first);
-      watch.scheduleAfter(first);
+      watch.scheduleAfter();
       return watch;
     } catch (err) {
       reader.close();
@@ -247,7 +247,7 @@ export class Watch extends Disposable {
       watch.remote = target;
       watch.addEvent({ time: first.time, kind: 'attach', label: why?.label ?? 'attached', detail: why?.detail ?? `Watching ${info.name} through ${url}` });
       watch.accept(first);
-      watch.scheduleAfter(first);
+      watch.scheduleAfter();
       return watch;
     } catch (err) {
       reader.close();
@@ -298,7 +298,7 @@ export class Watch extends Disposable {
     this.consecutiveFailures = 0;
     this.addEvent({ time: first.time, kind: 'restart', label: why.label, detail: `${why.detail} (PID ${previous} → ${pid})` });
     this.accept(first);
-    this.scheduleAfter(first);
+    this.scheduleAfter();
     this.stateEmitter.fire('running');
   }
 
@@ -520,10 +520,11 @@ export class Watch extends Disposable {
     void this.tick();
   }
 
-  /** The first sample was taken: the next ones come with the clock. */
-  private scheduleAfter(sample: MemorySample): void {
-    this.lastTickAt = sample.time;
-    this.followClock(this.currentInterval(Date.now()));
+  /** The first sample was just taken: the next ones come with the clock. */
+  private scheduleAfter(): void {
+    // Our clock, not the sample's time: the beats are timed by it.
+    this.lastTickAt = Date.now();
+    this.followClock(this.currentInterval(this.lastTickAt));
   }
 
   /** Off the clock, no one-off sample pending. */
