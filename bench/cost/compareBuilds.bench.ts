@@ -7,15 +7,14 @@
  *
  *   MEMORY_WATCH_BASELINE=<ref> npm run bench compare
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { saveResult } from '../benchUtil';
+import { loadFromBuild, withBaselineBuild } from './baselineBuild';
 import { fmt, med, sleep, spread } from './common';
 import { buildTarget, Target, TargetSource } from './target';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_BASELINE = '5f65bdc';
 const WINDOW_S = 10;
 const ROUNDS = 3;
@@ -41,20 +40,10 @@ interface Core {
 }
 
 function loadCore(outDir: string): Core {
-  /* eslint-disable @typescript-eslint/no-require-imports -- two builds of the same modules, loaded by path */
   return {
-    WatchRegistry: require(path.join(outDir, 'src', 'core', 'watchRegistry')).WatchRegistry,
-    GoRuntimeTracker: require(path.join(outDir, 'src', 'core', 'goruntime', 'tracker')).GoRuntimeTracker,
+    WatchRegistry: loadFromBuild<typeof import('../../src/core/watchRegistry')>(outDir, 'src/core/watchRegistry').WatchRegistry,
+    GoRuntimeTracker: loadFromBuild<typeof import('../../src/core/goruntime/tracker')>(outDir, 'src/core/goruntime/tracker').GoRuntimeTracker,
   };
-  /* eslint-enable @typescript-eslint/no-require-imports */
-}
-
-/** A worktree of `ref` with its own build (node_modules shared with this checkout). */
-export function buildBaseline(ref: string, dir: string): string {
-  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' });
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  execFileSync(process.execPath, ['scripts/build.mjs', '--tests'], { cwd: dir, stdio: 'ignore' });
-  return path.join(dir, 'out');
 }
 
 function cpuMicroseconds(): number {
@@ -85,13 +74,9 @@ async function measure(core: Core, c: Case, bin: string, work: string): Promise<
 
 export async function runCompareBuildsBench(): Promise<string> {
   const ref = process.env.MEMORY_WATCH_BASELINE || DEFAULT_BASELINE;
-  const commit = execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-compare-'));
-  const worktree = path.join(work, 'baseline');
   const results: Record<string, { baseline: number[]; current: number[] }> = {};
-  try {
-    const builds = { baseline: loadCore(buildBaseline(ref, worktree)), current: loadCore(path.join(ROOT, 'out')) };
+  const { commit, head } = await withBaselineBuild(ref, async ({ baselineOut, currentOut, commit, head, work }) => {
+    const builds = { baseline: loadCore(baselineOut), current: loadCore(currentOut) };
     const bin = await buildTarget();
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of CASES) {
@@ -103,14 +88,8 @@ export async function runCompareBuildsBench(): Promise<string> {
         }
       }
     }
-  } finally {
-    try {
-      execFileSync('git', ['worktree', 'remove', '--force', worktree], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // Not made (the ref did not exist): nothing to remove.
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+    return { commit, head };
+  });
   saveResult('compare-builds', { baseline: commit, current: head, windowS: WINDOW_S, rounds: ROUNDS, results });
   const rows = CASES.map((c) => {
     const r = results[c.name];

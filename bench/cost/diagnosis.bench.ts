@@ -7,15 +7,10 @@
  *
  *   MEMORY_WATCH_BASELINE=<ref> npm run bench diagnosis
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { saveResult } from '../benchUtil';
-import { buildBaseline } from './compareBuilds.bench';
+import { loadFromBuild, withBaselineBuild } from './baselineBuild';
 import { fmt, med, spread } from './common';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_BASELINE = 'e121338';
 const ROUNDS = 7;
 /** Calls per timing: enough for the clock, few enough that a round stays short. */
@@ -27,12 +22,10 @@ interface Build {
 }
 
 function loadBuild(outDir: string): Build {
-  /* eslint-disable @typescript-eslint/no-require-imports -- two builds of the same modules, loaded by path */
   return {
-    TimeSeries: require(path.join(outDir, 'src', 'core', 'series')).TimeSeries,
-    diagnose: require(path.join(outDir, 'src', 'core', 'diagnosis')).diagnose,
+    TimeSeries: loadFromBuild<typeof import('../../src/core/series')>(outDir, 'src/core/series').TimeSeries,
+    diagnose: loadFromBuild<typeof import('../../src/core/diagnosis')>(outDir, 'src/core/diagnosis').diagnose,
   };
-  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 interface Case {
@@ -73,13 +66,9 @@ function time(build: Build, s: InstanceType<Build['TimeSeries']>): number {
 
 export async function runDiagnosisBench(): Promise<string> {
   const ref = process.env.MEMORY_WATCH_BASELINE || DEFAULT_BASELINE;
-  const commit = execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-diagnosis-'));
-  const worktree = path.join(work, 'baseline');
   const results: Record<string, { baseline: number[]; current: number[] }> = {};
-  try {
-    const builds = { baseline: loadBuild(buildBaseline(ref, worktree)), current: loadBuild(path.join(ROOT, 'out')) };
+  const { commit, head } = await withBaselineBuild(ref, ({ baselineOut, currentOut, commit, head }) => {
+    const builds = { baseline: loadBuild(baselineOut), current: loadBuild(currentOut) };
     const series = CASES.map((c) => ({ baseline: fill(builds.baseline, c), current: fill(builds.current, c) }));
     // Warm both (the JIT), unrecorded.
     for (const s of series) for (const which of ['baseline', 'current'] as const) time(builds[which], s[which]);
@@ -89,14 +78,8 @@ export async function runDiagnosisBench(): Promise<string> {
         for (const which of order) (results[c.name] ??= { baseline: [], current: [] })[which].push(time(builds[which], series[i][which]));
       });
     }
-  } finally {
-    try {
-      execFileSync('git', ['worktree', 'remove', '--force', worktree], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // Not made (the ref did not exist): nothing to remove.
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+    return { commit, head };
+  });
   const machine = saveResult('diagnosis', { baseline: commit, current: head, rounds: ROUNDS, calls: CALLS, results });
   const rows = CASES.map((c) => {
     const r = results[c.name];
