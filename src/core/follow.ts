@@ -39,6 +39,8 @@ export class Follower extends Disposable {
   private readonly problems = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private polling = false;
+  /** Asked to look at every target while a look was under way: another follows it at once. */
+  private lookAgain = false;
 
   constructor(
     private readonly registry: WatchRegistry,
@@ -57,7 +59,7 @@ export class Follower extends Disposable {
     for (const key of [...this.watchOf.keys()]) if (!keys.has(key)) this.watchOf.delete(key);
     for (const key of [...this.problems.keys()]) if (!keys.has(key)) this.problems.delete(key);
     for (const t of targets) this.leftAlone.delete(t.key);
-    void this.poll();
+    this.lookAtAll();
   }
 
   private get targets(): FollowTarget[] {
@@ -66,7 +68,13 @@ export class Follower extends Disposable {
 
   /** Looks now at every target, running or not (a PID file changed: its service may have restarted). */
   poke(): void {
-    void this.poll(true);
+    this.lookAtAll();
+  }
+
+  /** A look at every target now, or right after the one under way (which may be skipping the running ones). */
+  private lookAtAll(): void {
+    if (this.polling) this.lookAgain = true;
+    else void this.poll(true);
   }
 
   /** The target a watch follows, if any. */
@@ -92,7 +100,7 @@ export class Follower extends Disposable {
   }
 
   /** Looks at the targets: all of them (`everyTarget`), or only those whose process is not watched running. */
-  private async poll(everyTarget = true): Promise<void> {
+  private async poll(everyTarget: boolean): Promise<void> {
     if (this.polling || this.disposed) return;
     this.polling = true;
     try {
@@ -121,7 +129,10 @@ export class Follower extends Disposable {
       }
     } finally {
       this.polling = false;
-      this.schedule();
+      if (this.lookAgain && !this.disposed) {
+        this.lookAgain = false;
+        void this.poll(true);
+      } else this.schedule();
     }
   }
 

@@ -156,4 +156,32 @@ describe('following a service across restarts', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a PID file change during a look at the waiting targets is not lost: every target is looked at right after', async () => {
+    const bin = await buildFixture('grower');
+    const running = await startProgram(bin, ['-addr', '127.0.0.1:0'], READY);
+    const reads = { running: 0, waiting: 0 };
+    let lookingAtWaiting = false;
+    follower.setTargets('pidFiles', [
+      { key: 'pidfile:running', description: 'the running one', current: async () => (reads.running++, running.pid) },
+      {
+        key: 'pidfile:waiting',
+        description: 'a service not started, slow to look at',
+        current: async () => {
+          reads.waiting++;
+          lookingAtWaiting = true;
+          await new Promise((r) => setTimeout(r, 300));
+          lookingAtWaiting = false;
+          return undefined;
+        },
+      },
+    ]);
+    await waitFor(() => registry.findRunning(running.pid), 'the running one watched', 10_000);
+    // A timer's look (the running target skipped) is under way: the file watcher pokes now.
+    const waitingBefore = reads.waiting;
+    await waitFor(() => lookingAtWaiting && reads.waiting > waitingBefore, 'a look at the waiting target', 5000);
+    const before = reads.running;
+    follower.poke();
+    await waitFor(() => reads.running > before, 'the running target read after the look under way', 3000);
+  });
 });
