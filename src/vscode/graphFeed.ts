@@ -115,11 +115,15 @@ export class GraphFeed extends Disposable {
     }
   }
 
-  /** The watches' summaries, when something besides their newest figures changed. */
+  /**
+   * The watches' summaries, when something besides their newest figures changed. The peak RSS (the
+   * kernel's high-water mark) counts as a change: it moves only on a new high, and the graph's
+   * Peak RSS readout shows it (it stayed at an older peak while a newer one was drawn).
+   */
   private postSummariesIfChanged(): void {
     const registry = this.deps.registry;
     const watches = registry.list().map(describeWatch);
-    const key = JSON.stringify([registry.current?.id, watches.map((w) => ({ ...w, latest: undefined }))]);
+    const key = JSON.stringify([registry.current?.id, watches.map((w) => ({ ...w, latest: w.latest?.peakRss }))]);
     if (key === this.summariesKey) return;
     this.summariesKey = key;
     this.post({ type: 'watches', watches, currentId: registry.current?.id });

@@ -178,6 +178,9 @@ describe('the UI', () => {
         }
         assert.ok(shown, 'a burst between samples is drawn');
         assert.ok(await wb.graph.locator('#missed-peak-key').isVisible(), 'and named in the legend');
+        // The Peak RSS readout is the same high-water mark: it says so too (it kept an older peak).
+        const drawn = await highest();
+        await until(async () => parseSize(await wb.graph.locator('#peak').innerText()), (v) => v >= drawn, `the Peak RSS readout at ${drawn} bytes`, 5000);
         await wb.screenshot('peak-between-samples');
       });
 
