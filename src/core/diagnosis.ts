@@ -235,7 +235,8 @@ function outsideGo(s: TimeSeries, maxAgeMs: number): number {
  * and the lows of its first and last fifth of defined points. The leak detectors ask this of the
  * whole window once a second per watch (the status bar, each watch's summary in the graph): one
  * pass over the column's buffer and two short walks, nothing allocated per point — a window of
- * 20,000 points with Go figures at each cost ≈ 1.6 ms a diagnosis with an object per point.
+ * 20,000 points with Go figures at each cost ≈ 2 ms a diagnosis with an object per point, ≈ 0.1 ms
+ * now (bench/RESULTS.md, "The diagnosis").
  */
 interface DefinedSpan {
   readonly count: number;

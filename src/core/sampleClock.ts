@@ -8,8 +8,8 @@
  * timer list each time. A clock per interval, re-armed by Node itself (setInterval keeps one
  * Timeout and its list), calls every watch of that interval in one pass: 0.89× the CPU per sample
  * for twenty watches at 1 Hz, the whole core side by side in plain Node (bench/RESULTS.md, "Two
- * builds side by side"; one watch at 10 Hz 0.85–0.96×, within that run's noise); 0.42 % of a core
- * for those twenty in code-server, 0.53 % the run before.
+ * builds side by side"; one watch at 10 Hz 0.85–0.96×, within that run's noise); 0.33–0.42 % of a
+ * core for those twenty in code-server, 0.53 % before.
  *
  * A beat is only an offer: the watch skips it while its previous read is still under way (a slow
  * target), so samples never overlap or pile up. A clock beats on the wall-clock grid (multiples of
