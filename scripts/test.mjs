@@ -26,10 +26,15 @@ const suites = {
     ['go', 'vet', './...', { cwd: join(root, 'test/fixtures') }],
     ['go', 'vet', './...', { cwd: join(root, 'demo') }],
     ['go', 'vet', './...', { cwd: join(root, 'agent') }],
+    ['go', 'vet', './...', { cwd: join(root, 'sampler') }],
   ],
   unit: [mocha('out/test/unit/**/*.test.js', 5_000)],
-  // The Go companion agent's own tests: real HTTP and signals, under the race detector.
-  agent: [['go', 'test', '-race', '-count=1', './...', { cwd: join(root, 'agent') }]],
+  // The Go we ship, under the race detector: the companion agent (real HTTP and signals) and the
+  // sampler helper (real processes to sample).
+  agent: [
+    ['go', 'test', '-race', '-count=1', './...', { cwd: join(root, 'agent') }],
+    ['go', 'test', '-race', '-count=1', './...', { cwd: join(root, 'sampler') }],
+  ],
   integration: [mocha('out/test/integration/**/*.test.js', 180_000)],
   vscode: [[process.execPath, 'out/test/vscode/runInCodeServer.js']],
   e2e: [mocha('out/test/e2e/**/*.test.js', 120_000)],

@@ -1,0 +1,3 @@
+module github.com/memorywatch/memory-watch/sampler
+
+go 1.22
