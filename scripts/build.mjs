@@ -5,6 +5,7 @@
 // (no bundling: tests import modules); `--clean` empties out/ first.
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +63,29 @@ if (args.has('--tests')) {
     sourcemap: 'inline',
   });
 }
+
+/**
+ * The sampler helper (sampler/, memwatch-sampler) for Linux on x64 and arm64: Go cross-compiles
+ * without a C toolchain, and the .vsix carries both. Without Go the extension builds without it
+ * (Memory Watch then samples in the extension host, as on other systems).
+ */
+function buildSamplerHelper() {
+  for (const [goArch, nodeArch] of [['amd64', 'x64'], ['arm64', 'arm64']]) {
+    const out = join(root, 'dist', 'bin', `memwatch-sampler-linux-${nodeArch}`);
+    const result = spawnSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, '.'], {
+      cwd: join(root, 'sampler'),
+      env: { ...process.env, CGO_ENABLED: '0', GOOS: 'linux', GOARCH: goArch },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (result.error?.code === 'ENOENT') {
+      console.warn('build: no Go toolchain: the sampler helper is not built (samples are taken in the extension host)');
+      return;
+    }
+    if (result.status !== 0) process.exit(1);
+  }
+}
+
+buildSamplerHelper();
 
 if (args.has('--watch')) {
   const contexts = await Promise.all(bundles.map((b) => esbuild.context({ ...b, logLevel: 'info' })));

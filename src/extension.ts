@@ -18,6 +18,7 @@ import { MemoryStatusBar } from './vscode/statusBar';
 import { showWarning } from './vscode/notify';
 import { HeapProfileService } from './core/heap/profileService';
 import { HeapProfiles } from './vscode/heapProfiles';
+import { samplerHelperPath } from './core/sampling/samplerHelper';
 
 export type { MemoryWatchApi, WatchInfo } from './vscode/api';
 
@@ -27,7 +28,10 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   context.subscriptions.push(log, settings);
 
   const goOptions = () => ({ enabled: settings.value.goFigures.enabled, overrideUrl: settings.value.goFigures.metricsUrl, allowedHosts: settings.value.release.allowedHosts });
-  const sampling = () => ({ intervalMs: settings.value.sampleIntervalMs, windowMs: settings.value.windowMs });
+  // Looked for when a watch first needs it (activation reads nothing it does not need).
+  let helperPath: string | undefined | null = null;
+  const samplerHelper = { path: () => (helperPath === null ? (helperPath = samplerHelperPath(context.extensionPath)) : helperPath), log: (message: string) => log.warn(message) };
+  const sampling = () => ({ intervalMs: settings.value.sampleIntervalMs, windowMs: settings.value.windowMs, samplerHelper: settings.value.samplingHelper ? samplerHelper : undefined });
   const registry = new WatchRegistry(sampling(), (pid) => new GoRuntimeTracker(pid, goOptions, (message) => log.info(message)));
   context.subscriptions.push(
     registry,

@@ -22,6 +22,8 @@ export interface Settings {
   readonly follow: readonly RegExp[];
   /** Watch a debug session's debuggee as soon as its PID is known. */
   readonly autoAttach: boolean;
+  /** Let the sampler helper take the samples at intervals under a second (Linux). */
+  readonly samplingHelper: boolean;
   /** Look for the Go runtime's figures (agent, expvar, pprof, gops), and where. */
   readonly goFigures: { readonly enabled: boolean; readonly metricsUrl: string };
   /** The heap view: its automatic refresh (seconds, 0 = off) and the editor's inline hints. */
@@ -47,6 +49,7 @@ export interface RawSettings {
   /** Only the user-level value: a workspace must not widen where requests may go. */
   readonly allowedHosts?: unknown;
   readonly autoAttach?: unknown;
+  readonly samplingHelper?: unknown;
   readonly goFigures?: unknown;
   readonly metricsUrl?: unknown;
   readonly heapRefreshInterval?: unknown;
@@ -126,6 +129,7 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
       containerWarningShare: containerPercent / 100,
       follow,
       autoAttach: raw.autoAttach !== false,
+      samplingHelper: raw.samplingHelper !== false,
       goFigures: { enabled: raw.goFigures !== false, metricsUrl: typeof raw.metricsUrl === 'string' ? raw.metricsUrl.trim() : '' },
       heapProfile: { refreshSeconds: heapRefreshSeconds, inlineHints: raw.heapInlineHints !== false },
       release: { method, url, signal, allowedHosts },

@@ -21,6 +21,7 @@ import { sampleClock } from './sampleClock';
 import type { GoFigures } from './goruntime/figures';
 import { GoRuntimeTracker } from './goruntime/tracker';
 import type { UrlTarget } from './remote/urlTarget';
+import { SamplerHelper, SamplerHelperEnd } from './sampling/samplerHelper';
 
 import type { WatchState } from './watchSummary';
 
@@ -31,7 +32,27 @@ export interface WatchOptions {
   readonly intervalMs: number;
   /** History kept, ms. */
   readonly windowMs: number;
+  /**
+   * The sampler helper (samplerHelper.ts), where there is one: it takes the samples of a local
+   * Linux process at intervals under HELPER_BELOW_INTERVAL_MS. Without it the host samples.
+   */
+  readonly samplerHelper?: SamplerHelperConfig;
 }
+
+export interface SamplerHelperConfig {
+  /** The memwatch-sampler executable (looked for when first needed), or undefined: none here. */
+  readonly path: () => string | undefined;
+  /** Says why a helper failed (the watch then samples by itself). */
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * The helper samples at intervals shorter than this: at 1 s or more the host wakes once a second
+ * anyway, and a batch would only make the figures later.
+ */
+export const HELPER_BELOW_INTERVAL_MS = 1000;
+/** A helper hands over its samples this often while no graph draws them. */
+export const HELPER_BATCH_MS = 1000;
 
 export const MIN_INTERVAL_MS = 100;
 
@@ -181,6 +202,15 @@ export class Watch extends Disposable {
   private goTracker?: GoRuntimeTracker;
   /** Shown by the status bar and the graph (the current watch): its costlier figures are read at the full rate. */
   private shown = true;
+  /** A graph draws its samples as they come: a helper hands each over at once. */
+  private live = false;
+  private helperConfig?: SamplerHelperConfig;
+  /** The helper taking the samples (instead of the clock), and at which interval. */
+  private helper?: { readonly intervalMs: number; readonly process: SamplerHelper };
+  /** A helper failed for this process: the watch samples by itself until a restart. */
+  private helperFailed = false;
+  /** The helper's batches, taken one after another (a batch may wait for the Go figures). */
+  private batches: Promise<void> = Promise.resolve();
 
   private readonly sampleEmitter = this.register(new Emitter<MemorySample>());
   private readonly failureEmitter = this.register(new Emitter<SampleError>());
@@ -213,6 +243,7 @@ export class Watch extends Disposable {
     this.infoValue = info;
     this.id = `${target.kind === 'url' ? 'url' : reader.identity.pid}-${nextWatchNumber++}`;
     this.intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs);
+    this.helperConfig = options.samplerHelper;
     this.series = new TimeSeries(options.windowMs, capacityFor(options.windowMs, this.intervalMs));
   }
 
@@ -296,6 +327,7 @@ export class Watch extends Disposable {
     this.endLabelText = undefined;
     this.failure = undefined;
     this.consecutiveFailures = 0;
+    this.helperFailed = false;
     this.addEvent({ time: first.time, kind: 'restart', label: why.label, detail: `${why.detail} (PID ${previous} → ${pid})` });
     this.accept(first);
     this.scheduleAfter();
@@ -403,13 +435,24 @@ export class Watch extends Disposable {
     if (ended) this.eventEmitter.fire(ended);
   }
 
+  /**
+   * Whether a graph draws this watch's samples as they come. Not live, a sampler helper hands its
+   * samples over once a second (the status bar and the diagnosis need no more); live, at once.
+   */
+  setLive(live: boolean): void {
+    this.live = live;
+    this.helper?.process.setLive(live);
+  }
+
   /** Applies new settings: the interval from the next beat on. */
   configure(options: WatchOptions): void {
     this.intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs);
+    this.helperConfig = options.samplerHelper;
     const capacity = capacityFor(options.windowMs, this.intervalMs);
     if (options.windowMs !== this.series.window || capacity !== this.series.capacity) this.series.resize(options.windowMs, capacity);
-    // On the clock: over to the new interval's now (after failures, the next try goes back to it).
-    if (this.onClock) this.followClock(this.currentInterval(Date.now()));
+    // On the clock or the helper: over to the new interval's now, or from the helper to the clock
+    // (after failures, the next try goes back to either).
+    if (this.onClock || this.helper) this.followClock(this.currentInterval(Date.now()));
   }
 
   /** Adds a marker to the series and tells listeners. */
@@ -427,6 +470,15 @@ export class Watch extends Disposable {
   startBurst(intervalMs: number, durationMs: number): Promise<MemorySample> {
     if (this.stateValue !== 'running') return Promise.reject(new SampleError('exited', this.endMessage ?? 'The watch has ended.'));
     this.burst = { intervalMs: Math.max(MIN_BURST_INTERVAL_MS, intervalMs), until: Date.now() + durationMs };
+    if (this.helper) {
+      // The samples a helper holds go into the series first; the burst's first sample comes after them.
+      return this.retireHelper().then(() => {
+        if (this.stateValue !== 'running') throw new SampleError('exited', this.endMessage ?? 'The watch has ended.');
+        const first = this.nextSample();
+        if (!this.reading) this.schedule(0);
+        return first;
+      });
+    }
     const first = this.nextSample();
     // Sample now unless a read is already under way (its result will come first).
     if (!this.reading) this.schedule(0);
@@ -463,6 +515,7 @@ export class Watch extends Disposable {
     if (this.stateValue !== 'running') return;
     this.setPaused(false);
     this.clearTimer();
+    this.killHelper();
     this.reader.close();
     this.cgroupReader?.close();
     this.cgroupReader = undefined;
@@ -503,12 +556,134 @@ export class Watch extends Disposable {
     this.timer = setTimeout(() => void this.tick(), delayMs);
   }
 
-  /** Samples go on at `intervalMs` on the shared clock (already there: nothing to do, as at most samples). */
+  /**
+   * Samples go on at `intervalMs`: taken by a sampler helper where one can (a local Linux process,
+   * under a second), else on the shared clock. Already so: nothing to do, as at most samples.
+   */
   private followClock(intervalMs: number): void {
-    if (this.onClock?.intervalMs === intervalMs && !this.timer) return;
+    if (this.helperCanSample(intervalMs)) {
+      if (this.helper?.intervalMs === intervalMs && !this.timer && !this.onClock) return;
+      this.clearTimer();
+      if (this.stateValue !== 'running') return;
+      this.killHelper();
+      this.startHelper(intervalMs);
+      return;
+    }
+    if (this.onClock?.intervalMs === intervalMs && !this.timer && !this.helper) return;
     this.clearTimer();
+    this.killHelper();
     if (this.stateValue !== 'running') return;
     this.onClock = { intervalMs, membership: sampleClock.join(intervalMs, () => this.onBeat(intervalMs)) };
+  }
+
+  private helperCanSample(intervalMs: number): boolean {
+    return (
+      intervalMs < HELPER_BELOW_INTERVAL_MS &&
+      // A burst (measuring a release) samples by itself, faster and at once.
+      intervalMs === this.intervalMs &&
+      !this.helperFailed &&
+      this.target.kind === 'process' &&
+      this.reader.fromStatus !== undefined &&
+      this.helperConfig?.path() !== undefined
+    );
+  }
+
+  private startHelper(intervalMs: number): void {
+    const config = this.helperConfig!;
+    const process: SamplerHelper = SamplerHelper.start({
+      path: config.path()!,
+      identity: this.reader.identity,
+      intervalMs,
+      flushMs: HELPER_BATCH_MS,
+      live: this.live,
+      onSamples: (samples) => {
+        if (this.helper?.process === process || this.retiring === process) this.batches = this.batches.then(() => this.takeBatch(samples));
+      },
+      onEnd: (end) => this.onHelperEnd(process, end),
+    });
+    this.helper = { intervalMs, process };
+  }
+
+  /** A helper being stopped whose last samples still count. */
+  private retiring?: SamplerHelper;
+
+  /** Stops the helper; what it holds is dropped (the watch stops, or moves to another interval). */
+  private killHelper(): void {
+    this.helper?.process.kill();
+    this.helper = undefined;
+  }
+
+  /** Stops the helper; what it holds goes into the series first (the promise resolves once it has). */
+  private retireHelper(): Promise<void> {
+    const helper = this.helper?.process;
+    this.helper = undefined;
+    if (!helper) return Promise.resolve();
+    this.retiring = helper;
+    return helper.stop().then(() => this.batches).finally(() => {
+      if (this.retiring === helper) this.retiring = undefined;
+    });
+  }
+
+  /**
+   * The helper ended by itself: the process is gone, or the helper failed. A sample taken here
+   * says which (and ends the watch, or goes on without the helper, on the clock).
+   */
+  private onHelperEnd(process: SamplerHelper, end: SamplerHelperEnd): void {
+    if (this.helper?.process !== process) return;
+    this.helper = undefined;
+    if (end.kind === 'failed') {
+      this.helperFailed = true;
+      this.helperConfig?.log?.(`Sampler helper for ${this.info.name} (PID ${this.pid}): ${end.message}. Memory Watch samples it by itself.`);
+    }
+    void this.batches.then(() => {
+      if (this.stateValue === 'running' && !this.helper && !this.onClock && !this.timer) {
+        // Gone but not yet seen so by our reader's own files: one more sample says.
+        if (end.kind === 'gone') this.helperFailed = true;
+        void this.tick();
+      }
+    });
+  }
+
+  /** A batch from the helper: the Go figures (when due) once, with its newest sample, and every sample in order. */
+  private async takeBatch(samples: readonly { readonly time: number; readonly status: Buffer }[]): Promise<void> {
+    if (this.stateValue !== 'running' || !this.reader.fromStatus) return;
+    this.reading = true;
+    try {
+      const goRead = this.goTracker?.figures(this.paused);
+      const fresh = goRead && (await goRead);
+      for (let i = 0; i < samples.length; i++) {
+        if (this.stateValue !== 'running') return;
+        const os = this.reader.fromStatus(samples[i].time, samples[i].status);
+        const go = this.withLastGoFigures(os.time, i === samples.length - 1 ? fresh : undefined);
+        this.recovered(os.time);
+        this.accept(os, go);
+      }
+    } catch (err) {
+      if (this.stateValue !== 'running') return;
+      const error = toSampleError(err, this.pid);
+      if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
+        this.endOnExit(error);
+        return;
+      }
+      this.failed(error);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** A good sample after failures: the failure is over (a marker says so). */
+  private recovered(time: number): void {
+    if (this.failure) this.addEvent({ time, kind: 'note', label: 'reconnected', detail: `Reading again after: ${this.failure.message}` });
+    this.failure = undefined;
+    this.consecutiveFailures = 0;
+  }
+
+  /** A sample failed while the process is still there: the watch goes on. */
+  private failed(error: SampleError): void {
+    if (!this.failure && this.target.kind === 'url') this.addEvent({ time: Date.now(), kind: 'note', label: 'connection lost', detail: error.message });
+    this.failure = error;
+    this.consecutiveFailures++;
+    this.failureEmitter.fire(error);
   }
 
   private onBeat(intervalMs: number): void {
@@ -549,9 +724,7 @@ export class Watch extends Disposable {
       const goRead = this.goTracker?.figures(this.paused);
       const go = this.withLastGoFigures(os.time, goRead && (await goRead));
       if (this.stateValue !== 'running') return;
-      if (this.failure) this.addEvent({ time: os.time, kind: 'note', label: 'reconnected', detail: `Reading again after: ${this.failure.message}` });
-      this.failure = undefined;
-      this.consecutiveFailures = 0;
+      this.recovered(os.time);
       // Behind a URL, a new process answers after a restart (a new pod): the same graph goes on, marked.
       if (this.target.kind === 'url' && this.reader.identity.pid !== pidBefore) {
         this.addEvent({ time: os.time, kind: 'restart', label: 'restarted', detail: `The process behind ${this.target.url} restarted (PID ${pidBefore} → ${this.reader.identity.pid}).` });
@@ -564,10 +737,7 @@ export class Watch extends Disposable {
         this.endOnExit(error);
         return;
       }
-      if (!this.failure && this.target.kind === 'url') this.addEvent({ time: Date.now(), kind: 'note', label: 'connection lost', detail: error.message });
-      this.failure = error;
-      this.consecutiveFailures++;
-      this.failureEmitter.fire(error);
+      this.failed(error);
     } finally {
       this.reading = false;
     }

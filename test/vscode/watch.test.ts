@@ -4,6 +4,7 @@
  * detach and exit. Bad input gets no watch.
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { MemoryWatchApi, WatchInfo } from '../../src/extension';
 import type { ReleaseReport } from '../../src/core/release/measure';
@@ -12,6 +13,21 @@ import { isAlive, waitFor } from '../support/wait';
 import { detachAll, getApi, setSetting } from './util';
 
 const MiB = 1024 * 1024;
+
+/** The sampler helpers (memwatch-sampler) sampling `pid`, from their command lines. */
+function samplerHelpersOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
+      if (/memwatch-sampler-linux-/.test(args[0]) && args[1] === String(pid)) found.push(Number(name));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return found;
+}
 
 describe('watching a Go program in VS Code', function () {
   let api: MemoryWatchApi;
@@ -131,6 +147,26 @@ describe('watching a Go program in VS Code', function () {
     await new Promise((r) => setTimeout(r, 600)); // three intervals: a sample would have come
     sub.dispose();
     assert.strictEqual(samples, 0);
+  });
+
+  it('at 200 ms the sampler helper takes the samples, in batches, and ends with the watch; turned off, the extension host samples', async () => {
+    const server = await startSeedServer();
+    const info = await attach(server.pid);
+    const helpers = () => samplerHelpersOf(server.pid);
+    await waitFor(() => helpers().length === 1, 'a sampler helper for the watch');
+    const arrivals: number[] = [];
+    const sub = api.onDidSample((e) => e.watchId === info.id && arrivals.push(Date.now() - e.sample.time));
+    await waitFor(() => arrivals.length >= 10, 'ten samples', 5000);
+    sub.dispose();
+    assert.ok(arrivals.some((lag) => lag > 400), `batched: some samples reach the extension later than 400 ms (${arrivals.join(', ')} ms)`);
+    await setSetting('samplingHelper', false);
+    await waitFor(() => helpers().length === 0, 'the helper to stop when turned off');
+    const before = api.series(info.id)!.time.length;
+    await waitFor(() => api.series(info.id)!.time.length >= before + 3, 'the extension host to go on sampling');
+    await setSetting('samplingHelper', undefined);
+    await waitFor(() => helpers().length === 1, 'the helper back');
+    assert.strictEqual(await vscode.commands.executeCommand('memoryWatch.detach', { pid: server.pid }), true);
+    await waitFor(() => helpers().length === 0, 'no helper left after detaching');
   });
 
   it('when the process exits, the status bar says so and the graph keeps the data', async () => {

@@ -392,20 +392,39 @@ export class ProcfsReader implements MemoryReader {
   readSync(): MemorySample {
     const pid = this.identity.pid;
     if (this.closed) throw new SampleError('failed', `The reader for process ${pid} is closed.`);
+    let length: number;
+    const time = Date.now();
     try {
-      const time = Date.now();
-      const status = parseStatusFigures(this.statusBuf, preadBytes(this.fds.status, this.statusBuf));
+      length = preadBytes(this.fds.status, this.statusBuf);
+    } catch (err) {
+      throw toSampleError(err, pid);
+    }
+    return this.fromStatus(time, this.statusBuf, length);
+  }
+
+  /**
+   * The sample of a status file read at `time` — by readSync, or by the sampler helper
+   * (samplerHelper.ts), which reads it for us in batches. CPU time and LazyFree come from this
+   * reader's own files, when due.
+   */
+  fromStatus(time: number, statusBytes: Buffer, length = statusBytes.length): MemorySample {
+    const pid = this.identity.pid;
+    if (this.closed) throw new SampleError('failed', `The reader for process ${pid} is closed.`);
+    try {
+      const status = parseStatusFigures(statusBytes, length);
       if (isGone(status.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
       const rss = status.vmRss;
       const vsz = status.vmSize;
       if (rss === undefined || vsz === undefined) throw new Error('malformed /proc/PID/status: no VmRSS or VmSize');
-      if (!this.lastCpu || time - this.lastCpu.at >= (this.shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS)) {
+      // CPU time is read now, so it is timed now: a helper's sample may be a second old.
+      const now = Date.now();
+      if (!this.lastCpu || now - this.lastCpu.at >= (this.shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS)) {
         const stat = parseStat(preadText(this.fds.stat, this.statBuf));
         if (isGone(stat.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
         const ticks = stat.utime + stat.stime;
         const previous = this.lastCpu;
-        const percent = previous && time > previous.at ? (((ticks - previous.ticks) / CLOCK_TICKS_PER_SECOND) * 1000 * 100) / (time - previous.at) : undefined;
-        this.lastCpu = { ticks, at: time, percent };
+        const percent = previous && now > previous.at ? (((ticks - previous.ticks) / CLOCK_TICKS_PER_SECOND) * 1000 * 100) / (now - previous.at) : undefined;
+        this.lastCpu = { ticks, at: now, percent };
       }
       const cpu = this.lastCpu.percent;
       this.startLazyFreeRead();

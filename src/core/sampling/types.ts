@@ -87,6 +87,11 @@ export interface MemoryReader {
    */
   readSync?(): MemorySample;
   /**
+   * The sample of /proc/PID/status bytes read at `time` by someone else (the sampler helper);
+   * Linux only. Throws a SampleError.
+   */
+  fromStatus?(time: number, statusBytes: Buffer): MemorySample;
+  /**
    * Whether the watch is shown (the current one). A reader may read its costlier figures less
    * often while it is not (procfs: CPU time, LazyFree), and reads them again once shown.
    */

@@ -1,0 +1,218 @@
+/**
+ * The sampler helper (`sampler/`, memwatch-sampler): a small process that samples one process's
+ * /proc/PID/status on the watch's clock and hands the samples over in batches, once a second,
+ * while no graph draws them (live: at every sample). At 10 Hz the extension host then wakes once
+ * a second instead of ten times — a wake-up of Node's event loop costs more CPU than the helper's
+ * whole sample (bench/RESULTS.md, "Sampling in a helper").
+ *
+ * The helper sends the status file as the kernel wrote it; the host parses it with the same code
+ * as its own reads (procfs.ts), so a sample is the same whichever took it.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import { join } from 'path';
+import type { ProcessIdentity } from './types';
+
+/** What the helper says, in order. */
+export type SamplerFrame =
+  /** The process is open and is the one asked for. */
+  | { readonly kind: 'ready' }
+  /** One sample: when (ms since the epoch) and the status file's bytes. */
+  | { readonly kind: 'sample'; readonly time: number; readonly status: Buffer }
+  /** The read failed (errno 3, ESRCH: the process is gone); the helper exits. */
+  | { readonly kind: 'gone'; readonly time: number; readonly errno: number }
+  /** It could not start: "reused", "gone", "open <errno>", "usage". */
+  | { readonly kind: 'refused'; readonly reason: string };
+
+/** The helper refuses a status file this large (its buffer): no frame is longer. */
+export const MAX_STATUS_BYTES = 8192;
+/** A header line ("S <time> <length>") is short; a longer one is not the helper speaking. */
+const MAX_HEADER_BYTES = 64;
+
+/** Splits the helper's output into frames; throws on anything else (the helper is then stopped). */
+export class SamplerFrameReader {
+  private pending?: Buffer;
+
+  push(chunk: Buffer): SamplerFrame[] {
+    let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    const frames: SamplerFrame[] = [];
+    let at = 0;
+    while (at < data.length) {
+      const newline = data.indexOf(0x0a, at);
+      if (newline < 0 || newline - at > MAX_HEADER_BYTES) {
+        if (data.length - at > MAX_HEADER_BYTES) throw new Error('the sampler helper sent a line that is not a frame');
+        break;
+      }
+      const header = data.toString('latin1', at, newline);
+      const frame = /^S (\d{1,15}) (\d{1,5})$/.exec(header);
+      if (frame) {
+        const length = Number(frame[2]);
+        if (length > MAX_STATUS_BYTES) throw new Error(`the sampler helper sent a sample of ${length} bytes`);
+        if (data.length < newline + 1 + length) break;
+        frames.push({ kind: 'sample', time: Number(frame[1]), status: data.subarray(newline + 1, newline + 1 + length) });
+        at = newline + 1 + length;
+        continue;
+      }
+      frames.push(parseShortFrame(header));
+      at = newline + 1;
+    }
+    if (at < data.length) {
+      // Kept as a copy: the chunk it came in may be large, and only this tail waits.
+      data = Buffer.from(data.subarray(at));
+      this.pending = data;
+    }
+    return frames;
+  }
+}
+
+function parseShortFrame(header: string): SamplerFrame {
+  if (header === 'R') return { kind: 'ready' };
+  const gone = /^X (\d{1,15}) (\d{1,5})$/.exec(header);
+  if (gone) return { kind: 'gone', time: Number(gone[1]), errno: Number(gone[2]) };
+  const refused = /^E ([a-z0-9 ]{1,40})$/.exec(header);
+  if (refused) return { kind: 'refused', reason: refused[1] };
+  throw new Error('the sampler helper sent a line that is not a frame');
+}
+
+/** How a helper ended. */
+export type SamplerHelperEnd =
+  /** Asked to (stop, kill). */
+  | { readonly kind: 'stopped' }
+  /** The process it sampled is gone (or its PID belongs to another now). */
+  | { readonly kind: 'gone' }
+  /** Anything else: it could not start, crashed, or spoke nonsense. The watch samples by itself. */
+  | { readonly kind: 'failed'; readonly message: string };
+
+export interface SamplerHelperStart {
+  /** The helper executable. */
+  readonly path: string;
+  readonly identity: ProcessIdentity;
+  readonly intervalMs: number;
+  /** Batches go out this often while not live. */
+  readonly flushMs: number;
+  readonly live: boolean;
+  /** Samples, in order, as they arrive. */
+  readonly onSamples: (samples: readonly { readonly time: number; readonly status: Buffer }[]) => void;
+  /** Called once, when it has ended (after the last samples). */
+  readonly onEnd: (end: SamplerHelperEnd) => void;
+}
+
+/** A stop waits this long for the helper to send what it holds and exit; then it is killed. */
+const STOP_GRACE_MS = 500;
+
+/** One running helper, for one watch. */
+export class SamplerHelper {
+  private readonly child: ChildProcess;
+  private readonly frames = new SamplerFrameReader();
+  private ended = false;
+  private live: boolean;
+  private stopping?: Promise<void>;
+  private endReason?: SamplerHelperEnd;
+  private killed = false;
+
+  private constructor(private readonly start: SamplerHelperStart) {
+    this.live = start.live;
+    // GOMAXPROCS=1: one sampling thread needs no more, and fewer threads wake.
+    this.child = spawn(start.path, [String(start.identity.pid), start.identity.startToken, String(start.intervalMs), String(start.flushMs)], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { GOMAXPROCS: '1' },
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
+    // EPIPE when it exited before reading: its exit says why.
+    this.child.stdin!.on('error', () => undefined);
+    this.child.on('error', (err) => this.end({ kind: 'failed', message: `the sampler helper did not start: ${err.message}` }));
+    this.child.on('close', (code, signal) => this.end(this.endReason ?? { kind: 'failed', message: `the sampler helper exited (${signal ?? `code ${code}`})` }));
+    if (this.live) this.send('l');
+  }
+
+  static start(start: SamplerHelperStart): SamplerHelper {
+    return new SamplerHelper(start);
+  }
+
+  /** Live: every sample at once (a graph draws them); else in batches. */
+  setLive(live: boolean): void {
+    if (live === this.live) return;
+    this.live = live;
+    this.send(live ? 'l' : 'b');
+  }
+
+  /** Asks for what the helper holds, then its exit; resolves once it has ended (killed after STOP_GRACE_MS). */
+  stop(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    this.stopping ??= new Promise<void>((resolve) => {
+      this.endReason ??= { kind: 'stopped' };
+      this.child.once('close', () => resolve());
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+      this.child.once('close', () => clearTimeout(kill));
+      this.send('q');
+    });
+    return this.stopping;
+  }
+
+  /** Ends it now: what it holds is dropped. */
+  kill(): void {
+    if (this.ended) return;
+    this.endReason ??= { kind: 'stopped' };
+    this.killed = true;
+    this.child.stdin?.destroy();
+    this.child.kill('SIGKILL');
+  }
+
+  private send(command: string): void {
+    if (!this.ended && this.child.stdin?.writable) this.child.stdin.write(command);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    let frames: SamplerFrame[];
+    try {
+      frames = this.frames.push(chunk);
+    } catch (err) {
+      this.endReason = { kind: 'failed', message: (err as Error).message };
+      this.kill();
+      return;
+    }
+    const samples: { time: number; status: Buffer }[] = [];
+    for (const frame of frames) {
+      if (frame.kind === 'sample') samples.push(frame);
+      else if (frame.kind === 'gone') this.endReason ??= frame.errno === ESRCH ? { kind: 'gone' } : { kind: 'failed', message: `the sampler helper's read failed (errno ${frame.errno})` };
+      else if (frame.kind === 'refused') {
+        this.endReason ??= frame.reason === 'reused' || frame.reason === 'gone' || frame.reason === `open ${ENOENT}` ? { kind: 'gone' } : { kind: 'failed', message: `the sampler helper refused: ${frame.reason}` };
+      }
+    }
+    // After kill() nothing more goes to the watch; after stop(), what the helper held does.
+    if (samples.length && !this.killed) this.start.onSamples(samples);
+  }
+
+  private end(end: SamplerHelperEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.child.stdin?.destroy();
+    this.start.onEnd(end);
+  }
+}
+
+/**
+ * The helper shipped for this system in the extension's folder (dist/bin), made executable again if
+ * the install lost the bit; undefined where there is none (not Linux, an architecture not built).
+ */
+export function samplerHelperPath(extensionDir: string, platform: string = process.platform, arch: string = process.arch): string | undefined {
+  if (platform !== 'linux') return undefined;
+  const path = join(extensionDir, 'dist', 'bin', `memwatch-sampler-linux-${arch}`);
+  try {
+    fs.accessSync(path, fs.constants.X_OK);
+    return path;
+  } catch {
+    try {
+      fs.chmodSync(path, 0o755);
+      fs.accessSync(path, fs.constants.X_OK);
+      return path;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const ESRCH = 3;
+const ENOENT = 2;
