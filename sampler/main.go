@@ -23,9 +23,8 @@
 //	X <time-ms> <errno>\n      the read failed (errno 3, ESRCH: the process is gone); the sampler exits
 //	E <reason>\n               it could not start: "usage", "open <errno>", "reused", "gone"
 //
-// Samples go out every <flush-ms>, or as soon as they are taken in live mode. Input (stdin), one
-// byte each: 'l' live (what waits goes out now), 'b' batched, 'q' send what waits and exit. When
-// stdin closes (Memory Watch stopped or died) it exits.
+// Samples go out every <flush-ms> (0: each as it is taken). Input (stdin): 'q' sends what waits
+// and exits. When stdin closes (Memory Watch stopped or died) it exits.
 package main
 
 import (
@@ -156,7 +155,6 @@ type sampler struct {
 	status     int
 	interval   int64
 	flushEvery int64
-	live       bool
 	out        []byte
 	buf        []byte
 	lastFlush  int64
@@ -189,18 +187,10 @@ func (s *sampler) loop() int {
 						return 0
 					}
 					for _, c := range cmd[:r] {
-						switch c {
-						case 'l':
-							s.live = true
-						case 'b':
-							s.live = false
-						case 'q':
+						if c == 'q' {
 							s.flush()
 							return 0
 						}
-					}
-					if s.live {
-						s.flush()
 					}
 				} else if fds[0].revents&(pollHup|pollErr) != 0 {
 					return 0
@@ -214,7 +204,7 @@ func (s *sampler) loop() int {
 			s.flush()
 			return 0
 		}
-		if s.live || at-s.lastFlush >= s.flushEvery || len(s.out)+statusBufferSize+64 > cap(s.out) {
+		if at-s.lastFlush >= s.flushEvery || len(s.out)+statusBufferSize+64 > cap(s.out) {
 			if !s.flush() {
 				return 0
 			}

@@ -144,25 +144,29 @@ func TestBatchesOnTheGrid(t *testing.T) {
 	}
 }
 
-func TestLiveThenQuit(t *testing.T) {
+func TestEachSampleAtOnceWithNoBatch(t *testing.T) {
 	target, start := sleeper(t)
-	frames, stdin, cmd := started(t, strconv.Itoa(target.Process.Pid), start, "100", "10000")
+	frames, stdin, _ := started(t, strconv.Itoa(target.Process.Pid), start, "100", "0")
+	defer stdin.Close()
 	next(t, frames, 2*time.Second)
-	stdin.Write([]byte("l"))
 	for i := 0; i < 5; i++ {
 		s := next(t, frames, time.Second)
 		if lag := s.at.UnixMilli() - s.time; s.kind != "S" || lag > 60 {
-			t.Fatalf("live sample %+v came %d ms late", s.kind, lag)
+			t.Fatalf("sample %+v came %d ms late", s.kind, lag)
 		}
 	}
-	stdin.Write([]byte("b"))
+}
+
+func TestQuitSendsWhatItHolds(t *testing.T) {
+	target, start := sleeper(t)
+	frames, stdin, cmd := started(t, strconv.Itoa(target.Process.Pid), start, "100", "10000")
+	next(t, frames, 2*time.Second)
 	time.Sleep(350 * time.Millisecond)
 	select {
 	case f := <-frames:
 		t.Fatalf("batched (every 10 s), yet a frame came: %+v", f.kind)
 	default:
 	}
-	// Quit: what it held comes out, then it exits.
 	stdin.Write([]byte("q"))
 	held := 0
 	for f := range frames {
@@ -171,7 +175,7 @@ func TestLiveThenQuit(t *testing.T) {
 		}
 	}
 	if held < 2 {
-		t.Errorf("quit sent %d held samples, want the ≈ 3 taken since 'b'", held)
+		t.Errorf("quit sent %d held samples, want the ≈ 3 taken", held)
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("exit: %v", err)

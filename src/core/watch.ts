@@ -202,8 +202,6 @@ export class Watch extends Disposable {
   private goTracker?: GoRuntimeTracker;
   /** Shown by the status bar and the graph (the current watch): its costlier figures are read at the full rate. */
   private shown = true;
-  /** A graph draws its samples as they come: a helper hands each over at once. */
-  private live = false;
   private helperConfig?: SamplerHelperConfig;
   /** The helper taking the samples (instead of the clock), and at which interval. */
   private helper?: { readonly intervalMs: number; readonly process: SamplerHelper };
@@ -435,15 +433,6 @@ export class Watch extends Disposable {
     if (ended) this.eventEmitter.fire(ended);
   }
 
-  /**
-   * Whether a graph draws this watch's samples as they come. Not live, a sampler helper hands its
-   * samples over once a second (the status bar and the diagnosis need no more); live, at once.
-   */
-  setLive(live: boolean): void {
-    this.live = live;
-    this.helper?.process.setLive(live);
-  }
-
   /** Applies new settings: the interval from the next beat on. */
   configure(options: WatchOptions): void {
     this.intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs);
@@ -595,7 +584,6 @@ export class Watch extends Disposable {
       identity: this.reader.identity,
       intervalMs,
       flushMs: HELPER_BATCH_MS,
-      live: this.live,
       onSamples: (samples) => {
         if (this.helper?.process === process || this.retiring === process) this.batches = this.batches.then(() => this.takeBatch(samples));
       },

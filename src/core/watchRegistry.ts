@@ -121,31 +121,7 @@ export class WatchRegistry extends Disposable {
   /** The status bar and the graph show the current watch; the others read their costlier figures less often. */
   private makeCurrent(id: string | undefined): void {
     this.currentId = id;
-    for (const { watch } of this.watches.values()) {
-      watch.setShown(watch.id === id);
-      watch.setLive(this.liveViews > 0 && watch.id === id);
-    }
-  }
-
-  /** Graphs drawing the current watch's samples as they come (visible, ready). */
-  private liveViews = 0;
-
-  /**
-   * A graph draws the current watch as its samples come, until the hold is disposed: a sampler
-   * helper then hands each sample over at once, not once a second (watch.setLive).
-   */
-  holdLive(): IDisposable {
-    this.liveViews++;
-    this.makeCurrent(this.currentId);
-    let held = true;
-    return {
-      dispose: () => {
-        if (!held) return;
-        held = false;
-        this.liveViews--;
-        this.makeCurrent(this.currentId);
-      },
-    };
+    for (const { watch } of this.watches.values()) watch.setShown(watch.id === id);
   }
 
   /** Stops a watch but keeps it, with its data, for the graph (e.g. its debug session ended). */

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { webviewPage } from './webviewPage';
-import { Disposable, IDisposable } from '../core/util/lifecycle';
+import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
@@ -50,7 +50,6 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 export class GraphFeed extends Disposable {
   private ready = false;
-  private liveHold?: IDisposable;
   private shownWatchId?: string;
   private lastRendered?: GraphRendered;
   private pendingRows: SampleRow[] = [];
@@ -68,7 +67,6 @@ export class GraphFeed extends Disposable {
     webview.html = graphHtml(webview, deps.extensionUri, layout);
     this.register(webview.onDidReceiveMessage((raw: unknown) => this.onMessage(parseWebviewMessage(raw))));
     this.register(deps.onDidChangeView(() => this.sendState()));
-    this.register({ dispose: () => this.liveHold?.dispose() });
     this.register(deps.onDidChangeBusy((busy) => this.post({ type: 'busy', busy })));
     const registry = deps.registry;
     this.register(registry.onDidChange(() => this.onWatchesChanged()));
@@ -98,8 +96,6 @@ export class GraphFeed extends Disposable {
   /** The webview went away (hidden); it will say `ready` when it is back. */
   hidden(): void {
     this.ready = false;
-    this.liveHold?.dispose();
-    this.liveHold = undefined;
     this.pendingRows = [];
     this.flushThrottle.cancel();
   }
@@ -164,8 +160,6 @@ export class GraphFeed extends Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        // Drawn as they come: a sampler helper hands each sample over at once while the graph is there.
-        this.liveHold ??= this.deps.registry.holdLive();
         this.sendState();
         break;
       case 'select':

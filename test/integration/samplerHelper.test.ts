@@ -1,7 +1,7 @@
 /**
  * The sampler helper (sampler/, memwatch-sampler, built by scripts/build.mjs) taking a real Go
- * program's samples for a watch at 10 Hz: in batches once a second, at once while live, the same
- * figures as the host's own reads, and nothing left behind — no helper process, no timer.
+ * program's samples for a watch at 10 Hz: in batches once a second, the same figures as the
+ * host's own reads, and nothing left behind — no helper process, no timer.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -95,20 +95,6 @@ describe('the sampler helper', function () {
     assert.deepStrictEqual(logged, []);
   });
 
-  it('hands each sample over at once while live, and in batches again after', async () => {
-    const server = await startSeedServer();
-    const { watch } = await registry.attach(server.pid);
-    const hold = registry.holdLive();
-    const arrivals = recordArrivals(watch);
-    await waitFor(() => arrivals.length >= 12, '12 samples', 5000);
-    const lags = arrivals.slice(1).map((a) => a.at - a.sample.time);
-    assert.ok(lags.every((lag) => lag < 60), `each sample within 60 ms of its time: ${lags.join(', ')} ms`);
-    hold.dispose();
-    arrivals.length = 0;
-    await waitFor(() => arrivals.length >= 15, '15 more samples', 5000);
-    assert.ok(arrivals.some((a) => a.at - a.sample.time > 500), 'batched again: some samples reach us later than half a second');
-  });
-
   it('ends the watch when the process exits, and its helper with it', async () => {
     const server = await startSeedServer();
     const { watch } = await registry.attach(server.pid);
@@ -178,7 +164,7 @@ describe('the sampler helper', function () {
     assert.strictEqual(sampleClock.running, 1);
   });
 
-  it('is refused for a PID that now belongs to another process, and the watch ends', async () => {
+  it('a process that exits as soon as it is watched ends the watch, not as a helper failure', async () => {
     // A process that exits as soon as it is watched: the helper starts on a PID whose process is gone.
     const program = await startProgram('sleep', ['0.3']);
     const { watch } = await registry.attach(program.pid);

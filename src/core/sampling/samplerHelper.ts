@@ -1,9 +1,11 @@
 /**
  * The sampler helper (`sampler/`, memwatch-sampler): a small process that samples one process's
- * /proc/PID/status on the watch's clock and hands the samples over in batches, once a second,
- * while no graph draws them (live: at every sample). At 10 Hz the extension host then wakes once
- * a second instead of ten times — a wake-up of Node's event loop costs more CPU than the helper's
- * whole sample (bench/RESULTS.md, "Sampling in a helper").
+ * /proc/PID/status on the watch's wall-clock grid and hands the samples over in batches, once a
+ * second. At 10 Hz the extension host then wakes once a second instead of ten times — a wake-up
+ * of Node's event loop costs more CPU than the helper's whole sample (bench/RESULTS.md, "One
+ * sample in the extension host"). Nothing that shows a watch needs its samples sooner: the status
+ * bar, the graph and the diagnosis follow once a second (protocol.ts, SAMPLES_EVERY_MS); a burst
+ * (measuring a release) samples in the extension host.
  *
  * The helper sends the status file as the kernel wrote it; the host parses it with the same code
  * as its own reads (procfs.ts), so a sample is the same whichever took it.
@@ -89,9 +91,8 @@ export interface SamplerHelperStart {
   readonly path: string;
   readonly identity: ProcessIdentity;
   readonly intervalMs: number;
-  /** Batches go out this often while not live. */
+  /** Batches go out this often. */
   readonly flushMs: number;
-  readonly live: boolean;
   /** Samples, in order, as they arrive. */
   readonly onSamples: (samples: readonly { readonly time: number; readonly status: Buffer }[]) => void;
   /** Called once, when it has ended (after the last samples). */
@@ -106,13 +107,11 @@ export class SamplerHelper {
   private readonly child: ChildProcess;
   private readonly frames = new SamplerFrameReader();
   private ended = false;
-  private live: boolean;
   private stopping?: Promise<void>;
   private endReason?: SamplerHelperEnd;
   private killed = false;
 
   private constructor(private readonly start: SamplerHelperStart) {
-    this.live = start.live;
     // GOMAXPROCS=1: one sampling thread needs no more, and fewer threads wake.
     this.child = spawn(start.path, [String(start.identity.pid), start.identity.startToken, String(start.intervalMs), String(start.flushMs)], {
       stdio: ['pipe', 'pipe', 'ignore'],
@@ -123,18 +122,10 @@ export class SamplerHelper {
     this.child.stdin!.on('error', () => undefined);
     this.child.on('error', (err) => this.end({ kind: 'failed', message: `the sampler helper did not start: ${err.message}` }));
     this.child.on('close', (code, signal) => this.end(this.endReason ?? { kind: 'failed', message: `the sampler helper exited (${signal ?? `code ${code}`})` }));
-    if (this.live) this.send('l');
   }
 
   static start(start: SamplerHelperStart): SamplerHelper {
     return new SamplerHelper(start);
-  }
-
-  /** Live: every sample at once (a graph draws them); else in batches. */
-  setLive(live: boolean): void {
-    if (live === this.live) return;
-    this.live = live;
-    this.send(live ? 'l' : 'b');
   }
 
   /** Asks for what the helper holds, then its exit; resolves once it has ended (killed after STOP_GRACE_MS). */
