@@ -44,6 +44,8 @@ export interface SamplerHelperConfig {
   readonly path: () => string | undefined;
   /** Says why a helper failed (the watch then samples by itself). */
   readonly log?: (message: string) => void;
+  /** How long a silent helper is waited for (samplerHelper.ts, HELPER_STALL_MS); for the tests. */
+  readonly stallMs?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export interface SamplerHelperConfig {
  * anyway, and a batch would only make the figures later.
  */
 export const HELPER_BELOW_INTERVAL_MS = 1000;
-/** A helper hands over its samples this often while no graph draws them. */
+/** A helper hands over its samples this often: as often as the status bar and the graph follow (SAMPLES_EVERY_MS). */
 export const HELPER_BATCH_MS = 1000;
 
 export const MIN_INTERVAL_MS = 100;
@@ -584,6 +586,7 @@ export class Watch extends Disposable {
       identity: this.reader.identity,
       intervalMs,
       flushMs: HELPER_BATCH_MS,
+      stallMs: config.stallMs,
       onSamples: (samples) => {
         if (this.helper?.process === process || this.retiring === process) this.batches = this.batches.then(() => this.takeBatch(samples));
       },
@@ -632,28 +635,31 @@ export class Watch extends Disposable {
     });
   }
 
-  /** A batch from the helper: the Go figures (when due) once, with its newest sample, and every sample in order. */
+  /**
+   * A batch from the helper: the Go figures (when due) read once, going with its newest sample, and
+   * every sample in order; one that cannot be read is a failed sample, the others still count.
+   */
   private async takeBatch(samples: readonly { readonly time: number; readonly status: Buffer }[]): Promise<void> {
     if (this.stateValue !== 'running' || !this.reader.fromStatus) return;
     this.reading = true;
     try {
       const goRead = this.goTracker?.figures(this.paused);
       const fresh = goRead && (await goRead);
-      for (let i = 0; i < samples.length; i++) {
-        if (this.stateValue !== 'running') return;
-        const os = this.reader.fromStatus(samples[i].time, samples[i].status);
-        const go = this.withLastGoFigures(os.time, i === samples.length - 1 ? fresh : undefined);
-        this.recovered(os.time);
-        this.accept(os, go);
+      for (let i = 0; i < samples.length && this.stateValue === 'running'; i++) {
+        try {
+          const os = this.reader.fromStatus(samples[i].time, samples[i].status);
+          const go = this.withLastGoFigures(os.time, i === samples.length - 1 ? fresh : undefined);
+          this.recovered(os.time);
+          this.accept(os, go);
+        } catch (err) {
+          const error = toSampleError(err, this.pid);
+          if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
+            this.endOnExit(error);
+            return;
+          }
+          this.failed(error);
+        }
       }
-    } catch (err) {
-      if (this.stateValue !== 'running') return;
-      const error = toSampleError(err, this.pid);
-      if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
-        this.endOnExit(error);
-        return;
-      }
-      this.failed(error);
     } finally {
       this.reading = false;
     }

@@ -150,6 +150,24 @@ describe('the sampler helper', function () {
     }
   });
 
+  it('a helper that stops sending (stopped, hung) is killed after a while; the watch samples by itself', async () => {
+    const stalling = new WatchRegistry({ intervalMs: 100, windowMs: 60_000, samplerHelper: { ...config, stallMs: 2500 } });
+    try {
+      const server = await startSeedServer();
+      const { watch } = await stalling.attach(server.pid);
+      await waitFor(() => helperPids().length === 1, 'the helper', 2000);
+      process.kill(helperPids()[0], 'SIGSTOP');
+      const before = watch.series.length;
+      await waitFor(() => logged.length === 1, 'the stalled helper to be given up', 5000);
+      assert.match(logged[0], /sent nothing for 2\.5 s\. Memory Watch samples it by itself\./);
+      await waitFor(() => watch.series.length >= before + 5, 'samples taken by the host', 3000);
+      assert.strictEqual(sampleClock.running, 1);
+      await waitFor(() => helperPids().length === 0, 'the stopped helper killed', 2000);
+    } finally {
+      stalling.dispose();
+    }
+  });
+
   it('follows load (the figures move) and a new interval (a new helper; at 1 s the clock)', async () => {
     const server = await startSeedServer();
     const { watch } = await registry.attach(server.pid);

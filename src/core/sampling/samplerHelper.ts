@@ -97,7 +97,15 @@ export interface SamplerHelperStart {
   readonly onSamples: (samples: readonly { readonly time: number; readonly status: Buffer }[]) => void;
   /** Called once, when it has ended (after the last samples). */
   readonly onEnd: (end: SamplerHelperEnd) => void;
+  /** Silent this long (no batch; stopped, hung): taken as failed and killed. Default HELPER_STALL_MS. */
+  readonly stallMs?: number;
 }
+
+/**
+ * A helper that sends nothing for this long is taken as failed (stopped by someone, hung): the
+ * watch then samples by itself. Ten batches: a loaded machine may delay one by seconds.
+ */
+export const HELPER_STALL_MS = 10_000;
 
 /** A stop waits this long for the helper to send what it holds and exit; then it is killed. */
 const STOP_GRACE_MS = 500;
@@ -110,8 +118,17 @@ export class SamplerHelper {
   private stopping?: Promise<void>;
   private endReason?: SamplerHelperEnd;
   private killed = false;
+  /** Refreshed by every chunk it sends (one re-armed timer, no new one per batch). */
+  private readonly stall: NodeJS.Timeout;
 
   private constructor(private readonly start: SamplerHelperStart) {
+    const stallMs = start.stallMs ?? HELPER_STALL_MS;
+    this.stall = setTimeout(() => {
+      this.endReason ??= { kind: 'failed', message: `the sampler helper sent nothing for ${stallMs / 1000} s` };
+      this.kill();
+    }, stallMs);
+    // It must not keep a process alive by itself (the helper's own pipes do while it runs).
+    this.stall.unref();
     // GOMAXPROCS=1: one sampling thread needs no more, and fewer threads wake.
     this.child = spawn(start.path, [String(start.identity.pid), start.identity.startToken, String(start.intervalMs), String(start.flushMs)], {
       stdio: ['pipe', 'pipe', 'ignore'],
@@ -156,6 +173,7 @@ export class SamplerHelper {
 
   private onData(chunk: Buffer): void {
     if (this.ended) return;
+    this.stall.refresh();
     let frames: SamplerFrame[];
     try {
       frames = this.frames.push(chunk);
@@ -179,6 +197,7 @@ export class SamplerHelper {
   private end(end: SamplerHelperEnd): void {
     if (this.ended) return;
     this.ended = true;
+    clearTimeout(this.stall);
     this.child.stdin?.destroy();
     this.start.onEnd(end);
   }
