@@ -110,13 +110,20 @@ interface PerTick {
   readonly helperUsPerTick?: number;
 }
 
-/** CPU per tick (µs) over the next `seconds`, `count` saying how many ticks there have been (and the helpers' `helpers`). */
-async function cpuPerTick(seconds: number, count: () => number, helpers: readonly number[] = []): Promise<PerTick> {
+/**
+ * CPU per tick (µs) over the next `seconds`, `count` saying how many ticks there have been (and the
+ * helpers' `helpers`). With `settled`, the window starts and ends just after a batch of samples was
+ * taken in: a helper's come ten at a time, and a window cut across batches counted 94–108 samples
+ * for 10 s.
+ */
+async function cpuPerTick(seconds: number, count: () => number, helpers: readonly number[] = [], settled?: () => Promise<void>): Promise<PerTick> {
   const helperCpu = () => helpers.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  await settled?.();
   const c0 = cpuSeconds();
   const h0 = helperCpu();
   const t0 = count();
   await sleep(seconds * 1000);
+  await settled?.();
   const used = cpuSeconds() - c0;
   const helperUsed = helperCpu() - h0;
   const ticks = count() - t0;
@@ -166,10 +173,18 @@ async function measure(kind: Case, bin: string, work: string, seconds: number, f
     const deadline = Date.now() + 10_000;
     while (goFigures && !watch.latest?.go && Date.now() < deadline) await sleep(100);
     if (goFigures && !watch.latest?.go) throw new Error(`no Go figures from ${source} within 10 s`);
-    await sleep(1000);
+    // Settle: a helper's batch path runs once a second, so its code needs seconds to reach the JIT's upper tiers.
+    await sleep(3000);
     const helpers = helper ? helperPids() : [];
     if (helper && helpers.length !== 1) throw new Error(`${helpers.length} sampler helpers run, not one`);
-    return await cpuPerTick(seconds, () => samples, helpers);
+    // Just after the samples that came together were taken in (a helper's batch, or the one sample of a beat).
+    const settled = () => new Promise<void>((resolve) => {
+      const sub = registry.onDidSample(() => {
+        sub.dispose();
+        setTimeout(resolve, 20);
+      });
+    });
+    return await cpuPerTick(seconds, () => samples, helpers, settled);
   } finally {
     registry.dispose();
     await target.stop();
