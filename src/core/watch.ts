@@ -652,12 +652,7 @@ export class Watch extends Disposable {
           this.recovered(os.time);
           this.accept(os, go);
         } catch (err) {
-          const error = toSampleError(err, this.pid);
-          if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
-            this.endOnExit(error);
-            return;
-          }
-          this.failed(error);
+          if (this.sampleFailed(err) === 'ended') return;
         }
       }
     } finally {
@@ -670,6 +665,17 @@ export class Watch extends Disposable {
     if (this.failure) this.addEvent({ time, kind: 'note', label: 'reconnected', detail: `Reading again after: ${this.failure.message}` });
     this.failure = undefined;
     this.consecutiveFailures = 0;
+  }
+
+  /** A sample failed: the process is gone (the watch ends), or it is still there (the watch goes on). */
+  private sampleFailed(err: unknown): 'ended' | 'goes on' {
+    const error = toSampleError(err, this.pid);
+    if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
+      this.endOnExit(error);
+      return 'ended';
+    }
+    this.failed(error);
+    return 'goes on';
   }
 
   /** A sample failed while the process is still there: the watch goes on. */
@@ -725,13 +731,7 @@ export class Watch extends Disposable {
       }
       this.accept(os, go);
     } catch (err) {
-      if (this.stateValue !== 'running') return;
-      const error = toSampleError(err, this.pid);
-      if (error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused') {
-        this.endOnExit(error);
-        return;
-      }
-      this.failed(error);
+      if (this.stateValue !== 'running' || this.sampleFailed(err) === 'ended') return;
     } finally {
       this.reading = false;
     }
