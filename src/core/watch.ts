@@ -46,6 +46,8 @@ export interface SamplerHelperConfig {
   readonly log?: (message: string) => void;
   /** How long a silent helper is waited for (samplerHelper.ts, HELPER_STALL_MS); for the tests. */
   readonly stallMs?: number;
+  /** How often it hands over its samples (HELPER_BATCH_MS); for the tests. */
+  readonly batchMs?: number;
 }
 
 /**
@@ -585,7 +587,7 @@ export class Watch extends Disposable {
       path: config.path()!,
       identity: this.reader.identity,
       intervalMs,
-      flushMs: HELPER_BATCH_MS,
+      flushMs: config.batchMs ?? HELPER_BATCH_MS,
       stallMs: config.stallMs,
       onSamples: (samples) => {
         if (this.helper?.process === process || this.retiring === process) this.batches = this.batches.then(() => this.takeBatch(samples));
@@ -643,20 +645,37 @@ export class Watch extends Disposable {
     if (this.stateValue !== 'running' || !this.reader.fromStatus) return;
     this.reading = true;
     try {
-      const goRead = this.goTracker?.figures(this.paused);
+      // The samples are up to a second old, what is read with them (CPU time, the cgroup) is of
+      // now. So first: does the process still run? If not (killed since), its last samples go in
+      // with the figures read before, then its end — an OOM kill count that rose in the meantime is
+      // its own, not another process's.
+      const gone = this.goneNow();
+      const goRead = gone ? undefined : this.goTracker?.figures(this.paused);
       const fresh = goRead && (await goRead);
       for (let i = 0; i < samples.length && this.stateValue === 'running'; i++) {
         try {
-          const os = this.reader.fromStatus(samples[i].time, samples[i].status);
+          const os = this.reader.fromStatus(samples[i].time, samples[i].status, !gone);
           const go = this.withLastGoFigures(os.time, i === samples.length - 1 ? fresh : undefined);
           this.recovered(os.time);
-          this.accept(os, go);
+          this.accept(os, go, !gone);
         } catch (err) {
           if (this.sampleFailed(err) === 'ended') return;
         }
       }
+      if (gone && this.stateValue === 'running') this.endOnExit(gone);
     } finally {
       this.reading = false;
+    }
+  }
+
+  /** Why the process is gone now, if it is. */
+  private goneNow(): SampleError | undefined {
+    try {
+      this.reader.checkAlive?.();
+      return undefined;
+    } catch (err) {
+      const error = toSampleError(err, this.pid);
+      return error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused' ? error : undefined;
     }
   }
 
@@ -748,10 +767,11 @@ export class Watch extends Disposable {
    * most once a second and carried in between, else what the agent reported (a URL target). An OOM
    * kill count that rose while the process lives is a kill of another process in the same cgroup: a marker.
    */
-  private cgroupFor(sample: MemorySample): CgroupFigures | undefined {
+  private cgroupFor(sample: MemorySample, readNow: boolean): CgroupFigures | undefined {
     let cgroup = sample.cgroup;
-    if (this.cgroupReader && this.lastCgroupRead !== undefined && sample.time - this.lastCgroupRead < CGROUP_MIN_INTERVAL_MS * 0.9) {
-      // Read a moment ago: the same figures (the kernel's memory.stat is not cheap to make).
+    if (this.cgroupReader && ((this.lastCgroupRead !== undefined && sample.time - this.lastCgroupRead < CGROUP_MIN_INTERVAL_MS * 0.9) || !readNow)) {
+      // Read a moment ago (the kernel's memory.stat is not cheap to make), or not to be read for a
+      // sample of a process gone since: the same figures.
       cgroup = this.lastCgroup;
     } else if (this.cgroupReader) {
       this.lastCgroupRead = sample.time;
@@ -823,8 +843,8 @@ export class Watch extends Disposable {
   }
 
   /** Takes a reading of the OS (and the Go figures read with it) into the watch: the sample it keeps, the series, the listeners. */
-  private accept(os: MemorySample, go?: { go: GoFigures; goReadAt: number }): void {
-    const sample = composeSample(os, go, this.cgroupFor(os), missedPeak(this.latestSample, os));
+  private accept(os: MemorySample, go?: { go: GoFigures; goReadAt: number }, readCgroup = true): void {
+    const sample = composeSample(os, go, this.cgroupFor(os, readCgroup), missedPeak(this.latestSample, os));
     this.latestSample = sample;
     if (sample.rss > this.maxRssSeen) this.maxRssSeen = sample.rss;
     this.series.push(sample.time, seriesRow(sample));

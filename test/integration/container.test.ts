@@ -20,7 +20,8 @@ import { MiB } from '../../src/core/format';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';
 import { readProcStatus } from '../../src/core/sampling/procfs';
-import { CGROUP_MIN_INTERVAL_MS } from '../../src/core/watch';
+import { samplerHelperPath } from '../../src/core/sampling/samplerHelper';
+import { CGROUP_MIN_INTERVAL_MS, SamplerHelperConfig } from '../../src/core/watch';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { createTestCgroup, removeAllTestCgroups, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
 import { buildFixture, loadSeedServer, REPO_ROOT, startProgram, stopAll } from '../support/goFixtures';
@@ -44,9 +45,12 @@ function grow(port: number, mib: number): Promise<void> {
   });
 }
 
-function registry(intervalMs = 200): WatchRegistry {
-  return new WatchRegistry({ intervalMs, windowMs: 300_000 }, (pid) => new GoRuntimeTracker(pid, () => ({ enabled: true, overrideUrl: '', allowedHosts: [] }), () => undefined));
+function registry(intervalMs = 200, samplerHelper?: SamplerHelperConfig): WatchRegistry {
+  return new WatchRegistry({ intervalMs, windowMs: 300_000, samplerHelper }, (pid) => new GoRuntimeTracker(pid, () => ({ enabled: true, overrideUrl: '', allowedHosts: [] }), () => undefined));
 }
+
+/** The sampler helper built by scripts/build.mjs (a watch under 1 s lets it take the samples). */
+const HELPER_PATH = samplerHelperPath(REPO_ROOT);
 
 describe('containers: a memory-limited cgroup, the OOM killer, restarts', function () {
   this.timeout(60_000);
@@ -90,6 +94,35 @@ describe('containers: a memory-limited cgroup, the OOM killer, restarts', functi
     // (often well below it: a sample is not taken at the moment of the kill). The kernel may charge
     // a page or a charge batch past the limit before it reclaims or kills (seen: limit + 4 KiB).
     assert.ok(oom.bytes !== undefined && oom.bytes >= 0.9 * 64 * MiB && oom.bytes <= 65 * MiB, `peak ${oom.bytes}`);
+  });
+
+  it('with the sampler helper taking the samples (10 Hz), an OOM kill is still said as such, not as another process\'s', async () => {
+    // A helper's batch is taken in up to a second after its samples, and the cgroup is read then:
+    // after the kill, its risen OOM count must not be put down to another process while ours
+    // seems to live (it was, and the watch then ended as merely "exited").
+    assert.ok(HELPER_PATH, 'the sampler helper is built (scripts/build.mjs)');
+    const logged: string[] = [];
+    // Batches of 5 s: the one the kill cuts short holds more than a second of samples, so the cgroup is read while it is taken in.
+    const helped = registry(100, { path: () => HELPER_PATH, log: (m) => logged.push(m), batchMs: 5000 });
+    try {
+      const cgroup = createTestCgroup(64 * MiB);
+      const grower = await cgroup.start(await buildFixture('grower'), [], READY);
+      const port = Number(grower.match![1]);
+      const { watch } = await helped.attach(grower.pid);
+      await grow(port, 24);
+      await new Promise((r) => setTimeout(r, 2500));
+      for (let i = 0; i < 8 && watch.state === 'running'; i++) await grow(port, 16);
+      await waitFor(() => watch.state === 'exited', 'the watch to end', 10_000);
+      assert.match(watch.endLabel ?? '', /^killed by the OOM killer \(limit 64\.0 MiB\)$/, watch.endReason);
+      // The samples the helper held when the process died are in the series (they were dropped: the
+      // first one read CPU time from the dead process's stat and ended the watch).
+      assert.ok(watch.series.length >= 20, `${watch.series.length} samples: the helper's last batch is in`);
+      const ooms = watch.series.allEvents().filter((e) => e.kind === 'oom');
+      assert.strictEqual(ooms.length, 1, ooms.map((e) => e.detail).join('; '));
+      assert.deepStrictEqual(logged, []);
+    } finally {
+      helped.dispose();
+    }
   });
 
   it('diagnoses a service growing toward its limit: the trend, then "near the limit", and GOMEMLIMIT advice (recorded for the unit tests)', async () => {

@@ -399,15 +399,28 @@ export class ProcfsReader implements MemoryReader {
     } catch (err) {
       throw toSampleError(err, pid);
     }
-    return this.fromStatus(time, this.statusBuf, length);
+    return this.fromStatus(time, this.statusBuf, true, length);
+  }
+
+  /** Throws a SampleError when the process is gone (its kept-open stat fails, or says zombie). */
+  checkAlive(): void {
+    const pid = this.identity.pid;
+    let stat: ProcStat;
+    try {
+      stat = parseStat(preadText(this.fds.stat, this.statBuf));
+    } catch (err) {
+      throw toSampleError(err, pid);
+    }
+    if (isGone(stat.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
   }
 
   /**
    * The sample of a status file read at `time` — by readSync, or by the sampler helper
    * (samplerHelper.ts), which reads it for us in batches. CPU time and LazyFree come from this
-   * reader's own files, when due.
+   * reader's own files, when due — unless `alive` is false (the process is gone since: they are
+   * what was last read).
    */
-  fromStatus(time: number, statusBytes: Buffer, length = statusBytes.length): MemorySample {
+  fromStatus(time: number, statusBytes: Buffer, alive = true, length = statusBytes.length): MemorySample {
     const pid = this.identity.pid;
     if (this.closed) throw new SampleError('failed', `The reader for process ${pid} is closed.`);
     try {
@@ -418,7 +431,7 @@ export class ProcfsReader implements MemoryReader {
       if (rss === undefined || vsz === undefined) throw new Error('malformed /proc/PID/status: no VmRSS or VmSize');
       // CPU time is read now, so it is timed now: a helper's sample may be a second old.
       const now = Date.now();
-      if (!this.lastCpu || now - this.lastCpu.at >= (this.shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS)) {
+      if (alive && (!this.lastCpu || now - this.lastCpu.at >= (this.shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS))) {
         const stat = parseStat(preadText(this.fds.stat, this.statBuf));
         if (isGone(stat.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
         const ticks = stat.utime + stat.stime;
@@ -426,8 +439,8 @@ export class ProcfsReader implements MemoryReader {
         const percent = previous && now > previous.at ? (((ticks - previous.ticks) / CLOCK_TICKS_PER_SECOND) * 1000 * 100) / (now - previous.at) : undefined;
         this.lastCpu = { ticks, at: now, percent };
       }
-      const cpu = this.lastCpu.percent;
-      this.startLazyFreeRead();
+      const cpu = this.lastCpu?.percent;
+      if (alive) this.startLazyFreeRead();
       return {
         time,
         rss,

@@ -88,9 +88,11 @@ export interface MemoryReader {
   readSync?(): MemorySample;
   /**
    * The sample of /proc/PID/status bytes read at `time` by someone else (the sampler helper);
-   * Linux only. Throws a SampleError.
+   * Linux only. `alive` false: the process is gone since, nothing more is read. Throws a SampleError.
    */
-  fromStatus?(time: number, statusBytes: Buffer): MemorySample;
+  fromStatus?(time: number, statusBytes: Buffer, alive?: boolean): MemorySample;
+  /** Throws a SampleError when the process is gone now (Linux, with fromStatus). */
+  checkAlive?(): void;
   /**
    * Whether the watch is shown (the current one). A reader may read its costlier figures less
    * often while it is not (procfs: CPU time, LazyFree), and reads them again once shown.
