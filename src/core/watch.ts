@@ -589,12 +589,16 @@ export class Watch extends Disposable {
       intervalMs,
       flushMs: config.batchMs ?? HELPER_BATCH_MS,
       stallMs: config.stallMs,
-      // A killed helper sends nothing more (samplerHelper.ts); a stopped one its held samples, which count.
-      onSamples: (samples) => (this.batches = this.batches.then(() => this.takeBatch(samples))),
+      onSamples: (samples) => {
+        if (this.helper?.process === process || this.retiring === process) this.batches = this.batches.then(() => this.takeBatch(samples));
+      },
       onEnd: (end) => this.onHelperEnd(process, end),
     });
     this.helper = { intervalMs, process };
   }
+
+  /** A helper being stopped whose last samples still count. */
+  private retiring?: SamplerHelper;
 
   /** Stops the helper; what it holds is dropped (the watch stops, or moves to another interval). */
   private killHelper(): void {
@@ -607,7 +611,10 @@ export class Watch extends Disposable {
     const helper = this.helper?.process;
     this.helper = undefined;
     if (!helper) return Promise.resolve();
-    return helper.stop().then(() => this.batches);
+    this.retiring = helper;
+    return helper.stop().then(() => this.batches).finally(() => {
+      if (this.retiring === helper) this.retiring = undefined;
+    });
   }
 
   /**

@@ -150,11 +150,9 @@ export class SamplerHelper {
     if (this.ended) return Promise.resolve();
     this.stopping ??= new Promise<void>((resolve) => {
       this.endReason ??= { kind: 'stopped' };
+      this.child.once('close', () => resolve());
       const kill = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
-      this.child.once('close', () => {
-        clearTimeout(kill);
-        resolve();
-      });
+      this.child.once('close', () => clearTimeout(kill));
       this.send('q');
     });
     return this.stopping;
