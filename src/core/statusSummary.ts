@@ -7,7 +7,7 @@ import { adviseCached, diagnoseCached, withHeapFinding } from './diagnosis';
 import { formatBytes, formatDuration } from './format';
 import { describeGoStatus } from './goruntime/describe';
 import { escapeIcons, escapeMarkdown } from './text';
-import { Watch } from './watch';
+import { HELPER_BATCH_MS, Watch } from './watch';
 
 export interface StatusSummary {
   readonly text: string;
@@ -59,8 +59,14 @@ export function summarizeForStatusBar(watch: Watch, now: number, warnings: Statu
   }
   if (watch.state === 'running' && watch.paused) lines.push('Stopped in the debugger: memory is read from the OS; no HTTP requests are sent to it');
   if (watch.state === 'running') {
-    const age = latest ? `last sample ${formatDuration(now - latest.time)} ago` : 'no sample yet';
-    lines.push(`${age}, every ${formatDuration(watch.interval)}`);
+    // The age only once samples are late: a tooltip that changes with every render is a message
+    // to the workbench each second (the item re-renders as samples come), and "40 ms ago" tells
+    // nothing. Late means past two intervals and a helper's batch (samples come once a second).
+    const age = latest ? now - latest.time : undefined;
+    const every = formatDuration(watch.interval);
+    if (age === undefined) lines.push(`no sample yet, every ${every}`);
+    else if (age > 2 * watch.interval + HELPER_BATCH_MS) lines.push(`last sample ${formatDuration(age)} ago, every ${every}`);
+    else lines.push(`sampled every ${every}`);
     if (watch.lastFailure) lines.push(`⚠ ${escapeMarkdown(watch.lastFailure.message)}`);
   } else {
     lines.push(escapeMarkdown(watch.endReason ?? `The watch has ${watch.state === 'exited' ? 'ended: the process exited' : 'ended'}.`));

@@ -10,6 +10,7 @@ import { postHook } from '../../src/core/release/httpHook';
 import { ProcfsReader } from '../../src/core/sampling/procfs';
 import { openMemoryReader } from '../../src/core/sampling/reader';
 import { SampleError } from '../../src/core/sampling/types';
+import { summarizeForStatusBar } from '../../src/core/statusSummary';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { buildFixture, loadSeedServer, psRss, startProgram, startSeedServer, startSleep, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
@@ -210,6 +211,20 @@ describe('sampling a real Go program', function () {
     const zombie = Number(parent.match![1]);
     await waitFor(() => fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 'the child to be a zombie', 5000);
     await assert.rejects(openMemoryReader(zombie), (err: SampleError) => err.reason === 'exited');
+  });
+
+  it('gives the status bar a tooltip that stays the same while nothing in it changes (each change is a message to the workbench)', async () => {
+    const sleeper = await startSleep();
+    const { watch } = await registry.attach(sleeper.pid);
+    await waitFor(() => watch.latest, 'a sample', 5000);
+    const latest = watch.latest!;
+    const tooltip = (now: number) => summarizeForStatusBar(watch, now, { rssBytes: 0, containerShare: 0 }, 0).tooltip.join('\n');
+    // Rendered just after a sample, and again a second later (a helper's batch): nothing new to say.
+    assert.strictEqual(tooltip(latest.time + 40), tooltip(latest.time + 1000));
+    assert.match(tooltip(latest.time + 40), /sampled every 0\.1 s/);
+    assert.doesNotMatch(tooltip(latest.time + 40), /ago/);
+    // Samples that stopped coming are said, with how long ago the last one was.
+    assert.match(tooltip(latest.time + 5000), /last sample 5\.0 s ago/);
   });
 });
 
