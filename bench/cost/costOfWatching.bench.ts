@@ -61,12 +61,15 @@ interface CaseSpec {
   readonly graph: boolean;
 }
 
-const CASES: readonly CaseSpec[] = [
+const ALL_CASES: readonly CaseSpec[] = [
   { name: 'go-expvar-10hz', label: '1 watch, 10 Hz, Go figures (expvar)', source: 'expvar', count: () => 1, intervalMs: 100, goFigures: true, graph: true },
   { name: 'go-agent-10hz', label: '1 watch, 10 Hz, Go figures (agent)', source: 'agent', count: () => 1, intervalMs: 100, goFigures: true, graph: false },
   { name: 'os-only-10hz', label: '1 watch, 10 Hz, OS figures only (goFigures off)', source: 'expvar', count: () => 1, intervalMs: 100, goFigures: false, graph: false },
   { name: 'many-1hz', label: 'N watches, 1 Hz, Go figures (expvar)', source: 'expvar', count: (o) => o.manyWatches, intervalMs: 1000, goFigures: true, graph: false },
 ];
+
+/** MEMORY_WATCH_BENCH_CASES=os-only-10hz,… runs only those cases (a look while working; a recorded run has them all). */
+const CASES: readonly CaseSpec[] = process.env.MEMORY_WATCH_BENCH_CASES ? ALL_CASES.filter((c) => process.env.MEMORY_WATCH_BENCH_CASES!.split(',').includes(c.name)) : ALL_CASES;
 
 /** One measured window. CPU in seconds over `seconds` of wall time. */
 interface WindowResult {
