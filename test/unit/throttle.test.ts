@@ -23,6 +23,24 @@ describe('Throttle: at most every N ms, the rest on the next call, a timer only 
     }
   });
 
+  it('calls once a period that come a little early (a helper\'s batches, jittered) run inside the call: no timer of its own', async () => {
+    let inCall = false;
+    const runs: boolean[] = [];
+    const throttle = new Throttle(400, () => runs.push(inCall), 100);
+    try {
+      for (let i = 0; i < 4; i++) {
+        inCall = true;
+        throttle.soon();
+        inCall = false;
+        // 30 ms early: a batch that came on time after one that was a little late.
+        await sleep(370);
+      }
+      assert.deepStrictEqual(runs, [true, true, true, true], 'a run came from the timer: a wake-up of its own each period');
+    } finally {
+      throttle.dispose();
+    }
+  });
+
   it('a call that came too early runs once the calls stop (on its timer), and dispose cancels it', async () => {
     let runs = 0;
     const throttle = new Throttle(100, () => runs++, 50);

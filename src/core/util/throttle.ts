@@ -8,23 +8,34 @@
  */
 import { IDisposable } from './lifecycle';
 
-/** A call this close to the time it may run runs now (timers and samples are a few ms late). */
+/**
+ * A call this close to the time it may run runs now: timers and samples are a few ms late, and a
+ * source that calls once a period (the sampler helper's batches, once a second) is now and then a
+ * little early after a call that was late. Waiting for those few ms cost a timer of its own, and
+ * from then on every period: the timer's run moves the next one later than the next call (at 10 Hz
+ * in code-server, the status bar woke the extension host a second time each second).
+ */
 const ON_TIME_MS = 20;
+/** … or this share of the period, when larger. */
+const ON_TIME_SHARE = 0.1;
 
 export class Throttle implements IDisposable {
   private last = Number.NEGATIVE_INFINITY;
   private timer?: ReturnType<typeof setTimeout>;
+  private readonly onTimeMs: number;
 
   constructor(
     private readonly everyMs: number,
     private readonly run: () => void,
     private readonly slackMs = 250,
-  ) {}
+  ) {
+    this.onTimeMs = Math.max(ON_TIME_MS, everyMs * ON_TIME_SHARE);
+  }
 
   /** Runs now if the last run was long enough ago, else once later. */
   soon(): void {
     const wait = this.everyMs - (Date.now() - this.last);
-    if (wait <= ON_TIME_MS) this.now();
+    if (wait <= this.onTimeMs) this.now();
     else
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
