@@ -80,8 +80,8 @@ func started(t *testing.T, args ...string) (<-chan frame, io.WriteCloser, *exec.
 			if len(f) > 1 {
 				fr.time, _ = strconv.ParseInt(f[1], 10, 64)
 			}
-			if f[0] == "S" {
-				n, _ := strconv.Atoi(f[2])
+			if f[0] == "S" || f[0] == "L" {
+				n, _ := strconv.Atoi(f[len(f)-1])
 				body := make([]byte, n)
 				if _, err := io.ReadFull(r, body); err != nil {
 					return
@@ -180,6 +180,35 @@ func TestQuitSendsWhatItHolds(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("exit: %v", err)
 	}
+}
+
+func TestReadsSmapsRollupWhenAsked(t *testing.T) {
+	target, start := sleeper(t)
+	frames, stdin, _ := started(t, strconv.Itoa(target.Process.Pid), start, "100", "300")
+	defer stdin.Close()
+	next(t, frames, 2*time.Second)
+	// Nothing but samples until asked.
+	for i := 0; i < 5; i++ {
+		if f := next(t, frames, 2*time.Second); f.kind != "S" {
+			t.Fatalf("unasked: %+v", f)
+		}
+	}
+	asked := time.Now().UnixMilli()
+	stdin.Write([]byte("l"))
+	for i := 0; i < 10; i++ {
+		f := next(t, frames, 2*time.Second)
+		if f.kind == "S" {
+			continue
+		}
+		if f.kind != "L" || !strings.Contains(f.body, "Rss:") || !strings.Contains(f.body, "LazyFree:") {
+			t.Fatalf("want smaps_rollup, got %+v", f)
+		}
+		if f.time < asked-5 || f.time > asked+200 {
+			t.Errorf("read at %d, asked at %d", f.time, asked)
+		}
+		return
+	}
+	t.Fatal("no L frame within 10 samples of asking")
 }
 
 func TestExitsWhenStdinCloses(t *testing.T) {

@@ -21,7 +21,7 @@ import { sampleClock } from './sampleClock';
 import type { GoFigures } from './goruntime/figures';
 import { GoRuntimeTracker } from './goruntime/tracker';
 import type { UrlTarget } from './remote/urlTarget';
-import { SamplerHelper, SamplerHelperEnd } from './sampling/samplerHelper';
+import { HelperReading, SamplerHelper, SamplerHelperEnd } from './sampling/samplerHelper';
 
 import type { WatchState } from './watchSummary';
 
@@ -589,12 +589,14 @@ export class Watch extends Disposable {
       intervalMs,
       flushMs: config.batchMs ?? HELPER_BATCH_MS,
       stallMs: config.stallMs,
-      onSamples: (samples) => {
-        if (this.helper?.process === process || this.retiring === process) this.batches = this.batches.then(() => this.takeBatch(samples));
+      onReadings: (readings) => {
+        if (this.helper?.process === process || this.retiring === process) this.batches = this.batches.then(() => this.takeBatch(readings));
       },
       onEnd: (end) => this.onHelperEnd(process, end),
     });
     this.helper = { intervalMs, process };
+    // LazyFree too, while a helper runs (without one, the reader reads it in the thread pool).
+    this.reader.readLazyFreeVia?.(() => this.helper?.process.readLazyFree() ?? false);
   }
 
   /** A helper being stopped whose last samples still count. */
@@ -641,8 +643,10 @@ export class Watch extends Disposable {
    * A batch from the helper: the Go figures (when due) read once, going with its newest sample, and
    * every sample in order; one that cannot be read is a failed sample, the others still count.
    */
-  private async takeBatch(samples: readonly { readonly time: number; readonly status: Buffer }[]): Promise<void> {
+  private async takeBatch(readings: readonly HelperReading[]): Promise<void> {
     if (this.stateValue !== 'running' || !this.reader.fromStatus) return;
+    let newest = readings.length - 1;
+    while (newest > 0 && readings[newest].kind !== 'sample') newest--;
     this.reading = true;
     try {
       // The samples are up to a second old, what is read with them (CPU time, the cgroup) is of
@@ -652,10 +656,16 @@ export class Watch extends Disposable {
       const gone = this.goneNow();
       const goRead = gone ? undefined : this.goTracker?.figures(this.paused);
       const fresh = goRead && (await goRead);
-      for (let i = 0; i < samples.length && this.stateValue === 'running'; i++) {
+      for (let i = 0; i < readings.length && this.stateValue === 'running'; i++) {
+        const reading = readings[i];
+        if (reading.kind === 'lazyFree') {
+          // In the order taken: the samples after it carry it.
+          this.reader.lazyFreeRead?.(reading.smaps, reading.costMs);
+          continue;
+        }
         try {
-          const os = this.reader.fromStatus(samples[i].time, samples[i].status, !gone);
-          const go = this.withLastGoFigures(os.time, i === samples.length - 1 ? fresh : undefined);
+          const os = this.reader.fromStatus(reading.time, reading.status, !gone);
+          const go = this.withLastGoFigures(os.time, i === newest ? fresh : undefined);
           this.recovered(os.time);
           this.accept(os, go, !gone);
         } catch (err) {

@@ -8,12 +8,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MiB } from '../../src/core/format';
 import { sampleClock } from '../../src/core/sampleClock';
-import { readProcStatus } from '../../src/core/sampling/procfs';
+import { ProcfsReader, readProcStatus } from '../../src/core/sampling/procfs';
 import { samplerHelperPath } from '../../src/core/sampling/samplerHelper';
 import { MemorySample } from '../../src/core/sampling/types';
 import { HELPER_BATCH_MS, SamplerHelperConfig, Watch } from '../../src/core/watch';
 import { WatchRegistry } from '../../src/core/watchRegistry';
-import { loadSeedServer, startProgram, startSeedServer, stopAll } from '../support/goFixtures';
+import { buildFixture, loadSeedServer, startProgram, startSeedServer, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -93,6 +93,23 @@ describe('the sampler helper', function () {
     assert.ok(arrivals.some((a) => a.sample.cpu !== undefined), 'CPU time from the host\'s own stat, once a second');
     assert.strictEqual(watch.series.length >= arrivals.length, true);
     assert.deepStrictEqual(logged, []);
+  });
+
+  it('reads LazyFree for the watch (smaps_rollup between its samples): none in the extension host\'s thread pool', async () => {
+    // GODEBUG=madvdontneed=0: memory the runtime returns stays in RSS as LazyFree (MADV_FREE).
+    const bin = await buildFixture('seedserver');
+    const server = await startProgram(bin, ['-addr', '127.0.0.1:0'], /listening on 127\.0\.0\.1:(\d+)/, { GODEBUG: 'madvdontneed=0' });
+    const { watch } = await registry.attach(server.pid);
+    await waitFor(() => watch.latest?.lazyFree !== undefined, 'a LazyFree figure', 5000);
+    // 200 MiB touched, dropped and handed back with FreeOSMemory.
+    const response = await fetch(`http://127.0.0.1:${server.match![1]}/fixture/burst?mib=200`, { method: 'POST' });
+    assert.strictEqual(response.status, 200, await response.text());
+    await waitFor(() => (watch.latest!.lazyFree! > 150 * MiB ? true : undefined), 'LazyFree over 150 MiB after the release', 6000);
+    const reader = (watch as unknown as { reader: ProcfsReader }).reader;
+    // The value after the release came from a read after the first: the helper's.
+    assert.ok(reader.lazyFreeReadsByHelper >= 1, `${reader.lazyFreeReadsByHelper} reads by the helper`);
+    // All but the first, taken with the first sample, before the helper started.
+    assert.ok(reader.lazyFreeReads - reader.lazyFreeReadsByHelper <= 1, `${reader.lazyFreeReads} reads, ${reader.lazyFreeReadsByHelper} by the helper`);
   });
 
   it('ends the watch when the process exits, and its helper with it', async () => {

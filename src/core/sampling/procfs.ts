@@ -228,9 +228,10 @@ export const BACKGROUND_CPU_INTERVAL_MS = 5000;
 /**
  * smaps_rollup walks every page table entry of the process: ≈ 0.25 ms for a small one, ≈ 17 ms for
  * 2 GiB resident, so ≈ 70 ms for 8 GiB. So LazyFree is read at most this often, not with every
- * sample; off the event loop (in libuv's thread pool: a synchronous read of a big process would
- * block the extension host past 50 ms); and never more often than costs LAZY_FREE_CPU_SHARE of a
- * core (a read that took 17 ms comes again after 17 s, not 2).
+ * sample; off the event loop (by the sampler helper where one samples the process, else in libuv's
+ * thread pool: a synchronous read of a big process would block the extension host past 50 ms); and
+ * never more often than costs LAZY_FREE_CPU_SHARE of a core (a read that took 17 ms comes again
+ * after 17 s, not 2).
  */
 const LAZY_FREE_INTERVAL_MS = 2000;
 /** The most of a core LazyFree reads may take: 0.1 %. */
@@ -243,6 +244,13 @@ const LAZY_FREE_CPU_SHARE = 0.001;
  * runs with GODEBUG=madvdontneed=0: a value half a minute old loses little.
  */
 export const BACKGROUND_LAZY_FREE_INTERVAL_MS = 30_000;
+
+/**
+ * A LazyFree read asked of someone else (the sampler helper) and not back after this long is
+ * taken as lost (the helper was stopped or failed meanwhile): the next one may be asked for, or
+ * read here. An answer comes with the helper's next batch, a second at most.
+ */
+const LAZY_FREE_ASK_LOST_MS = 5000;
 
 /** USER_HZ: the unit of utime/stime. Fixed at 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -297,10 +305,17 @@ export class ProcfsReader implements MemoryReader {
   private lazyFreeDueAt = 0;
   /** How long the last LazyFree read took (ms): its cost sets how often it may come. */
   private lazyFreeCostMs = 0;
-  /** A LazyFree read is in libuv's thread pool: its descriptor must stay open until it is back. */
-  private lazyFreeReading = false;
-  /** LazyFree reads started (for tests: how often smaps_rollup is walked). */
+  /**
+   * A LazyFree read under way: in libuv's thread pool (its descriptor must stay open until it is
+   * back), or asked of the sampler helper (since `lazyFreeAskedAt`).
+   */
+  private lazyFreeReading: false | 'thread pool' | 'helper' = false;
+  private lazyFreeAskedAt = 0;
+  /** Asks the sampler helper for a LazyFree read (readLazyFreeVia). */
+  private askLazyFree?: () => boolean;
+  /** LazyFree reads started (for tests: how often smaps_rollup is walked), and how many of them the helper did. */
   lazyFreeReads = 0;
+  lazyFreeReadsByHelper = 0;
   /** Shown (the current watch): CPU time and LazyFree at their full rates. */
   private shown = true;
 
@@ -366,12 +381,24 @@ export class ProcfsReader implements MemoryReader {
     return Math.max(this.shown ? LAZY_FREE_INTERVAL_MS : BACKGROUND_LAZY_FREE_INTERVAL_MS, this.lazyFreeCostMs / LAZY_FREE_CPU_SHARE);
   }
 
-  /** Starts reading LazyFree in the thread pool when one is due and none is under way. */
+  /**
+   * Starts a LazyFree read when one is due and none is under way: asked of the sampler helper
+   * where one samples this process (it reads smaps_rollup between its own samples; here it would
+   * cost a thread-pool round trip and two wake-ups of the extension host), else in the thread pool.
+   */
   private startLazyFreeRead(): void {
     const fd = this.fds.smapsRollup;
-    if (fd === undefined || this.closed || this.lazyFreeReading || Date.now() < this.lazyFreeDueAt) return;
-    this.lazyFreeReading = true;
+    if (fd === undefined || this.closed || Date.now() < this.lazyFreeDueAt) return;
+    if (this.lazyFreeReading === 'helper' && Date.now() - this.lazyFreeAskedAt > LAZY_FREE_ASK_LOST_MS) this.lazyFreeReading = false;
+    if (this.lazyFreeReading) return;
     this.lazyFreeReads++;
+    if (this.askLazyFree?.()) {
+      this.lazyFreeReading = 'helper';
+      this.lazyFreeAskedAt = Date.now();
+      this.lazyFreeReadsByHelper++;
+      return;
+    }
+    this.lazyFreeReading = 'thread pool';
     const started = performance.now();
     fs.read(fd, this.smapsBuf, 0, this.smapsBuf.length, 0, (err, bytes) => {
       this.lazyFreeReading = false;
@@ -380,12 +407,27 @@ export class ProcfsReader implements MemoryReader {
         closeQuietly(fd);
         return;
       }
-      const at = Date.now();
-      this.lazyFreeCostMs = performance.now() - started;
       // A failed or overflowing read leaves LazyFree unknown (the process may be exiting: the status read says so).
-      this.lazyFree = err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes));
-      this.lazyFreeDueAt = at + this.lazyFreeInterval();
+      this.lazyFreeLanded(err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes)), performance.now() - started);
     });
+  }
+
+  readLazyFreeVia(ask: (() => boolean) | undefined): void {
+    this.askLazyFree = ask;
+  }
+
+  lazyFreeRead(smaps: Buffer, costMs: number): void {
+    // Not asked for (any more): a late answer after the ask was taken as lost, or a reader closed.
+    if (this.lazyFreeReading !== 'helper' || this.closed) return;
+    this.lazyFreeReading = false;
+    this.lazyFreeLanded(smaps.length ? parseLazyFree(smaps.toString('latin1')) : undefined, costMs);
+  }
+
+  /** A LazyFree read is back: its value (undefined: unknown) until the next, which its cost spaces. */
+  private lazyFreeLanded(value: number | undefined, costMs: number): void {
+    this.lazyFreeCostMs = costMs;
+    this.lazyFree = value;
+    this.lazyFreeDueAt = Date.now() + this.lazyFreeInterval();
   }
 
   /** The sample, synchronously: one pread of status (and of stat once a second). */
@@ -464,7 +506,7 @@ export class ProcfsReader implements MemoryReader {
     const { stat, status, smapsRollup } = this.fds;
     closeQuietly(stat);
     closeQuietly(status);
-    // A LazyFree read in flight closes it when it is back.
-    if (smapsRollup !== undefined && !this.lazyFreeReading) closeQuietly(smapsRollup);
+    // A LazyFree read in flight in the thread pool closes it when it is back.
+    if (smapsRollup !== undefined && this.lazyFreeReading !== 'thread pool') closeQuietly(smapsRollup);
   }
 }

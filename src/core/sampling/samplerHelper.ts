@@ -8,7 +8,9 @@
  * (measuring a release) samples in the extension host.
  *
  * The helper sends the status file as the kernel wrote it; the host parses it with the same code
- * as its own reads (procfs.ts), so a sample is the same whichever took it.
+ * as its own reads (procfs.ts), so a sample is the same whichever took it. Asked, it reads
+ * smaps_rollup too (LazyFree; procfs.ts decides when): between its own samples that costs the
+ * extension host nothing, where a read of its own is a thread-pool round trip and two wake-ups.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -21,6 +23,8 @@ export type SamplerFrame =
   | { readonly kind: 'ready' }
   /** One sample: when (ms since the epoch) and the status file's bytes. */
   | { readonly kind: 'sample'; readonly time: number; readonly status: Buffer }
+  /** smaps_rollup, read when asked (empty: it could not be), and how long the read took. */
+  | { readonly kind: 'lazyFree'; readonly time: number; readonly costMs: number; readonly smaps: Buffer }
   /** The read failed (errno 3, ESRCH: the process is gone); the helper exits. */
   | { readonly kind: 'gone'; readonly time: number; readonly errno: number }
   /** It could not start: "reused", "gone", "open <errno>", "usage". */
@@ -28,6 +32,8 @@ export type SamplerFrame =
 
 /** The helper refuses a status file this large (its buffer): no frame is longer. */
 export const MAX_STATUS_BYTES = 8192;
+/** Its smaps_rollup buffer (as large as ProcfsReader's own). */
+export const MAX_SMAPS_BYTES = 4096;
 /** A header line ("S <time> <length>") is short; a longer one is not the helper speaking. */
 const MAX_HEADER_BYTES = 64;
 
@@ -47,12 +53,14 @@ export class SamplerFrameReader {
         break;
       }
       const header = data.toString('latin1', at, newline);
-      const frame = /^S (\d{1,15}) (\d{1,5})$/.exec(header);
-      if (frame) {
-        const length = Number(frame[2]);
-        if (length > MAX_STATUS_BYTES) throw new Error(`the sampler helper sent a sample of ${length} bytes`);
+      const sample = /^S (\d{1,15}) (\d{1,5})$/.exec(header);
+      const smaps = sample ? undefined : /^L (\d{1,15}) (\d{1,9}) (\d{1,5})$/.exec(header);
+      if (sample || smaps) {
+        const length = Number(sample ? sample[2] : smaps![3]);
+        if (length > (sample ? MAX_STATUS_BYTES : MAX_SMAPS_BYTES)) throw new Error(`the sampler helper sent a ${sample ? 'sample' : 'smaps_rollup'} of ${length} bytes`);
         if (data.length < newline + 1 + length) break;
-        frames.push({ kind: 'sample', time: Number(frame[1]), status: data.subarray(newline + 1, newline + 1 + length) });
+        const bytes = data.subarray(newline + 1, newline + 1 + length);
+        frames.push(sample ? { kind: 'sample', time: Number(sample[1]), status: bytes } : { kind: 'lazyFree', time: Number(smaps![1]), costMs: Number(smaps![2]) / 1000, smaps: bytes });
         at = newline + 1 + length;
         continue;
       }
@@ -77,6 +85,9 @@ function parseShortFrame(header: string): SamplerFrame {
   throw new Error('the sampler helper sent a line that is not a frame');
 }
 
+/** What a batch brings: samples, and a smaps_rollup read where one was asked for (readLazyFree). */
+export type HelperReading = Extract<SamplerFrame, { kind: 'sample' | 'lazyFree' }>;
+
 /** How a helper ended. */
 export type SamplerHelperEnd =
   /** Asked to (stop, kill). */
@@ -93,8 +104,8 @@ export interface SamplerHelperStart {
   readonly intervalMs: number;
   /** Batches go out this often. */
   readonly flushMs: number;
-  /** Samples, in order, as they arrive. */
-  readonly onSamples: (samples: readonly { readonly time: number; readonly status: Buffer }[]) => void;
+  /** Samples (and smaps_rollup reads), in order, as they arrive. */
+  readonly onReadings: (readings: readonly HelperReading[]) => void;
   /** Called once, when it has ended (after the last samples). */
   readonly onEnd: (end: SamplerHelperEnd) => void;
   /** Silent this long (no batch; stopped, hung): taken as failed and killed. Default HELPER_STALL_MS. */
@@ -167,6 +178,16 @@ export class SamplerHelper {
     this.child.kill('SIGKILL');
   }
 
+  /**
+   * Asks for a smaps_rollup read (LazyFree): it comes with the next batch. False when this helper
+   * can no longer answer (ended, or being stopped).
+   */
+  readLazyFree(): boolean {
+    if (this.ended || this.killed || this.stopping || !this.child.stdin?.writable) return false;
+    this.send('l');
+    return true;
+  }
+
   private send(command: string): void {
     if (!this.ended && this.child.stdin?.writable) this.child.stdin.write(command);
   }
@@ -182,16 +203,16 @@ export class SamplerHelper {
       this.kill();
       return;
     }
-    const samples: { time: number; status: Buffer }[] = [];
+    const readings: HelperReading[] = [];
     for (const frame of frames) {
-      if (frame.kind === 'sample') samples.push(frame);
+      if (frame.kind === 'sample' || frame.kind === 'lazyFree') readings.push(frame);
       else if (frame.kind === 'gone') this.endReason ??= frame.errno === ESRCH ? { kind: 'gone' } : { kind: 'failed', message: `the sampler helper's read failed (errno ${frame.errno})` };
       else if (frame.kind === 'refused') {
         this.endReason ??= frame.reason === 'reused' || frame.reason === 'gone' || frame.reason === `open ${ENOENT}` ? { kind: 'gone' } : { kind: 'failed', message: `the sampler helper refused: ${frame.reason}` };
       }
     }
     // After kill() nothing more goes to the watch; after stop(), what the helper held does.
-    if (samples.length && !this.killed) this.start.onSamples(samples);
+    if (readings.length && !this.killed) this.start.onReadings(readings);
   }
 
   private end(end: SamplerHelperEnd): void {

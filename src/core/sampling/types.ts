@@ -94,6 +94,13 @@ export interface MemoryReader {
   /** Throws a SampleError when the process is gone now (Linux, with fromStatus). */
   checkAlive?(): void;
   /**
+   * Who else can read smaps_rollup (LazyFree) for this reader: `ask` asks for one read and says
+   * whether it will come (then through lazyFreeRead); undefined or false: the reader reads it itself.
+   */
+  readLazyFreeVia?(ask: (() => boolean) | undefined): void;
+  /** A smaps_rollup read that was asked for (empty: it could not be read), and what it cost. */
+  lazyFreeRead?(smaps: Buffer, costMs: number): void;
+  /**
    * Whether the watch is shown (the current one). A reader may read its costlier figures less
    * often while it is not (procfs: CPU time, LazyFree), and reads them again once shown.
    */
