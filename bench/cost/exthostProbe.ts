@@ -4,7 +4,9 @@
  *  - times Memory Watch's activation: loading dist/main.js and the activate() call (which loads the
  *    bundle, dist/extension.js, with its V8 code cache: src/main.ts), written
  *    to $MEMORY_WATCH_BENCH_PROBE_DIR/activation.json;
- *  - takes a V8 CPU profile of the extension host between two SIGUSR2 (profile-N.cpuprofile).
+ *  - takes a V8 CPU profile of the extension host between two SIGUSR2 (profile-N.cpuprofile);
+ *  - or, when a SIGUSR2 finds a `command` file ("timer on" / "timer off"), runs an empty 1 Hz
+ *    timer: what one wake-up a second costs in this host (the cost bench's reference case).
  * Plain Node, no imports from the extension: it runs inside VS Code's process.
  */
 import * as fs from 'fs';
@@ -63,10 +65,29 @@ if (probeDir && isExtensionHost) {
     };
   };
 
-  // SIGUSR2 starts a profile, the next one stops it and writes it.
+  // SIGUSR2 with a command file: the command (then the file goes). Without: it starts a profile,
+  // the next one stops it and writes it.
   let session: inspector.Session | undefined;
   let count = 0;
+  let timer: NodeJS.Timeout | undefined;
   process.on('SIGUSR2', () => {
+    const commandFile = path.join(probeDir, 'command');
+    let command: string | undefined;
+    try {
+      command = fs.readFileSync(commandFile, 'utf8').trim();
+      fs.rmSync(commandFile);
+    } catch {
+      command = undefined;
+    }
+    if (command === 'timer on') {
+      timer ??= setInterval(() => undefined, 1000);
+      return;
+    }
+    if (command === 'timer off') {
+      clearInterval(timer);
+      timer = undefined;
+      return;
+    }
     if (!session) {
       session = new inspector.Session();
       session.connect();
