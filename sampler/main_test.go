@@ -96,6 +96,18 @@ func started(t *testing.T, args ...string) (<-chan frame, io.WriteCloser, *exec.
 	return frames, stdin, cmd
 }
 
+// readyOnSleeper runs the helper on a new sleeper process with the interval and batch period
+// given, and returns once it has said it is ready (R).
+func readyOnSleeper(t *testing.T, intervalMs, flushMs string) (<-chan frame, io.WriteCloser, *exec.Cmd) {
+	t.Helper()
+	target, start := sleeper(t)
+	frames, stdin, cmd := started(t, strconv.Itoa(target.Process.Pid), start, intervalMs, flushMs)
+	if f := next(t, frames, 2*time.Second); f.kind != "R" {
+		t.Fatalf("first frame %+v, want R", f)
+	}
+	return frames, stdin, cmd
+}
+
 func next(t *testing.T, frames <-chan frame, within time.Duration) frame {
 	t.Helper()
 	select {
@@ -111,12 +123,8 @@ func next(t *testing.T, frames <-chan frame, within time.Duration) frame {
 }
 
 func TestBatchesOnTheGrid(t *testing.T) {
-	target, start := sleeper(t)
-	frames, stdin, _ := started(t, strconv.Itoa(target.Process.Pid), start, "100", "500")
+	frames, stdin, _ := readyOnSleeper(t, "100", "500")
 	defer stdin.Close()
-	if f := next(t, frames, 2*time.Second); f.kind != "R" {
-		t.Fatalf("first frame %+v, want R", f)
-	}
 	var samples []frame
 	for len(samples) < 12 {
 		samples = append(samples, next(t, frames, 2*time.Second))
@@ -145,10 +153,8 @@ func TestBatchesOnTheGrid(t *testing.T) {
 }
 
 func TestEachSampleAtOnceWithNoBatch(t *testing.T) {
-	target, start := sleeper(t)
-	frames, stdin, _ := started(t, strconv.Itoa(target.Process.Pid), start, "100", "0")
+	frames, stdin, _ := readyOnSleeper(t, "100", "0")
 	defer stdin.Close()
-	next(t, frames, 2*time.Second)
 	for i := 0; i < 5; i++ {
 		s := next(t, frames, time.Second)
 		if lag := s.at.UnixMilli() - s.time; s.kind != "S" || lag > 60 {
@@ -158,9 +164,7 @@ func TestEachSampleAtOnceWithNoBatch(t *testing.T) {
 }
 
 func TestQuitSendsWhatItHolds(t *testing.T) {
-	target, start := sleeper(t)
-	frames, stdin, cmd := started(t, strconv.Itoa(target.Process.Pid), start, "100", "10000")
-	next(t, frames, 2*time.Second)
+	frames, stdin, cmd := readyOnSleeper(t, "100", "10000")
 	time.Sleep(350 * time.Millisecond)
 	select {
 	case f := <-frames:
@@ -183,10 +187,8 @@ func TestQuitSendsWhatItHolds(t *testing.T) {
 }
 
 func TestReadsSmapsRollupWhenAsked(t *testing.T) {
-	target, start := sleeper(t)
-	frames, stdin, _ := started(t, strconv.Itoa(target.Process.Pid), start, "100", "300")
+	frames, stdin, _ := readyOnSleeper(t, "100", "300")
 	defer stdin.Close()
-	next(t, frames, 2*time.Second)
 	// Nothing but samples until asked.
 	for i := 0; i < 5; i++ {
 		if f := next(t, frames, 2*time.Second); f.kind != "S" {
@@ -212,9 +214,7 @@ func TestReadsSmapsRollupWhenAsked(t *testing.T) {
 }
 
 func TestExitsWhenStdinCloses(t *testing.T) {
-	target, start := sleeper(t)
-	frames, stdin, cmd := started(t, strconv.Itoa(target.Process.Pid), start, "100", "1000")
-	next(t, frames, 2*time.Second)
+	_, stdin, cmd := readyOnSleeper(t, "100", "1000")
 	stdin.Close()
 	done := make(chan error)
 	go func() { done <- cmd.Wait() }()
