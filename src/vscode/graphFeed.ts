@@ -11,7 +11,7 @@ import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
 import { ComparisonView, FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
-import { Throttle } from '../core/util/throttle';
+import { isDue, Throttle } from '../core/util/throttle';
 
 /** What the graph's buttons ask for (the shell runs the matching command). */
 export type GraphIntent = 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook' | 'showHeapProfile' | 'saveRecording' | 'compare' | 'exportCsv';
@@ -109,7 +109,7 @@ export class GraphFeed extends Disposable {
     const now = Date.now();
     if (this.pendingRows.length && this.shownWatchId !== undefined) this.post({ type: 'samples', watchId: this.shownWatchId, rows: this.pendingRows });
     this.pendingRows = [];
-    if (now - this.lastSummaryCheck >= SUMMARIES_EVERY_MS) {
+    if (isDue(now - this.lastSummaryCheck, SUMMARIES_EVERY_MS)) {
       this.lastSummaryCheck = now;
       this.postSummariesIfChanged();
     }

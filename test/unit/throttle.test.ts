@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { Throttle } from '../../src/core/util/throttle';
+import { isDue, Throttle } from '../../src/core/util/throttle';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,6 +39,16 @@ describe('Throttle: at most every N ms, the rest on the next call, a timer only 
     } finally {
       throttle.dispose();
     }
+  });
+
+  it('isDue: the rule a Throttle runs by, for work checked alongside its runs (a tenth of the period early, or 20 ms, is on time)', () => {
+    // The graph's summaries go with its batches: a batch a little early must not skip them.
+    assert.strictEqual(isDue(950, 1000), true);
+    assert.strictEqual(isDue(900, 1000), true);
+    assert.strictEqual(isDue(850, 1000), false);
+    assert.strictEqual(isDue(185, 200), true);
+    assert.strictEqual(isDue(175, 200), false);
+    assert.strictEqual(isDue(Number.POSITIVE_INFINITY, 1000), true);
   });
 
   it('a call that came too early runs once the calls stop (on its timer), and dispose cancels it', async () => {

@@ -19,28 +19,35 @@ const ON_TIME_MS = 20;
 /** … or this share of the period, when larger. */
 const ON_TIME_SHARE = 0.1;
 
+/**
+ * Whether work to be done at most every `everyMs` is due, `sinceMs` after it was last done: what
+ * a Throttle runs by, for work checked alongside a throttled run (the graph's summaries go with
+ * its samples' batches: with a stricter test of their own, a batch a little early skipped them,
+ * and they followed every other batch).
+ */
+export function isDue(sinceMs: number, everyMs: number): boolean {
+  return everyMs - sinceMs <= Math.max(ON_TIME_MS, everyMs * ON_TIME_SHARE);
+}
+
 export class Throttle implements IDisposable {
   private last = Number.NEGATIVE_INFINITY;
   private timer?: ReturnType<typeof setTimeout>;
-  private readonly onTimeMs: number;
 
   constructor(
     private readonly everyMs: number,
     private readonly run: () => void,
     private readonly slackMs = 250,
-  ) {
-    this.onTimeMs = Math.max(ON_TIME_MS, everyMs * ON_TIME_SHARE);
-  }
+  ) {}
 
   /** Runs now if the last run was long enough ago, else once later. */
   soon(): void {
-    const wait = this.everyMs - (Date.now() - this.last);
-    if (wait <= this.onTimeMs) this.now();
+    const since = Date.now() - this.last;
+    if (isDue(since, this.everyMs)) this.now();
     else
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.now();
-      }, wait + this.slackMs);
+      }, this.everyMs - since + this.slackMs);
   }
 
   /** Runs now (a change that must show at once); a later run waits `everyMs` from here. */
