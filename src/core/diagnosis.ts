@@ -27,6 +27,7 @@
 import { formatBytes, formatDuration, MiB } from './format';
 import { partition } from './partition';
 import { SeriesColumn, TimeSeries } from './series';
+import { isDue } from './util/throttle';
 
 export type DiagnosisKind = 'near-limit' | 'limit-trend' | 'leak' | 'goroutine-leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
 
@@ -381,7 +382,9 @@ function throttled<T>(compute: (s: TimeSeries) => T): (s: TimeSeries) => T {
   return (s) => {
     const hit = cache.get(s);
     const now = s.lastTime ?? 0;
-    if (hit && s.length >= hit.length && now >= hit.at && now - hit.at < RECOMPUTE_EVERY_MS) return hit.result;
+    // Due as a Throttle is (isDue): samples on a grid arrive a few ms early as often as late, and a
+    // strict "a second since" then skipped every other second (the graph's diagnosis lagged).
+    if (hit && s.length >= hit.length && now >= hit.at && !isDue(now - hit.at, RECOMPUTE_EVERY_MS)) return hit.result;
     const result = compute(s);
     cache.set(s, { at: now, length: s.length, result });
     return result;

@@ -106,7 +106,7 @@ describe('the Go heap, in the UI', () => {
         );
         const held = parseSize(/free heap held ([\d.]+ \w+)/.exec(settled.keys)![1]);
         const text = await diagnosis.isVisible() ? await diagnosis.innerText() : '';
-        if (held >= Math.max(16 * 2 ** 20, 0.2 * settled.rss)) assert.match(text, /is free heap the Go runtime still holds/, `free heap held ${held}, RSS ${settled.rss}`);
+        if (held >= Math.max(16 * 2 ** 20, 0.2 * settled.rss)) assert.match(text, /is free heap the Go runtime still holds/, `free heap held ${held}, RSS ${settled.rss}, the diagnosis: "${text}"`);
         else assert.doesNotMatch(text, /is free heap/, `free heap held ${held} is below the threshold (RSS ${settled.rss})`);
         await wb.screenshot('after-load');
         // The hover tooltip lists the classes.
