@@ -7,7 +7,8 @@ import { parentPort } from 'worker_threads';
 import { readSmallFile } from '../util/smallFile';
 import { runView } from './compare';
 import { toCsv } from './csv';
-import { fromTransferable, toTransferable, transferList, WorkerReply, WorkerRequest } from './offThread';
+import { MAX_CAPACITY } from '../series';
+import { downsampleSeries, fromTransferable, toTransferable, transferList, WorkerReply, WorkerRequest } from './offThread';
 import { parseRecording, toSeriesSnapshot } from './read';
 import { MAX_RECORDING_BYTES } from './schema';
 import { recordingFromSnapshot, serializeRecording } from './write';
@@ -23,7 +24,8 @@ async function handle(request: WorkerRequest): Promise<{ reply: WorkerReply; tra
       if (!parsed.ok) return { reply: { ok: false, message: parsed.message } };
       const { format, version, createdAt, tool, process, settings, goFigures, diagnosis, startTime, events } = parsed.recording;
       const info = { format, version, createdAt, tool, process, settings, goFigures, diagnosis, startTime, events };
-      const series = toTransferable(toSeriesSnapshot(parsed.recording));
+      // The summary is of every point; the series to show, no longer than a live one.
+      const series = downsampleSeries(toTransferable(toSeriesSnapshot(parsed.recording)), MAX_CAPACITY);
       return { reply: { ok: true, info, series, run: runView(parsed.recording) }, transfer: transferList(series) };
     }
     case 'save': {
