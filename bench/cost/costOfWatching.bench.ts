@@ -24,7 +24,7 @@ import { CHROMIUM_ARGS, missingVsCodeTools, tools } from '../../scripts/harness/
 import { until, Workbench } from '../../test/e2e/workbench';
 import { saveResult } from '../benchUtil';
 import { CpuProfile, fmt, med, numericFlags, selfTimes, sleep, spread } from './common';
-import { chromiumBinary, commandLine, cpuDelta, cpuSnapshot, processesOf, processRole, processTree, threadCpuSeconds } from './procCpu';
+import { chromiumBinary, commandLine, cpuDelta, cpuSnapshot, processesOf, processRole, processTree, threadCpuByKind, threadCpuSeconds } from './procCpu';
 import { attributeProfile, extensionLocator } from './profileReport';
 import { buildTarget, Pauses, Target, TargetSource } from './target';
 import { packageVsix } from '../../scripts/harness/package';
@@ -87,6 +87,8 @@ interface WindowResult {
   /** The extension host: utime+stime (stat) and the sum of its threads' schedstat. */
   readonly exthost: number;
   readonly exthostThreads: number;
+  /** The same by kind of thread (threadCpuByKind): which threads the extra runs on. */
+  readonly exthostByThread: Record<string, number>;
   /** The sampler helpers the extension started (memwatch-sampler), their threads' schedstat. */
   readonly helpers: number;
   readonly helperCount: number;
@@ -235,6 +237,7 @@ class Bench {
     const all = [procs.exthost, ...procs.codeServer, ...procs.browser, ...targets.map((t) => t.pid)];
     const pauses0 = await Promise.all(targets.map((t) => t.pauses()));
     const threads0 = threadCpuSeconds(procs.exthost) ?? NaN;
+    const byThread0 = threadCpuByKind(procs.exthost);
     // A helper lives as long as its watch: the same ones before and after the window.
     const helperCpu = () => procs.helpers.reduce((sum, pid) => sum + (threadCpuSeconds(pid) ?? 0), 0);
     const helpers0 = helperCpu();
@@ -245,6 +248,7 @@ class Bench {
     const after = this.processes();
     const cpu1 = cpuSnapshot([after.exthost, ...after.codeServer, ...after.browser, ...targets.map((t) => t.pid)]);
     const threads1 = threadCpuSeconds(procs.exthost) ?? NaN;
+    const byThread1 = threadCpuByKind(procs.exthost);
     const helpers1 = helperCpu();
     const seconds = (performance.now() - t0) / 1000;
     const pauses1 = await Promise.all(targets.map((t) => t.pauses()));
@@ -261,6 +265,7 @@ class Bench {
       seconds,
       exthost: delta.get(procs.exthost) ?? NaN,
       exthostThreads: threads1 - threads0,
+      exthostByThread: Object.fromEntries(Object.entries(byThread1).map(([kind, cpu]) => [kind, cpu - (byThread0[kind] ?? 0)])),
       helpers: helpers1 - helpers0,
       helperCount: procs.helpers.length,
       codeServerOther: sum([...new Set([...procs.codeServer, ...after.codeServer])]),
@@ -477,6 +482,16 @@ export async function runCostBench(options: Partial<CostOptions> = {}): Promise<
       } finally {
         await bench.detach(targets, 100);
       }
+      // And OS figures only, graph closed: what is left of a sample without the Go figures' request.
+      await bench.writeSettings({ 'memoryWatch.sampleInterval': 100, 'memoryWatch.goFigures': false });
+      const osTargets = await bench.startTargets('expvar', 1);
+      try {
+        await bench.attach(osTargets, false);
+        await sleep(o.warmupSeconds * 1000);
+        profiles.push({ label: 'OS figures only (goFigures off), graph closed', lines: describe(await bench.profileExthost(o.profileSeconds), locate, o.profileSeconds * 10) });
+      } finally {
+        await bench.detach(osTargets, 100);
+      }
       if (!locate) profiles.push({ label: 'note', lines: ['(Our frames are not located in src/: the rebuilt bundle differs from the installed one.)'] });
     }
     // More activations: one per workbench reload (the first was timed at startup).
@@ -576,6 +591,18 @@ function report(o: CostOptions, results: WindowResult[], activation: Activation,
     '|---|---:|---:|---:|---:|---:|---:|---|',
     ...exthostRows,
     '',
+    'Where the extension host\'s extra goes, by thread (schedstat, with − without, µs per sample, median): ' +
+      CASES.map((spec) => {
+        const kinds = [...new Set(results.filter((r) => r.name === spec.name).flatMap((r) => Object.keys(r.exthostByThread ?? {})))];
+        const parts = kinds
+          .map((kind) => ({ kind, us: (med(diff(spec.name, 'with', 'without', (r) => r.exthostByThread?.[kind] ?? 0)) * 10_000) / ((1000 / spec.intervalMs) * spec.count(o)) }))
+          .filter((p) => Math.abs(p.us) >= 1)
+          .sort((a, b) => b.us - a.us)
+          .map((p) => `${p.kind} ${fmt(p.us, 0)}`);
+        return `${spec.name}: ${parts.join(', ') || '—'}`;
+      }).join('; ') +
+      '.',
+    '',
     `Graph open and visible (1 watch, 10 Hz, expvar), extension host, extra over graph closed: ${fmt(med(graphHost), 2)} % of a core (${spread(graphHost, 2)}), ${fmt((med(graphHostThreads) * 10_000) / 10, 0)} µs per sample (schedstat) — the two messages GraphFeed posts per sample.`,
     `Rest of code-server (server, file watcher …), extra with 1 watch at 10 Hz: ${fmt(serverDiff('go-expvar-10hz', 'with', 'without'), 2)} % of a core; graph visible: ${fmt(serverDiff('go-expvar-10hz', 'graph-visible', 'with'), 2)} %.`,
     '',
@@ -603,7 +630,7 @@ function report(o: CostOptions, results: WindowResult[], activation: Activation,
     `Timed inside the extension host (bench/cost/exthostProbe.ts, passed to it on the server's execArgv), ${activation.runs.length} activation(s) (the first at startup, then in the new extension host of each workbench reload) — loading dist/main.js + activate() (which loads the bundle with the V8 code cache that the first activation wrote after 10 s: src/main.ts), wall (CPU of the thread) ms: ${activation.runs.map((r) => `${fmt(r.loadMs, 1)} + ${fmt(r.activateMs, 1)} (${fmt(r.loadCpuMs, 1)} + ${fmt(r.activateCpuMs, 1)})`).join('; ')}.`,
     `Median **${fmt(med(activation.runs.map((r) => r.loadMs + r.activateMs)), 1)} ms wall, ${fmt(med(activation.runs.map((r) => r.loadCpuMs + r.activateCpuMs)), 1)} ms CPU** (goal ≤ 20 ms — in CPU, what activating costs the host: ${med(activation.runs.map((r) => r.loadCpuMs + r.activateCpuMs)) <= 20 ? 'met' : 'NOT met'}; in wall time: ${med(activation.runs.map((r) => r.loadMs + r.activateMs)) <= 20 ? 'met' : 'NOT met'}, which includes waiting for a core while the workbench starts on this 2-core machine). The first activation runs without a code cache (after an install or update, or a new V8).`,
     `Activation event: ${activation.event ?? '?'}, ${fmt(activation.afterHostStartS ?? NaN, 1)} s after the extension host started (its log). With no watch: ${activation.procFdsIdle} open /proc files of other processes; the extension host's children: ${activation.children.length ? activation.children.join(', ') : 'none'}.`,
-    ...profiles.flatMap((p) => ['', `### Where the extension host's time goes — ${p.label.startsWith('nothing') ? p.label : `1 watch at 10 Hz, Go figures (expvar), ${p.label}`} (V8 CPU profile, 200 µs sampling, ${o.profileSeconds} s; "per sample" = per 100 ms)`, '', ...p.lines]),
+    ...profiles.flatMap((p) => ['', `### Where the extension host's time goes — ${p.label.startsWith('nothing') ? p.label : p.label.startsWith('OS') ? `1 watch at 10 Hz, ${p.label}` : `1 watch at 10 Hz, Go figures (expvar), ${p.label}`} (V8 CPU profile, 200 µs sampling, ${o.profileSeconds} s; "per sample" = per 100 ms)`, '', ...p.lines]),
   ].join('\n');
 }
 

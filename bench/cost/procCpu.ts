@@ -61,6 +61,31 @@ export function threadCpuSeconds(pid: number): number | undefined {
   return ns / 1e9;
 }
 
+/**
+ * CPU seconds of a process's live threads by kind (schedstat), the kind being the thread's name
+ * (/proc/PID/task/TID/comm) without digits: "node" (the main thread), "libuv-worker" (the thread
+ * pool), "V8 DefaultWorke" (V8's GC and compile helpers) … Empty when the process is gone.
+ */
+export function threadCpuByKind(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const kind = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+/g, '#');
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) || 0;
+      out[kind] = (out[kind] ?? 0) + ns / 1e9;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
 /** Every live process's stat (one pass over /proc). */
 export function allProcStats(): ProcStat[] {
   const out: ProcStat[] = [];
