@@ -1,5 +1,5 @@
 /** Entry point: builds the services, wires them together, registers them. Nothing else. */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { MemorySample } from './core/sampling/types';
 import { WatchRegistry } from './core/watchRegistry';
 import { GoRuntimeTracker } from './core/goruntime/tracker';

@@ -3,7 +3,7 @@
  * dist/extension.js, with a V8 code cache in the extension's global storage, then activate it.
  * Most of activating was V8 compiling the bundle (src/core/util/codeCache.ts).
  */
-import * as path from 'path';
+import path = require('path');
 import type * as vscode from 'vscode';
 import { CachedModule, loadCachedModule } from './core/util/codeCache';
 import type * as extension from './extension';

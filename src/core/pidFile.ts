@@ -2,8 +2,8 @@
  * PID files: many services write their PID to a file when they start. Watching such a file lets
  * Memory Watch follow a service across restarts without anyone picking it again.
  */
-import * as os from 'os';
-import * as path from 'path';
+import os = require('os');
+import path = require('path');
 import { readSmallFile, SmallFileError } from './util/smallFile';
 
 /** A PID file is a number and maybe a newline; anything bigger is not one. */

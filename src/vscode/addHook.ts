@@ -3,9 +3,9 @@
  * protocol, standard library only) and its Unix-only SIGUSR1 companion into a `package main`
  * folder the user picks, after showing exactly what it will write.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import * as vscode from 'vscode';
+import fs = require('fs');
+import path = require('path');
+import vscode = require('vscode');
 import { showInfo, showWarning } from './notify';
 import { HOOK_FILE_NAME, HOOK_FILES, isPackageMain } from '../core/hook/template';
 import { Disposable } from '../core/util/lifecycle';

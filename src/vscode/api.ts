@@ -8,7 +8,7 @@
  * await vscode.commands.executeCommand('memoryWatch.attach', { pid: 1234 });
  * ```
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ReleaseReport } from '../core/release/measure';
 import type { MemorySample } from '../core/sampling/types';
 import type { SeriesSnapshot } from '../core/series';

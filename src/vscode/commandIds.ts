@@ -2,7 +2,7 @@
  * Command ids, as declared in package.json (a test checks the two lists match), and what each
  * takes and returns — so registering or running one with the wrong argument is a compile error.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { ReleaseReport } from '../core/release/measure';
 import type { ComparisonView } from '../protocol';
 import type { WatchInfo } from './api';

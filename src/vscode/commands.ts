@@ -2,7 +2,7 @@
  * The palette commands. Each also takes an argument so keybindings, other extensions and tests can
  * call it without UI: `executeCommand('memoryWatch.attach', { pid })` and so on.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { showError, showInfo, showWarning } from './notify';
 import { formatBytes } from '../core/format';
 import { checkUrl } from '../core/net/urlPolicy';

@@ -1,5 +1,5 @@
 /** Reads Memory Watch's settings from VS Code and hands them, checked, to the core. */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { normalizeSettings, RawSettings, Settings } from '../core/settings';
 import { Disposable } from '../core/util/lifecycle';
 import { showWarning } from './notify';

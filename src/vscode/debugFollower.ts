@@ -7,7 +7,7 @@
  * The tracker factory answers at once (VS Code drops factories slower than 1 s); everything that
  * takes time (process listing, DAP requests, attaching) runs after it.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { DapObserver, SessionChange } from '../core/debug/dapObserver';
 import { callFreeOSMemory } from '../core/debug/delveCall';
 import { findDelveChild, parseDlvTargetList, pidFromAttachConfiguration, pidFromJsDebugSessionName, sameProgram } from '../core/debug/pidFallbacks';

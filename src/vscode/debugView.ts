@@ -3,7 +3,7 @@
  * form, current RSS and VSZ, and buttons for Free OS Memory and the full graph. It renders what
  * the host sends, and only while visible.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { Disposable, IDisposable } from '../core/util/lifecycle';
 import { GraphFeed, GraphFeedDeps, GraphRendered, webviewOptions } from './graphFeed';
 

@@ -4,7 +4,7 @@
  * back intents. Nothing is posted while the webview is hidden (it is destroyed then); when it
  * comes back it says `ready` and gets the whole state again.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { webviewPage } from './webviewPage';
 import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';

@@ -2,7 +2,7 @@
  * The memory graph in an editor tab: a singleton webview panel, restored after a reload by a
  * serializer. The data flow lives in GraphFeed, shared with the debug sidebar view.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { Disposable, IDisposable } from '../core/util/lifecycle';
 import { GraphFeed, GraphFeedDeps, GraphRendered, webviewOptions } from './graphFeed';
 

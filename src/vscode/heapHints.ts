@@ -4,7 +4,7 @@
  * not move. Only in files a profile's path mapped to exactly; cleared when the view closes or
  * `memoryWatch.heapProfile.inlineHints` is off.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { Disposable } from '../core/util/lifecycle';
 import { READ_ONLY_SOURCE_SCHEME } from './heapSource';
 

@@ -5,7 +5,7 @@
  * refresh, set the baseline, save the profile, open a row's line. It refreshes by itself while
  * visible (core/heap/autoRefresh.ts), and sets the editors' inline hints while open.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { webviewPage } from './webviewPage';
 import { formatBytes } from '../core/format';
 import { formatBytesDelta, ProfilePathMapping } from '../core/heap';

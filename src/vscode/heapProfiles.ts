@@ -3,7 +3,7 @@
  * panel, the source locator and the editor hints, wired to the core's HeapProfileService. What
  * the view shows is also readable through the API (`heapView()`), for tests and other extensions.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { HeapProfileService } from '../core/heap/profileService';
 import { Settings } from '../core/settings';
 import { Disposable } from '../core/util/lifecycle';

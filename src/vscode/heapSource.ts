@@ -6,8 +6,8 @@
  * saved, so a click in the heap view never leads to changing the standard library by accident.
  */
 import { promises as fsp } from 'fs';
-import * as path from 'path';
-import * as vscode from 'vscode';
+import path = require('path');
+import vscode = require('vscode');
 import { formatBytes } from '../core/format';
 import { createRealPathContext, mapProfilePath, PathContext, ProfilePathMapping, readGoEnv, realPathFs } from '../core/heap';
 import { guessGoroot } from '../core/heap/goroot';

@@ -3,7 +3,7 @@
  * plain text (core/text.ts): a hook's error body cannot plant a link that runs a command.
  * ESLint forbids calling vscode.window.show*Message anywhere else (eslint.config.mjs).
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { plainForNotification } from '../core/text';
 
 type Options = vscode.MessageOptions;

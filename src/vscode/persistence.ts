@@ -3,7 +3,7 @@
  * in the workspace state, and on activation each is watched again if — and only if — the very same
  * process is still running. A PID now used by another process is dropped silently.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { Disposable } from '../core/util/lifecycle';
 import { ProcessIdentity } from '../core/sampling/types';
 import { WatchRegistry } from '../core/watchRegistry';

@@ -5,8 +5,8 @@
  * Failures go to the output channel, not popups: a PID file that does not exist yet is normal
  * before the service starts.
  */
-import * as path from 'path';
-import * as vscode from 'vscode';
+import path = require('path');
+import vscode = require('vscode');
 import { Follower, FollowTarget } from '../core/follow';
 import { readPidFile, resolvePidFilePath } from '../core/pidFile';
 import { ProcessTable } from '../core/processes/processTable';

@@ -2,7 +2,7 @@
  * "Attach Memory Watch…": a filterable list of local processes (Go programs marked and listed
  * first), and typing a number offers "Attach to PID n" at the top, so Enter attaches to it.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { listProcesses, ProcessInfo } from '../core/processes/processInfo';
 import { escapeIcons } from '../core/text';
 

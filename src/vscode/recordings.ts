@@ -3,9 +3,9 @@
  * files (the same graph), Compare With…, Export CSV and PNG. Files are read and written in a
  * worker (core/recording/offThread.ts); nothing is written without the user's save dialog.
  */
-import * as os from 'os';
-import * as path from 'path';
-import * as vscode from 'vscode';
+import os = require('os');
+import path = require('path');
+import vscode = require('vscode');
 import { describeWatch } from '../core/describeWatch';
 import { formatDuration } from '../core/format';
 import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recording/compare';

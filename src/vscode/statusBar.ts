@@ -2,7 +2,7 @@
  * The status bar item: RSS of the current watch, hidden when nothing is watched, a warning
  * background above the threshold, click to open the graph.
  */
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { Disposable } from '../core/util/lifecycle';
 import { Throttle } from '../core/util/throttle';
 import { StatusWarnings, summarizeForStatusBar } from '../core/statusSummary';

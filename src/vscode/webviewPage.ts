@@ -3,7 +3,7 @@
  * Policy that allows nothing else (no remote resources, no inline script, a fresh nonce each time).
  */
 import { randomBytes } from 'crypto';
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 export interface WebviewPageOptions {
   /** media/<name>.css and media/dist/<name>.js */

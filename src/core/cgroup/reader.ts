@@ -6,8 +6,8 @@
  * not to the process: the figures stay readable after the process dies (an OOM kill is counted
  * there), and reads fail once the cgroup itself is removed.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { closeQuietly } from '../util/descriptors';
 import {
   CgroupMembership,

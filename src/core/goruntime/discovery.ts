@@ -8,8 +8,8 @@
  * Nothing else is contacted: no port scan, no other process's port, no other host.
  */
 import { promises as fsp } from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import os = require('os');
+import path = require('path');
 import { checkUrl, METRICS_URL } from '../net/urlPolicy';
 import { readProcStatus } from '../sampling/procfs';
 import { isPort } from '../util/counts';

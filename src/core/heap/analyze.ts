@@ -4,7 +4,7 @@
  * {@link decodeHeapProfile} (decode.ts) instead, which runs it in that worker.
  */
 import { promisify } from 'util';
-import * as zlib from 'zlib';
+import zlib = require('zlib');
 import { formatBytes, MiB } from '../format';
 import { HeapProfileError } from './errors';
 import { decodeProfileBytes, SummarizeOptions, summarizeProfile } from './summarize';

@@ -4,7 +4,7 @@
  * takes it from a login shell), yet the standard library's files must still be told apart from
  * the user's: they open read-only.
  */
-import * as path from 'path';
+import path = require('path');
 import { goPackageOf } from './functionNames';
 import type { PathFs } from './pathMapping';
 

@@ -14,7 +14,7 @@
  *
  * The file system is injected ({@link PathFs}) so this is unit-tested; realFs.ts has the real one.
  */
-import * as path from 'path';
+import path = require('path');
 import { goPackageOf } from './functionNames';
 
 /** Where a profile's file was found. `external`: it exists as named, outside the workspace. */

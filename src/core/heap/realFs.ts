@@ -6,7 +6,7 @@
 import { execFile } from 'child_process';
 import { constants, promises as fsp } from 'fs';
 import type { FileHandle } from 'fs/promises';
-import * as path from 'path';
+import path = require('path');
 import { createPathContext, PathContext, PathContextInput, PathFs } from './pathMapping';
 
 // Not defined on Windows, where opening does not block on such files anyway.

@@ -3,7 +3,7 @@
  * their change since the baseline and where their source line is. Pure: the shell maps the
  * profile's paths first (asynchronous, pathMapping.ts) and passes the answers in.
  */
-import * as path from 'path';
+import path = require('path');
 import { HeapProfileDiff } from './diff';
 import type { ProfilePathMapping } from './pathMapping';
 import { siteLocation } from './present';

@@ -4,7 +4,7 @@
  * large profile takes hundreds of milliseconds of CPU, which must not happen on the extension
  * host's thread.
  */
-import * as os from 'os';
+import os = require('os');
 import { parentPort } from 'worker_threads';
 import { analyzeHeapProfile } from './analyze';
 import { HeapProfileError } from './errors';

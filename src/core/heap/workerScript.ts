@@ -3,7 +3,7 @@
  * the worker beside it as dist/heapWorker.js; the tests run files transpiled one by one, where the
  * worker is out/src/core/heap/worker.js, next to this module.
  */
-import * as path from 'path';
+import path = require('path');
 import { resolveWorkerScript } from '../util/workerScript';
 
 /** The worker's file name in the bundled layout (scripts/build.mjs writes it). */

@@ -2,7 +2,7 @@
  * gops' protocol: connect to its loopback port, write one command byte, read the answer to EOF.
  * Loopback only, a deadline, a bounded answer — like every other request to a target.
  */
-import * as net from 'net';
+import net = require('net');
 
 /** gops command 0x03: memory statistics. */
 export const GOPS_MEMSTATS = 0x03;

@@ -5,10 +5,10 @@
  * deadline, and a bounded body — or none kept at all when a streaming consumer reads the chunks as
  * they come and says when it has what it needs.
  */
-import * as dns from 'dns';
-import * as http from 'http';
-import * as https from 'https';
-import * as net from 'net';
+import dns = require('dns');
+import http = require('http');
+import https = require('https');
+import net = require('net');
 import { urlToHttpOptions } from 'url';
 import { formatBytes, formatDuration } from '../format';
 import { HttpParseError, requestHead, ResponseParser } from './http1';

@@ -3,7 +3,7 @@
  * workspace) allowed the host. One policy for every URL we are given — the FreeOSMemory hook, the
  * metrics URL, a watched URL — so that each is judged, and worded, the same way.
  */
-import * as net from 'net';
+import net = require('net');
 
 /** 127.0.0.0/8 and ::1. Node's BlockList also matches IPv4-mapped IPv6 forms (::ffff:127.0.0.1, ::ffff:7f00:1). */
 const LOOPBACK = new net.BlockList();

@@ -3,7 +3,7 @@
  * whether it is a Go program. Linux reads /proc; macOS asks `ps`; Windows asks PowerShell (CIM).
  */
 import { promises as fsp } from 'fs';
-import * as path from 'path';
+import path = require('path');
 import { parseStat } from '../sampling/procfs';
 import { run } from '../sampling/exec';
 import { SampleError, toSampleError } from '../sampling/types';

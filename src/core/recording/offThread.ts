@@ -5,7 +5,7 @@
  * between threads as transferred Float64Arrays (NaN for missing), not as copied objects.
  */
 import { Worker } from 'worker_threads';
-import * as path from 'path';
+import path = require('path');
 import type { SeriesEvent, SeriesSnapshot } from '../series';
 import { resolveWorkerScript } from '../util/workerScript';
 import type { RunView } from './compare';

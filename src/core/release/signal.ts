@@ -4,7 +4,7 @@
  * SIGUSR1/2 that is to terminate — so on Linux we read the target's caught-signal mask first and
  * refuse; elsewhere we cannot see it, so the shell asks the user once per process.
  */
-import * as os from 'os';
+import os = require('os');
 import { maskHasSignal, readProcStat, readProcStatus } from '../sampling/procfs';
 import { ProcessIdentity, SampleError, toSampleError } from '../sampling/types';
 

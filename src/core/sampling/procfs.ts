@@ -8,7 +8,7 @@
  * bound to the process it was opened for: once that process is gone, reads fail with ESRCH even if
  * its PID has been given to a new process, so a watch can never drift onto a stranger.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { performance } from 'perf_hooks';
 import { isPid, parseCount, scaleCount } from '../util/counts';
 import { closeQuietly } from '../util/descriptors';

@@ -13,7 +13,7 @@
  * extension host nothing, where a read of its own is a thread-pool round trip and two wake-ups.
  */
 import { ChildProcess, spawn } from 'child_process';
-import * as fs from 'fs';
+import fs = require('fs');
 import { join } from 'path';
 import type { ProcessIdentity } from './types';
 

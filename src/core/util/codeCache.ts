@@ -9,10 +9,10 @@
  * must never find the old file. A cache V8 rejects (another VS Code, another V8) is rewritten; any
  * failure to read or write one only means compiling without it.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
+import crypto = require('crypto');
+import fs = require('fs');
 import Module from 'module';
-import * as path from 'path';
+import path = require('path');
 import * as vm from 'vm';
 
 /** What Node's CommonJS loader has but its typings do not declare. */

@@ -1,5 +1,5 @@
 /** File descriptors we keep open (/proc and cgroup files read again and again). */
-import * as fs from 'fs';
+import fs = require('fs');
 
 /** Closes `fd`; one already closed (or never valid) is nothing to release. */
 export function closeQuietly(fd: number): void {

@@ -7,7 +7,7 @@
  * host. So: open with O_NONBLOCK (a FIFO then opens at once), check with fstat that it is a regular
  * file of a sane size, and only then read, at most `maxBytes`.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 
 const { O_RDONLY, O_NONBLOCK, O_NOCTTY } = fs.constants;
 /** Windows knows neither flag (and has no FIFOs in the file system to fear). */

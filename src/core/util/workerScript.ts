@@ -3,8 +3,8 @@
  * each worker beside it (dist/heapWorker.js, dist/recordingWorker.js); the tests run files
  * transpiled one by one, where a worker is the module's own worker.js. Checked once per session.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 
 const resolved = new Map<string, string>();
 
