@@ -63,8 +63,8 @@ export function threadCpuSeconds(pid: number): number | undefined {
 
 /**
  * CPU seconds of a process's live threads by kind (schedstat), the kind being the thread's name
- * (/proc/PID/task/TID/comm) without digits: "node" (the main thread), "libuv-worker" (the thread
- * pool), "V8 DefaultWorke" (V8's GC and compile helpers) … Empty when the process is gone.
+ * (/proc/PID/task/TID/comm): in Node's extension host "MainThread", "libuv-worker" (the thread
+ * pool), "V8Worker" (V8's compile and GC helpers) … Empty when the process is gone.
  */
 export function threadCpuByKind(pid: number): Record<string, number> {
   const out: Record<string, number> = {};
@@ -76,7 +76,7 @@ export function threadCpuByKind(pid: number): Record<string, number> {
   }
   for (const tid of tids) {
     try {
-      const kind = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+/g, '#');
+      const kind = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
       const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) || 0;
       out[kind] = (out[kind] ?? 0) + ns / 1e9;
     } catch {
