@@ -3,6 +3,7 @@
  * bad PIDs and reused PIDs are refused — nothing simulated.
  */
 import * as assert from 'assert';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { MiB } from '../../src/core/format';
 import { request } from '../../src/core/net/request';
@@ -300,6 +301,32 @@ describe('LazyFree of a big process', function () {
       }
       assert.strictEqual(sampled.lazyFree, 0, 'LazyFree is read (0: Go returns memory with MADV_DONTNEED)');
       assert.strictEqual(reader.lazyFreeReads, 1, 'smaps_rollup of 1.5 GiB was read once in 4 s');
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('a first read slowed by a busy thread pool does not hold the helper\'s reads back', async () => {
+    // A read in the thread pool is timed from the call to its callback, queueing included: behind
+    // four busy workers it "costs" a second, which spaced the next read ≈ 1,000 s away — and the
+    // sampler helper, which times the read itself, was not asked until then: LazyFree stood still.
+    const sleeper = await startSleep();
+    const reader = ProcfsReader.open(sleeper.pid);
+    const busy = Array.from({ length: 4 }, () => new Promise((resolve) => crypto.pbkdf2('x', 'y', 400_000, 64, 'sha512', resolve)));
+    try {
+      reader.readSync();
+      await Promise.all(busy);
+      await waitFor(() => reader.readSync().lazyFree !== undefined, 'the first LazyFree read (thread pool)', 10_000);
+      const costMs = (reader as unknown as { lazyFreeCostMs: number }).lazyFreeCostMs;
+      assert.ok(costMs > 100, `the read waited behind the busy pool: ${costMs.toFixed(1)} ms`);
+      let asked = 0;
+      reader.readLazyFreeVia(() => {
+        asked++;
+        return true;
+      });
+      const since = Date.now();
+      await waitFor(() => (reader.readSync(), asked > 0), 'the helper to be asked for LazyFree', 5000, 100);
+      assert.ok(Date.now() - since <= 2500, `asked after ${Date.now() - since} ms`);
     } finally {
       reader.close();
     }

@@ -305,6 +305,8 @@ export class ProcfsReader implements MemoryReader {
   private lazyFreeDueAt = 0;
   /** How long the last LazyFree read took (ms): its cost sets how often it may come. */
   private lazyFreeCostMs = 0;
+  /** Whether that cost was timed in the thread pool: from the call to the callback, queueing included. */
+  private lazyFreeCostQueued = false;
   /**
    * A LazyFree read under way: in libuv's thread pool (its descriptor must stay open until it is
    * back), or asked of the sampler helper (since `lazyFreeAskedAt`).
@@ -408,12 +410,20 @@ export class ProcfsReader implements MemoryReader {
         return;
       }
       // A failed or overflowing read leaves LazyFree unknown (the process may be exiting: the status read says so).
-      this.lazyFreeLanded(err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes)), performance.now() - started);
+      this.lazyFreeLanded(err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes)), performance.now() - started, true);
     });
   }
 
   readLazyFreeVia(ask: (() => boolean) | undefined): void {
     this.askLazyFree = ask;
+    if (ask && this.lazyFreeCostQueued) {
+      // A thread-pool read's time counts its wait behind others' work (a second, on a busy
+      // extension host, and the next read would be ≈ 17 min away); the helper times the read
+      // itself, so its first read comes at the usual rate, and its own cost spaces the rest.
+      this.lazyFreeCostQueued = false;
+      this.lazyFreeCostMs = 0;
+      this.lazyFreeDueAt = Math.min(this.lazyFreeDueAt, Date.now() + this.lazyFreeInterval());
+    }
   }
 
   lazyFreeRead(smaps: Buffer, costMs: number): void {
@@ -424,8 +434,9 @@ export class ProcfsReader implements MemoryReader {
   }
 
   /** A LazyFree read is back: its value (undefined: unknown) until the next, which its cost spaces. */
-  private lazyFreeLanded(value: number | undefined, costMs: number): void {
+  private lazyFreeLanded(value: number | undefined, costMs: number, queued = false): void {
     this.lazyFreeCostMs = costMs;
+    this.lazyFreeCostQueued = queued;
     this.lazyFree = value;
     this.lazyFreeDueAt = Date.now() + this.lazyFreeInterval();
   }
