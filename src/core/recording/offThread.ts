@@ -86,24 +86,14 @@ function toPlainArray(values: Float64Array): number[] {
   return plain;
 }
 
-/** Back to the plain arrays the rest of the code (and the webview) reads. */
+/**
+ * Back to the plain arrays the rest of the code (and the webview) reads. On the extension host's
+ * thread this is at most a live series' size (a longer file is downsampled in the worker):
+ * 20,000 points × 22 columns, a few ms.
+ */
 export function fromTransferable(series: TransferableSeries): SeriesSnapshot {
   const columns: Record<string, number[]> = {};
   for (const [name, values] of Object.entries(series.columns)) columns[name] = toPlainArray(values);
-  return { time: toPlainArray(series.time), columns: columns as SeriesSnapshot['columns'], events: [...series.events] };
-}
-
-/**
- * The same on the extension host's thread, a column at a time with a turn of the event loop
- * between: a recording near the reader's bound is 150,000 points × 21 columns, ≈ 20 ms to copy
- * (it was 130 ms with Array.from, in one task).
- */
-export async function fromTransferableYielding(series: TransferableSeries): Promise<SeriesSnapshot> {
-  const columns: Record<string, number[]> = {};
-  for (const [name, values] of Object.entries(series.columns)) {
-    columns[name] = toPlainArray(values);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
   return { time: toPlainArray(series.time), columns: columns as SeriesSnapshot['columns'], events: [...series.events] };
 }
 
@@ -138,7 +128,7 @@ function run(request: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<Work
 /** Reads and checks a .memwatch.json file: its info, its series (absolute times) and its summary. */
 export async function openRecording(file: string): Promise<{ info: RecordingInfo; snapshot: SeriesSnapshot; run: RunView }> {
   const reply = await run({ task: 'open', file });
-  return { info: reply.info!, snapshot: await fromTransferableYielding(reply.series!), run: reply.run! };
+  return { info: reply.info!, snapshot: fromTransferable(reply.series!), run: reply.run! };
 }
 
 /** Writes a watch's series as a .memwatch.json file. */
