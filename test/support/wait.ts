@@ -30,11 +30,14 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Nanoseconds this process's main thread has spent runnable but waiting for a CPU (schedstat), if the kernel tells. */
-function mainThreadRunqueueWaitNs(): number | undefined {
+/**
+ * This process's main thread's schedstat, in nanoseconds: time on a CPU, and time runnable but
+ * waiting for one (preemption by others). undefined where the kernel does not tell.
+ */
+export function mainThreadSchedstat(): { onCpuNs: number; waitNs: number } | undefined {
   try {
-    // "time on CPU, time waiting on a runqueue, timeslices" — the second is preemption by others.
-    return Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ')[1]);
+    const [onCpu, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ');
+    return { onCpuNs: Number(onCpu), waitNs: Number(wait) };
   } catch {
     return undefined;
   }
@@ -52,10 +55,10 @@ export async function longestBlock<T>(work: () => Promise<T>, resolutionMs = 10)
   let blockedMs = 0;
   let delayMs = 0;
   let lastTick = performance.now();
-  let lastWaitNs = mainThreadRunqueueWaitNs();
+  let lastWaitNs = mainThreadSchedstat()?.waitNs;
   const tick = (): void => {
     const now = performance.now();
-    const waitNs = mainThreadRunqueueWaitNs();
+    const waitNs = mainThreadSchedstat()?.waitNs;
     const gapMs = Math.max(0, now - lastTick - resolutionMs);
     const preemptedMs = waitNs !== undefined && lastWaitNs !== undefined ? (waitNs - lastWaitNs) / 1e6 : 0;
     delayMs = Math.max(delayMs, gapMs);
