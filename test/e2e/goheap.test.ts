@@ -105,8 +105,15 @@ describe('the Go heap, in the UI', () => {
           1000,
         );
         const held = parseSize(/free heap held ([\d.]+ \w+)/.exec(settled.keys)![1]);
+        const heapInUse = parseSize(/heap in use ([\d.]+ \w+)/.exec(settled.keys)![1]);
         const text = await diagnosis.isVisible() ? await diagnosis.innerText() : '';
-        if (held >= Math.max(16 * 2 ** 20, 0.2 * settled.rss)) assert.match(text, /is free heap the Go runtime still holds/, `free heap held ${held}, RSS ${settled.rss}, the diagnosis: "${text}"`);
+        // The diagnosis names the largest reason (core/diagnosis.ts): a part of the heap in use
+        // larger than what is held (garbage the next GC frees, once the load's last allocations
+        // outlived the GC the traffic brought) outranks it — but only as large as the legend's
+        // heap in use now, so a stale diagnosis still fails here.
+        const namedBytes = parseSize(text);
+        const largerPartOfHeapInUse = /^Live heap is |^[\d.]+ \w+ was allocated since the last GC/.test(text) && namedBytes > held && namedBytes <= heapInUse * 1.05;
+        if (held >= Math.max(16 * 2 ** 20, 0.2 * settled.rss)) assert.ok(/is free heap the Go runtime still holds/.test(text) || largerPartOfHeapInUse, `free heap held ${held}, heap in use ${heapInUse}, RSS ${settled.rss}, the diagnosis: "${text}"`);
         else assert.doesNotMatch(text, /is free heap/, `free heap held ${held} is below the threshold (RSS ${settled.rss})`);
         await wb.screenshot('after-load');
         // The hover tooltip lists the classes.
