@@ -137,9 +137,9 @@ describe('containers and port-forwards, in the UI', () => {
         const agentPort = Number(/:(\d+)$/.exec((JSON.parse(fs.readFileSync(portFile, 'utf8')) as { addr: string }).addr)![1]);
         const fwd = await forwarder(agentPort);
         try {
-          await wb.runCommand('Memory Watch: Watch URL');
-          await wb.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-          await wb.quickInput.fill(`http://127.0.0.1:${fwd.port}/`);
+          // Waits for the input box by its title (the palette's own input was taken for it, and
+          // went inert under it in CI), and starts over if the text is not taken.
+          await wb.typeIntoQuickPick('Memory Watch: Watch URL', 'Memory Watch: Watch URL', `http://127.0.0.1:${fwd.port}/`);
           await wb.page.keyboard.press('Enter');
           await wb.quickInput.waitFor({ state: 'hidden', timeout: 10_000 });
           await until(() => wb.statusItem.getAttribute('aria-label'), (t) => new RegExp(`RSS \\d.*sources-agent PID ${target.pid}`).test(t ?? ''), 'RSS of the process behind the URL');
