@@ -85,6 +85,8 @@ const ALL_CASES: readonly CaseSpec[] = [
 /** MEMORY_WATCH_BENCH_CASES=os-only-10hz,… runs only those cases (a look while working; a recorded run has them all). */
 const CASES: readonly CaseSpec[] = process.env.MEMORY_WATCH_BENCH_CASES ? ALL_CASES.filter((c) => process.env.MEMORY_WATCH_BENCH_CASES!.split(',').includes(c.name)) : ALL_CASES;
 
+const sumOf = (byKind: Record<string, number>): number => Object.values(byKind).reduce((a, b) => a + b, 0);
+
 /** One measured window. CPU in seconds over `seconds` of wall time. */
 interface WindowResult {
   readonly round: number;
@@ -243,7 +245,7 @@ class Bench {
     const procs = this.processes();
     const all = [procs.exthost, ...procs.codeServer, ...procs.browser, ...targets.map((t) => t.pid)];
     const pauses0 = await Promise.all(targets.map((t) => t.pauses()));
-    const threads0 = threadCpuSeconds(procs.exthost) ?? NaN;
+    // The extension host's threads, by kind; their sum is its schedstat figure.
     const byThread0 = threadCpuByKind(procs.exthost);
     // A helper lives as long as its watch: the same ones before and after the window.
     const helperCpu = () => procs.helpers.reduce((sum, pid) => sum + (threadCpuSeconds(pid) ?? 0), 0);
@@ -254,7 +256,6 @@ class Bench {
     // Processes started during the window (a language server, a renderer) count from zero.
     const after = this.processes();
     const cpu1 = cpuSnapshot([after.exthost, ...after.codeServer, ...after.browser, ...targets.map((t) => t.pid)]);
-    const threads1 = threadCpuSeconds(procs.exthost) ?? NaN;
     const byThread1 = threadCpuByKind(procs.exthost);
     const helpers1 = helperCpu();
     const seconds = (performance.now() - t0) / 1000;
@@ -271,8 +272,8 @@ class Bench {
       phase,
       seconds,
       exthost: delta.get(procs.exthost) ?? NaN,
-      exthostThreads: threads1 - threads0,
-      exthostByThread: Object.fromEntries(Object.entries(byThread1).map(([kind, cpu]) => [kind, cpu - (byThread0[kind] ?? 0)])),
+      exthostThreads: byThread0 && byThread1 ? sumOf(byThread1) - sumOf(byThread0) : NaN,
+      exthostByThread: byThread0 && byThread1 ? Object.fromEntries(Object.entries(byThread1).map(([kind, cpu]) => [kind, cpu - (byThread0[kind] ?? 0)])) : {},
       helpers: helpers1 - helpers0,
       helperCount: procs.helpers.length,
       codeServerOther: sum([...new Set([...procs.codeServer, ...after.codeServer])]),
@@ -607,7 +608,7 @@ function report(o: CostOptions, results: WindowResult[], activation: Activation,
         const kinds = [...new Set(results.filter((r) => r.name === spec.name).flatMap((r) => Object.keys(r.exthostByThread ?? {})))];
         const byThread = (phase: Phase) =>
           kinds
-            .map((kind) => ({ kind, us: (med(diff(spec.name, phase, 'without', (r) => r.exthostByThread?.[kind] ?? 0)) * 10_000) / ((1000 / spec.intervalMs) * spec.count(o)) }))
+            .map((kind) => ({ kind, us: (med(diff(spec.name, phase, 'without', (r) => r.exthostByThread?.[kind] ?? 0)) * 10_000) / rate(spec) }))
             .filter((p) => Math.abs(p.us) >= 1)
             .sort((a, b) => b.us - a.us)
             .map((p) => `${p.kind} ${fmt(p.us, 0)}`)

@@ -40,50 +40,52 @@ export function readProcStat(pid: number): ProcStat | undefined {
 }
 
 /**
- * CPU seconds of a process's live threads from /proc/PID/task/TID/schedstat (nanoseconds, so
- * finer than stat's clock ticks); threads that ended are missing. undefined when the process is gone.
+ * Each live thread of a process: its id and CPU seconds from /proc/PID/task/TID/schedstat
+ * (nanoseconds, so finer than stat's clock ticks); threads that end meanwhile are skipped.
+ * false when the process is gone.
  */
-export function threadCpuSeconds(pid: number): number | undefined {
+function forEachThreadCpu(pid: number, visit: (tid: string, seconds: number) => void): boolean {
   let tids: string[];
   try {
     tids = fs.readdirSync(`/proc/${pid}/task`);
   } catch {
-    return undefined;
+    return false;
   }
-  let ns = 0;
   for (const tid of tids) {
+    let seconds: number;
     try {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) || 0;
+      seconds = (Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) || 0) / 1e9;
     } catch {
-      // The thread ended between the listing and the read.
+      continue; // The thread ended between the listing and the read.
     }
+    visit(tid, seconds);
   }
-  return ns / 1e9;
+  return true;
+}
+
+/** CPU seconds of a process's live threads (schedstat); undefined when the process is gone. */
+export function threadCpuSeconds(pid: number): number | undefined {
+  let sum = 0;
+  return forEachThreadCpu(pid, (_, seconds) => (sum += seconds)) ? sum : undefined;
 }
 
 /**
  * CPU seconds of a process's live threads by kind (schedstat), the kind being the thread's name
  * (/proc/PID/task/TID/comm): in Node's extension host "MainThread", "libuv-worker" (the thread
- * pool), "V8Worker" (V8's compile and GC helpers) … Empty when the process is gone.
+ * pool), "V8Worker" (V8's compile and GC helpers) … undefined when the process is gone.
  */
-export function threadCpuByKind(pid: number): Record<string, number> {
+export function threadCpuByKind(pid: number): Record<string, number> | undefined {
   const out: Record<string, number> = {};
-  let tids: string[];
-  try {
-    tids = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
+  const live = forEachThreadCpu(pid, (tid, seconds) => {
+    let kind: string;
     try {
-      const kind = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) || 0;
-      out[kind] = (out[kind] ?? 0) + ns / 1e9;
+      kind = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
     } catch {
-      // The thread ended between the listing and the read.
+      return; // Ended meanwhile.
     }
-  }
-  return out;
+    out[kind] = (out[kind] ?? 0) + seconds;
+  });
+  return live ? out : undefined;
 }
 
 /** Every live process's stat (one pass over /proc). */
