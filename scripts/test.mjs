@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureNodeModules, ensureTools, root } from './bootstrap.mjs';
 
-const all = ['static', 'unit', 'agent', 'integration', 'vscode', 'e2e'];
+const all = ['static', 'unit', 'agent', 'install', 'integration', 'vscode', 'e2e'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const unknown = wanted.filter((s) => !all.includes(s));
 if (unknown.length) {
@@ -35,6 +35,8 @@ const suites = {
     ['go', 'test', '-race', '-count=1', './...', { cwd: join(root, 'agent') }],
     ['go', 'test', '-race', '-count=1', './...', { cwd: join(root, 'sampler') }],
   ],
+  // A fresh install of the tools into an empty cache, through npm as `npm test` runs it.
+  install: [mocha('out/test/install/**/*.test.js', 900_000)],
   integration: [mocha('out/test/integration/**/*.test.js', 180_000)],
   vscode: [[process.execPath, 'out/test/vscode/runInCodeServer.js']],
   e2e: [mocha('out/test/e2e/**/*.test.js', 120_000)],
@@ -97,7 +99,7 @@ function failuresIn(rawLines, argv) {
 }
 
 ensureNodeModules();
-if (wanted.some((s) => ['integration', 'vscode', 'e2e'].includes(s))) ensureTools();
+if (wanted.some((s) => ['install', 'integration', 'vscode', 'e2e'].includes(s))) ensureTools();
 const build = run([process.execPath, join(root, 'scripts/build.mjs'), '--tests', '--clean']);
 if (!build.ok) process.exit(1);
 
