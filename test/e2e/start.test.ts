@@ -37,7 +37,8 @@ describe('npm start', function () {
   it('prints a URL that shows the demo in VS Code, and Ctrl+C stops it all', async () => {
     const port = await freePort();
     // Its own process group, like a terminal's foreground job: Ctrl+C goes to the whole group.
-    start = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'start.mjs')], {
+    // `npm start` exactly as the README says: through npm, whose own variables reach the scripts it runs.
+    start = spawn('npm', ['start'], {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
