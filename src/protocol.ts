@@ -45,6 +45,11 @@ export type ToWebviewMessage =
   /** Render the graph as a PNG and send it back (`png`): the Export PNG command. */
   | { readonly type: 'renderPng' };
 
+/** The `state` message: everything the graph draws. */
+export function graphStateMessage(state: Omit<Extract<ToWebviewMessage, { type: 'state' }>, 'type'>): ToWebviewMessage {
+  return { type: 'state', ...state };
+}
+
 /** Run B drawn over run A (the one shown), aligned: B's times are already shifted onto A's. */
 export interface ComparisonView {
   /** "A: svc before the fix", for the legend and the table. */

@@ -16,13 +16,17 @@
  *   huge-snapshot    an agent-shaped snapshot padded to 30 MiB
  *   huge-pprof       a 30 MiB heap profile text whose MemStats block is nonsense
  *   nonsense-figures valid JSON with NaN-like, negative and overflowing figures
+ *   profile NAME     the heap profile NAME of the hostile corpus (hostileFiles.ts), as a gzip body
  */
 import * as http from 'http';
 import * as zlib from 'zlib';
+import { HOSTILE_PROFILES } from './hostileFiles';
 
 const mode = process.argv[2] ?? 'huge-expvar';
 const canaryPort = Number(process.argv[3] ?? 0);
 const MiB = 1024 * 1024;
+/** The profile served in `profile` mode, made once. */
+let profileBody: Buffer | undefined;
 
 const memstats = {
   Alloc: 4 * MiB,
@@ -94,6 +98,13 @@ function body(): { status?: number; headers?: http.OutgoingHttpHeaders; chunks?:
           JSON.stringify({ memstats: { ...memstats, HeapAlloc: -5, HeapIdle: 1e308, HeapReleased: 2 ** 70, NumGC: -1 } }).replace('"Sys":20971520', '"Sys":1e400'),
         ],
       };
+    case 'profile': {
+      const profile = HOSTILE_PROFILES.find((p) => p.name === process.argv[3]);
+      if (!profile) throw new Error(`unknown profile ${process.argv[3]}`);
+      profileBody ??= profile.body();
+      const bytes = profileBody;
+      return { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) }, chunks: () => [bytes] };
+    }
     default:
       throw new Error(`unknown mode ${mode}`);
   }
