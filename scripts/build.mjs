@@ -30,8 +30,8 @@ const bundles = [
   nodeBundle('src/extension.ts', 'dist/extension.js', ['vscode']),
   // Worker threads (decoding heap profiles, reading recordings): each its own file, started by the
   // extension with new Worker() and found next to extension.js (src/core/util/workerScript.ts).
-  nodeBundle('src/core/heap/worker.ts', 'dist/heapWorker.js'),
-  nodeBundle('src/core/recording/worker.ts', 'dist/recordingWorker.js'),
+  nodeBundle('src/core/heap/task.ts', 'dist/heapTask.js'),
+  nodeBundle('src/core/recording/task.ts', 'dist/recordingTask.js'),
   // The webviews: the graph, and the heap view (loaded by src/vscode/heapPanel.ts).
   webviewBundle('src/webview/main.ts', 'media/dist/graph.js'),
   webviewBundle('src/webview/heap/main.ts', 'media/dist/heap.js'),

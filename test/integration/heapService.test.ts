@@ -138,7 +138,7 @@ describe('heap profile service, real programs', function () {
 
     // The bytes kept for Save are the profile as sent: go tool pprof reads them.
     const file = path.join(tmp, 'leaker.pb.gz');
-    fs.writeFileSync(file, current.bytes);
+    fs.writeFileSync(file, Buffer.concat(current.bytes.pieces));
     const top = await goToolPprofTop(file);
     const ours = topFunctions(current.summary.functions)[0];
     assert.deepStrictEqual([top.rows[0].functionName, ours.functionName], [STORE_ADD, STORE_ADD]);
@@ -157,7 +157,7 @@ describe('heap profile service, real programs', function () {
     const watch = await attachAndDiscover(registry, leaker.pid);
     const first = await service.refresh(watch);
     const baseFile = path.join(tmp, 'base.pb.gz');
-    fs.writeFileSync(baseFile, first.current!.bytes);
+    fs.writeFileSync(baseFile, Buffer.concat(first.current!.bytes.pieces));
 
     await httpText(`${leaker.base}/leak?n=3000`);
     await httpText(`${leaker.base}/churn?n=200&size=65536`);
@@ -170,7 +170,7 @@ describe('heap profile service, real programs', function () {
     assert.match(grower.text, /^(9\d|100) % of the growth \(\+1\d\.\d MiB in use since the baseline\) was allocated at store\.\(\*Store\)\.Add \(store\.go:22\)$/);
 
     const currentFile = path.join(tmp, 'current.pb.gz');
-    fs.writeFileSync(currentFile, second.current!.bytes);
+    fs.writeFileSync(currentFile, Buffer.concat(second.current!.bytes.pieces));
     const diff = await goToolPprofTop(currentFile, ['-lines', `-diff_base=${baseFile}`]);
     assert.deepStrictEqual([diff.rows[0].functionName, diff.rows[0].line], [STORE_ADD, 22]);
     assert.ok(closeToPprof(grower.site.delta.inuseBytes, diff.rows[0].flat, diff.rows[0].rounding), `change ${grower.site.delta.inuseBytes} vs pprof ${diff.rows[0].flat}`);
@@ -199,7 +199,7 @@ describe('heap profile service, real programs', function () {
     assert.strictEqual(result.error, undefined, result.error?.message);
     assert.match(result.source!, /^Memory Watch agent at 127\.0\.0\.1:\d+$/);
     const file = path.join(tmp, 'agent.pb.gz');
-    fs.writeFileSync(file, result.current!.bytes);
+    fs.writeFileSync(file, Buffer.concat(result.current!.bytes.pieces));
     const top = await goToolPprofTop(file);
     const ours = topFunctions(result.current!.summary.functions)[0];
     assert.strictEqual(ours.functionName, top.rows[0].functionName);

@@ -38,7 +38,7 @@ function profiles(current: HeapProfileSummary, baseline: HeapProfileSummary | un
   return {
     watchId: '42-1',
     fetching: false,
-    current: { ...snapshot(current, 2), bytes: Buffer.alloc(bytes) },
+    current: { ...snapshot(current, 2), bytes: { pieces: [Buffer.alloc(bytes)], byteLength: bytes } },
     baseline: baseline ? snapshot(baseline, 1) : snapshot(current, 2),
     diff: baseline ? diffProfiles(baseline, current) : undefined,
     source: 'net/http/pprof at 127.0.0.1:6060',

@@ -4,9 +4,10 @@
  */
 import * as assert from 'assert';
 import fc from 'fast-check';
-import { downsampleSeries, TransferableSeries } from '../../src/core/recording/offThread';
+import { downsampleSeries } from '../../src/core/recording/offThread';
+import type { PackedSeries } from '../../src/core/series';
 
-function seriesOf(rss: number[], missed: number[]): TransferableSeries {
+function seriesOf(rss: number[], missed: number[]): PackedSeries {
   const n = rss.length;
   return {
     time: Float64Array.from({ length: n }, (_, i) => 1_800_000_000_000 + i * 100),
@@ -29,11 +30,11 @@ describe('downsampleSeries (a recording shown no longer than a live series)', ()
     missed[123_457] = 9_000;
     const shown = downsampleSeries(seriesOf(rss, missed), 20_000);
     assert.ok(shown.time.length <= 20_000 && shown.time.length >= 18_000, `${shown.time.length} points`);
-    const peakAt = shown.columns.rss.indexOf(5_000);
+    const peakAt = shown.columns.rss!.indexOf(5_000);
     assert.ok(peakAt >= 0, 'the peak row is kept');
     assert.strictEqual(shown.time[peakAt], 1_800_000_000_000 + 77_777 * 100, 'with its own time');
-    assert.strictEqual(shown.columns.vsz[peakAt], 10_000, 'and its own other columns');
-    assert.strictEqual(Math.max(...shown.columns.missedPeak.filter((v) => !Number.isNaN(v))), 9_000);
+    assert.strictEqual(shown.columns.vsz![peakAt], 10_000, 'and its own other columns');
+    assert.strictEqual(Math.max(...shown.columns.missedPeak!.filter((v) => !Number.isNaN(v))), 9_000);
   });
 
   it('any series: bounded, in time order, each row a row of the original', () => {
@@ -45,10 +46,10 @@ describe('downsampleSeries (a recording shown no longer than a live series)', ()
         for (let i = 1; i < shown.time.length; i++) assert.ok(shown.time[i] > shown.time[i - 1]);
         for (let i = 0; i < shown.time.length; i++) {
           const row = (shown.time[i] - 1_800_000_000_000) / 100;
-          assert.ok(Object.is(shown.columns.rss[i], rss[row]) || (Number.isNaN(shown.columns.rss[i]) && Number.isNaN(rss[row])));
+          assert.ok(Object.is(shown.columns.rss![i], rss[row]) || (Number.isNaN(shown.columns.rss![i]) && Number.isNaN(rss[row])));
         }
         const finite = rss.filter((v) => !Number.isNaN(v));
-        if (finite.length) assert.strictEqual(Math.max(...shown.columns.rss.filter((v) => !Number.isNaN(v))), Math.max(...finite));
+        if (finite.length) assert.strictEqual(Math.max(...shown.columns.rss!.filter((v) => !Number.isNaN(v))), Math.max(...finite));
       }),
     );
   });

@@ -1,7 +1,7 @@
 /**
  * The whole path from a body of /debug/pprof/heap to a summary, in the current thread: size
- * check, bounded gunzip, decode, summarize. The heap worker runs this; the extension host calls
- * {@link decodeHeapProfile} (decode.ts) instead, which runs it in that worker.
+ * check, bounded gunzip, the shape check, decode, summarize. The heap task's child process runs
+ * this; the extension host calls {@link decodeHeapProfile} (decode.ts) instead, which runs it there.
  */
 import { promisify } from 'util';
 import zlib = require('zlib');
@@ -33,13 +33,16 @@ export function limitOf(value: number | undefined, fallback: number, name: strin
   return value;
 }
 
-/** Refuses what cannot be a gzip heap profile from its size and first bytes (cheap, any thread). */
-export function checkCompressedBody(gz: Uint8Array, limits: HeapProfileLimits = {}): void {
+/**
+ * Refuses what cannot be a gzip heap profile from its size and first bytes (cheap, any thread).
+ * `gz` is the body, or its first bytes when `totalBytes` gives the whole body's size.
+ */
+export function checkCompressedBody(gz: Uint8Array, limits: HeapProfileLimits = {}, totalBytes = gz?.byteLength): void {
   const maxCompressed = limitOf(limits.maxCompressedBytes, DEFAULT_MAX_COMPRESSED_BYTES, 'maxCompressedBytes');
   if (!(gz instanceof Uint8Array)) throw new TypeError('A heap profile is bytes (a Uint8Array or Buffer).');
-  if (gz.byteLength === 0) throw new HeapProfileError('empty', 'The heap profile is empty (0 bytes).');
-  if (gz.byteLength > maxCompressed) {
-    throw new HeapProfileError('too-large', `The heap profile is ${formatBytes(gz.byteLength)}, over the ${formatBytes(maxCompressed)} limit: refused.`);
+  if (totalBytes === 0) throw new HeapProfileError('empty', 'The heap profile is empty (0 bytes).');
+  if (totalBytes > maxCompressed) {
+    throw new HeapProfileError('too-large', `The heap profile is ${formatBytes(totalBytes)}, over the ${formatBytes(maxCompressed)} limit: refused.`);
   }
   if (gz[0] !== 0x1f || gz[1] !== 0x8b) throw new HeapProfileError('not-gzip', notGzipMessage(gz));
 }

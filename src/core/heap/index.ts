@@ -1,5 +1,5 @@
 /**
- * Who holds the Go heap: decode a heap profile (/debug/pprof/heap) in a worker, rank allocation
+ * Who holds the Go heap: decode a heap profile (/debug/pprof/heap) in a child process, rank allocation
  * sites and functions, diff two profiles, and map the profile's files to this disk. No `vscode`
  * import: the UI builds on this API.
  */
@@ -17,4 +17,4 @@ export { createPathContext, mapProfilePath } from './pathMapping';
 export type { PathContext, PathContextInput, PathFs, ProfilePathKind, ProfilePathMapping, ProfilePathRule } from './pathMapping';
 export { createRealPathContext, listWorkspaceGoFiles, readGoEnv, realPathFs } from './realFs';
 export { describeGrowth, describeSite, formatBytesDelta, formatShare, siteLocation, topFunctions, topSites } from './present';
-export { resolveHeapWorkerScript } from './workerScript';
+export { resolveHeapTaskScript } from './workerScript';

@@ -20,7 +20,8 @@ export function topSites(sites: readonly HeapSite[], by: keyof HeapValues = 'inu
 
 /** "store.go:22": the base name of the profile's file and the line. */
 export function siteLocation(site: Pick<HeapSite, 'file' | 'line'>): string {
-  const base = site.file.split(/[\\/]/).pop() || '?';
+  // The base name without splitting: a profile's path can be thousands of "/" (it is the target's).
+  const base = site.file.slice(Math.max(site.file.lastIndexOf('/'), site.file.lastIndexOf('\\')) + 1) || '?';
   return site.line > 0 ? `${base}:${site.line}` : base;
 }
 

@@ -4,8 +4,8 @@
  * the target), and allocations are summed by site (innermost line) and by function, flat and
  * cumulative, the way `go tool pprof -top` / `-top -cum` / `-top -lines` count them.
  *
- * This runs in the heap worker: for a profile of 10k samples it takes longer than the extension
- * host may block.
+ * This runs in the heap task's child process: for a profile of 10k samples it takes longer than
+ * the extension host may block, and a hostile one may take all the memory it is allowed.
  */
 import { Profile } from 'pprof-format';
 import { HeapProfileError } from './errors';
@@ -21,6 +21,19 @@ export interface SummarizeOptions {
 }
 
 export const DEFAULT_MAX_ENTRIES = 500;
+
+/**
+ * A function name or file path longer than this is cut (with "…"): the names are the target's, and
+ * each row repeats them (key, name, short name, path), so 100 names of 100 KiB made a view state of
+ * 117 MiB that took most of a second to build and post. A real Go name is under a few hundred
+ * characters; a path longer than 4,096 bytes cannot be opened on Linux anyway.
+ */
+export const MAX_FUNCTION_NAME_CHARS = 1024;
+export const MAX_FILE_NAME_CHARS = 4096;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
 const MAX_ENTRIES_LIMIT = 1_000_000;
 
 type Numeric = number | bigint;
@@ -33,61 +46,143 @@ const HEAP_SAMPLE_TYPES: readonly { type: string; unit: string; key: keyof HeapV
   { type: 'alloc_objects', unit: 'count', key: 'allocObjects' },
 ];
 
-// Wire type each top-level field of perftools.profiles.Profile must have (0 varint, 2 length-
-// delimited). Field 13 (comments) may be packed or not.
-const PROFILE_FIELD_WIRE_TYPES: Readonly<Record<number, readonly number[]>> = {
-  1: [2], 2: [2], 3: [2], 4: [2], 5: [2], 6: [2], 7: [0], 8: [0], 9: [0], 10: [0], 11: [2], 12: [0], 13: [0, 2], 14: [0], 15: [0],
-};
-
 function notAProfile(detail: string): HeapProfileError {
   return new HeapProfileError('not-a-profile', `Not a pprof heap profile: ${detail}.`);
 }
 
 /** Reads a protobuf varint at `offset`; returns [value, next offset] (inexact above 2^53). */
-function readVarint(bytes: Uint8Array, offset: number): [number, number] {
+function readVarint(bytes: Uint8Array, offset: number, end = bytes.length): [number, number] {
   let value = 0;
   let scale = 1;
-  for (let i = offset; i < bytes.length && i < offset + 10; i++) {
+  for (let i = offset; i < end && i < offset + 10; i++) {
     value += (bytes[i] & 0x7f) * scale;
     if (bytes[i] < 0x80) return [value, i + 1];
     scale *= 128;
   }
-  if (offset + 10 <= bytes.length) throw notAProfile(`the number at byte ${offset} is longer than 10 bytes`);
+  if (offset + 10 <= end) throw notAProfile(`the number at byte ${offset} is longer than 10 bytes`);
   throw new HeapProfileError('truncated', `The heap profile is cut off: a number at byte ${offset} never ends.`);
 }
 
 /**
- * Checks the framing of the profile's top-level fields before `pprof-format` sees them: that
- * library reads a cut-off field as if it were shorter, and reads tags as one byte. So a cut-off
- * profile, a field number it does not know and a wrong wire type are each refused here, in one
- * pass over the top level (every nested message lies inside a checked top-level field).
+ * The fields of perftools.profiles.Profile and its messages, as the shape check walks them: a
+ * nested message (its own fields), a repeated number (packed, or one per field), a number, or
+ * bytes (a string). `max`: most entries of a repeated field in one message — far above what any Go
+ * heap profile holds (a stack is at most 128 frames, a sample has 4 values), far below what would
+ * cost the decoder its memory.
  */
-export function checkProfileFraming(bytes: Uint8Array): void {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const [tag, afterTag] = readVarint(bytes, offset);
-    const field = Math.floor(tag / 8);
-    const wireType = tag % 8;
-    const allowed = PROFILE_FIELD_WIRE_TYPES[field];
-    if (!allowed || !allowed.includes(wireType)) {
-      throw notAProfile(`byte ${offset} starts field ${field} of wire type ${wireType}, which a Profile message does not have`);
-    }
-    if (wireType === 0) {
-      [, offset] = readVarint(bytes, afterTag);
-    } else {
-      const [length, afterLength] = readVarint(bytes, afterTag);
-      if (!Number.isSafeInteger(length) || afterLength + length > bytes.length) {
-        throw new HeapProfileError('truncated', `The heap profile is cut off: field ${field} at byte ${offset} needs ${length} bytes, ${bytes.length - afterLength} remain.`);
+type FieldShape = { readonly kind: 'message'; readonly of: MessageShape; readonly max: number } | { readonly kind: 'numbers'; readonly max: number } | { readonly kind: 'number' } | { readonly kind: 'bytes' };
+interface MessageShape {
+  readonly name: string;
+  readonly fields: Readonly<Record<number, FieldShape>>;
+}
+
+const MILLION = 1_000_000;
+const NUMBER: FieldShape = { kind: 'number' };
+const BYTES: FieldShape = { kind: 'bytes' };
+const VALUE_TYPE: MessageShape = { name: 'ValueType', fields: { 1: NUMBER, 2: NUMBER } };
+const LABEL: MessageShape = { name: 'Label', fields: { 1: NUMBER, 2: NUMBER, 3: NUMBER, 4: NUMBER } };
+const SAMPLE: MessageShape = { name: 'Sample', fields: { 1: { kind: 'numbers', max: 4096 }, 2: { kind: 'numbers', max: 64 }, 3: { kind: 'message', of: LABEL, max: 4096 } } };
+const MAPPING: MessageShape = { name: 'Mapping', fields: { 1: NUMBER, 2: NUMBER, 3: NUMBER, 4: NUMBER, 5: NUMBER, 6: NUMBER, 7: NUMBER, 8: NUMBER, 9: NUMBER, 10: NUMBER } };
+const LINE: MessageShape = { name: 'Line', fields: { 1: NUMBER, 2: NUMBER, 3: NUMBER } };
+const LOCATION: MessageShape = { name: 'Location', fields: { 1: NUMBER, 2: NUMBER, 3: NUMBER, 4: { kind: 'message', of: LINE, max: 4096 }, 5: NUMBER } };
+const FUNCTION: MessageShape = { name: 'Function', fields: { 1: NUMBER, 2: NUMBER, 3: NUMBER, 4: NUMBER, 5: NUMBER } };
+const PROFILE: MessageShape = {
+  name: 'Profile',
+  fields: {
+    1: { kind: 'message', of: VALUE_TYPE, max: 64 },
+    2: { kind: 'message', of: SAMPLE, max: 4 * MILLION },
+    3: { kind: 'message', of: MAPPING, max: MILLION },
+    4: { kind: 'message', of: LOCATION, max: 4 * MILLION },
+    5: { kind: 'message', of: FUNCTION, max: 4 * MILLION },
+    6: BYTES,
+    7: NUMBER,
+    8: NUMBER,
+    9: NUMBER,
+    10: NUMBER,
+    11: { kind: 'message', of: VALUE_TYPE, max: 1 },
+    12: NUMBER,
+    13: { kind: 'numbers', max: 10_000 },
+    14: NUMBER,
+    15: NUMBER,
+  },
+};
+/** Most strings in the string table. */
+const MAX_STRINGS = 4 * MILLION;
+/** Most numbers, messages and strings in the whole profile: what the decoder builds an object or a slot for. */
+export const MAX_PROFILE_ENTRIES = 48 * MILLION;
+
+/**
+ * Checks a profile's shape before `pprof-format` decodes it, in one pass that allocates nothing
+ * per entry: every field's framing (that library reads a cut-off field as if it were shorter, and
+ * reads tags as one byte), a field number and wire type each message has, and how many entries
+ * each repeated field and the whole profile hold. Without the counts, a 64 KiB body that inflates
+ * to one packed field of 64 Mi zero varints made the decoder push 64 million numbers onto one array.
+ */
+export function checkProfileShape(bytes: Uint8Array): void {
+  let entries = 0;
+  const counted = (n: number, what: string): void => {
+    entries += n;
+    if (entries > MAX_PROFILE_ENTRIES) throw notAProfile(`it holds more than ${MAX_PROFILE_ENTRIES.toLocaleString('en-US')} entries (${what}): far more than any heap profile`);
+  };
+  const walk = (shape: MessageShape, from: number, to: number): void => {
+    const perField = new Map<number, number>();
+    let strings = 0;
+    let offset = from;
+    while (offset < to) {
+      const [tag, afterTag] = readVarint(bytes, offset, to);
+      const field = Math.floor(tag / 8);
+      const wireType = tag % 8;
+      const fieldShape = shape.fields[field];
+      const allowed = !fieldShape ? [] : fieldShape.kind === 'numbers' ? [0, 2] : fieldShape.kind === 'number' ? [0] : [2];
+      if (!allowed.includes(wireType)) {
+        throw notAProfile(`byte ${offset} starts field ${field} of wire type ${wireType}, which a ${shape.name} message does not have`);
       }
-      offset = afterLength + length;
+      if (wireType === 0) {
+        [, offset] = readVarint(bytes, afterTag, to);
+        counted(1, `${shape.name} field ${field}`);
+        if (fieldShape.kind === 'numbers') countIn(perField, field, 1, fieldShape.max, shape.name);
+        continue;
+      }
+      const [length, start] = readVarint(bytes, afterTag, to);
+      if (!Number.isSafeInteger(length) || start + length > to) {
+        throw new HeapProfileError('truncated', `The heap profile is cut off: field ${field} at byte ${offset} needs ${length} bytes, ${to - start} remain.`);
+      }
+      const end = start + length;
+      if (fieldShape.kind === 'numbers') {
+        // Packed: one varint per byte whose top bit is clear. Fewer bytes than the limit cannot hold more numbers.
+        let numbers = 0;
+        if (length > fieldShape.max || entries + length > MAX_PROFILE_ENTRIES) {
+          for (let i = start; i < end; i++) if (bytes[i] < 0x80 && ++numbers > fieldShape.max) break;
+        } else {
+          for (let i = start; i < end; i++) if (bytes[i] < 0x80) numbers++;
+        }
+        countIn(perField, field, numbers, fieldShape.max, shape.name);
+        counted(numbers, `${shape.name} field ${field}`);
+      } else if (fieldShape.kind === 'message') {
+        countIn(perField, field, 1, fieldShape.max, shape.name);
+        counted(1, `${fieldShape.of.name} messages`);
+        walk(fieldShape.of, start, end);
+      } else {
+        if (shape === PROFILE && field === 6 && ++strings > MAX_STRINGS) throw notAProfile(`its string table has more than ${MAX_STRINGS.toLocaleString('en-US')} strings`);
+        counted(1, `${shape.name} field ${field}`);
+      }
+      offset = end;
     }
-  }
+  };
+  walk(PROFILE, 0, bytes.length);
+}
+
+/** Adds `n` to a repeated field's count in one message; refuses past `max`. */
+function countIn(perField: Map<number, number>, field: number, n: number, max: number, message: string): void {
+  const count = (perField.get(field) ?? 0) + n;
+  perField.set(field, count);
+  if (count > max) throw notAProfile(`a ${message} message repeats field ${field} more than ${max.toLocaleString('en-US')} times: far more than any heap profile`);
 }
 
 /** Decodes a gunzipped pprof protobuf, refusing anything that is not one. */
 export function decodeProfileBytes(bytes: Uint8Array): Profile {
   if (bytes.length === 0) throw notAProfile('it is empty');
-  checkProfileFraming(bytes);
+  checkProfileShape(bytes);
   try {
     return Profile.decode(bytes);
   } catch (err) {
@@ -132,7 +227,7 @@ export function summarizeProfile(profile: Profile, options: SummarizeOptions = {
     return strings[i];
   };
 
-  const sampleTypes: HeapSampleType[] = profile.sampleType.map((t, i) => ({ type: str(t.type, `sample type ${i}`), unit: str(t.unit, `sample type ${i}'s unit`) }));
+  const sampleTypes: HeapSampleType[] = profile.sampleType.map((t, i) => ({ type: clip(str(t.type, `sample type ${i}`), 64), unit: clip(str(t.unit, `sample type ${i}'s unit`), 64) }));
   if (!sampleTypes.length) throw notAProfile('it has no sample types');
   // Which position of each sample's values holds which figure (-1: the profile lacks it).
   const columns = HEAP_SAMPLE_TYPES.map(({ type, unit }) => {
@@ -153,8 +248,8 @@ export function summarizeProfile(profile: Profile, options: SummarizeOptions = {
   const functionFiles: string[] = [];
   const functionStartLines: number[] = [];
   const addFunction = (name: string, file: string, startLine: number): number => {
-    functionNames.push(name);
-    functionFiles.push(file);
+    functionNames.push(clip(name, MAX_FUNCTION_NAME_CHARS));
+    functionFiles.push(clip(file, MAX_FILE_NAME_CHARS));
     functionStartLines.push(startLine);
     return functionNames.length - 1;
   };

@@ -4,7 +4,7 @@
  * exact definition is in RunSummary's doc comments (and docs/recording-schema.md).
  */
 import { formatBytes, formatDuration } from '../format';
-import { Recording } from './schema';
+import { Recording, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
 
 /** The baseline and end windows: the first / last SETTLE_WINDOW_SHARE of the run, at most this long. */
 export const SETTLE_WINDOW_MS = 30_000;
@@ -167,7 +167,7 @@ export function runView(recording: Recording): RunView {
   return {
     summary: summarizeRun(recording),
     firstSampleTime: recording.time.length ? recording.startTime + recording.time[0] : undefined,
-    markers: recording.events.map((e) => ({ time: recording.startTime + e.time, label: e.label })),
+    markers: recording.events.map((e) => ({ time: recording.startTime + e.time, label: shortenForDisplay(e.label, SHOWN_MARKER_CHARS.label) })),
   };
 }
 

@@ -5,7 +5,8 @@
  * nothing recurses into the input.
  */
 import { SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot } from '../series';
-import { MAX_RECORDING_BYTES, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RECORDING_VERSION, RecordingColumn, RecordingEvent } from './schema';
+import { checkJsonShape } from '../util/jsonShape';
+import { MAX_RECORDING_BYTES, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RECORDING_SHAPE, RECORDING_VERSION, RecordingColumn, RecordingEvent, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
 
 /** parseRecording's answer: the recording, or why the file cannot be opened. */
 export type ParseResult = { readonly ok: true; readonly recording: Recording } | { readonly ok: false; readonly message: string };
@@ -54,9 +55,24 @@ export function parseRecording(text: string): ParseResult {
 }
 
 /**
+ * Checks and reads a recording's bytes (UTF-8): first their shape, in one bounded pass (depth,
+ * counts, string lengths: RECORDING_SHAPE), then {@link parseRecording}. Only this may be given a
+ * file's raw contents: JSON.parse of an unchecked file can exhaust any heap.
+ */
+export function parseRecordingBytes(bytes: Uint8Array): ParseResult {
+  if (bytes.length > MAX_RECORDING_BYTES) {
+    return { ok: false, message: `The file is too large to be a Memory Watch recording (over ${MAX_RECORDING_BYTES / (1024 * 1024)} MiB).` };
+  }
+  const shape = checkJsonShape(bytes, RECORDING_SHAPE);
+  if (!shape.ok) return { ok: false, message: `Not a Memory Watch recording: ${shape.message}.` };
+  return parseRecording(new TextDecoder().decode(bytes));
+}
+
+/**
  * The recording as the live graph's data: absolute times, every known column (NaN where missing,
  * or all NaN when the file has no such column), markers with fresh ids. Columns this version does
- * not know are dropped; a marker kind it does not know is drawn as a note.
+ * not know are dropped; a marker kind it does not know is drawn as a note; a marker's text is cut
+ * to what is shown (SHOWN_MARKER_CHARS).
  */
 export function toSeriesSnapshot(recording: Recording): SeriesSnapshot {
   const time = recording.time.map((t) => recording.startTime + t);
@@ -71,8 +87,8 @@ export function toSeriesSnapshot(recording: Recording): SeriesSnapshot {
       time: recording.startTime + e.time,
       ...(e.endTime !== undefined ? { endTime: recording.startTime + e.endTime } : {}),
       kind: isSeriesEventKind(e.kind) ? e.kind : 'note',
-      label: e.label,
-      ...(e.detail !== undefined ? { detail: e.detail } : {}),
+      label: shortenForDisplay(e.label, SHOWN_MARKER_CHARS.label),
+      ...(e.detail !== undefined ? { detail: shortenForDisplay(e.detail, SHOWN_MARKER_CHARS.detail) } : {}),
       ...(e.band ? { band: true } : {}),
       ...(e.bytes !== undefined ? { bytes: e.bytes } : {}),
     }),

@@ -44,6 +44,34 @@ export const RECORDING_LIMITS = {
   maxEpochMs: 8.64e15,
 } as const;
 
+/**
+ * The shape of a recording's JSON, checked in one bounded pass before JSON.parse (util/jsonShape.ts):
+ * JSON.parse itself has no limits, and 20 MiB of nested brackets or 10 million empty objects make it
+ * allocate far past any heap before the validator below could refuse them. A recording nests 4
+ * deep (columns → a column → its values); the rest leaves room for fields later minors add.
+ */
+export const RECORDING_SHAPE = {
+  maxDepth: 16,
+  maxArrayItems: RECORDING_LIMITS.maxPoints,
+  maxObjectKeys: 256,
+  // A character written as \uXXXX takes 6 bytes.
+  maxStringBytes: RECORDING_LIMITS.maxStringChars * 6,
+  // Every column full, the times, and the markers with their fields.
+  maxValues: (RECORDING_LIMITS.maxColumns + 1) * RECORDING_LIMITS.maxPoints + RECORDING_LIMITS.maxEvents * 16 + 1024,
+} as const;
+
+/**
+ * How much of a marker's text is shown (and sent to the graph): a label is drawn small beside its
+ * marker and a detail is a hover, so a file's 4,096-character strings are cut there. Without it, a
+ * file of 5,000 markers with long labels made tens of MiB of state to post at every redraw.
+ */
+export const SHOWN_MARKER_CHARS = { label: 200, detail: 1000 } as const;
+
+/** `text`, cut to `max` characters with an ellipsis. */
+export function shortenForDisplay(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** What a column's integers count: bytes, or a plain count (GC cycles, goroutines). */
 export type ColumnUnit = 'bytes' | 'count' | (string & NonNullable<unknown>);
 

@@ -26,6 +26,11 @@ export class SmallFileError extends Error {
 
 /** Reads a regular file of at most `maxBytes` as UTF-8; rejects with a SmallFileError otherwise. */
 export async function readSmallFile(file: string, maxBytes: number): Promise<string> {
+  return (await readSmallFileBytes(file, maxBytes)).toString('utf8');
+}
+
+/** Reads a regular file of at most `maxBytes`, as bytes; rejects with a SmallFileError otherwise. */
+export async function readSmallFileBytes(file: string, maxBytes: number): Promise<Buffer> {
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, OPEN_FLAGS);
@@ -38,11 +43,16 @@ export async function readSmallFile(file: string, maxBytes: number): Promise<str
     const stat = await handle.stat();
     if (!stat.isFile()) throw new SmallFileError('not-a-file', `${file} is not a regular file (${kindOf(stat)})`);
     if (stat.size > maxBytes) throw new SmallFileError('too-large', `${file} is larger than ${maxBytes} bytes`);
-    // The size may change between fstat and read: read one byte more than allowed to notice.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > maxBytes) throw new SmallFileError('too-large', `${file} is larger than ${maxBytes} bytes`);
-    return buffer.toString('utf8', 0, bytesRead);
+    // The size may change between fstat and read: room for one byte more than allowed tells.
+    const buffer = Buffer.alloc(Math.min(maxBytes, stat.size) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (!bytesRead) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) throw new SmallFileError('too-large', `${file} is larger than ${maxBytes} bytes`);
+    return buffer.subarray(0, length);
   } catch (err) {
     if (err instanceof SmallFileError) throw err;
     throw new SmallFileError('unreadable', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

@@ -18,7 +18,7 @@ export function resolveWorkerScript(what: string, bundledName: string, bundleDir
   if (cached) return cached;
   const candidates = [path.join(bundleDir, bundledName), transpiledPath];
   const found = candidates.find(isFile);
-  if (!found) throw new Error(`The ${what} worker is missing: neither ${candidates.join(' nor ')} exists. Rebuild the extension (node scripts/build.mjs).`);
+  if (!found) throw new Error(`The ${what} task is missing: neither ${candidates.join(' nor ')} exists. Rebuild the extension (node scripts/build.mjs).`);
   if (isFile === isRegularFile) resolved.set(key, found);
   return found;
 }
