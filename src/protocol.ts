@@ -5,7 +5,7 @@
  * sends increments. Messages from the webview are untrusted input: `parseWebviewMessage` checks
  * each one and drops what it does not know.
  */
-import type { SeriesColumn, SeriesEvent, SeriesSnapshot } from './core/series';
+import type { PackedSeries, SeriesColumn, SeriesEvent } from './core/series';
 import type { WatchSummary } from './core/watchSummary';
 import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewState } from './core/heap/viewTypes';
 
@@ -25,7 +25,8 @@ export type ToWebviewMessage =
       readonly type: 'state';
       readonly watches: readonly WatchSummary[];
       readonly currentId?: string;
-      readonly series?: SeriesSnapshot;
+      /** The current watch's points and markers, as typed arrays (one buffer): cheap to post. */
+      readonly series?: PackedSeries;
       readonly windowMs: number;
       /** RSS warning threshold in bytes (0 = none): drawn as a dashed line. */
       readonly warningBytes: number;
@@ -57,8 +58,9 @@ export interface ComparisonView {
   readonly nameB: string;
   /** How the runs were lined up ("at their start", "at the first \"load\" marker"). */
   readonly alignedOn: string;
-  readonly time: readonly number[];
-  readonly rss: readonly number[];
+  /** B's times (shifted onto A's) and RSS, as typed arrays: cheap to post. */
+  readonly time: Float64Array;
+  readonly rss: Float64Array;
   /** One row per figure: title, both values as text, the signed difference, the ratio. */
   readonly rows: readonly { readonly title: string; readonly a: string; readonly b: string; readonly difference: string; readonly ratio: string }[];
   /** The same table as GitHub Markdown (the Copy button). */

@@ -7,7 +7,7 @@
  * canvas was drawn.
  */
 import { SAMPLES_EVERY_MS, SampleRow, ToWebviewMessage, WatchSummary } from '../../src/protocol';
-import type { SeriesColumn, SeriesSnapshot } from '../../src/core/series';
+import { packSeries, SeriesColumn, SeriesSnapshot } from '../../src/core/series';
 
 /** What the bench puts in `window.liveData` before this script runs. */
 export interface LiveData {
@@ -83,7 +83,7 @@ function stateMessage(): ToWebviewMessage {
     type: 'state',
     watches: [{ ...data.summary, intervalMs: 1000 / rateHz }],
     currentId: data.summary.id,
-    series: { ...snapshot, time: snapshot.time.map((t) => t + shift), events: snapshot.events.map((e) => ({ ...e, time: e.time + shift })) },
+    series: packSeries({ ...snapshot, time: snapshot.time.map((t) => t + shift), events: snapshot.events.map((e) => ({ ...e, time: e.time + shift })) }, { skipEmpty: true }),
     windowMs: data.windowMs,
     warningBytes: 0,
     busy: false,

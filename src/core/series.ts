@@ -64,6 +64,57 @@ export interface SeriesSnapshot {
   readonly events: SeriesEvent[];
 }
 
+/**
+ * A series as typed arrays, every column a view of one buffer (NaN = missing): what crosses to a
+ * child process or to a webview as bytes. As plain arrays, a full series (20,000 points of 22
+ * columns) cost VS Code's postMessage ≈ 110 ms on the extension host: its serializer calls a
+ * replacer for every number; a typed array is one call and a copy.
+ */
+export interface PackedSeries {
+  readonly time: Float64Array;
+  readonly columns: Partial<Record<SeriesColumn, Float64Array>>;
+  readonly events: readonly SeriesEvent[];
+}
+
+/** Packs `count` rows read by `valueAt` into one buffer; columns that are NaN throughout are left out when `skipEmpty`. */
+function pack(count: number, timeAt: (i: number) => number, valuesOf: (column: SeriesColumn) => ArrayLike<number>, events: readonly SeriesEvent[], skipEmpty: boolean): PackedSeries {
+  const kept = SERIES_COLUMNS.filter((column) => !skipEmpty || hasValue(valuesOf(column), count));
+  const buffer = new Float64Array((kept.length + 1) * count);
+  const time = buffer.subarray(0, count);
+  for (let i = 0; i < count; i++) time[i] = timeAt(i);
+  const columns: Partial<Record<SeriesColumn, Float64Array>> = {};
+  kept.forEach((column, k) => {
+    const values = valuesOf(column);
+    const into = buffer.subarray((k + 1) * count, (k + 2) * count);
+    for (let i = 0; i < count; i++) into[i] = typeof values[i] === 'number' ? values[i] : NaN;
+    columns[column] = into;
+  });
+  return { time, columns, events: [...events] };
+}
+
+function hasValue(values: ArrayLike<number>, count: number): boolean {
+  for (let i = 0; i < count; i++) if (typeof values[i] === 'number' && !Number.isNaN(values[i])) return true;
+  return false;
+}
+
+/** A snapshot as a {@link PackedSeries} (every column, or only those with a value). */
+export function packSeries(snapshot: SeriesSnapshot, { skipEmpty = false } = {}): PackedSeries {
+  return pack(snapshot.time.length, (i) => snapshot.time[i], (column) => snapshot.columns[column] ?? [], snapshot.events, skipEmpty);
+}
+
+/** Back to plain arrays (a column left out is NaN throughout): an indexed copy, ≈ 6× faster than Array.from's iterator. */
+export function unpackSeries(packed: PackedSeries): SeriesSnapshot {
+  const n = packed.time.length;
+  const plain = (values: Float64Array | undefined): number[] => {
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = values ? values[i] : NaN;
+    return out;
+  };
+  const columns = {} as Record<SeriesColumn, number[]>;
+  for (const column of SERIES_COLUMNS) columns[column] = plain(packed.columns[column]);
+  return { time: plain(packed.time), columns, events: [...packed.events] };
+}
+
 export const MAX_CAPACITY = 20_000;
 const MIN_CAPACITY = 256;
 const MAX_EVENTS = 500;
@@ -194,6 +245,12 @@ export class TimeSeries {
     const end = this.start + this.count;
     for (const column of SERIES_COLUMNS) columns[column] = Array.from(this.data[column].subarray(this.start, end));
     return { time: Array.from(this.times.subarray(this.start, end)), columns, events: [...this.events] };
+  }
+
+  /** The points and markers as a {@link PackedSeries}, columns never measured left out: what a graph is sent. */
+  packed(): PackedSeries {
+    const start = this.start;
+    return pack(this.count, (i) => this.times[start + i], (column) => this.data[column].subarray(start, start + this.count), this.events, true);
   }
 
   allEvents(): readonly SeriesEvent[] {

@@ -10,7 +10,7 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { ComparisonView, FromWebviewMessage, GraphLayout, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
+import { ComparisonView, FromWebviewMessage, GraphLayout, graphStateMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
 import { isDue, Throttle } from '../core/util/throttle';
 
 /** What the graph's buttons ask for (the shell runs the matching command). */
@@ -202,15 +202,16 @@ export class GraphFeed extends Disposable {
     const view = this.deps.view();
     const watches = registry.list().map(describeWatch);
     this.summariesKey = JSON.stringify([current?.id, watches.map((w) => ({ ...w, latest: undefined }))]);
-    this.post({
-      type: 'state',
-      watches,
-      currentId: current?.id,
-      series: current?.series.snapshot(),
-      windowMs: view.windowMs,
-      warningBytes: view.warningBytes,
-      busy: this.deps.busy(),
-    });
+    this.post(
+      graphStateMessage({
+        watches,
+        currentId: current?.id,
+        series: current?.series.packed(),
+        windowMs: view.windowMs,
+        warningBytes: view.warningBytes,
+        busy: this.deps.busy(),
+      }),
+    );
   }
 
   private post(message: ToWebviewMessage): void {

@@ -12,11 +12,11 @@ import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recordin
 import { exportCsv, openRecording, RecordingInfo, saveRecording, viewOfSeries } from '../core/recording/offThread';
 import { RECORDING_FILE_EXTENSION } from '../core/recording/schema';
 import { metaFromWatchSummary, RecordingMeta } from '../core/recording/write';
-import { SeriesSnapshot } from '../core/series';
+import { PackedSeries, packSeries, SeriesSnapshot } from '../core/series';
 import { Disposable } from '../core/util/lifecycle';
 import { WatchRegistry } from '../core/watchRegistry';
 import { WatchSummary } from '../core/watchSummary';
-import { ComparisonView, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { ComparisonView, graphStateMessage, parseWebviewMessage, ToWebviewMessage } from '../protocol';
 import { CommandId, registerCommand, RunArgument, WatchArgument } from './commandIds';
 import { graphHtml, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
@@ -44,12 +44,17 @@ interface Run {
 }
 
 class RecordingDocument implements vscode.CustomDocument {
+  /** What the graph is sent: the series packed once, columns never measured left out. */
+  readonly packed: PackedSeries;
+
   constructor(
     readonly uri: vscode.Uri,
     readonly info: RecordingInfo,
     readonly snapshot: SeriesSnapshot,
     readonly view: RunView,
-  ) {}
+  ) {
+    this.packed = packSeries(snapshot, { skipEmpty: true });
+  }
 
   dispose(): void {
     // Nothing held but memory.
@@ -105,7 +110,7 @@ class RecordingEditor extends Disposable {
         const { snapshot } = this.document;
         const span = snapshot.time.length ? snapshot.time[snapshot.time.length - 1] - snapshot.time[0] : 0;
         // The whole run in view: its window is its length.
-        this.post({ type: 'state', watches: [this.summary], currentId: this.summary.id, series: snapshot, windowMs: Math.max(span, 1000), warningBytes: 0, busy: false });
+        this.post(graphStateMessage({ watches: [this.summary], currentId: this.summary.id, series: this.document.packed, windowMs: Math.max(span, 1000), warningBytes: 0, busy: false }));
         break;
       }
       case 'compare':
@@ -265,8 +270,8 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
         nameA: a.name,
         nameB: b.name,
         alignedOn: align === 'start' ? 'at their start' : `at the first "${align.markerLabel}" marker`,
-        time: b.snapshot.time.map((t) => t + c.offsetMs),
-        rss: b.snapshot.columns.rss,
+        time: Float64Array.from(b.snapshot.time, (t) => t + c.offsetMs),
+        rss: Float64Array.from(b.snapshot.columns.rss),
         rows: c.rows.map((r) => ({ title: r.title, a: r.aText, b: r.bText, difference: r.differenceText, ratio: r.ratioText })),
         markdown: comparisonToMarkdown(c, { a: a.name, b: b.name }),
       };

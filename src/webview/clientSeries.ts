@@ -3,7 +3,7 @@
  * (no DOM): unit-tested in Node.
  */
 import { Part, PART_LABELS, partition, partitionInputAt, PARTS } from '../core/partition';
-import { MAX_CAPACITY, SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../core/series';
+import { MAX_CAPACITY, PackedSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../core/series';
 
 /** Same bound as the host's series: the copy here cannot grow without limit either. */
 export const MAX_POINTS = MAX_CAPACITY;
@@ -18,14 +18,19 @@ export class ClientSeries {
   cols = emptyColumns();
   events: SeriesEvent[] = [];
 
-  reset(snapshot?: { time: number[]; columns: Partial<Record<SeriesColumn, (number | null)[]>>; events: SeriesEvent[] }): void {
-    this.time = snapshot ? [...snapshot.time] : [];
+  /** Starts over from the host's series (typed arrays; a column left out was never measured). */
+  reset(series?: PackedSeries): void {
+    const n = series?.time.length ?? 0;
+    this.time = new Array<number>(n);
+    for (let i = 0; i < n; i++) this.time[i] = series!.time[i];
     this.cols = emptyColumns();
     for (const c of SERIES_COLUMNS) {
-      const values = snapshot?.columns[c];
-      this.cols[c] = this.time.map((_, i) => num(values?.[i]));
+      const values = series?.columns[c];
+      const column = new Array<number>(n);
+      for (let i = 0; i < n; i++) column[i] = values ? values[i] : NaN;
+      this.cols[c] = column;
     }
-    this.events = snapshot ? [...snapshot.events] : [];
+    this.events = series ? [...series.events] : [];
   }
 
   get length(): number {

@@ -54,7 +54,7 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.windowMs = message.windowMs;
       state.warningBytes = message.warningBytes;
       state.busy = message.busy;
-      state.series.reset(message.series as Parameters<ClientSeries['reset']>[0]);
+      state.series.reset(message.series);
       return { chrome: true, data: true, watch: true };
     case 'samples': {
       if (message.watchId !== state.currentId || !Array.isArray(message.rows) || message.rows.length === 0) return undefined;
@@ -80,8 +80,7 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.busy = message.busy;
       return { chrome: true, data: false };
     case 'compare':
-      // JSON turns NaN into null: read it back as missing.
-      state.comparison = message.comparison ? { ...message.comparison, rss: message.comparison.rss.map((v) => (typeof v === 'number' ? v : NaN)) } : undefined;
+      state.comparison = message.comparison;
       return { chrome: true, data: true };
     case 'renderPng':
       // Nothing changes in the state: main.ts renders the picture.

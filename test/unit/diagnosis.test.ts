@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, Diagnosis, diagnose, diagnoseContainer, detectLeak, withHeapFinding, workingSetTrend } from '../../src/core/diagnosis';
 import { formatBytes, formatDuration, MiB } from '../../src/core/format';
-import { SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
+import { packSeries, SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
 import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
 
 /**
@@ -100,7 +100,7 @@ describe('diagnosis', () => {
 describe('the stacked layers of RSS', () => {
   it('split RSS into Go classes, lazily freed pages and memory outside Go, clipped at RSS', () => {
     const c = new ClientSeries();
-    c.reset(recorded('cgo') as never);
+    c.reset(packSeries(recorded('cgo')));
     const last = c.length - 1;
     const sizes = layerSizes(c.cols, last);
     assert.ok(sizes.outsideGo > 190 * MiB);
@@ -116,9 +116,9 @@ describe('the stacked layers of RSS', () => {
     assert.ok(Number.isNaN(stackLayers(c).heapInUse.upper[0]));
   });
 
-  it('reads JSON nulls (NaN on the host) as missing', () => {
+  it('reads NaN and columns left out as missing', () => {
     const c = new ClientSeries();
-    c.reset({ time: [1], columns: { rss: [5], vsz: [null] }, events: [] });
+    c.reset({ time: Float64Array.of(1), columns: { rss: Float64Array.of(5), vsz: Float64Array.of(NaN) }, events: [] });
     assert.ok(Number.isNaN(c.cols.vsz[0]));
     assert.ok(Number.isNaN(c.cols.goTotal[0]), 'absent columns too');
   });

@@ -30,9 +30,10 @@ function summary(id: string, extra: Partial<WatchSummary> = {}): WatchSummary {
 }
 
 /** Columns as the host's snapshot has them; null (what JSON makes of NaN) is read back as missing. */
-function columns(n: number, fill: (c: SeriesColumn, i: number) => number | null): Record<SeriesColumn, number[]> {
-  const out = {} as Record<SeriesColumn, number[]>;
-  for (const c of SERIES_COLUMNS) out[c] = Array.from({ length: n }, (_, i) => fill(c, i) as number);
+/** Every column of `n` points, as the host packs them (null: missing, NaN). */
+function columns(n: number, fill: (c: SeriesColumn, i: number) => number | null): Record<SeriesColumn, Float64Array> {
+  const out = {} as Record<SeriesColumn, Float64Array>;
+  for (const c of SERIES_COLUMNS) out[c] = Float64Array.from({ length: n }, (_, i) => fill(c, i) ?? NaN);
   return out;
 }
 
@@ -43,7 +44,7 @@ describe('the graph webview (pure parts)', () => {
       type: 'state',
       watches: [summary('a'), summary('b')],
       currentId: 'a',
-      series: { time: [1000, 2000], columns: columns(2, (c, i) => (c === 'rss' ? (i + 1) * 100 : null)), events: [] },
+      series: { time: Float64Array.of(1000, 2000), columns: columns(2, (c, i) => (c === 'rss' ? (i + 1) * 100 : null)), events: [] },
       windowMs: 60_000,
       warningBytes: 0,
       busy: false,
@@ -69,7 +70,7 @@ describe('the graph webview (pure parts)', () => {
       watches: [summary('a')],
       currentId: 'a',
       series: {
-        time: Array.from({ length: n }, (_, i) => 1_000_000 + i * 1000),
+        time: Float64Array.from({ length: n }, (_, i) => 1_000_000 + i * 1000),
         columns: columns(n, (c, i) => (c === 'rss' ? 100 + i : c === 'memoryLimit' ? 5000 : c === 'goTotal' && i > 50 ? 90 : ['heapObjects', 'heapUnused', 'heapFree', 'heapReleased', 'stacks'].includes(c) && i > 50 ? 10 : null)),
         events: [{ id: 1, time: 1_000_000, kind: 'attach', label: 'attached' }],
       },
@@ -87,7 +88,7 @@ describe('the graph webview (pure parts)', () => {
     assert.strictEqual(model.series.find((s) => s.name === 'RSS')?.fill, false, 'RSS outlines the layers');
     // A short history is shown over MIN_SPAN_MS.
     const short = createState();
-    applyMessage(short, { type: 'state', watches: [summary('a')], currentId: 'a', series: { time: [5000], columns: columns(1, () => 1), events: [] }, windowMs: 300_000, warningBytes: 0, busy: false });
+    applyMessage(short, { type: 'state', watches: [summary('a')], currentId: 'a', series: { time: Float64Array.of(5000), columns: columns(1, () => 1), events: [] }, windowMs: 300_000, warningBytes: 0, busy: false });
     const m = buildChartModel(short, THEME, true);
     assert.strictEqual(m.xMax - m.xMin, MIN_SPAN_MS);
     assert.strictEqual(m.compact, true);
@@ -112,15 +113,15 @@ describe('the graph webview (pure parts)', () => {
 
   it('draws another run over this one: its own times, dashed, and the table; a new watch clears it', () => {
     const state = createState();
-    applyMessage(state, { type: 'state', watches: [summary('a')], currentId: 'a', series: { time: [1000, 2000, 3000], columns: columns(3, (c, i) => (c === 'rss' ? 100 * (i + 1) : null)), events: [] }, windowMs: 60_000, warningBytes: 0, busy: false });
+    applyMessage(state, { type: 'state', watches: [summary('a')], currentId: 'a', series: { time: Float64Array.of(1000, 2000, 3000), columns: columns(3, (c, i) => (c === 'rss' ? 100 * (i + 1) : null)), events: [] }, windowMs: 60_000, warningBytes: 0, busy: false });
     applyMessage(state, {
       type: 'compare',
-      comparison: { nameA: 'before', nameB: 'after', alignedOn: 'at their start', time: [1000, 1500, 2500], rss: [50, null as unknown as number, 70], rows: [{ title: 'Peak RSS', a: '300 B', b: '70 B', difference: '−230 B', ratio: '×0.23' }], markdown: '|' },
+      comparison: { nameA: 'before', nameB: 'after', alignedOn: 'at their start', time: Float64Array.of(1000, 1500, 2500), rss: Float64Array.of(50, NaN, 70), rows: [{ title: 'Peak RSS', a: '300 B', b: '70 B', difference: '−230 B', ratio: '×0.23' }], markdown: '|' },
     });
-    assert.ok(Number.isNaN(state.comparison!.rss[1]), 'null read back as missing');
+    assert.ok(Number.isNaN(state.comparison!.rss[1]), 'a missing value stays missing');
     const model = buildChartModel(state, THEME, false);
     const overlay = model.series.find((x) => x.name === 'RSS — after')!;
-    assert.deepStrictEqual(overlay.time, [1000, 1500, 2500]);
+    assert.deepStrictEqual([...overlay.time!], [1000, 1500, 2500]);
     assert.deepStrictEqual(overlay.dash, [6, 3]);
     applyMessage(state, { type: 'state', watches: [summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
     assert.strictEqual(state.comparison, undefined);
