@@ -14,13 +14,14 @@ import { RECORDING_FILE_EXTENSION } from '../core/recording/schema';
 import { metaFromWatchSummary, RecordingMeta } from '../core/recording/write';
 import { SeriesSnapshot } from '../core/series';
 import { Disposable } from '../core/util/lifecycle';
+import { inspectWriteTarget } from '../core/util/noFollowWrite';
 import { WatchRegistry } from '../core/watchRegistry';
 import { WatchSummary } from '../core/watchSummary';
 import { ComparisonView, parseWebviewMessage, ToWebviewMessage } from '../protocol';
 import { CommandId, registerCommand, RunArgument, WatchArgument } from './commandIds';
 import { graphHtml, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
-import { showError, showInfo } from './notify';
+import { showError, showInfo, showWarning } from './notify';
 
 export const RECORDING_EDITOR_VIEW_TYPE = 'memoryWatch.recording';
 
@@ -195,8 +196,27 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     });
     if (!target) return undefined;
     const markers = target.fsPath.replace(/(\.csv)?$/i, '-markers.csv');
+    // The save dialog asked about the samples file; the markers file's name it never showed. One
+    // already there is asked about too, not renamed around: the two are a pair by name, and a
+    // "-markers-2.csv" would leave an earlier export's markers beside these samples.
+    const [samplesThere, markersThere] = await Promise.all([inspectWriteTarget(target.fsPath), inspectWriteTarget(markers)]);
+    for (const there of [samplesThere, markersThere]) {
+      if (there.kind === 'refused') {
+        void showError(`Memory Watch: not exporting CSV: ${there.reason}.`);
+        return undefined;
+      }
+    }
+    if (markersThere.kind === 'file') {
+      const overwrite = 'Overwrite';
+      const choice = await showWarning(
+        `${path.basename(markers)} already exists. Replace it?`,
+        { modal: true, detail: `Export CSV writes the markers beside ${path.basename(target.fsPath)}, named after it.` },
+        overwrite,
+      );
+      if (choice !== overwrite) return undefined;
+    }
     try {
-      await exportCsv(target.fsPath, markers, run.snapshot, run.meta);
+      await exportCsv(target.fsPath, markers, run.snapshot, run.meta, { markers: markersThere.kind === 'file' ? 'replace' : 'create' });
     } catch (err) {
       void showError(`Memory Watch: could not export CSV: ${(err as Error).message}`);
       return undefined;

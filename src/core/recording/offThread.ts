@@ -25,7 +25,7 @@ export type RecordingInfo = Omit<Recording, 'time' | 'columns'>;
 export type WorkerRequest =
   | { readonly task: 'open'; readonly file: string }
   | { readonly task: 'save'; readonly file: string; readonly series: TransferableSeries; readonly meta: RecordingMeta }
-  | { readonly task: 'csv'; readonly samplesFile: string; readonly markersFile: string; readonly series: TransferableSeries; readonly meta: RecordingMeta }
+  | { readonly task: 'csv'; readonly samplesFile: string; readonly markersFile: string; readonly markers: 'create' | 'replace'; readonly series: TransferableSeries; readonly meta: RecordingMeta }
   | { readonly task: 'view'; readonly series: TransferableSeries; readonly meta: RecordingMeta };
 
 export type WorkerReply =
@@ -137,10 +137,14 @@ export async function saveRecording(file: string, snapshot: SeriesSnapshot, meta
   await run({ task: 'save', file, series, meta }, transferList(series));
 }
 
-/** Writes the series as CSV: one file of samples, one of markers. */
-export async function exportCsv(samplesFile: string, markersFile: string, snapshot: SeriesSnapshot, meta: RecordingMeta): Promise<void> {
+/**
+ * Writes the series as CSV: one file of samples (replaced if there: the save dialog asked), one of
+ * markers, which replaces an existing file only with `markers: 'replace'` (the user was asked).
+ * Neither is written through a symbolic link (core/util/noFollowWrite.ts).
+ */
+export async function exportCsv(samplesFile: string, markersFile: string, snapshot: SeriesSnapshot, meta: RecordingMeta, options: { readonly markers: 'create' | 'replace' } = { markers: 'create' }): Promise<void> {
   const series = toTransferable(snapshot);
-  await run({ task: 'csv', samplesFile, markersFile, series, meta }, transferList(series));
+  await run({ task: 'csv', samplesFile, markersFile, markers: options.markers, series, meta }, transferList(series));
 }
 
 /** A live watch's series as comparisons need it (its summary). */

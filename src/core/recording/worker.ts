@@ -3,7 +3,9 @@
  * It reads and writes the files itself, so the extension host never holds a big JSON text.
  */
 import { promises as fsp } from 'fs';
+import path = require('path');
 import { parentPort } from 'worker_threads';
+import { inspectWriteTarget, RefusedWrite, writeNoFollow } from '../util/noFollowWrite';
 import { readSmallFile } from '../util/smallFile';
 import { runView } from './compare';
 import { toCsv } from './csv';
@@ -35,8 +37,13 @@ async function handle(request: WorkerRequest): Promise<{ reply: WorkerReply; tra
     }
     case 'csv': {
       const csv = toCsv(recordingFromSnapshot(fromTransferable(request.series), request.meta));
-      await fsp.writeFile(request.samplesFile, csv.samples, 'utf8');
-      await fsp.writeFile(request.markersFile, csv.markers, 'utf8');
+      // Both checked before either is written: a refused markers file leaves no samples without them.
+      const samples = await inspectWriteTarget(request.samplesFile);
+      const markers = await inspectWriteTarget(request.markersFile);
+      for (const target of [samples, markers]) if (target.kind === 'refused') throw new RefusedWrite(target.reason);
+      if (markers.kind === 'file' && request.markers === 'create') throw new RefusedWrite(`${path.basename(request.markersFile)} already exists`);
+      await writeNoFollow(request.markersFile, csv.markers, request.markers);
+      await writeNoFollow(request.samplesFile, csv.samples, 'replace');
       return { reply: { ok: true } };
     }
     case 'view':
