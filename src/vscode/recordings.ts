@@ -89,7 +89,7 @@ class RecordingEditor extends Disposable {
       latest: last >= 0 ? { time: snapshot.time[last], rss: snapshot.columns.rss[last], vsz: snapshot.columns.vsz[last], peakRss: this.document.view.summary.peakRss } : undefined,
       intervalMs: info.settings.sampleIntervalMs,
       goFigures: { state: info.goFigures ? 'found' : 'none', text: info.goFigures ?? 'No Go figures in this recording.' },
-      diagnosis: info.diagnosis ? { kind: info.diagnosis.kind as never, message: `When recorded: ${info.diagnosis.message}` } : undefined,
+      diagnosis: info.diagnosis ? { kind: info.diagnosis.kind, message: `When recorded: ${info.diagnosis.message}` } : undefined,
     };
   }
 
