@@ -7,6 +7,7 @@ import path = require('path');
 import vscode = require('vscode');
 import { showInfo, showWarning } from './notify';
 import { planHook, resolveHookFolder, writeHook } from '../core/hook/place';
+import { hookFolderRow } from '../core/pickItems';
 import { HOOK_FILES, isPackageMain } from '../core/hook/template';
 import { Disposable } from '../core/util/lifecycle';
 import type { AddHookArgument } from './commandIds';
@@ -105,7 +106,7 @@ export class AddHookCommand extends Disposable {
     const items = [...folders]
       .map(([real, dir]) => ({ real, dir }))
       .sort((a, b) => Number(isActive(b.dir)) - Number(isActive(a.dir)) || a.dir.localeCompare(b.dir))
-      .map(({ real, dir }) => ({ label: vscode.workspace.asRelativePath(dir) || path.basename(dir), description: real, folder: real }));
+      .map(({ real, dir }) => ({ ...hookFolderRow(vscode.workspace.asRelativePath(dir) || path.basename(dir), real), folder: real }));
     const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: 'Add FreeOSMemory Hook to…', placeHolder: 'A folder with package main' });
     return picked?.folder;
   }

@@ -7,6 +7,7 @@ import os = require('os');
 import path = require('path');
 import vscode = require('vscode');
 import { describeWatch } from '../core/describeWatch';
+import { alignRow, compareWatchRow, recordingRow } from '../core/pickItems';
 import { formatDuration } from '../core/format';
 import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recording/compare';
 import { exportCsv, openRecording, RecordingInfo, saveRecording, viewOfSeries } from '../core/recording/offThread';
@@ -266,7 +267,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       const common = commonLabels(viewA, viewB);
       let align: 'start' | { markerLabel: string } = 'start';
       if (common.length) {
-        const picked = await vscode.window.showQuickPick([{ label: 'At their start', align: 'start' as const }, ...common.map((label) => ({ label: `At the first "${label}" marker`, align: { markerLabel: label } }))], {
+        const picked = await vscode.window.showQuickPick([{ label: 'At their start', align: 'start' as const }, ...common.map((label) => ({ ...alignRow(label), align: { markerLabel: label } }))], {
           title: 'Line the two runs up…',
           // Asked right after the open dialog closes, when focus goes back to the recording's
           // webview: an ordinary quick pick closed on that before anyone saw it (seen in e2e runs).
@@ -355,11 +356,11 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     type Item = vscode.QuickPickItem & { run?: () => Run | undefined; file?: boolean };
     const items: Item[] = [
       { label: '$(folder-opened) Open a recording…', description: RECORDING_FILE_EXTENSION, file: true },
-      ...[...this.editors].map((e) => ({ label: `$(file) ${path.basename(e.document.uri.fsPath)}`, description: 'recording', run: () => this.recordingRun(e) })),
+      ...[...this.editors].map((e) => ({ ...recordingRow(path.basename(e.document.uri.fsPath)), run: () => this.recordingRun(e) })),
       ...this.deps.registry
         .list()
         .filter((w) => `${w.info.name} (PID ${w.pid})` !== a.name)
-        .map((w) => ({ label: `$(pulse) ${w.info.name}`, description: `PID ${w.pid} · ${w.state}`, run: () => this.liveRun({ watchId: w.id }) })),
+        .map((w) => ({ ...compareWatchRow(w.info.name, w.pid, w.state), run: () => this.liveRun({ watchId: w.id }) })),
     ];
     // Opened from a button in the webview, which may take focus back: keep the question open.
     const picked = await vscode.window.showQuickPick(items, { title: `Compare ${a.name} with…`, ignoreFocusOut: true });
