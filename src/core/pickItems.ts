@@ -1,7 +1,10 @@
 /**
  * The rows of Memory Watch's quick picks. Most of their text is not ours: process names and
  * command lines, debug session names, recording file names, marker labels, folder names from the
- * workspace. Plain objects of a QuickPickItem's shape, so they are unit-tested without VS Code.
+ * workspace. A quick pick draws `$(name)` in a label, description or detail as an icon, so every
+ * such text goes through escapeIcons and only our own icons are added around it. Plain objects
+ * of a QuickPickItem's shape, so they are unit-tested without VS Code. (Titles and placeholders
+ * are plain text in VS Code.)
  */
 import { escapeIcons } from './text';
 import type { ProcessInfo } from './processes/processInfo';
@@ -36,20 +39,20 @@ export function watchRow(name: string, description: string): PickRow {
 
 /** Compare With…: a recording open in an editor, by its file name. */
 export function recordingRow(fileName: string): PickRow {
-  return { label: `$(file) ${fileName}`, description: 'recording' };
+  return { label: `$(file) ${escapeIcons(fileName)}`, description: 'recording' };
 }
 
 /** Compare With…: another watch. */
 export function compareWatchRow(name: string, pid: number, state: string): PickRow {
-  return { label: `$(pulse) ${name}`, description: `PID ${pid} · ${state}` };
+  return { label: `$(pulse) ${escapeIcons(name)}`, description: `PID ${pid} · ${state}` };
 }
 
 /** Compare With…: line the runs up at a marker both have (its label is the target's text or the user's). */
 export function alignRow(markerLabel: string): PickRow {
-  return { label: `At the first "${markerLabel}" marker` };
+  return { label: `At the first "${escapeIcons(markerLabel)}" marker` };
 }
 
 /** Add FreeOSMemory Hook: a package main folder, as the workspace names it, and its real path. */
 export function hookFolderRow(relative: string, real: string): PickRow {
-  return { label: relative, description: real };
+  return { label: escapeIcons(relative), description: escapeIcons(real) };
 }
