@@ -28,8 +28,10 @@ import { formatBytes, formatDuration, MiB } from './format';
 import { partition } from './partition';
 import { SeriesColumn, TimeSeries } from './series';
 import { isDue } from './util/throttle';
+import type { AdviceKind, DiagnosisKind } from './diagnosisKinds';
 
-export type DiagnosisKind = 'near-limit' | 'limit-trend' | 'leak' | 'goroutine-leak' | 'live-heap' | 'since-gc' | 'free-held' | 'lazy-free' | 'outside-go';
+// The kinds live beside, as values the webview and the recording reader check against.
+export type { AdviceKind, DiagnosisKind } from './diagnosisKinds';
 
 /** Reasons a heap profile can explain: which code holds the live heap, or what grew. */
 export const HEAP_REASONS: ReadonlySet<DiagnosisKind> = new Set<DiagnosisKind>(['leak', 'live-heap']);
@@ -42,9 +44,6 @@ export function withHeapFinding(diagnosis: Diagnosis, finding: string | undefine
   if (!finding || !HEAP_REASONS.has(diagnosis.kind)) return diagnosis;
   return { ...diagnosis, message: `${diagnosis.message} ${finding.charAt(0).toUpperCase()}${finding.slice(1)}.` };
 }
-
-/** Advice about the settings, given next to the diagnosis. */
-export type AdviceKind = 'gomemlimit-unset' | 'gomemlimit-above-limit';
 
 export interface Advice {
   readonly kind: AdviceKind;

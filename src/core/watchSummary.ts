@@ -35,7 +35,8 @@ export interface WatchSummary {
   readonly goFigures: { readonly state: GoFiguresState; readonly text: string };
   /** The one-line diagnosis, when something stands out (running watches only). */
   readonly diagnosis?: {
-    readonly kind: DiagnosisKind;
+    /** Absent only for a recording's diagnosis of a kind this version does not know. */
+    readonly kind?: DiagnosisKind;
     readonly message: string;
     /** A heap profile can say which code it is about (the graph links the heap view). */
     readonly heapProfile?: boolean;

@@ -3,11 +3,12 @@
  * protocol, standard library only) and its Unix-only SIGUSR1 companion into a `package main`
  * folder the user picks, after showing exactly what it will write.
  */
-import fs = require('fs');
 import path = require('path');
 import vscode = require('vscode');
 import { showInfo, showWarning } from './notify';
-import { HOOK_FILE_NAME, HOOK_FILES, isPackageMain } from '../core/hook/template';
+import { planHook, resolveHookFolder, writeHook } from '../core/hook/place';
+import { hookFolderRow } from '../core/pickItems';
+import { HOOK_FILES, isPackageMain } from '../core/hook/template';
 import { Disposable } from '../core/util/lifecycle';
 import type { AddHookArgument } from './commandIds';
 import { readFileStart } from '../core/util/smallFile';
@@ -35,18 +36,16 @@ export class AddHookCommand extends Disposable {
 
   /** Resolves with the path of memorywatch_hook.go once written, or undefined when cancelled or impossible. */
   async run(arg: AddHookArgument): Promise<string | undefined> {
-    const folder = arg?.folder !== undefined ? await insideWorkspace(arg.folder) : await this.pickFolder();
+    const roots = workspaceRoots();
+    const folder = arg?.folder !== undefined ? await insideWorkspace(arg.folder, roots) : await this.pickFolder(roots);
     if (!folder) return undefined;
-    const targets = HOOK_FILES.map((f) => ({ ...f, uri: vscode.Uri.file(path.join(folder, f.name)) }));
-    const existing = await Promise.all(
-      targets.map((t) =>
-        vscode.workspace.fs.stat(t.uri).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    const exists = existing.some(Boolean);
+    // A hook file that is a link (to anything, or dangling) is refused before the question: "Overwrite" would write through it.
+    const plan = await planHook(folder);
+    if (!plan.ok) {
+      void showWarning(`Memory Watch: not adding the hook to ${vscode.workspace.asRelativePath(folder)}: ${plan.reason}.`);
+      return undefined;
+    }
+    const exists = plan.existing.length > 0;
     const names = HOOK_FILES.map((f) => f.name).join(' and ');
     // The user sees exactly what will be written, then says yes — always (see AddHookArgument).
     // Last first, so the main file ends up in front; each stays open as a tab to read.
@@ -67,52 +66,66 @@ export class AddHookCommand extends Disposable {
     );
     await closePreviews();
     if (choice !== write) return undefined;
-    for (const t of targets) await vscode.workspace.fs.writeFile(t.uri, Buffer.from(t.source, 'utf8'));
-    await vscode.window.showTextDocument(targets[0].uri);
+    // Checked again: the folder or a file may have become a link while the question was open.
+    const written = await writeHook(folder, roots, exists ? 'replace' : 'create');
+    if (!written.ok) {
+      void showWarning(`Memory Watch: did not add the hook: ${written.reason}.`);
+      return undefined;
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(written.file));
     void showInfo(`Memory Watch: added ${names}. Rebuild and restart the program: Memory Watch will find it by itself.`);
-    return targets.find((t) => t.name === HOOK_FILE_NAME)!.uri.fsPath;
+    return written.file;
   }
 
-  /** Folders with a `package main`, the active editor's first. */
-  private async pickFolder(): Promise<string | undefined> {
+  /** Folders with a `package main` whose real path is inside the workspace, the active editor's first. */
+  private async pickFolder(roots: readonly string[]): Promise<string | undefined> {
     const files = await vscode.workspace.findFiles('**/*.go', '**/{vendor,node_modules,testdata,.git}/**', MAX_GO_FILES);
-    const folders = new Set<string>();
+    const seen = new Set<string>();
+    // Real path → the path the user knows it by (VS Code's search follows links).
+    const folders = new Map<string, string>();
+    const outside: string[] = [];
     for (const file of files) {
-      if (file.path.endsWith('_test.go') || folders.has(path.dirname(file.fsPath))) continue;
+      const dir = path.dirname(file.fsPath);
+      if (file.path.endsWith('_test.go') || seen.has(dir)) continue;
       // The package clause is at the top; a FIFO or a huge file named *.go is skipped, not waited on.
       const text = await readFileStart(file.fsPath, 8192).catch(() => '');
-      if (isPackageMain(text)) folders.add(path.dirname(file.fsPath));
+      if (!isPackageMain(text)) continue;
+      seen.add(dir);
+      // A folder reached through a link leading out of the workspace is not offered at all.
+      const resolved = await resolveHookFolder(dir, roots);
+      if (!resolved.ok) outside.push(vscode.workspace.asRelativePath(dir));
+      else if (!folders.has(resolved.folder)) folders.set(resolved.folder, dir);
     }
     if (folders.size === 0) {
-      void showWarning('Memory Watch: no `package main` folder in this workspace to add the hook to.');
+      const skipped = outside.length ? ` (${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', …' : ''}: a symbolic link leads outside it)` : '';
+      void showWarning(`Memory Watch: no \`package main\` folder inside this workspace to add the hook to${skipped}.`);
       return undefined;
     }
     const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+    const isActive = (dir: string) => (active ? dir === path.dirname(active) : false);
     const items = [...folders]
-      .sort((a, b) => Number(active ? b === path.dirname(active) : 0) - Number(active ? a === path.dirname(active) : 0) || a.localeCompare(b))
-      .map((f) => ({ label: vscode.workspace.asRelativePath(f) || path.basename(f), description: f, folder: f }));
+      .map(([real, dir]) => ({ real, dir }))
+      .sort((a, b) => Number(isActive(b.dir)) - Number(isActive(a.dir)) || a.dir.localeCompare(b.dir))
+      .map(({ real, dir }) => ({ ...hookFolderRow(vscode.workspace.asRelativePath(dir) || path.basename(dir), real), folder: real }));
     const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: 'Add FreeOSMemory Hook to…', placeHolder: 'A folder with package main' });
     return picked?.folder;
   }
 }
 
-/** The folder, real path, when it is a directory inside a workspace folder; else says why and undefined. */
-async function insideWorkspace(folder: unknown): Promise<string | undefined> {
+/** The real paths of the workspace's folders on this machine. */
+function workspaceRoots(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((wf) => wf.uri.scheme === 'file').map((wf) => wf.uri.fsPath);
+}
+
+/** The folder's real path when it is a directory inside a workspace folder; else says why and undefined. */
+async function insideWorkspace(folder: unknown, roots: readonly string[]): Promise<string | undefined> {
   if (typeof folder !== 'string' || !folder.trim()) {
     void showWarning('Memory Watch: Add FreeOSMemory Hook needs { folder: "<path>" } — a folder of the workspace.');
     return undefined;
   }
-  const real = await fs.promises.realpath(folder).catch(() => undefined);
-  const stat = real ? await fs.promises.stat(real).catch(() => undefined) : undefined;
-  if (!real || !stat?.isDirectory()) {
-    void showWarning(`Memory Watch: ${folder} is not a folder.`);
-    return undefined;
-  }
-  for (const wf of vscode.workspace.workspaceFolders ?? []) {
-    const root = await fs.promises.realpath(wf.uri.fsPath).catch(() => undefined);
-    if (root && (real === root || real.startsWith(root + path.sep))) return real;
-  }
-  void showWarning(`Memory Watch: not adding the hook to ${folder}: it is not inside a folder of this workspace.`);
+  const resolved = await resolveHookFolder(folder, roots);
+  if (resolved.ok) return resolved.folder;
+  void showWarning(`Memory Watch: not adding the hook: ${resolved.reason}.`);
   return undefined;
 }
 

@@ -7,7 +7,7 @@ import { showError, showInfo, showWarning } from './notify';
 import { formatBytes } from '../core/format';
 import { checkUrl } from '../core/net/urlPolicy';
 import { WATCH_URL } from '../core/remote/urlTarget';
-import { escapeIcons } from '../core/text';
+import { watchRow } from '../core/pickItems';
 import { DebuggerRoute, freeOSMemory } from '../core/release/freeOSMemory';
 import { ReleaseReport } from '../core/release/measure';
 import { SampleError } from '../core/sampling/types';
@@ -214,8 +214,7 @@ export class Commands extends Disposable {
     const current = this.deps.registry.current;
     const picked = await vscode.window.showQuickPick(
       watches.map((w) => ({
-        label: escapeIcons(w.info.name),
-        description: `PID ${w.pid} · ${w.state === 'running' ? `RSS ${formatBytes(w.latest?.rss)}` : w.state}${w === current ? ' · current' : ''}`,
+        ...watchRow(w.info.name, `PID ${w.pid} · ${w.state === 'running' ? `RSS ${formatBytes(w.latest?.rss)}` : w.state}${w === current ? ' · current' : ''}`),
         watch: w,
       })),
       { title },

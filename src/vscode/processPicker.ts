@@ -4,7 +4,7 @@
  */
 import vscode = require('vscode');
 import { listProcesses, ProcessInfo } from '../core/processes/processInfo';
-import { escapeIcons } from '../core/text';
+import { debugSessionRow, processRow } from '../core/pickItems';
 
 interface ProcessItem extends vscode.QuickPickItem {
   readonly pid: number;
@@ -13,14 +13,7 @@ interface ProcessItem extends vscode.QuickPickItem {
 const PID_PATTERN = /^\s*(\d{1,10})\s*$/;
 
 function itemFor(p: ProcessInfo, watched: ReadonlySet<number>): ProcessItem {
-  const go = p.go ? (p.go.version ? `Go ${p.go.version.replace(/^go/, '')}` : 'Go') : '';
-  // Names, versions and command lines are the processes' own: they must not draw icons.
-  return {
-    pid: p.pid,
-    label: escapeIcons(p.name),
-    description: escapeIcons([go, `PID ${p.pid}`, watched.has(p.pid) ? 'watched' : ''].filter(Boolean).join(' · ')),
-    detail: escapeIcons(p.commandLine || p.executable || ''),
-  };
+  return { pid: p.pid, ...processRow(p, watched.has(p.pid)) };
 }
 
 /** Go programs first (the likely targets), then everything else; most recent PIDs first within each. */
@@ -53,7 +46,7 @@ export async function pickProcess(watchedPids: ReadonlySet<number>, debugSession
     const sessionItems: ProcessItem[] = debugSessions.length
       ? [
           { pid: -1, label: 'Debug sessions', kind: vscode.QuickPickItemKind.Separator },
-          ...debugSessions.map((s) => ({ pid: s.pid, label: `$(debug) ${escapeIcons(s.name)}`, description: `PID ${s.pid} · debug session${watchedPids.has(s.pid) ? ' · watched' : ''}` })),
+          ...debugSessions.map((s) => ({ pid: s.pid, ...debugSessionRow(s, watchedPids.has(s.pid)) })),
           { pid: -1, label: 'Processes', kind: vscode.QuickPickItemKind.Separator },
         ]
       : [];

@@ -7,6 +7,7 @@ import os = require('os');
 import path = require('path');
 import vscode = require('vscode');
 import { describeWatch } from '../core/describeWatch';
+import { alignRow, compareWatchRow, recordingRow } from '../core/pickItems';
 import { formatDuration } from '../core/format';
 import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recording/compare';
 import { exportCsv, openRecording, RecordingInfo, saveRecording, viewOfSeries } from '../core/recording/offThread';
@@ -14,13 +15,14 @@ import { RECORDING_FILE_EXTENSION } from '../core/recording/schema';
 import { metaFromWatchSummary, RecordingMeta } from '../core/recording/write';
 import { PackedSeries, packSeries, SeriesSnapshot } from '../core/series';
 import { Disposable } from '../core/util/lifecycle';
+import { inspectWriteTarget } from '../core/util/noFollowWrite';
 import { WatchRegistry } from '../core/watchRegistry';
 import { WatchSummary } from '../core/watchSummary';
 import { ComparisonView, graphStateMessage, parseWebviewMessage, ToWebviewMessage } from '../protocol';
 import { CommandId, registerCommand, RunArgument, WatchArgument } from './commandIds';
 import { graphHtml, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
-import { showError, showInfo } from './notify';
+import { showError, showInfo, showWarning } from './notify';
 
 export const RECORDING_EDITOR_VIEW_TYPE = 'memoryWatch.recording';
 
@@ -93,7 +95,7 @@ class RecordingEditor extends Disposable {
       latest: last >= 0 ? { time: snapshot.time[last], rss: snapshot.columns.rss[last], vsz: snapshot.columns.vsz[last], peakRss: this.document.view.summary.peakRss } : undefined,
       intervalMs: info.settings.sampleIntervalMs,
       goFigures: { state: info.goFigures ? 'found' : 'none', text: info.goFigures ?? 'No Go figures in this recording.' },
-      diagnosis: info.diagnosis ? { kind: info.diagnosis.kind as never, message: `When recorded: ${info.diagnosis.message}` } : undefined,
+      diagnosis: info.diagnosis ? { kind: info.diagnosis.kind, message: `When recorded: ${info.diagnosis.message}` } : undefined,
     };
   }
 
@@ -200,8 +202,27 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     });
     if (!target) return undefined;
     const markers = target.fsPath.replace(/(\.csv)?$/i, '-markers.csv');
+    // The save dialog asked about the samples file; the markers file's name it never showed. One
+    // already there is asked about too, not renamed around: the two are a pair by name, and a
+    // "-markers-2.csv" would leave an earlier export's markers beside these samples.
+    const [samplesThere, markersThere] = await Promise.all([inspectWriteTarget(target.fsPath), inspectWriteTarget(markers)]);
+    for (const there of [samplesThere, markersThere]) {
+      if (there.kind === 'refused') {
+        void showError(`Memory Watch: not exporting CSV: ${there.reason}.`);
+        return undefined;
+      }
+    }
+    if (markersThere.kind === 'file') {
+      const overwrite = 'Overwrite';
+      const choice = await showWarning(
+        `${path.basename(markers)} already exists. Replace it?`,
+        { modal: true, detail: `Export CSV writes the markers beside ${path.basename(target.fsPath)}, named after it.` },
+        overwrite,
+      );
+      if (choice !== overwrite) return undefined;
+    }
     try {
-      await exportCsv(target.fsPath, markers, run.snapshot, run.meta);
+      await exportCsv(target.fsPath, markers, run.snapshot, run.meta, { markers: markersThere.kind === 'file' ? 'replace' : 'create' });
     } catch (err) {
       void showError(`Memory Watch: could not export CSV: ${(err as Error).message}`);
       return undefined;
@@ -251,7 +272,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       const common = commonLabels(viewA, viewB);
       let align: 'start' | { markerLabel: string } = 'start';
       if (common.length) {
-        const picked = await vscode.window.showQuickPick([{ label: 'At their start', align: 'start' as const }, ...common.map((label) => ({ label: `At the first "${label}" marker`, align: { markerLabel: label } }))], {
+        const picked = await vscode.window.showQuickPick([{ label: 'At their start', align: 'start' as const }, ...common.map((label) => ({ ...alignRow(label), align: { markerLabel: label } }))], {
           title: 'Line the two runs up…',
           // Asked right after the open dialog closes, when focus goes back to the recording's
           // webview: an ordinary quick pick closed on that before anyone saw it (seen in e2e runs).
@@ -340,11 +361,11 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     type Item = vscode.QuickPickItem & { run?: () => Run | undefined; file?: boolean };
     const items: Item[] = [
       { label: '$(folder-opened) Open a recording…', description: RECORDING_FILE_EXTENSION, file: true },
-      ...[...this.editors].map((e) => ({ label: `$(file) ${path.basename(e.document.uri.fsPath)}`, description: 'recording', run: () => this.recordingRun(e) })),
+      ...[...this.editors].map((e) => ({ ...recordingRow(path.basename(e.document.uri.fsPath)), run: () => this.recordingRun(e) })),
       ...this.deps.registry
         .list()
         .filter((w) => `${w.info.name} (PID ${w.pid})` !== a.name)
-        .map((w) => ({ label: `$(pulse) ${w.info.name}`, description: `PID ${w.pid} · ${w.state}`, run: () => this.liveRun({ watchId: w.id }) })),
+        .map((w) => ({ ...compareWatchRow(w.info.name, w.pid, w.state), run: () => this.liveRun({ watchId: w.id }) })),
     ];
     // Opened from a button in the webview, which may take focus back: keep the question open.
     const picked = await vscode.window.showQuickPick(items, { title: `Compare ${a.name} with…`, ignoreFocusOut: true });

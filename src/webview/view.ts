@@ -7,6 +7,7 @@
 import { formatBytes, formatDuration } from '../core/format';
 import type { FromWebviewMessage, WatchSummary } from '../protocol';
 import type { HoverInfo, TimeChart } from './chart';
+import { adviceClass, diagnosisClass } from './kinds';
 import { LAYER_LABELS, LAYERS, layerSizes } from './clientSeries';
 import { clockLabel } from './scale';
 import { currentWatch, GraphState } from './state';
@@ -203,8 +204,8 @@ export function renderReadouts(state: GraphState): void {
   const diagnosis = $('diagnosis');
   setText($('diagnosis-text'), watch?.diagnosis?.message ?? '');
   setHidden($('diagnosis-heap'), !watch?.diagnosis?.heapProfile);
-  const diagnosisClass = `diagnosis ${watch?.diagnosis?.kind ?? ''}`;
-  if (diagnosis.className !== diagnosisClass) diagnosis.className = diagnosisClass;
+  const className = diagnosisClass(watch?.diagnosis?.kind);
+  if (diagnosis.className !== className) diagnosis.className = className;
   setHidden(diagnosis, !watch?.diagnosis);
   renderAdvice(watch);
   setText($('go-source'), watch ? watch.goFigures.text : '');
@@ -267,7 +268,7 @@ function renderAdvice(watch: WatchSummary | undefined): void {
   list.replaceChildren(
     ...advice.map((a) => {
       const li = document.createElement('li');
-      li.className = a.kind;
+      li.className = adviceClass(a.kind);
       li.textContent = a.message;
       return li;
     }),

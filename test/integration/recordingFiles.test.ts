@@ -83,4 +83,42 @@ describe('recording files, off the extension host thread', function () {
     fs.writeFileSync(junk, JSON.stringify({ format: 'memwatch-recording', version: '2.0' }));
     await assert.rejects(openRecording(junk), /made by a newer Memory Watch/);
   });
+
+  it('Export CSV replaces a markers file only when told to, and writes through no symbolic link', async () => {
+    const snapshot = { time: [1_800_000_000_000, 1_800_000_000_500], columns: Object.fromEntries(SERIES_COLUMNS.map((c) => [c, [1, 2]])) as never, events: [] };
+    const samples = path.join(dir, 'pair.csv');
+    const markers = path.join(dir, 'pair-markers.csv');
+    // The markers file of an earlier export, which the user never saw named in the save dialog.
+    fs.writeFileSync(markers, 'an earlier export\n');
+    await assert.rejects(exportCsv(samples, markers, snapshot, META), /^Error: pair-markers\.csv already exists/);
+    assert.strictEqual(fs.readFileSync(markers, 'utf8'), 'an earlier export\n');
+    assert.ok(!fs.existsSync(samples), 'the samples were written without their markers');
+    // The user said "Overwrite".
+    await exportCsv(samples, markers, snapshot, META, { markers: 'replace' });
+    assert.match(fs.readFileSync(markers, 'utf8'), /^time_ms,time_iso,end_ms,kind/);
+    assert.match(fs.readFileSync(samples, 'utf8'), /^time_ms,time_iso,rss_bytes/);
+
+    // Links: to a file elsewhere, and dangling; for the markers file and for the samples file.
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-elsewhere-'));
+    try {
+      const target = path.join(elsewhere, 'mine.txt');
+      fs.writeFileSync(target, 'mine\n');
+      for (const [linkedSamples, linkedMarkers] of [[samples, markers], [path.join(dir, 'x.csv'), path.join(dir, 'x-markers.csv')]]) {
+        const link = linkedSamples === samples ? linkedMarkers : linkedSamples;
+        fs.rmSync(link, { force: true });
+        fs.symlinkSync(target, link);
+        for (const how of ['create', 'replace'] as const) {
+          await assert.rejects(exportCsv(linkedSamples, linkedMarkers, snapshot, META, { markers: how }), /is a symbolic link \(to .*mine\.txt\)/);
+        }
+        fs.rmSync(link);
+        fs.symlinkSync(path.join(elsewhere, 'absent.csv'), link);
+        await assert.rejects(exportCsv(linkedSamples, linkedMarkers, snapshot, META, { markers: 'replace' }), /is a symbolic link/);
+        fs.rmSync(link);
+      }
+      assert.strictEqual(fs.readFileSync(target, 'utf8'), 'mine\n');
+      assert.deepStrictEqual(fs.readdirSync(elsewhere), ['mine.txt']);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
 });

@@ -110,6 +110,22 @@ describe('recording: write and read back', () => {
     assert.ok(text.startsWith(`{"format":"${RECORDING_FORMAT}","version":"1.0",`), text.slice(0, 60));
   });
 
+  it('a diagnosis kind this version does not know: the message kept, the kind dropped (it names a CSS class in the graph)', () => {
+    for (const kind of ['leak live-heap', 'leak" onclick="x', 'a-kind-from-a-later-version', '__proto__', 'toString', '']) {
+      const file = validObject();
+      file.diagnosis = { kind, message: 'Something stood out.' };
+      const parsed = parseRecording(JSON.stringify(file));
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+      assert.deepStrictEqual(parsed.recording.diagnosis, { message: 'Something stood out.' }, kind);
+    }
+    for (const kind of ['leak', 'near-limit', 'outside-go']) {
+      const file = validObject();
+      file.diagnosis = { kind, message: 'Known.' };
+      const parsed = parseRecording(JSON.stringify(file));
+      assert.deepStrictEqual(parsed.ok && parsed.recording.diagnosis, { kind, message: 'Known.' });
+    }
+  });
+
   it('omits columns never measured; they read back as NaN', () => {
     const { recording } = roundTrip(recorded('cgo'));
     assert.ok(!('heapLive' in recording.columns), 'heapLive was never measured in this run');

@@ -7,6 +7,7 @@ import { SERIES_COLUMNS, SeriesColumn } from '../../src/core/series';
 import type { WatchSummary } from '../../src/protocol';
 import { countLabelPlacement, decimate } from '../../src/webview/chart';
 import { buildChartModel, GraphTheme, MIN_SPAN_MS } from '../../src/webview/chartModel';
+import { adviceClass, diagnosisClass } from '../../src/webview/kinds';
 import { applyMessage, createState, currentWatch } from '../../src/webview/state';
 
 const THEME: GraphTheme = {
@@ -121,7 +122,7 @@ describe('the graph webview (pure parts)', () => {
     assert.ok(Number.isNaN(state.comparison!.rss[1]), 'a missing value stays missing');
     const model = buildChartModel(state, THEME, false);
     const overlay = model.series.find((x) => x.name === 'RSS — after')!;
-    assert.deepStrictEqual([...overlay.time!], [1000, 1500, 2500]);
+    assert.deepStrictEqual(Array.from(overlay.time!), [1000, 1500, 2500]);
     assert.deepStrictEqual(overlay.dash, [6, 3]);
     applyMessage(state, { type: 'state', watches: [summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
     assert.strictEqual(state.comparison, undefined);
@@ -140,5 +141,20 @@ describe('the label at the end of a count line ("12 goroutines")', () => {
     // Near the right edge it ends inside the plot; wider than the plot, it starts at its left edge.
     assert.deepStrictEqual(countLabelPlacement(80, 80, 60, 150), { x: 70, align: 'left' });
     assert.deepStrictEqual(countLabelPlacement(1299, 2000, 60, 1300), { x: 60, align: 'left' });
+  });
+});
+
+describe('classes named by the host\'s kinds (a recording\'s diagnosis is the file\'s text)', () => {
+  it('a known diagnosis kind is its class; anything else, a neutral one', () => {
+    assert.strictEqual(diagnosisClass('leak'), 'diagnosis leak');
+    assert.strictEqual(diagnosisClass('near-limit'), 'diagnosis near-limit');
+    for (const kind of [undefined, '', 'leak live-heap', 'leak" onclick="x', 'a-later-kind', '__proto__', 'toString', 42, {}]) {
+      assert.strictEqual(diagnosisClass(kind), 'diagnosis', String(kind));
+    }
+  });
+
+  it('advice: the same', () => {
+    assert.strictEqual(adviceClass('gomemlimit-unset'), 'gomemlimit-unset');
+    for (const kind of [undefined, 'gomemlimit-unset x', 'leak', '__proto__']) assert.strictEqual(adviceClass(kind), '', String(kind));
   });
 });

@@ -20,7 +20,7 @@ export type RecordingInfo = Omit<Recording, 'time' | 'columns' | 'events'>;
 export type RecordingTaskRequest =
   | { readonly task: 'open'; readonly file: string }
   | { readonly task: 'save'; readonly file: string; readonly series: PackedSeries; readonly meta: RecordingMeta }
-  | { readonly task: 'csv'; readonly samplesFile: string; readonly markersFile: string; readonly series: PackedSeries; readonly meta: RecordingMeta }
+  | { readonly task: 'csv'; readonly samplesFile: string; readonly markersFile: string; readonly markers: 'create' | 'replace'; readonly series: PackedSeries; readonly meta: RecordingMeta }
   | { readonly task: 'view'; readonly series: PackedSeries; readonly meta: RecordingMeta };
 
 /** What it answers (a failure is an IsolatedTaskError). */
@@ -79,6 +79,8 @@ async function run(request: RecordingTaskRequest): Promise<RecordingTaskReply> {
     return await runIsolatedTask<RecordingTaskReply>(request, { script: taskScript(), what: 'the recording', heapMb: TASK_HEAP_MB, timeoutMs: TIMEOUT_MS });
   } catch (err) {
     if (err instanceof IsolatedTaskError && err.failure === 'out-of-memory') throw new Error('The file is too large or too deeply nested to be a recording.', { cause: err });
+    // The task's own refusal, as it said it.
+    if (err instanceof IsolatedTaskError && err.failure === 'failed') throw new Error(err.message, { cause: err });
     throw err;
   }
 }
@@ -94,9 +96,13 @@ export async function saveRecording(file: string, snapshot: SeriesSnapshot, meta
   await run({ task: 'save', file, series: packSeries(snapshot), meta });
 }
 
-/** Writes the series as CSV: one file of samples, one of markers. */
-export async function exportCsv(samplesFile: string, markersFile: string, snapshot: SeriesSnapshot, meta: RecordingMeta): Promise<void> {
-  await run({ task: 'csv', samplesFile, markersFile, series: packSeries(snapshot), meta });
+/**
+ * Writes the series as CSV: one file of samples (replaced if there: the save dialog asked), one of
+ * markers, which replaces an existing file only with `markers: 'replace'` (the user was asked).
+ * Neither is written through a symbolic link (core/util/noFollowWrite.ts).
+ */
+export async function exportCsv(samplesFile: string, markersFile: string, snapshot: SeriesSnapshot, meta: RecordingMeta, options: { readonly markers: 'create' | 'replace' } = { markers: 'create' }): Promise<void> {
+  await run({ task: 'csv', samplesFile, markersFile, markers: options.markers, series: packSeries(snapshot), meta });
 }
 
 /** A live watch's series as comparisons need it (its summary). */

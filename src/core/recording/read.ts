@@ -5,6 +5,7 @@
  * nothing recurses into the input.
  */
 import { SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot } from '../series';
+import { isDiagnosisKind } from '../diagnosisKinds';
 import { checkJsonShape } from '../util/jsonShape';
 import { MAX_RECORDING_BYTES, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RECORDING_SHAPE, RECORDING_VERSION, RecordingColumn, RecordingEvent, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
 
@@ -139,7 +140,10 @@ function readRecording(raw: unknown): Recording {
   let diagnosis: Recording['diagnosis'];
   if (diagnosisRaw !== undefined && diagnosisRaw !== null) {
     if (!isObject(diagnosisRaw)) throw damaged('diagnosis', 'is not an object');
-    diagnosis = { kind: text(diagnosisRaw, 'kind', 'diagnosis.kind'), message: text(diagnosisRaw, 'message', 'diagnosis.message') };
+    const kind = text(diagnosisRaw, 'kind', 'diagnosis.kind');
+    const message = text(diagnosisRaw, 'message', 'diagnosis.message');
+    // Only a kind this version knows: the graph makes it a class ("later versions may add kinds").
+    diagnosis = isDiagnosisKind(kind) ? { kind, message } : { message };
   }
   const startTime = integer(own(raw, 'startTime'), 'startTime', 0, RECORDING_LIMITS.maxEpochMs);
   const time = readTimes(own(raw, 'time'));

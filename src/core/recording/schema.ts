@@ -7,6 +7,7 @@
  * the same code as the extension host.
  */
 import { SERIES_COLUMNS, SeriesColumn } from '../series';
+import type { DiagnosisKind } from '../diagnosisKinds';
 
 /** The marker in every file's `format` field: a JSON file without it is not a recording. */
 export const RECORDING_FORMAT = 'memwatch-recording';
@@ -144,8 +145,12 @@ export interface Recording {
   readonly settings: RecordingSettings;
   /** Where the Go figures came from, as the watch described it (absent: not known). */
   readonly goFigures?: string;
-  /** The one-line diagnosis shown when the file was made, if any. */
-  readonly diagnosis?: { readonly kind: string; readonly message: string };
+  /**
+   * The one-line diagnosis shown when the file was made, if any. The file's `kind` is kept only
+   * when this version knows it (it names a CSS class in the graph); a later version's new kind
+   * leaves the message alone.
+   */
+  readonly diagnosis?: { readonly kind?: DiagnosisKind; readonly message: string };
   /** Epoch ms every other time is counted from: the first sample's (or earlier marker's) time. */
   readonly startTime: number;
   /** Sample times, ms from startTime, whole numbers, never decreasing. */

@@ -4,6 +4,8 @@
  * before JSON.parse — so a hostile file costs this process at most, never the extension host.
  */
 import { promises as fsp } from 'fs';
+import path = require('path');
+import { inspectWriteTarget, RefusedWrite, writeNoFollow } from '../util/noFollowWrite';
 import { serveIsolatedTask } from '../util/isolatedChild';
 import { readSmallFileBytes } from '../util/smallFile';
 import { runView } from './compare';
@@ -37,8 +39,13 @@ async function handle(request: RecordingTaskRequest): Promise<RecordingTaskReply
     }
     case 'csv': {
       const csv = toCsv(recordingFromSnapshot(unpackSeries(request.series), request.meta));
-      await fsp.writeFile(request.samplesFile, csv.samples, 'utf8');
-      await fsp.writeFile(request.markersFile, csv.markers, 'utf8');
+      // Both checked before either is written: a refused markers file leaves no samples without them.
+      const samples = await inspectWriteTarget(request.samplesFile);
+      const markers = await inspectWriteTarget(request.markersFile);
+      for (const target of [samples, markers]) if (target.kind === 'refused') throw new RefusedWrite(target.reason);
+      if (markers.kind === 'file' && request.markers === 'create') throw new RefusedWrite(`${path.basename(request.markersFile)} already exists`);
+      await writeNoFollow(request.markersFile, csv.markers, request.markers);
+      await writeNoFollow(request.samplesFile, csv.samples, 'replace');
       return {};
     }
     case 'view':

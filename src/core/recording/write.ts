@@ -3,7 +3,7 @@
  * as whole-ms offsets, one array of whole numbers per column, null for a missing value.
  */
 import { SERIES_COLUMNS, SeriesSnapshot } from '../series';
-import type { DiagnosisKind } from '../diagnosis';
+import { DiagnosisKind, isDiagnosisKind } from '../diagnosisKinds';
 import type { WatchSummary } from '../watchSummary';
 import { currentVersion, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RecordingColumn, RecordingEvent, RecordingProcess, RecordingSettings, unitOf } from './schema';
 
@@ -13,7 +13,7 @@ export interface RecordingMeta {
   readonly settings: RecordingSettings;
   /** The Go figures' source line ("Go figures: Memory Watch agent at …"). */
   readonly goFigures?: string;
-  readonly diagnosis?: { readonly kind: DiagnosisKind | string; readonly message: string };
+  readonly diagnosis?: { readonly kind?: DiagnosisKind; readonly message: string };
   /** The extension's version (package.json). */
   readonly toolVersion: string;
   /** When the file is made; now by default. */
@@ -82,7 +82,8 @@ export function recordingFromSnapshot(snapshot: SeriesSnapshot, meta: RecordingM
     process: { name: bounded(meta.process.name), pid: meta.process.pid, ...(meta.process.go ? { go: bounded(meta.process.go) } : {}) },
     settings: { sampleIntervalMs: Math.round(meta.settings.sampleIntervalMs), windowMs: Math.round(meta.settings.windowMs) },
     ...(meta.goFigures ? { goFigures: bounded(meta.goFigures) } : {}),
-    ...(meta.diagnosis ? { diagnosis: { kind: bounded(meta.diagnosis.kind), message: bounded(meta.diagnosis.message) } } : {}),
+    // A file's diagnosis has a known kind (the schema); one without (read from a later version's file) is not passed on.
+    ...(meta.diagnosis && isDiagnosisKind(meta.diagnosis.kind) ? { diagnosis: { kind: meta.diagnosis.kind, message: bounded(meta.diagnosis.message) } } : {}),
     startTime,
     time: rows.map((i) => offset(snapshot.time[i])),
     columns,
