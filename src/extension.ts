@@ -140,6 +140,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     debugView: () => ({ visible: debugView.visible, rendered: debugView.rendered }),
     lastRelease: () => commands.lastRelease,
     heapView: () => heapView.describe(),
+    recordings: () => recordings.describe(),
   };
 }
 

@@ -5,7 +5,8 @@
  * sends increments. Messages from the webview are untrusted input: `parseWebviewMessage` checks
  * each one and drops what it does not know.
  */
-import type { PackedSeries, SeriesColumn, SeriesEvent } from './core/series';
+import { copyPackedRows, PackedSeries, SeriesEvent } from './core/series';
+import type { SeriesColumn } from './core/series';
 import type { WatchSummary } from './core/watchSummary';
 import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewState } from './core/heap/viewTypes';
 
@@ -25,14 +26,18 @@ export type ToWebviewMessage =
       readonly type: 'state';
       readonly watches: readonly WatchSummary[];
       readonly currentId?: string;
-      /** The current watch's points and markers, as typed arrays (one buffer): cheap to post. */
+      /** The current watch's points and markers, as typed arrays (one buffer): cheap to post. The first rows only when `moreRows`. */
       readonly series?: PackedSeries;
+      /** How many more rows follow, in `seriesPart` messages (a long series goes in parts: see graphStateMessages). */
+      readonly moreRows?: number;
       readonly windowMs: number;
       /** RSS warning threshold in bytes (0 = none): drawn as a dashed line. */
       readonly warningBytes: number;
       /** A FreeOSMemory request is under way. */
       readonly busy: boolean;
     }
+  /** The next rows of the series a `state` began (no markers: they came with it). */
+  | { readonly type: 'seriesPart'; readonly watchId?: string; readonly series: PackedSeries; readonly moreRows: number }
   /** New samples of the current watch, oldest first: rows of the series (missing values absent). */
   | { readonly type: 'samples'; readonly watchId: string; readonly rows: readonly SampleRow[] }
   /** A marker added to (or updated in) the current watch's series. */
@@ -46,10 +51,39 @@ export type ToWebviewMessage =
   /** Render the graph as a PNG and send it back (`png`): the Export PNG command. */
   | { readonly type: 'renderPng' };
 
-/** The `state` message: everything the graph draws. */
-export function graphStateMessage(state: Omit<Extract<ToWebviewMessage, { type: 'state' }>, 'type'>): ToWebviewMessage {
+/** The `state` message: everything the graph draws, in one message (see graphStateMessages for a long series). */
+export function graphStateMessage(state: Omit<Extract<ToWebviewMessage, { type: 'state' }>, 'type' | 'moreRows'>): ToWebviewMessage {
   return { type: 'state', ...state };
 }
+
+/**
+ * At most this many bytes of a series in one message. Posting costs the extension host in
+ * proportion to the bytes: VS Code copies them, and over a remote connection (code-server, SSH)
+ * compresses them, on its thread. A full series (20,000 points of 22 columns, 3.5 MiB) took
+ * ≈ 100 ms in one message; in parts of this size each takes a few.
+ */
+export const MAX_SERIES_BYTES_PER_MESSAGE = 384 * 1024;
+
+/**
+ * The `state` message, and — for a series larger than MAX_SERIES_BYTES_PER_MESSAGE — the
+ * `seriesPart` messages that complete it, oldest rows first. Post them in order, one per turn of
+ * the event loop. Each part has a buffer of its own: VS Code sends a typed array's whole buffer.
+ */
+export function graphStateMessages(state: Omit<Extract<ToWebviewMessage, { type: 'state' }>, 'type' | 'moreRows'>): ToWebviewMessage[] {
+  const series = state.series;
+  if (!series) return [graphStateMessage(state)];
+  const columns = Object.keys(series.columns).length + 1;
+  const rowsPerMessage = Math.max(256, Math.floor(MAX_SERIES_BYTES_PER_MESSAGE / (8 * columns)));
+  const total = series.time.length;
+  if (total <= rowsPerMessage) return [graphStateMessage(state)];
+  const messages: ToWebviewMessage[] = [{ type: 'state', ...state, series: copyPackedRows(series, 0, rowsPerMessage, series.events), moreRows: total - rowsPerMessage }];
+  for (let from = rowsPerMessage; from < total; from += rowsPerMessage) {
+    const to = Math.min(total, from + rowsPerMessage);
+    messages.push({ type: 'seriesPart', watchId: state.currentId, series: copyPackedRows(series, from, to, []), moreRows: total - to });
+  }
+  return messages;
+}
+
 
 /** Run B drawn over run A (the one shown), aligned: B's times are already shifted onto A's. */
 export interface ComparisonView {
@@ -106,6 +140,9 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** A 4K screenshot of the graph is a few MiB; anything larger is not one. */
 export const MAX_PNG_BYTES = 16 * 1024 * 1024;
 
+/** The longest id a `rendered` message may name: a recording's is `recording:` and its file's URI. */
+const MAX_SHOWN_ID_CHARS = 8192;
+
 /** Validates a message from the webview; undefined for anything malformed or unknown. */
 export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
@@ -132,7 +169,8 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
         : undefined;
     case 'rendered':
       return typeof msg.watchId === 'string' &&
-        msg.watchId.length <= 64 &&
+        // A recording's id holds its file's URI.
+        msg.watchId.length <= MAX_SHOWN_ID_CHARS &&
         Number.isSafeInteger(msg.points) &&
         (msg.points as number) >= 0 &&
         typeof msg.lastTime === 'number' &&

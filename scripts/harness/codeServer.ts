@@ -57,6 +57,10 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   'security.workspace.trust.startupPrompt': 'never',
   'security.workspace.trust.banner': 'never',
   'window.commandCenter': false,
+  // VS Code's remote extension host scans /proc for listening ports every few seconds (its own
+  // auto port forwarding): tens of ms on its thread on this loaded machine, counted by our
+  // measures of the extension host's event loop though none of it is ours.
+  'remote.autoForwardPorts': false,
 };
 
 /** A free port on 127.0.0.1 (closed again before use; the caller retries if it is taken meanwhile). */

@@ -97,6 +97,25 @@ function hasValue(values: ArrayLike<number>, count: number): boolean {
   return false;
 }
 
+/**
+ * Rows [from, to) of a packed series, copied into one buffer of their own (with `events`). A typed
+ * array that arrived in a message is a view of that whole message, and VS Code posts a view's
+ * whole buffer: what is kept or posted must own its bytes.
+ */
+export function copyPackedRows(series: PackedSeries, from = 0, to = series.time.length, events: readonly SeriesEvent[] = series.events): PackedSeries {
+  const names = Object.keys(series.columns) as SeriesColumn[];
+  const n = to - from;
+  const buffer = new Float64Array(n * (names.length + 1));
+  buffer.set(series.time.subarray(from, to), 0);
+  const columns: Partial<Record<SeriesColumn, Float64Array>> = {};
+  names.forEach((name, k) => {
+    const into = buffer.subarray((k + 1) * n, (k + 2) * n);
+    into.set(series.columns[name]!.subarray(from, to));
+    columns[name] = into;
+  });
+  return { time: buffer.subarray(0, n), columns, events: [...events] };
+}
+
 /** A snapshot as a {@link PackedSeries} (every column, or only those with a value). */
 export function packSeries(snapshot: SeriesSnapshot, { skipEmpty = false } = {}): PackedSeries {
   return pack(snapshot.time.length, (i) => snapshot.time[i], (column) => snapshot.columns[column] ?? [], snapshot.events, skipEmpty);
@@ -117,7 +136,8 @@ export function unpackSeries(packed: PackedSeries): SeriesSnapshot {
 
 export const MAX_CAPACITY = 20_000;
 const MIN_CAPACITY = 256;
-const MAX_EVENTS = 500;
+/** Markers a series keeps (the newest); an opened recording shows as many. */
+export const MAX_SERIES_EVENTS = 500;
 
 /** Room for one window at the given interval plus slack for bursts, within fixed bounds. */
 export function capacityFor(windowMs: number, intervalMs: number): number {
@@ -303,7 +323,7 @@ export class TimeSeries {
     if (this.events.length && this.events[0].time < cutoff) {
       this.events = this.events.filter((e) => (e.band ? (e.endTime ?? Infinity) : e.time) >= cutoff);
     }
-    if (this.events.length > MAX_EVENTS) this.events = this.events.slice(-MAX_EVENTS);
+    if (this.events.length > MAX_SERIES_EVENTS) this.events = this.events.slice(-MAX_SERIES_EVENTS);
   }
 }
 

@@ -32,3 +32,8 @@ export function escapeMarkdown(text: string): string {
 export function escapeIcons(text: string): string {
   return text.replace(/(\\)?\$\([a-z0-9-]+?(?:~[a-z0-9-]*?)?\)/gi, (match, escaped: string | undefined) => (escaped ? match : `\\${match}`));
 }
+
+/** For HTML: the five characters that could start markup or end an attribute, as character references. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

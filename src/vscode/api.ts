@@ -16,6 +16,8 @@ import type { Watch } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import type { WatchSummary } from '../core/watchSummary';
 import type { HeapViewRow, HeapViewState } from '../core/heap/viewTypes';
+import type { RecordingEditorInfo } from './recordings';
+export type { RecordingEditorInfo } from './recordings';
 
 /** One watched process, as the UI shows it (see WatchSummary), with its full latest sample. */
 export interface WatchInfo extends Omit<WatchSummary, 'latest'> {
@@ -45,6 +47,8 @@ export interface MemoryWatchApi {
   lastRelease(): ReleaseReport | undefined;
   /** The heap view (memoryWatch.showHeapProfile): what it shows, what it drew, the editor hints. */
   heapView?(): HeapViewInfo;
+  /** The open recording editors (.memwatch.json): what each drew, or the line that says why its file was refused. */
+  recordings?(): readonly RecordingEditorInfo[];
 }
 
 /** The heap view, as {@link MemoryWatchApi.heapView} describes it. */

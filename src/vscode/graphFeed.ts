@@ -6,11 +6,12 @@
  */
 import vscode = require('vscode');
 import { webviewPage } from './webviewPage';
+import { WebviewPoster } from './webviewPoster';
 import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { ComparisonView, FromWebviewMessage, GraphLayout, graphStateMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
+import { ComparisonView, FromWebviewMessage, GraphLayout, graphStateMessages, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
 import { isDue, Throttle } from '../core/util/throttle';
 
 /** What the graph's buttons ask for (the shell runs the matching command). */
@@ -53,6 +54,8 @@ export class GraphFeed extends Disposable {
   private shownWatchId?: string;
   private lastRendered?: GraphRendered;
   private pendingRows: SampleRow[] = [];
+  /** Every message goes through it: a long state goes out in parts, and nothing overtakes them. */
+  private readonly poster = this.register(new WebviewPoster<ToWebviewMessage>((message) => this.postNow(message)));
   private readonly flushThrottle = this.register(new Throttle(SAMPLES_EVERY_MS, () => this.sendPendingRows()));
   private lastSummaryCheck = 0;
   /** The summaries last sent, less their newest figures (the samples carry those). */
@@ -98,6 +101,7 @@ export class GraphFeed extends Disposable {
     this.ready = false;
     this.pendingRows = [];
     this.flushThrottle.cancel();
+    this.poster.clear();
   }
 
   /** Sends the samples waiting (before a marker, a new state), whenever the last batch went. */
@@ -202,8 +206,10 @@ export class GraphFeed extends Disposable {
     const view = this.deps.view();
     const watches = registry.list().map(describeWatch);
     this.summariesKey = JSON.stringify([current?.id, watches.map((w) => ({ ...w, latest: undefined }))]);
+    // A state replaces whatever of an older one had not gone out yet.
+    this.poster.clear();
     this.post(
-      graphStateMessage({
+      ...graphStateMessages({
         watches,
         currentId: current?.id,
         series: current?.series.packed(),
@@ -214,7 +220,11 @@ export class GraphFeed extends Disposable {
     );
   }
 
-  private post(message: ToWebviewMessage): void {
+  private post(...messages: ToWebviewMessage[]): void {
+    if (this.ready) this.poster.post(...messages);
+  }
+
+  private postNow(message: ToWebviewMessage): void {
     if (!this.ready) return;
     this.webview.postMessage(message).then(undefined, (err: unknown) => this.deps.log.debug(`graph: post failed: ${String(err)}`));
   }

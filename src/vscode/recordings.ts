@@ -8,21 +8,23 @@ import path = require('path');
 import vscode = require('vscode');
 import { describeWatch } from '../core/describeWatch';
 import { alignRow, compareWatchRow, recordingRow } from '../core/pickItems';
-import { formatDuration } from '../core/format';
+import { formatDuration, formatLocalDateTime } from '../core/format';
 import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recording/compare';
 import { exportCsv, openRecording, RecordingInfo, saveRecording, viewOfSeries } from '../core/recording/offThread';
 import { RECORDING_FILE_EXTENSION } from '../core/recording/schema';
 import { metaFromWatchSummary, RecordingMeta } from '../core/recording/write';
-import { PackedSeries, packSeries, SeriesSnapshot } from '../core/series';
+import { PackedSeries } from '../core/series';
 import { Disposable } from '../core/util/lifecycle';
 import { inspectWriteTarget } from '../core/util/noFollowWrite';
 import { WatchRegistry } from '../core/watchRegistry';
 import { WatchSummary } from '../core/watchSummary';
-import { ComparisonView, graphStateMessage, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { ComparisonView, graphStateMessages, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { WebviewPoster } from './webviewPoster';
 import { CommandId, registerCommand, RunArgument, WatchArgument } from './commandIds';
 import { graphHtml, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
 import { showError, showInfo, showWarning } from './notify';
+import { escapeHtml } from '../core/text';
 
 export const RECORDING_EDITOR_VIEW_TYPE = 'memoryWatch.recording';
 
@@ -37,7 +39,8 @@ export interface RecordingsDeps {
 /** A run to save, export or compare: a watch's series, or a recording file opened in the editor. */
 interface Run {
   readonly name: string;
-  readonly snapshot: SeriesSnapshot;
+  /** Its points and markers, as typed arrays: what a task or the webview is sent, never unpacked here. */
+  readonly series: PackedSeries;
   readonly meta: RecordingMeta;
   /** Its summary, when already worked out (a recording); a live watch's is worked out in a worker. */
   readonly view?: RunView;
@@ -46,26 +49,50 @@ interface Run {
 }
 
 class RecordingDocument implements vscode.CustomDocument {
-  /** What the graph is sent: the series packed once, columns never measured left out. */
-  readonly packed: PackedSeries;
-
   constructor(
     readonly uri: vscode.Uri,
     readonly info: RecordingInfo,
-    readonly snapshot: SeriesSnapshot,
+    /** The points (columns never measured left out) and markers, as the graph is sent them. */
+    readonly series: PackedSeries,
     readonly view: RunView,
-  ) {
-    this.packed = packSeries(snapshot, { skipEmpty: true });
-  }
+  ) {}
 
   dispose(): void {
     // Nothing held but memory.
   }
 }
 
+/**
+ * A file the editor refused, and why. VS Code shows only "The editor could not be opened due to an
+ * unexpected error" for a document that failed to open: so the document opens, and its editor
+ * says our one line.
+ */
+class RefusedRecording implements vscode.CustomDocument {
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly reason: string,
+  ) {}
+
+  dispose(): void {
+    // Nothing held.
+  }
+}
+
+/** An open recording editor, as the API describes it. */
+export interface RecordingEditorInfo {
+  readonly uri: string;
+  /** Why the file was not opened as a recording (the line the editor shows). */
+  readonly refused?: string;
+  /** What the graph last reported drawing. */
+  readonly rendered?: { readonly points: number; readonly lastTime: number };
+}
+
 /** One open recording editor: the graph webview in its read-only layout. */
 class RecordingEditor extends Disposable {
   private ready = false;
+  rendered?: RecordingEditorInfo['rendered'];
+  /** A long recording's state goes out in parts; a comparison or PNG request waits behind them. */
+  private readonly poster = this.register(new WebviewPoster<ToWebviewMessage>((message) => void this.panel.webview.postMessage(message).then(undefined, () => undefined)));
 
   constructor(
     readonly document: RecordingDocument,
@@ -76,12 +103,18 @@ class RecordingEditor extends Disposable {
     panel.webview.options = webviewOptions(recordings.deps.extensionUri);
     panel.webview.html = graphHtml(panel.webview, recordings.deps.extensionUri, 'recording');
     this.register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
-    this.register(panel.onDidChangeViewState(() => panel.visible || (this.ready = false)));
+    this.register(
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) return;
+        this.ready = false;
+        this.poster.clear();
+      }),
+    );
   }
 
   get summary(): WatchSummary {
-    const { info, snapshot } = this.document;
-    const last = snapshot.time.length - 1;
+    const { info, series } = this.document;
+    const last = series.time.length - 1;
     return {
       id: `recording:${this.document.uri.toString()}`,
       pid: info.process.pid,
@@ -89,18 +122,18 @@ class RecordingEditor extends Disposable {
       commandLine: '',
       state: 'exited',
       paused: false,
-      endReason: `Recorded ${new Date(info.createdAt).toLocaleString()} by ${info.tool.name} ${info.tool.version}, every ${formatDuration(info.settings.sampleIntervalMs)}.`,
+      endReason: `Recorded ${formatLocalDateTime(Date.parse(info.createdAt))} by ${info.tool.name} ${info.tool.version}, every ${formatDuration(info.settings.sampleIntervalMs)}.`,
       endLabel: 'recording',
       go: info.process.go,
-      latest: last >= 0 ? { time: snapshot.time[last], rss: snapshot.columns.rss[last], vsz: snapshot.columns.vsz[last], peakRss: this.document.view.summary.peakRss } : undefined,
+      latest: last >= 0 ? { time: series.time[last], rss: series.columns.rss?.[last] ?? NaN, vsz: series.columns.vsz?.[last], peakRss: this.document.view.summary.peakRss } : undefined,
       intervalMs: info.settings.sampleIntervalMs,
       goFigures: { state: info.goFigures ? 'found' : 'none', text: info.goFigures ?? 'No Go figures in this recording.' },
       diagnosis: info.diagnosis ? { kind: info.diagnosis.kind, message: `When recorded: ${info.diagnosis.message}` } : undefined,
     };
   }
 
-  post(message: ToWebviewMessage): void {
-    if (this.ready) void this.panel.webview.postMessage(message).then(undefined, () => undefined);
+  post(...messages: ToWebviewMessage[]): void {
+    if (this.ready) this.poster.post(...messages);
   }
 
   private onMessage(raw: unknown): void {
@@ -109,10 +142,11 @@ class RecordingEditor extends Disposable {
     switch (message.type) {
       case 'ready': {
         this.ready = true;
-        const { snapshot } = this.document;
-        const span = snapshot.time.length ? snapshot.time[snapshot.time.length - 1] - snapshot.time[0] : 0;
+        const { time } = this.document.series;
+        const span = time.length ? time[time.length - 1] - time[0] : 0;
         // The whole run in view: its window is its length.
-        this.post(graphStateMessage({ watches: [this.summary], currentId: this.summary.id, series: this.document.packed, windowMs: Math.max(span, 1000), warningBytes: 0, busy: false }));
+        this.poster.clear();
+        this.post(...graphStateMessages({ watches: [this.summary], currentId: this.summary.id, series: this.document.series, windowMs: Math.max(span, 1000), warningBytes: 0, busy: false }));
         break;
       }
       case 'compare':
@@ -124,14 +158,18 @@ class RecordingEditor extends Disposable {
       case 'png':
         void this.recordings.savePng(message.data, this.summary.name);
         break;
+      case 'rendered':
+        this.rendered = { points: message.points, lastTime: message.lastTime };
+        break;
       default:
         break;
     }
   }
 }
 
-export class Recordings extends Disposable implements vscode.CustomReadonlyEditorProvider<RecordingDocument> {
+export class Recordings extends Disposable implements vscode.CustomReadonlyEditorProvider<RecordingDocument | RefusedRecording> {
   private readonly editors = new Set<RecordingEditor>();
+  private readonly refusals = new Map<vscode.WebviewPanel, RefusedRecording>();
 
   constructor(readonly deps: RecordingsDeps) {
     super();
@@ -144,24 +182,42 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
 
   // ---- the read-only editor ----
 
-  async openCustomDocument(uri: vscode.Uri): Promise<RecordingDocument> {
-    if (uri.scheme !== 'file') throw new Error('Memory Watch opens recordings from files on this machine only.');
+  async openCustomDocument(uri: vscode.Uri): Promise<RecordingDocument | RefusedRecording> {
+    const refuse = (reason: string): RefusedRecording => {
+      this.deps.log.warn(`Recording ${uri.toString(true)} not opened: ${reason}`);
+      return new RefusedRecording(uri, reason);
+    };
+    if (uri.scheme !== 'file') return refuse('Memory Watch opens recordings from files on this machine only.');
     try {
-      const { info, snapshot, run } = await openRecording(uri.fsPath);
-      return new RecordingDocument(uri, info, snapshot, run);
+      const { info, series, run } = await openRecording(uri.fsPath);
+      return new RecordingDocument(uri, info, series, run);
     } catch (err) {
-      // VS Code shows the error in the editor; the message says what is wrong with the file.
-      throw new Error(`${path.basename(uri.fsPath)} cannot be opened as a Memory Watch recording: ${(err as Error).message}`, { cause: err });
+      return refuse((err as Error).message);
     }
   }
 
-  resolveCustomEditor(document: RecordingDocument, panel: vscode.WebviewPanel): void {
+  resolveCustomEditor(document: RecordingDocument | RefusedRecording, panel: vscode.WebviewPanel): void {
+    if (document instanceof RefusedRecording) {
+      panel.webview.options = { enableScripts: false, localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')] };
+      panel.webview.html = refusalHtml(panel.webview, this.deps.extensionUri, path.basename(document.uri.fsPath || document.uri.path), document.reason);
+      this.refusals.set(panel, document);
+      panel.onDidDispose(() => this.refusals.delete(panel));
+      return;
+    }
     const editor = new RecordingEditor(document, panel, this);
     this.editors.add(editor);
     panel.onDidDispose(() => {
       this.editors.delete(editor);
       editor.dispose();
     });
+  }
+
+  /** The open recording editors: what each shows, or why it refused its file. */
+  describe(): RecordingEditorInfo[] {
+    return [
+      ...[...this.editors].map((e) => ({ uri: e.document.uri.toString(), rendered: e.rendered })),
+      ...[...this.refusals.values()].map((r) => ({ uri: r.uri.toString(), refused: r.reason })),
+    ];
   }
 
   // ---- commands ----
@@ -178,7 +234,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     });
     if (!target) return undefined;
     try {
-      await saveRecording(target.fsPath, run.snapshot, run.meta);
+      await saveRecording(target.fsPath, run.series, run.meta);
     } catch (err) {
       void showError(`Memory Watch: could not save the recording: ${(err as Error).message}`);
       return undefined;
@@ -222,7 +278,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       if (choice !== overwrite) return undefined;
     }
     try {
-      await exportCsv(target.fsPath, markers, run.snapshot, run.meta, { markers: markersThere.kind === 'file' ? 'replace' : 'create' });
+      await exportCsv(target.fsPath, markers, run.series, run.meta, { markers: markersThere.kind === 'file' ? 'replace' : 'create' });
     } catch (err) {
       void showError(`Memory Watch: could not export CSV: ${(err as Error).message}`);
       return undefined;
@@ -268,7 +324,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     const b = await this.pickOther(a);
     if (!b) return undefined;
     try {
-      const [viewA, viewB] = await Promise.all([a.view ?? viewOfSeries(a.snapshot, a.meta), b.view ?? viewOfSeries(b.snapshot, b.meta)]);
+      const [viewA, viewB] = await Promise.all([a.view ?? viewOfSeries(a.series, a.meta), b.view ?? viewOfSeries(b.series, b.meta)]);
       const common = commonLabels(viewA, viewB);
       let align: 'start' | { markerLabel: string } = 'start';
       if (common.length) {
@@ -291,8 +347,8 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
         nameA: a.name,
         nameB: b.name,
         alignedOn: align === 'start' ? 'at their start' : `at the first "${align.markerLabel}" marker`,
-        time: Float64Array.from(b.snapshot.time, (t) => t + c.offsetMs),
-        rss: Float64Array.from(b.snapshot.columns.rss),
+        time: b.series.time.map((t) => t + c.offsetMs),
+        rss: b.series.columns.rss ?? new Float64Array(b.series.time.length).fill(NaN),
         rows: c.rows.map((r) => ({ title: r.title, a: r.aText, b: r.bText, difference: r.differenceText, ratio: r.ratioText })),
         markdown: comparisonToMarkdown(c, { a: a.name, b: b.name }),
       };
@@ -319,10 +375,10 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
   }
 
   private recordingRun(editor: RecordingEditor): Run {
-    const { info, snapshot, view } = editor.document;
+    const { info, series, view } = editor.document;
     return {
       name: `${info.process.name} (${path.basename(editor.document.uri.fsPath)})`,
-      snapshot,
+      series,
       view,
       meta: { process: info.process, settings: info.settings, goFigures: info.goFigures, diagnosis: info.diagnosis, toolVersion: this.deps.toolVersion },
       show: (comparison) => editor.post({ type: 'compare', comparison }),
@@ -344,7 +400,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     const summary = describeWatch(watch);
     return {
       name: `${watch.info.name} (PID ${watch.pid})`,
-      snapshot: watch.series.snapshot(),
+      series: watch.series.packed(),
       meta: metaFromWatchSummary(summary, this.deps.windowMs(), this.deps.toolVersion),
       show: (comparison) => {
         const panel = GraphPanel.current;
@@ -374,10 +430,10 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     const files = await vscode.window.showOpenDialog({ title: 'A Memory Watch recording to compare with', filters: { 'Memory Watch recordings': ['json'] }, canSelectMany: false, defaultUri: this.defaultUri('') });
     if (!files?.length) return undefined;
     try {
-      const { info, snapshot, run } = await openRecording(files[0].fsPath);
+      const { info, series, run } = await openRecording(files[0].fsPath);
       return {
         name: `${info.process.name} (${path.basename(files[0].fsPath)})`,
-        snapshot,
+        series,
         view: run,
         meta: { process: info.process, settings: info.settings, toolVersion: this.deps.toolVersion },
         show: () => undefined,
@@ -410,4 +466,24 @@ function safeName(name: string): string {
 function stamp(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}`;
+}
+
+/** The editor of a refused file: its name and the reason, as plain text in the theme's colours; no script. */
+function refusalHtml(webview: vscode.Webview, extensionUri: vscode.Uri, name: string, reason: string): string {
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'graph.css'));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}">
+  <link href="${css}" rel="stylesheet">
+  <title>Memory Watch Recording</title>
+</head>
+<body data-layout="refused">
+  <main class="refused" role="alert">
+    <h1>${escapeHtml(name)} cannot be opened as a Memory Watch recording</h1>
+    <p>${escapeHtml(reason)}</p>
+  </main>
+</body>
+</html>`;
 }

@@ -33,6 +33,17 @@ export class ClientSeries {
     this.events = series ? [...series.events] : [];
   }
 
+  /** Appends the next rows of the host's series (a `seriesPart`): in order, after the ones it has. */
+  append(part: PackedSeries): void {
+    const n = part.time.length;
+    for (let i = 0; i < n; i++) this.time.push(part.time[i]);
+    for (const c of SERIES_COLUMNS) {
+      const values = part.columns[c];
+      const column = this.cols[c];
+      for (let i = 0; i < n; i++) column.push(values ? values[i] : NaN);
+    }
+  }
+
   get length(): number {
     return this.time.length;
   }

@@ -224,6 +224,8 @@ function scheduleDataDraw(): void {
 let lastReported = { watchId: '', points: -1, lastTime: -1 };
 
 function draw(): void {
+  // A series still arriving in parts is drawn once it is whole (a few turns of the host's event loop).
+  if (state.moreRows > 0) return;
   lastDraw = performance.now();
   const watch = currentWatch(state);
   const model = buildChartModel(state, theme, compact);

@@ -21,6 +21,8 @@ export interface GraphState {
   zoom: ZoomState;
   /** Another run drawn over this one, with the table of what changed. */
   comparison?: ComparisonView;
+  /** Rows of the current series still to come in `seriesPart` messages. */
+  moreRows: number;
 }
 
 /** What a message changed: the chrome (selector, badge, buttons, readouts) and/or the data drawn. */
@@ -32,7 +34,7 @@ export interface Change {
 }
 
 export function createState(): GraphState {
-  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries(), zoom: ALL };
+  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries(), zoom: ALL, moreRows: 0 };
 }
 
 export function currentWatch(state: GraphState): WatchSummary | undefined {
@@ -55,7 +57,14 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.warningBytes = message.warningBytes;
       state.busy = message.busy;
       state.series.reset(message.series);
-      return { chrome: true, data: true, watch: true };
+      state.moreRows = message.moreRows ?? 0;
+      // A series in parts is drawn once it is whole.
+      return { chrome: true, data: state.moreRows === 0, watch: true };
+    case 'seriesPart':
+      if (message.watchId !== state.currentId || state.moreRows === 0) return undefined;
+      state.series.append(message.series);
+      state.moreRows = message.moreRows;
+      return { chrome: false, data: state.moreRows === 0 };
     case 'samples': {
       if (message.watchId !== state.currentId || !Array.isArray(message.rows) || message.rows.length === 0) return undefined;
       for (const row of message.rows) state.series.push(row.time, row.values, state.windowMs);

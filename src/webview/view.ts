@@ -5,6 +5,7 @@
  * rebuilding lists costs the browser style and layout work for nothing.
  */
 import { formatBytes, formatDuration } from '../core/format';
+import { escapeHtml } from '../core/text';
 import type { FromWebviewMessage, WatchSummary } from '../protocol';
 import type { HoverInfo, TimeChart } from './chart';
 import { adviceClass, diagnosisClass } from './kinds';
@@ -345,10 +346,6 @@ export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement): 
   const peakText = highestMissed > 0 ? `, highest peak between samples ${formatBytes(highestMissed)}` : '';
   const label = watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${state.series.time.length} samples${peakText}` : 'Memory graph: no process watched';
   if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text is escaped. */

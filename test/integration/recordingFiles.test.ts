@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MAX_CAPACITY, SERIES_COLUMNS } from '../../src/core/series';
+import { MAX_CAPACITY, packSeries, SERIES_COLUMNS, unpackSeries } from '../../src/core/series';
 import { exportCsv, openRecording, saveRecording } from '../../src/core/recording/offThread';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { buildFixture, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';
@@ -35,14 +35,14 @@ describe('recording files, off the extension host thread', function () {
       for (let i = 0; i < 5; i++) await watch.nextSample();
       const file = path.join(dir, 'run.memwatch.json');
       const snapshot = watch.series.snapshot();
-      await saveRecording(file, snapshot, META);
+      await saveRecording(file, packSeries(snapshot), META);
       const opened = await openRecording(file);
-      assert.deepStrictEqual(opened.snapshot.time, snapshot.time);
-      for (const c of SERIES_COLUMNS) assert.deepStrictEqual(opened.snapshot.columns[c].map((v) => (Number.isNaN(v) ? null : v)), snapshot.columns[c].map((v) => (Number.isNaN(v) ? null : Math.round(v))), c);
-      assert.deepStrictEqual(opened.snapshot.events.map((e) => e.label), snapshot.events.map((e) => e.label));
+      assert.deepStrictEqual(unpackSeries(opened.series).time, snapshot.time);
+      for (const c of SERIES_COLUMNS) assert.deepStrictEqual(unpackSeries(opened.series).columns[c].map((v) => (Number.isNaN(v) ? null : v)), snapshot.columns[c].map((v) => (Number.isNaN(v) ? null : Math.round(v))), c);
+      assert.deepStrictEqual(unpackSeries(opened.series).events.map((e) => e.label), snapshot.events.map((e) => e.label));
       assert.strictEqual(opened.info.process.name, 'svc');
       assert.strictEqual(opened.run.summary.sampleCount, snapshot.time.length);
-      await exportCsv(path.join(dir, 'run.csv'), path.join(dir, 'run-markers.csv'), snapshot, META);
+      await exportCsv(path.join(dir, 'run.csv'), path.join(dir, 'run-markers.csv'), packSeries(snapshot), META);
       const lines = fs.readFileSync(path.join(dir, 'run.csv'), 'utf8').trim().split('\n');
       assert.strictEqual(lines.length, snapshot.time.length + 1);
       assert.match(lines[0], /^time_ms,time_iso,rss_bytes,vsz_bytes/);
@@ -57,14 +57,14 @@ describe('recording files, off the extension host thread', function () {
     const time = Array.from({ length: n }, (_, i) => 1_800_000_000_000 + i * 500);
     const columns = Object.fromEntries(SERIES_COLUMNS.map((c) => [c, Array.from({ length: n }, (_, i) => (c === 'rss' ? 100_000_000 + (i % 1000) * 4096 : (i * 7919) % 100_000_000))]));
     const file = path.join(dir, 'big.memwatch.json');
-    await saveRecording(file, { time, columns: columns as never, events: [] }, META);
+    await saveRecording(file, packSeries({ time, columns: columns as never, events: [] }), META);
     const size = fs.statSync(file).size;
     assert.ok(size > 20 * 1024 * 1024, `${size} bytes`);
     const { result: opened, blockedMs, delayMs } = await longestBlock(() => openRecording(file));
     // Shown no longer than a live series, its peak kept; summarised from every point.
-    assert.ok(opened.snapshot.time.length <= MAX_CAPACITY, `${opened.snapshot.time.length} points shown`);
+    assert.ok(unpackSeries(opened.series).time.length <= MAX_CAPACITY, `${unpackSeries(opened.series).time.length} points shown`);
     const peak = columns.rss.reduce((a, b) => Math.max(a, b));
-    assert.strictEqual(opened.snapshot.columns.rss.reduce((a, b) => Math.max(a, b)), peak);
+    assert.strictEqual(unpackSeries(opened.series).columns.rss.reduce((a, b) => Math.max(a, b)), peak);
     assert.strictEqual(opened.run.summary.peakRss, peak);
     assert.ok(blockedMs < 50, `the event loop was blocked ${blockedMs.toFixed(1)} ms (${delayMs.toFixed(1)} ms with preemption)`);
     console.log(`      ${(size / 1024 / 1024).toFixed(0)} MiB, ${n} points: the event loop's longest block ${blockedMs.toFixed(1)} ms (${delayMs.toFixed(1)} ms with preemption)`);
@@ -90,11 +90,11 @@ describe('recording files, off the extension host thread', function () {
     const markers = path.join(dir, 'pair-markers.csv');
     // The markers file of an earlier export, which the user never saw named in the save dialog.
     fs.writeFileSync(markers, 'an earlier export\n');
-    await assert.rejects(exportCsv(samples, markers, snapshot, META), /^Error: pair-markers\.csv already exists/);
+    await assert.rejects(exportCsv(samples, markers, packSeries(snapshot), META), /^Error: pair-markers\.csv already exists/);
     assert.strictEqual(fs.readFileSync(markers, 'utf8'), 'an earlier export\n');
     assert.ok(!fs.existsSync(samples), 'the samples were written without their markers');
     // The user said "Overwrite".
-    await exportCsv(samples, markers, snapshot, META, { markers: 'replace' });
+    await exportCsv(samples, markers, packSeries(snapshot), META, { markers: 'replace' });
     assert.match(fs.readFileSync(markers, 'utf8'), /^time_ms,time_iso,end_ms,kind/);
     assert.match(fs.readFileSync(samples, 'utf8'), /^time_ms,time_iso,rss_bytes/);
 
@@ -108,11 +108,11 @@ describe('recording files, off the extension host thread', function () {
         fs.rmSync(link, { force: true });
         fs.symlinkSync(target, link);
         for (const how of ['create', 'replace'] as const) {
-          await assert.rejects(exportCsv(linkedSamples, linkedMarkers, snapshot, META, { markers: how }), /is a symbolic link \(to .*mine\.txt\)/);
+          await assert.rejects(exportCsv(linkedSamples, linkedMarkers, packSeries(snapshot), META, { markers: how }), /is a symbolic link \(to .*mine\.txt\)/);
         }
         fs.rmSync(link);
         fs.symlinkSync(path.join(elsewhere, 'absent.csv'), link);
-        await assert.rejects(exportCsv(linkedSamples, linkedMarkers, snapshot, META, { markers: 'replace' }), /is a symbolic link/);
+        await assert.rejects(exportCsv(linkedSamples, linkedMarkers, packSeries(snapshot), META, { markers: 'replace' }), /is a symbolic link/);
         fs.rmSync(link);
       }
       assert.strictEqual(fs.readFileSync(target, 'utf8'), 'mine\n');

@@ -19,6 +19,8 @@ export interface HostileRecording {
   readonly what: string;
   /** Opens, shown as a recording (true), or is refused with a reason (false). */
   readonly opens: boolean;
+  /** The points its graph draws, when it opens. */
+  readonly points?: number;
   write(file: string): void;
 }
 
@@ -67,8 +69,8 @@ export const HOSTILE_RECORDINGS: readonly HostileRecording[] = [
     },
   },
   { name: 'one-huge-string', what: 'one string of 30 MiB', opens: false, write: (file) => fs.writeFileSync(file, `{"format":"memwatch-recording","version":"1.0","createdAt":"${'a'.repeat(30 * 2 ** 20)}"}`) },
-  { name: 'long-marker-text', what: '5,000 markers with 3,000-character labels (29 MiB)', opens: true, write: (file) => fs.writeFileSync(file, validRecordingText(200, 5_000, 3_000)) },
-  { name: 'full-graph', what: 'a full live series: 20,000 points of every column', opens: true, write: (file) => fs.writeFileSync(file, validRecordingText(20_000, 50)) },
+  { name: 'long-marker-text', what: '5,000 markers with 3,000-character labels (29 MiB)', opens: true, points: 200, write: (file) => fs.writeFileSync(file, validRecordingText(200, 5_000, 3_000)) },
+  { name: 'full-graph', what: 'a full live series: 20,000 points of every column', opens: true, points: 20_000, write: (file) => fs.writeFileSync(file, validRecordingText(20_000, 50)) },
 ];
 
 /** Writes every recording of the corpus into `dir`; their paths by name. */

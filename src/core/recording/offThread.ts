@@ -6,7 +6,7 @@
  * hostile file); the series crosses as Float64Arrays (NaN for missing), not as JSON numbers.
  */
 import path = require('path');
-import { PackedSeries, packSeries, SeriesColumn, SeriesSnapshot, unpackSeries } from '../series';
+import { copyPackedRows, PackedSeries, SeriesColumn } from '../series';
 import { IsolatedTaskError, runIsolatedTask } from '../util/isolatedTask';
 import { resolveWorkerScript } from '../util/workerScript';
 import type { RunView } from './compare';
@@ -85,15 +85,16 @@ async function run(request: RecordingTaskRequest): Promise<RecordingTaskReply> {
   }
 }
 
-/** Reads and checks a .memwatch.json file: its info, its series (absolute times) and its summary. */
-export async function openRecording(file: string): Promise<{ info: RecordingInfo; snapshot: SeriesSnapshot; run: RunView }> {
+/** Reads and checks a .memwatch.json file: its info, its series (absolute times; no longer than a live one) and its summary (of every point). */
+export async function openRecording(file: string): Promise<{ info: RecordingInfo; series: PackedSeries; run: RunView }> {
   const reply = await run({ task: 'open', file });
-  return { info: reply.info!, snapshot: unpackSeries(reply.series!), run: reply.run! };
+  // Its arrays are views of the whole reply: kept, they would keep (and post) all of it.
+  return { info: reply.info!, series: copyPackedRows(reply.series!), run: reply.run! };
 }
 
 /** Writes a watch's series as a .memwatch.json file. */
-export async function saveRecording(file: string, snapshot: SeriesSnapshot, meta: RecordingMeta): Promise<void> {
-  await run({ task: 'save', file, series: packSeries(snapshot), meta });
+export async function saveRecording(file: string, series: PackedSeries, meta: RecordingMeta): Promise<void> {
+  await run({ task: 'save', file, series, meta });
 }
 
 /**
@@ -101,11 +102,11 @@ export async function saveRecording(file: string, snapshot: SeriesSnapshot, meta
  * markers, which replaces an existing file only with `markers: 'replace'` (the user was asked).
  * Neither is written through a symbolic link (core/util/noFollowWrite.ts).
  */
-export async function exportCsv(samplesFile: string, markersFile: string, snapshot: SeriesSnapshot, meta: RecordingMeta, options: { readonly markers: 'create' | 'replace' } = { markers: 'create' }): Promise<void> {
-  await run({ task: 'csv', samplesFile, markersFile, markers: options.markers, series: packSeries(snapshot), meta });
+export async function exportCsv(samplesFile: string, markersFile: string, series: PackedSeries, meta: RecordingMeta, options: { readonly markers: 'create' | 'replace' } = { markers: 'create' }): Promise<void> {
+  await run({ task: 'csv', samplesFile, markersFile, markers: options.markers, series, meta });
 }
 
 /** A live watch's series as comparisons need it (its summary). */
-export async function viewOfSeries(snapshot: SeriesSnapshot, meta: RecordingMeta): Promise<RunView> {
-  return (await run({ task: 'view', series: packSeries(snapshot), meta })).run!;
+export async function viewOfSeries(series: PackedSeries, meta: RecordingMeta): Promise<RunView> {
+  return (await run({ task: 'view', series, meta })).run!;
 }

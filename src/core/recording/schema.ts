@@ -66,7 +66,7 @@ export const RECORDING_SHAPE = {
  * marker and a detail is a hover, so a file's 4,096-character strings are cut there. Without it, a
  * file of 5,000 markers with long labels made tens of MiB of state to post at every redraw.
  */
-export const SHOWN_MARKER_CHARS = { label: 200, detail: 1000 } as const;
+export const SHOWN_MARKER_CHARS = { label: 200, detail: 500 } as const;
 
 /** `text`, cut to `max` characters with an ellipsis. */
 export function shortenForDisplay(text: string, max: number): string {

@@ -10,7 +10,7 @@ import { serveIsolatedTask } from '../util/isolatedChild';
 import { readSmallFileBytes } from '../util/smallFile';
 import { runView } from './compare';
 import { toCsv } from './csv';
-import { MAX_CAPACITY, packSeries, unpackSeries } from '../series';
+import { MAX_CAPACITY, MAX_SERIES_EVENTS, packSeries, unpackSeries } from '../series';
 import { downsampleSeries, RecordingTaskReply, RecordingTaskRequest } from './offThread';
 import { parseRecordingBytes, toSeriesSnapshot } from './read';
 import { MAX_RECORDING_BYTES } from './schema';
@@ -29,7 +29,9 @@ async function handle(request: RecordingTaskRequest): Promise<RecordingTaskReply
       // The markers go once, in the series (their text cut to what is shown).
       const info = { format, version, createdAt, tool, process, settings, goFigures, diagnosis, startTime };
       // The summary is of every point; the series to show, no longer than a live one.
-      const series = downsampleSeries(packSeries(toSeriesSnapshot(parsed.recording)), MAX_CAPACITY);
+      const shown = toSeriesSnapshot(parsed.recording);
+      // Markers as a live series keeps them: the newest MAX_SERIES_EVENTS.
+      const series = downsampleSeries(packSeries({ ...shown, events: shown.events.slice(-MAX_SERIES_EVENTS) }, { skipEmpty: true }), MAX_CAPACITY);
       return { info, series, run: runView(parsed.recording) };
     }
     case 'save': {
