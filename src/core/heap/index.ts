@@ -14,7 +14,7 @@ export type { HeapProfileDiff, HeapSiteDelta } from './diff';
 export type { HeapFunction, HeapOmitted, HeapProfileSummary, HeapSampleType, HeapSite, HeapValues } from './types';
 export { shortFunctionName } from './functionNames';
 export { createPathContext, mapProfilePath } from './pathMapping';
-export type { PathContext, PathContextInput, PathFs, ProfilePathKind, ProfilePathMapping, ProfilePathRule } from './pathMapping';
+export type { LineCheck, PathContext, PathContextInput, PathFs, ProfilePathKind, ProfilePathMapping, ProfilePathRule } from './pathMapping';
 export { createRealPathContext, listWorkspaceGoFiles, readGoEnv, realPathFs } from './realFs';
 export { describeGrowth, describeSite, formatBytesDelta, formatShare, siteLocation, topFunctions, topSites } from './present';
 export { resolveHeapWorkerScript } from './workerScript';

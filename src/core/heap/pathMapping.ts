@@ -39,14 +39,20 @@ export interface ProfilePathMapping {
   reason?: string;
 }
 
+/**
+ * Whether a file has a given line: `unchecked` when telling would mean reading more of it than a
+ * lookup may (a huge file whose size allows the line).
+ */
+export type LineCheck = 'present' | 'absent' | 'unchecked';
+
 /** The file system as path mapping needs it. Implementations never throw and never block. */
 export interface PathFs {
   /** Whether `file` is a regular file (following symlinks). */
   isFile(file: string): Promise<boolean>;
   /** The text of a regular file of at most `maxBytes`; undefined for anything else. */
   readText(file: string, maxBytes: number): Promise<string | undefined>;
-  /** Whether the regular file has a line number `line` (1-based). */
-  hasLine(file: string, line: number): Promise<boolean>;
+  /** Whether the regular file has a line number `line` (1-based); `absent` for anything else. */
+  checkLine(file: string, line: number): Promise<LineCheck>;
 }
 
 /** What the mapping knows about this machine and workspace. */
@@ -406,18 +412,26 @@ async function suffixMatch(
   }
   if (bestFiles.length > 1) return none(`${prefix}${bestFiles.length} files in the workspace end with ${segments.slice(-best).join('/')}`);
   const file = bestFiles[0];
-  if (line > 0 && !(await context.fs.hasLine(file, line))) {
-    return none(`${prefix}${file} ends before line ${line}: it is not the file the program was built from`);
-  }
-  return { kind: classify(file, context), fsPath: file, readOnly: false, rule: 'suffix' };
+  const lineCheck = line > 0 ? await context.fs.checkLine(file, line) : 'present';
+  if (lineCheck === 'absent') return none(`${prefix}${file} ends before line ${line}: it is not the file the program was built from`);
+  const mapping: ProfilePathMapping = { kind: classify(file, context), fsPath: file, readOnly: false, rule: 'suffix' };
+  // Unique and consistent by name, too large to count its lines: shown, with the doubt said.
+  if (lineCheck === 'unchecked') mapping.reason = tooLargeToCheck(file, line);
+  return mapping;
 }
 
 async function found(hit: Hit, line: number, context: PathContext): Promise<ProfilePathMapping> {
   const kind = classify(hit.file, context);
   const mapping: ProfilePathMapping = { kind, fsPath: hit.file, readOnly: kind === 'goroot' || kind === 'modcache', rule: hit.rule };
   // The file is the right one by name; if it is now shorter, it changed since the build.
-  if (line > 0 && !(await context.fs.hasLine(hit.file, line))) mapping.reason = `line ${line} is past the end of ${path.basename(hit.file)}: the file changed since the program was built`;
+  const lineCheck = line > 0 ? await context.fs.checkLine(hit.file, line) : 'present';
+  if (lineCheck === 'absent') mapping.reason = `line ${line} is past the end of ${path.basename(hit.file)}: the file changed since the program was built`;
+  else if (lineCheck === 'unchecked') mapping.reason = tooLargeToCheck(hit.file, line);
   return mapping;
+}
+
+function tooLargeToCheck(file: string, line: number): string {
+  return `${path.basename(file)} is too large to check that it has line ${line}`;
 }
 
 function none(reason: string): ProfilePathMapping {
