@@ -78,19 +78,19 @@ describe('heap profile path mapping (rules)', () => {
     assert.deepStrictEqual(context.problems, ['/ws/broken/go.mod: not a readable file of at most 1 MiB']);
   });
 
-  it('the exact path, classified: workspace, GOROOT (read-only), module cache (read-only), elsewhere', async () => {
+  it('the exact path, classified: workspace, GOROOT, module cache, elsewhere (all but the workspace read-only)', async () => {
     assert.deepStrictEqual(await map('/ws/store.go', 50), { kind: 'workspace', fsPath: '/ws/store.go', readOnly: false, rule: 'exact' });
     assert.deepStrictEqual(await map(`${GOROOT}/src/runtime/malloc.go`, 1200), { kind: 'goroot', fsPath: `${GOROOT}/src/runtime/malloc.go`, readOnly: true, rule: 'exact' });
     const cached = await map(`${MODCACHE}/github.com/!burnt!sushi/toml@v1.2.0/decode.go`);
     assert.deepStrictEqual([cached.kind, cached.readOnly], ['modcache', true]);
-    assert.deepStrictEqual(await map('/lib/x.go', 3), { kind: 'external', fsPath: '/lib/x.go', readOnly: false, rule: 'exact' });
+    assert.deepStrictEqual(await map('/lib/x.go', 3), { kind: 'external', fsPath: '/lib/x.go', readOnly: true, rule: 'exact' });
   });
 
   it('-trimpath module paths: the module that declares them, longest module path first', async () => {
     assert.deepStrictEqual(await map('example.com/svc/store.go', 10), { kind: 'workspace', fsPath: '/ws/store.go', readOnly: false, rule: 'module' });
     assert.strictEqual((await map('example.com/svc/api/handler.go')).fsPath, '/ws/api-module/handler.go', 'the nested module, not the decoy');
     assert.strictEqual((await map('example.com/svc/internal/db/conn.go')).fsPath, '/ws/internal/db/conn.go');
-    assert.deepStrictEqual(await map('example.com/lib/x.go'), { kind: 'external', fsPath: '/lib/x.go', readOnly: false, rule: 'module' }, 'go.work use ../lib');
+    assert.deepStrictEqual(await map('example.com/lib/x.go'), { kind: 'external', fsPath: '/lib/x.go', readOnly: true, rule: 'module' }, 'go.work use ../lib: outside the workspace');
     assert.strictEqual((await map('example.com/dep2/y.go')).fsPath, '/dep2/y.go', 'replace => ../dep2');
     // A module that only shares a prefix of the name is not the module, nor is any file of another.
     assert.deepStrictEqual(await map('example.com/svcx/store.go'), { kind: 'none', readOnly: true, reason: "3 workspace files are named store.go, none in the profile's package (svcx/store.go)" });
@@ -287,3 +287,85 @@ describe('heap profile path mapping (real file system)', function () {
   });
 });
 
+
+/**
+ * What a row may open, and how, on real files and real symbolic links: only files whose real path
+ * is inside a workspace folder are editable; everything else that maps opens read-only; nothing in
+ * /proc, /sys or /dev maps at all; a path with ".." is refused before it is looked up.
+ */
+describe('heap profile path mapping (what may open: real files and links)', function () {
+  this.timeout(10_000);
+  let root: string;
+  let ws: string;
+  let outside: string;
+  let context: PathContext;
+  const map = (file: string, line = 1) => mapProfilePath(file, line, context);
+
+  before(async () => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-heap-open-')));
+    ws = path.join(root, 'ws');
+    outside = path.join(root, 'outside');
+    fs.mkdirSync(path.join(ws, 'app'), { recursive: true });
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(ws, 'app', 'app.go'), lines(20));
+    fs.writeFileSync(path.join(outside, 'secret.go'), lines(10));
+    fs.writeFileSync(path.join(outside, 'leak.go'), lines(10));
+    fs.writeFileSync(
+      path.join(ws, 'go.mod'),
+      `module example.com/ws\n\nreplace example.com/evil => ${outside}\nreplace example.com/etc => /etc\nreplace example.com/sys => /proc/self\nreplace example.com/up => ../outside\n`,
+    );
+    fs.symlinkSync(outside, path.join(ws, 'out-link'));
+    fs.symlinkSync('/proc/self', path.join(ws, 'proc-link'));
+    fs.symlinkSync(path.join(ws, 'app'), path.join(ws, 'inner-link'));
+    // A workspace file that is a link to a file outside (VS Code's file search follows links).
+    fs.symlinkSync(path.join(outside, 'leak.go'), path.join(ws, 'leak.go'));
+    fs.symlinkSync(ws, path.join(root, 'ws-link'));
+    const workspaceFiles = ['go.mod', 'app/app.go', 'leak.go'].map((f) => path.join(ws, f));
+    context = await createRealPathContext({ workspaceFolders: [ws], workspaceFiles });
+  });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('a file outside the workspace opens read-only, named by its real path', async () => {
+    assert.deepStrictEqual(await map(path.join(outside, 'secret.go'), 3), { kind: 'external', fsPath: path.join(outside, 'secret.go'), readOnly: true, rule: 'exact' });
+    assert.deepStrictEqual(await map('/etc/passwd'), { kind: 'external', fsPath: '/etc/passwd', readOnly: true, rule: 'exact' });
+    // A link inside the workspace that leads outside is outside.
+    assert.deepStrictEqual(await map(path.join(ws, 'out-link', 'secret.go'), 3), { kind: 'external', fsPath: path.join(outside, 'secret.go'), readOnly: true, rule: 'exact' });
+    const suffix = await map('/build/ci/leak.go', 3);
+    assert.deepStrictEqual(suffix, { kind: 'external', fsPath: path.join(outside, 'leak.go'), readOnly: true, rule: 'suffix' }, 'a linked workspace file found by its suffix');
+  });
+
+  it('a workspace file is editable, also through links that stay inside', async () => {
+    assert.deepStrictEqual(await map(path.join(ws, 'app', 'app.go'), 20), { kind: 'workspace', fsPath: path.join(ws, 'app', 'app.go'), readOnly: false, rule: 'exact' });
+    assert.deepStrictEqual(await map(path.join(ws, 'inner-link', 'app.go'), 20), { kind: 'workspace', fsPath: path.join(ws, 'app', 'app.go'), readOnly: false, rule: 'exact' });
+    // The workspace opened through a link (as macOS's /tmp is): its files are still its own, named as VS Code names them.
+    const linked = await createRealPathContext({ workspaceFolders: [path.join(root, 'ws-link')], workspaceFiles: [] });
+    assert.deepStrictEqual(await mapProfilePath(path.join(ws, 'app', 'app.go'), 20, linked), { kind: 'workspace', fsPath: path.join(root, 'ws-link', 'app', 'app.go'), readOnly: false, rule: 'exact' });
+  });
+
+  it('".." never escapes: refused before the file is looked up', async () => {
+    for (const escape of [`${ws}/../outside/secret.go`, `${ws}/../../../../../../../../etc/passwd`, `${ws}/app/../app/app.go`, 'example.com/ws/../../etc/passwd', '/proc/self/cwd/../../../etc/passwd', 'C:\\ws\\..\\..\\etc\\passwd']) {
+      const mapping = await map(escape);
+      assert.deepStrictEqual(mapping, { kind: 'none', readOnly: true, reason: 'the path has a ".." segment, which is never followed' }, escape);
+    }
+  });
+
+  it('nothing in /proc, /sys or /dev maps, as named or through a link', async () => {
+    for (const file of ['/proc/self/environ', '/proc/self/cmdline', '/sys/kernel/mm/transparent_hugepage/enabled', '/dev/stdin', '/dev/fd/0', '//proc/./self/environ']) {
+      const mapping = await map(file);
+      assert.strictEqual(mapping.kind, 'none', file);
+      assert.match(mapping.reason!, /^\/\/?(proc|sys|dev)\/.* is in \/(proc|sys|dev), which is never opened$/, file);
+    }
+    const linked = await map(path.join(ws, 'proc-link', 'environ'));
+    assert.strictEqual(linked.kind, 'none');
+    assert.match(linked.reason!, new RegExp(`^${ws}/proc-link/environ leads to /proc/\\d+/environ, in /proc, which is never opened$`));
+  });
+
+  it("go.mod's replace directives: a folder outside the workspace opens read-only; /proc not at all", async () => {
+    assert.deepStrictEqual(await map('example.com/evil/secret.go', 3), { kind: 'external', fsPath: path.join(outside, 'secret.go'), readOnly: true, rule: 'module' });
+    assert.deepStrictEqual(await map('example.com/up/secret.go', 3), { kind: 'external', fsPath: path.join(outside, 'secret.go'), readOnly: true, rule: 'module' });
+    assert.deepStrictEqual(await map('example.com/etc/passwd'), { kind: 'external', fsPath: '/etc/passwd', readOnly: true, rule: 'module' });
+    const proc = await map('example.com/sys/environ');
+    assert.strictEqual(proc.kind, 'none');
+    assert.match(proc.reason!, /^\/proc\/self\/environ leads to \/proc\/\d+\/environ, in \/proc, which is never opened$/);
+  });
+});
