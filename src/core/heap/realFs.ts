@@ -65,6 +65,14 @@ export const realPathFs: PathFs = {
     }
   },
 
+  async realPath(file) {
+    try {
+      return await fsp.realpath(file);
+    } catch {
+      return undefined;
+    }
+  },
+
   async checkLine(file, line): Promise<LineCheck> {
     if (!Number.isSafeInteger(line) || line < 1) return 'absent';
     const opened = await openRegular(file);
