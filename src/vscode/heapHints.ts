@@ -1,12 +1,11 @@
 /**
  * Inline hints in the editor while a heap view is open: at the end of each top allocation line,
  * "▲ 24.0 MiB in use, +16.0 MiB" — a decoration's `after` text, not a CodeLens, so the code does
- * not move. Only in files a profile's path mapped to exactly; cleared when the view closes or
- * `memoryWatch.heapProfile.inlineHints` is off.
+ * not move. Only in workspace files a profile's path mapped to exactly (never in a read-only
+ * document); cleared when the view closes or `memoryWatch.heapProfile.inlineHints` is off.
  */
 import vscode = require('vscode');
 import { Disposable } from '../core/util/lifecycle';
-import { READ_ONLY_SOURCE_SCHEME } from './heapSource';
 
 /** One hint: a line (1-based) of a local file, and its text. */
 export interface HeapHint {
@@ -78,8 +77,8 @@ export class HeapHints extends Disposable {
     const seen = new Set<string>();
     for (const editor of vscode.window.visibleTextEditors) {
       const { uri } = editor.document;
-      // Our read-only documents are the same files under another scheme.
-      const hints = uri.scheme === 'file' || uri.scheme === READ_ONLY_SOURCE_SCHEME ? byFile.get(uri.fsPath) ?? [] : [];
+      // Workspace files only, which open as themselves: never our read-only documents of other files.
+      const hints = uri.scheme === 'file' ? (byFile.get(uri.fsPath) ?? []) : [];
       const options: vscode.DecorationOptions[] = [];
       for (const hint of hints) {
         if (hint.line < 1 || hint.line > editor.document.lineCount) continue;

@@ -297,15 +297,16 @@ export class HeapPanel extends Disposable {
     } while (this.updateAgain && !this.disposed);
   }
 
-  /** The top allocation lines by bytes in use, in files their path mapped to exactly. */
+  /** The top allocation lines by bytes in use, in workspace files their path mapped to exactly. */
   private hintsFor(state: HeapViewState): HeapHint[] {
     const hints: HeapHint[] = [];
     const byInUse = [...state.sites].filter((row) => row.flat.inuseBytes > 0 && row.line > 0).sort((a, b) => b.flat.inuseBytes - a.flat.inuseBytes);
     for (const row of byInUse) {
       if (hints.length >= MAX_HEAP_HINTS) break;
       const mapping = this.mappings.get(locationKey(row));
-      // A caveat (the line is past the end: the file changed) means the line is not that line.
-      if (!mapping?.fsPath || mapping.kind === 'none' || mapping.reason) continue;
+      // Only in the workspace's own (editable) files; a caveat (the line is past the end: the
+      // file changed) means the line is not that line.
+      if (!mapping?.fsPath || mapping.kind !== 'workspace' || mapping.readOnly || mapping.reason) continue;
       const delta = row.delta?.inuseBytes;
       const arrow = delta !== undefined && delta < 0 ? '▼' : '▲';
       hints.push({ file: mapping.fsPath, line: row.line, text: `${arrow} ${formatBytes(row.flat.inuseBytes)} in use${delta !== undefined ? `, ${formatBytesDelta(delta)}` : ''}` });

@@ -152,6 +152,14 @@ describe('heap view (recorded profiles of the leaker)', () => {
       assert.match(unmapped.locationTitle, /^No local source: no file in the workspace ends with /);
     });
 
+    it('a row whose file is outside the workspace says it opens read-only; one in /proc says why it does not open', () => {
+      const outside = buildTable(view(leak1500, undefined, { locate: () => ({ found: true, shown: '/etc/passwd', readOnly: true, where: 'external' }) }), { sample: 'inuse', grouping: 'site', order: 'size' }).rows[0];
+      assert.deepStrictEqual([outside.locationTitle, outside.badge, outside.openable], ['/etc/passwd:22 (outside the workspace, opened read-only)', 'read-only', true]);
+      const reason = '/proc/self/environ is in /proc, which is never opened';
+      const proc = buildTable(view(leak1500, undefined, { locate: () => ({ found: false, reason }) }), { sample: 'inuse', grouping: 'site', order: 'size' }).rows[0];
+      assert.deepStrictEqual([proc.locationTitle, proc.badge, proc.openable], [`No local source: ${reason}`, 'no source', false]);
+    });
+
     it('growth order after a baseline: signed changes, U+2212 for a decrease', () => {
       const grown = buildTable(view(leak1500, leak1000), { sample: 'inuse', grouping: 'site', order: 'growth' });
       assert.strictEqual(grown.order, 'growth');

@@ -12,12 +12,20 @@
  * GOROOT for the standard library, and a suffix match that must be unique, cover the file's path
  * inside its module and reach the profile's line — a wrong file is worse than none.
  *
+ * What a row may open is decided by where the file really is (symbolic links resolved), since the
+ * profile's names are the target's word: only a real path inside a workspace folder is editable;
+ * GOROOT, the module cache and everything else open read-only; nothing in /proc, /sys or /dev is
+ * ever mapped; a name with a ".." segment is refused before it is looked up.
+ *
  * The file system is injected ({@link PathFs}) so this is unit-tested; realFs.ts has the real one.
  */
 import path = require('path');
 import { goPackageOf } from './functionNames';
 
-/** Where a profile's file was found. `external`: it exists as named, outside the workspace. */
+/**
+ * Where a profile's file was found, by its real path. `external`: outside the workspace's folders,
+ * the Go installation and the module cache (an absolute path, a go.mod replace, a link).
+ */
 export type ProfilePathKind = 'workspace' | 'goroot' | 'modcache' | 'external' | 'none';
 
 /** Which rule found it. */
@@ -28,7 +36,7 @@ export interface ProfilePathMapping {
   kind: ProfilePathKind;
   /** The local file; set unless kind is 'none'. */
   fsPath?: string;
-  /** True for the Go installation and the module cache: never to be edited. */
+  /** True unless the file's real path is inside a workspace folder: opened read-only. */
   readOnly: boolean;
   /** The rule that found it. */
   rule?: ProfilePathRule;
@@ -39,14 +47,22 @@ export interface ProfilePathMapping {
   reason?: string;
 }
 
+/**
+ * Whether a file has a given line: `unchecked` when telling would mean reading more of it than a
+ * lookup may (a huge file whose size allows the line).
+ */
+export type LineCheck = 'present' | 'absent' | 'unchecked';
+
 /** The file system as path mapping needs it. Implementations never throw and never block. */
 export interface PathFs {
   /** Whether `file` is a regular file (following symlinks). */
   isFile(file: string): Promise<boolean>;
   /** The text of a regular file of at most `maxBytes`; undefined for anything else. */
   readText(file: string, maxBytes: number): Promise<string | undefined>;
-  /** Whether the regular file has a line number `line` (1-based). */
-  hasLine(file: string, line: number): Promise<boolean>;
+  /** Whether the regular file has a line number `line` (1-based); `absent` for anything else. */
+  checkLine(file: string, line: number): Promise<LineCheck>;
+  /** The path with every symbolic link resolved (fs.realpath); undefined if that fails. */
+  realPath(file: string): Promise<string | undefined>;
 }
 
 /** What the mapping knows about this machine and workspace. */
@@ -72,8 +88,12 @@ export interface GoModuleDir {
 /** Everything {@link mapProfilePath} consults; build it once with {@link createPathContext}. */
 export interface PathContext {
   readonly workspaceFolders: readonly string[];
+  /** The same folders with symbolic links resolved, in the same order. */
+  readonly realWorkspaceFolders: readonly string[];
   readonly goroot: string | undefined;
+  readonly realGoroot: string | undefined;
   readonly gomodcache: string | undefined;
+  readonly realGomodcache: string | undefined;
   /** Modules with a local folder, longest module path first. */
   readonly modules: readonly GoModuleDir[];
   /** The same by folder (a go.mod's module before a replace directive's name for that folder). */
@@ -148,10 +168,18 @@ export async function createPathContext(input: PathContextInput, fs: PathFs): Pr
     const known = modulesByDir.get(module.dir);
     if (!known || (known.source.endsWith('(replace)') && !module.source.endsWith('(replace)'))) modulesByDir.set(module.dir, module);
   }
+  const workspaceFolders = input.workspaceFolders.map((f) => path.resolve(f));
+  const goroot = input.goroot ? path.resolve(input.goroot) : undefined;
+  const gomodcache = input.gomodcache ? path.resolve(input.gomodcache) : undefined;
+  // A folder that cannot be resolved (gone) is taken as named.
+  const real = async (dir: string) => (await fs.realPath(dir)) ?? dir;
   return {
-    workspaceFolders: input.workspaceFolders.map((f) => path.resolve(f)),
-    goroot: input.goroot ? path.resolve(input.goroot) : undefined,
-    gomodcache: input.gomodcache ? path.resolve(input.gomodcache) : undefined,
+    workspaceFolders,
+    realWorkspaceFolders: await Promise.all(workspaceFolders.map(real)),
+    goroot,
+    realGoroot: goroot && (await real(goroot)),
+    gomodcache,
+    realGomodcache: gomodcache && (await real(gomodcache)),
     modules,
     modulesByDir,
     filesByBaseName,
@@ -248,21 +276,29 @@ export async function mapProfilePath(profilePath: string, line: number, context:
   const { fs } = context;
   // Profiles from Windows builds use backslashes; everything below works on "/" segments.
   const slashed = profilePath.replace(/\\/g, '/');
+  // The compiler cleans the paths it records; only a `//line` comment (or a forged profile) can
+  // go up a folder. Refused before any lookup, so no rule can be led out of its folder.
+  if (slashed.split('/').includes('..')) return none('the path has a ".." segment, which is never followed');
   const cwdRelative = /^\/proc\/self\/cwd\/(\.\/)?/.exec(slashed);
   const name = cwdRelative ? slashed.slice(cwdRelative[0].length) : slashed;
   const absolute = name.startsWith('/') || /^[A-Za-z]:\//.test(name);
+  if (absolute && !cwdRelative) {
+    const normalized = path.posix.normalize(name);
+    const root = neverOpenedRoot(normalized);
+    if (root) return none(`${normalized} is in ${root}, which is never opened`);
+  }
   const packagePath = functionName ? goPackageOf(functionName) : undefined;
   const knownPackage = packagePath && packagePath !== 'main' ? packagePath : undefined;
   const notes: string[] = [];
   const answer = (hit: Hit) => found(hit, wantedLine, context);
 
   // 1. The path exists here as it is (built on this machine).
-  if (absolute && path.isAbsolute(profilePath) && (await fs.isFile(profilePath))) {
+  if (absolute && !cwdRelative && path.isAbsolute(profilePath) && (await fs.isFile(profilePath))) {
     return answer({ file: path.resolve(profilePath), rule: 'exact' });
   }
 
   const segments = name.split('/').filter((s) => s && s !== '.');
-  if (!segments.length || segments.includes('..')) return none('the profile names no usable file for this frame');
+  if (!segments.length) return none('the profile names no usable file for this frame');
 
   if (cwdRelative) {
     // 2. Relative to where the build ran (Bazel): look in each workspace folder, as pprof looks
@@ -406,30 +442,69 @@ async function suffixMatch(
   }
   if (bestFiles.length > 1) return none(`${prefix}${bestFiles.length} files in the workspace end with ${segments.slice(-best).join('/')}`);
   const file = bestFiles[0];
-  if (line > 0 && !(await context.fs.hasLine(file, line))) {
-    return none(`${prefix}${file} ends before line ${line}: it is not the file the program was built from`);
-  }
-  return { kind: classify(file, context), fsPath: file, readOnly: false, rule: 'suffix' };
+  // A workspace file can be a link to anywhere (VS Code's file search follows links).
+  const local = await resolveLocalFile(file, context);
+  if ('refused' in local) return none(`${prefix}${local.refused}`);
+  const lineCheck = line > 0 ? await context.fs.checkLine(local.fsPath, line) : 'present';
+  if (lineCheck === 'absent') return none(`${prefix}${file} ends before line ${line}: it is not the file the program was built from`);
+  const mapping: ProfilePathMapping = { kind: local.kind, fsPath: local.fsPath, readOnly: local.kind !== 'workspace', rule: 'suffix' };
+  // Unique and consistent by name, too large to count its lines: shown, with the doubt said.
+  if (lineCheck === 'unchecked') mapping.reason = tooLargeToCheck(file, line);
+  return mapping;
 }
 
 async function found(hit: Hit, line: number, context: PathContext): Promise<ProfilePathMapping> {
-  const kind = classify(hit.file, context);
-  const mapping: ProfilePathMapping = { kind, fsPath: hit.file, readOnly: kind === 'goroot' || kind === 'modcache', rule: hit.rule };
+  const local = await resolveLocalFile(hit.file, context);
+  if ('refused' in local) return none(local.refused);
+  const mapping: ProfilePathMapping = { kind: local.kind, fsPath: local.fsPath, readOnly: local.kind !== 'workspace', rule: hit.rule };
   // The file is the right one by name; if it is now shorter, it changed since the build.
-  if (line > 0 && !(await context.fs.hasLine(hit.file, line))) mapping.reason = `line ${line} is past the end of ${path.basename(hit.file)}: the file changed since the program was built`;
+  const lineCheck = line > 0 ? await context.fs.checkLine(local.fsPath, line) : 'present';
+  if (lineCheck === 'absent') mapping.reason = `line ${line} is past the end of ${path.basename(local.fsPath)}: the file changed since the program was built`;
+  else if (lineCheck === 'unchecked') mapping.reason = tooLargeToCheck(local.fsPath, line);
   return mapping;
+}
+
+function tooLargeToCheck(file: string, line: number): string {
+  return `${path.basename(file)} is too large to check that it has line ${line}`;
 }
 
 function none(reason: string): ProfilePathMapping {
   return { kind: 'none', readOnly: true, reason };
 }
 
-/** Where an existing local file lies: GOROOT, the module cache, the workspace, or elsewhere. */
-function classify(file: string, context: PathContext): ProfilePathKind {
-  if (context.goroot && isInside(file, context.goroot)) return 'goroot';
-  if (context.gomodcache && isInside(file, context.gomodcache)) return 'modcache';
-  if (context.workspaceFolders.some((folder) => isInside(file, folder))) return 'workspace';
-  return 'external';
+/** The kernel's views of processes, devices and itself: nothing in them is a source file to show. */
+const NEVER_OPENED_ROOTS = ['/proc', '/sys', '/dev'];
+
+/** Which of /proc, /sys and /dev holds `file` (absolute and normalised), if one does. */
+export function neverOpenedRoot(file: string): string | undefined {
+  return NEVER_OPENED_ROOTS.find((root) => file === root || file.startsWith(`${root}/`));
+}
+
+/** An existing local file as it may be opened. */
+export interface LocalFile {
+  readonly kind: Exclude<ProfilePathKind, 'none'>;
+  /** Inside a workspace folder: its path through that folder (as VS Code names the folder's files); else its real path. */
+  readonly fsPath: string;
+}
+
+/**
+ * Where an existing local file really is: its real path decides (a link inside the workspace
+ * that leads outside is outside). Refused, with the reason for the user, when the real path is in
+ * /proc, /sys or /dev or cannot be resolved. The shell asks again before it opens a file: links
+ * can change after the mapping.
+ */
+export async function resolveLocalFile(file: string, context: PathContext): Promise<LocalFile | { refused: string }> {
+  const real = await context.fs.realPath(file);
+  if (!real) return { refused: `${file} could not be resolved` };
+  const root = neverOpenedRoot(real);
+  if (root) return { refused: real === file ? `${file} is in ${root}, which is never opened` : `${file} leads to ${real}, in ${root}, which is never opened` };
+  // GOROOT and the module cache also as named: Debian's GOROOT/src is a link into /usr/share.
+  if (context.goroot && (isInside(file, context.goroot) || isInside(real, context.realGoroot!))) return { kind: 'goroot', fsPath: real };
+  if (context.gomodcache && (isInside(file, context.gomodcache) || isInside(real, context.realGomodcache!))) return { kind: 'modcache', fsPath: real };
+  for (let i = 0; i < context.workspaceFolders.length; i++) {
+    if (isInside(real, context.realWorkspaceFolders[i])) return { kind: 'workspace', fsPath: path.join(context.workspaceFolders[i], path.relative(context.realWorkspaceFolders[i], real)) };
+  }
+  return { kind: 'external', fsPath: real };
 }
 
 /** The innermost known module whose folder holds `file`: a walk up its folders, not a scan. */

@@ -7,13 +7,18 @@ import { execFile } from 'child_process';
 import { constants, promises as fsp } from 'fs';
 import type { FileHandle } from 'fs/promises';
 import path = require('path');
-import { createPathContext, PathContext, PathContextInput, PathFs } from './pathMapping';
+import { createPathContext, LineCheck, PathContext, PathContextInput, PathFs } from './pathMapping';
 
 // Not defined on Windows, where opening does not block on such files anyway.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const CHUNK_BYTES = 64 * 1024;
-/** hasLine reads at most this much of a source file looking for its line. */
-export const MAX_SOURCE_SCAN_BYTES = 64 * 1024 * 1024;
+/**
+ * checkLine reads at most this much of a source file looking for its line: ≈ 25 ms of CPU for
+ * the densest file (all newlines), in 64 KiB steps of well under 1 ms. Past it a line is
+ * `unchecked`, not counted on (64 MiB cost 1.9 s of CPU a lookup).
+ */
+export const MAX_SOURCE_SCAN_BYTES = 4 * 1024 * 1024;
+const NEWLINE = 0x0a;
 
 /** Opens `file` for reading without blocking; undefined unless it is a regular file. */
 async function openRegular(file: string): Promise<{ handle: FileHandle; size: number } | undefined> {
@@ -60,27 +65,41 @@ export const realPathFs: PathFs = {
     }
   },
 
-  async hasLine(file, line) {
-    if (!Number.isSafeInteger(line) || line < 1) return false;
+  async realPath(file) {
+    try {
+      return await fsp.realpath(file);
+    } catch {
+      return undefined;
+    }
+  },
+
+  async checkLine(file, line): Promise<LineCheck> {
+    if (!Number.isSafeInteger(line) || line < 1) return 'absent';
     const opened = await openRegular(file);
-    if (!opened) return false;
+    if (!opened) return 'absent';
     const { handle, size } = opened;
     try {
-      // Line n exists when the file has a byte after its (n − 1)th newline.
-      if (line === 1) return size > 0 || (await hasByteAt(handle, 0));
+      // Line n exists when the file has a byte after its (n − 1)th newline: it takes n bytes, so
+      // the size alone refuses a line past it, unread. Not a size of 0: procfs-like files say 0
+      // and have bytes.
+      if (size > 0 && line > size) return 'absent';
+      if (line === 1) return size > 0 || (await hasByteAt(handle, 0)) ? 'present' : 'absent';
       let newlines = 0;
       const buffer = Buffer.alloc(CHUNK_BYTES);
       for (let position = 0; position < MAX_SOURCE_SCAN_BYTES; ) {
         const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
-        if (!bytesRead) return false;
-        for (let i = buffer.indexOf(10); i >= 0 && i < bytesRead; i = buffer.indexOf(10, i + 1)) {
-          if (++newlines === line - 1) return position + i + 1 < size || (await hasByteAt(handle, position + i + 1));
+        if (!bytesRead) return 'absent';
+        // A plain loop: one indexOf call per newline costs 15× more on a file of short lines.
+        for (let i = 0; i < bytesRead; i++) {
+          if (buffer[i] !== NEWLINE || ++newlines < line - 1) continue;
+          const next = position + i + 1;
+          return next < size || (await hasByteAt(handle, next)) ? 'present' : 'absent';
         }
         position += bytesRead;
       }
-      return false;
+      return 'unchecked';
     } catch {
-      return false;
+      return 'absent';
     } finally {
       await handle.close().catch(() => undefined);
     }

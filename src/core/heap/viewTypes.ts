@@ -20,7 +20,7 @@ export type HeapRowSource =
       readonly found: true;
       /** The file as shown (relative to its workspace folder when inside one). */
       readonly shown: string;
-      /** Go installation or module cache: opened read-only. */
+      /** Anywhere but a workspace folder (by its real path): opened read-only. */
       readonly readOnly: boolean;
       readonly where: 'workspace' | 'goroot' | 'modcache' | 'external';
       /** A caveat (the line is past the end of the file: it changed since the build). */

@@ -132,6 +132,7 @@ function sourceCaveat(row: HeapViewRow): string {
   if (row.source.note) return ` (${row.source.note})`;
   if (row.source.where === 'goroot') return ' (Go installation, opened read-only)';
   if (row.source.where === 'modcache') return ' (module cache, opened read-only)';
+  if (row.source.where === 'external') return ' (outside the workspace, opened read-only)';
   return '';
 }
 
