@@ -125,7 +125,10 @@ export function checkProfileShape(bytes: Uint8Array): void {
     if (entries > MAX_PROFILE_ENTRIES) throw notAProfile(`it holds more than ${MAX_PROFILE_ENTRIES.toLocaleString('en-US')} entries (${what}): far more than any heap profile`);
   };
   const walk = (shape: MessageShape, from: number, to: number): void => {
-    const perField = new Map<number, number>();
+    // Made at the first repeated field: most of a profile's messages (millions of samples and
+    // lines) have at most one, and a map each would be most of this pass's cost.
+    let perField: Map<number, number> | undefined;
+    const count = (field: number, n: number, max: number): void => countIn((perField ??= new Map()), field, n, max, shape.name);
     let strings = 0;
     let offset = from;
     while (offset < to) {
@@ -140,7 +143,7 @@ export function checkProfileShape(bytes: Uint8Array): void {
       if (wireType === 0) {
         [, offset] = readVarint(bytes, afterTag, to);
         counted(1, `${shape.name} field ${field}`);
-        if (fieldShape.kind === 'numbers') countIn(perField, field, 1, fieldShape.max, shape.name);
+        if (fieldShape.kind === 'numbers') count(field, 1, fieldShape.max);
         continue;
       }
       const [length, start] = readVarint(bytes, afterTag, to);
@@ -156,10 +159,10 @@ export function checkProfileShape(bytes: Uint8Array): void {
         } else {
           for (let i = start; i < end; i++) if (bytes[i] < 0x80) numbers++;
         }
-        countIn(perField, field, numbers, fieldShape.max, shape.name);
+        count(field, numbers, fieldShape.max);
         counted(numbers, `${shape.name} field ${field}`);
       } else if (fieldShape.kind === 'message') {
-        countIn(perField, field, 1, fieldShape.max, shape.name);
+        count(field, 1, fieldShape.max);
         counted(1, `${fieldShape.of.name} messages`);
         walk(fieldShape.of, start, end);
       } else {

@@ -17,7 +17,7 @@ export interface JsonShapeLimits {
   readonly maxObjectKeys: number;
   /** Bytes of one string (key or value) between its quotes, as written (escapes count as written). */
   readonly maxStringBytes: number;
-  /** Values (numbers, strings, literals, arrays, objects) in the whole text. */
+  /** Values (numbers, strings — object keys included —, literals, arrays, objects) in the whole text. */
   readonly maxValues: number;
 }
 

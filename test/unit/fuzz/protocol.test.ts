@@ -25,14 +25,15 @@ function specified(raw: unknown): FromWebviewMessage | undefined {
   const id = m.watchId;
   if (m.type === 'select') return typeof id === 'string' && id.length >= 1 && id.length <= 64 ? { type: 'select', watchId: id } : undefined;
   if (m.type === 'rendered') {
-    const ok = typeof id === 'string' && id.length <= 64 && typeof m.points === 'number' && Number.isSafeInteger(m.points) && m.points >= 0 && typeof m.lastTime === 'number' && Number.isFinite(m.lastTime);
+    // A recording's id holds its file's URI: longer than a watch's.
+    const ok = typeof id === 'string' && id.length <= 8192 && typeof m.points === 'number' && Number.isSafeInteger(m.points) && m.points >= 0 && typeof m.lastTime === 'number' && Number.isFinite(m.lastTime);
     return ok ? { type: 'rendered', watchId: id as string, points: m.points as number, lastTime: m.lastTime as number } : undefined;
   }
   return undefined;
 }
 
 const TYPES = [...PARAMETERLESS, 'select', 'rendered', 'png', 'eval', '__proto__', 'constructor', 'toString', 'READY', 'ready ', ''];
-const field = fc.oneof(hostileJson(undefined, NaN, Infinity, 'x'.repeat(64), 'x'.repeat(65), ''), fc.string({ unit: 'binary', maxLength: 70 }), fc.integer(), fc.double());
+const field = fc.oneof(hostileJson(undefined, NaN, Infinity, 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(8192), 'x'.repeat(8193), ''), fc.string({ unit: 'binary', maxLength: 70 }), fc.integer(), fc.double());
 /** Near misses of real messages: known types, with fields of the right and wrong kinds, plus extras. */
 /** PNG-ish payloads: real signatures, one byte off, too short, not a Uint8Array. */
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
