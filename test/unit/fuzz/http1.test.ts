@@ -80,23 +80,25 @@ const tinyChunkRecipe = fc.record({
 function tinyChunkAnswer({ bodyBytes, fill, sizes, spellings }: { bodyBytes: number; fill: number; sizes: number[]; spellings: string[] }): { bytes: Buffer; body: Buffer } {
   const body = Buffer.alloc(bodyBytes);
   for (let i = 0; i < bodyBytes; i++) body[i] = (fill + i * 31) & 0xff;
-  const parts: Buffer[] = [Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n')];
+  // Built as latin1 text (one char per byte), one Buffer at the end: a Buffer per chunk is slow to build.
+  const text = body.toString('latin1');
+  const parts: string[] = ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'];
   for (let at = 0, i = 0; at < bodyBytes; i++) {
     const size = Math.min(sizes[i % sizes.length], bodyBytes - at);
     const spelling = spellings[i % spellings.length];
     const hex = spelling === 'upper' ? size.toString(16).toUpperCase() : spelling === 'ext' ? `${size.toString(16)};x=y` : `${spelling}${size.toString(16)}`;
-    parts.push(Buffer.from(`${hex}\r\n`), body.subarray(at, at + size), Buffer.from('\r\n'));
+    parts.push(`${hex}\r\n${text.slice(at, at + size)}\r\n`);
     at += size;
   }
-  parts.push(Buffer.from('0\r\n\r\n'));
-  return { bytes: Buffer.concat(parts), body };
+  parts.push('0\r\n\r\n');
+  return { bytes: Buffer.from(parts.join(''), 'latin1'), body };
 }
 
 describe('fuzz: HTTP/1.1 answers', () => {
   it('a large body in tiny chunks, in reads of up to 64 KiB: the same body, and no read blocks', () => {
     fuzz(
       FAMILY,
-      25,
+      15,
       fc.property(tinyChunkRecipe, fc.integer({ min: 1000, max: 64 * 1024 }), (recipe, readBytes) => {
         const answer = tinyChunkAnswer(recipe);
         const reads: Buffer[] = [];
