@@ -82,6 +82,24 @@ describe('metrics over https', function () {
     assert.strictEqual(figures.total, MEMSTATS.Sys);
   });
 
+  it('a trusted certificate is still checked against the host asked: its name or address, not another', async () => {
+    // The certificate names localhost and 127.0.0.1; 127.0.0.2 is loopback too, but not named.
+    const other = https.createServer({ key: fs.readFileSync(path.join(TLS, 'localhost.key')), cert: fs.readFileSync(path.join(TLS, 'localhost.crt')) }, (_req, res) => res.end(JSON.stringify({ memstats: MEMSTATS })));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.2', r));
+    try {
+      const script = `
+        const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources.js'))});
+        const read = (url) => { const source = expvarSource(new URL(url)); return source.read().then((r) => r.figures.heapObjects, (e) => e.message).finally(() => source.close()); };
+        Promise.all([read('https://127.0.0.1:${port}'), read('https://127.0.0.2:${(other.address() as AddressInfo).port}')]).then((r) => console.log(JSON.stringify(r)));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(TLS, 'localhost.crt') } });
+      const [byAddress, notNamed] = JSON.parse(stdout) as [number, string];
+      assert.strictEqual(byAddress, MEMSTATS.HeapAlloc);
+      assert.match(notNamed, /TLS certificate was not accepted.*(altnames|does not match)/);
+    } finally {
+      other.close();
+    }
+  });
+
   it('an answer sent a byte per chunk is read, kept connection or not, and reading it blocks nothing', async () => {
     const script = `
       const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources.js'))});
