@@ -19,7 +19,7 @@ export function activate(context: vscode.ExtensionContext): ReturnType<typeof ex
   const cacheDir = storage.scheme === 'file' ? path.join(storage.fsPath, 'code-cache') : undefined;
   loaded = loadCachedModule<typeof extension>(path.join(__dirname, 'extension.js'), cacheDir, module);
   const api = loaded.exports.activate(context);
-  if (loaded.cache === 'missing' || loaded.cache === 'rejected') {
+  if (loaded.cache !== 'used' && loaded.cache !== 'off') {
     const bundle = loaded;
     const timer = setTimeout(() => void bundle.writeCache(), WRITE_CACHE_AFTER_MS);
     context.subscriptions.push({ dispose: () => clearTimeout(timer) });

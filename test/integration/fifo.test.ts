@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readPidFile } from '../../src/core/pidFile';
 import { discover } from '../../src/core/goruntime/discovery';
-import { readSmallFile } from '../../src/core/util/smallFile';
+import { readSmallFile, readSmallFileBytesSync } from '../../src/core/util/smallFile';
 import { startProgram, stopAll } from '../support/goFixtures';
 
 /** Resolves with the promise's outcome, or 'hung' after `ms`. */
@@ -56,6 +56,19 @@ describe('FIFOs where small files are expected', function () {
     await assert.rejects(readSmallFile(big, 4096), /larger than 4096 bytes/);
     await assert.rejects(readSmallFile(dir, 4096), /not a regular file \(a directory\)/);
     await assert.rejects(readSmallFile(path.join(dir, 'none'), 4096), /does not exist/);
+  });
+
+  it('the synchronous reader (activation\'s code cache) refuses the same, and a device, without reading them', () => {
+    const big = path.join(dir, 'big-sync');
+    fs.writeFileSync(big, Buffer.alloc(10_000));
+    assert.throws(() => readSmallFileBytesSync(big, 4096), /larger than 4096 bytes/);
+    assert.throws(() => readSmallFileBytesSync(dir, 4096), /not a regular file \(a directory\)/);
+    assert.throws(() => readSmallFileBytesSync(path.join(dir, 'none'), 4096), /does not exist/);
+    assert.throws(() => readSmallFileBytesSync('/dev/zero', 4096), /not a regular file \(a device\)/);
+    // Its FIFO case runs in a process of its own (test/unit/codeCache.test.ts): a hang would stop this one.
+    const file = path.join(dir, 'small-sync');
+    fs.writeFileSync(file, 'four');
+    assert.strictEqual(readSmallFileBytesSync(file, 4).toString(), 'four');
   });
 
   it("an agent's or gops' port file that is a FIFO: discovery goes on, and does not hang", async () => {

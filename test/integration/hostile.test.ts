@@ -84,6 +84,36 @@ describe('a hostile target never freezes the extension host', function () {
     }
   });
 
+  for (const [mode, kind] of [
+    ['chunked-expvar', 'expvar'],
+    ['chunked-snapshot', 'agent'],
+    ['chunked-pprof', 'pprof'],
+  ]) {
+    it(`${mode}: Go figures sent a byte per HTTP chunk are read, and reading them blocks nothing`, async () => {
+      // Until three reads have brought figures (the pprof source reads every 5 s).
+      const reads = new Set<number>();
+      const target = await startProgram(process.execPath, [HOSTILE, mode], /listening on 127\.0\.0\.1:(\d+)/);
+      const outcome = await watchProgram(
+        target,
+        (r) => {
+          const readAt = r.list()[0]?.latest?.goReadAt;
+          if (readAt) reads.add(readAt);
+          return reads.size >= 3;
+        },
+        20_000,
+      );
+      try {
+        assertResponsive(outcome, mode);
+        const status = outcome.registry.list()[0].goRuntime?.status;
+        assert.ok(status?.state === 'found' && status.source.kind === kind, `${JSON.stringify(status)} (log: ${outcome.log.join(' | ').slice(0, 500)})`);
+        assert.strictEqual(outcome.registry.list()[0].latest?.go?.heapObjects, 4 * 1024 * 1024);
+        assert.strictEqual(reads.size, 3, `${reads.size} reads brought figures`);
+      } finally {
+        outcome.registry.dispose();
+      }
+    });
+  }
+
   for (const mode of ['huge-expvar', 'deep', 'slow', 'lying-length', 'gzip-bomb', 'huge-snapshot', 'huge-pprof', 'nonsense-figures']) {
     it(`${mode}: no Go figures, a reason, and the event loop stays free`, async () => {
       const outcome = await watchHostile(mode);

@@ -17,8 +17,16 @@
  *   huge-pprof       a 30 MiB heap profile text whose MemStats block is nonsense
  *   nonsense-figures valid JSON with NaN-like, negative and overflowing figures
  *   profile NAME     the heap profile NAME of the hostile corpus (hostileFiles.ts), as a gzip body
+ *
+ * And valid answers, each byte of the body its own HTTP chunk ("1\r\nX\r\n"), on connections
+ * kept open between requests — figures that must be READ, as cheaply as the same bytes unchunked:
+ *   chunked-expvar   /debug/vars (any path): memstats after a 256 KiB map of the service's own
+ *   chunked-snapshot the agent's snapshot, padded to 48 KiB (other paths: 404)
+ *   chunked-pprof    net/http/pprof's heap profile, 512 KiB, its MemStats block last, and the
+ *                    goroutine profile's first line (other paths: 404)
  */
 import * as http from 'http';
+import * as net from 'net';
 import * as zlib from 'zlib';
 import { HOSTILE_PROFILES } from './hostileFiles';
 
@@ -110,7 +118,69 @@ function body(): { status?: number; headers?: http.OutgoingHttpHeaders; chunks?:
   }
 }
 
-const server = http.createServer((req, res) => {
+/** `body` as one HTTP answer whose body comes one byte per chunk. */
+function oneByteChunks(body: string, status = '200 OK'): Buffer {
+  const bytes = Buffer.from(body);
+  const wire = Buffer.alloc(bytes.length * 6);
+  for (let i = 0; i < bytes.length; i++) {
+    wire.write('1\r\n', i * 6, 'latin1');
+    wire[i * 6 + 3] = bytes[i];
+    wire.write('\r\n', i * 6 + 4, 'latin1');
+  }
+  return Buffer.concat([Buffer.from(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n`), wire, Buffer.from('0\r\n\r\n')]);
+}
+
+/** The answer of a one-byte-chunks mode to a request for `target` (path and query). */
+function oneByteChunkAnswers(): ((target: string) => Buffer) | undefined {
+  const notFound = oneByteChunks('404 page not found\n', '404 Not Found');
+  switch (mode) {
+    case 'chunked-expvar': {
+      // expvar sorts its variables: a service's own map named before "memstats" comes first.
+      const answer = oneByteChunks(`{"cmdline":["./svc"],"aaa":${bigMap(256 * 1024)},"memstats":${JSON.stringify(memstats)},"zzz":1}`);
+      return () => answer;
+    }
+    case 'chunked-snapshot': {
+      const snapshot = {
+        protocol: 1,
+        pid: process.pid,
+        memory: { heapObjects: 4 * MiB, heapUnused: 1 * MiB, heapFree: 5 * MiB, heapReleased: 2 * MiB, heapStacks: 512 * 1024, osStacks: 0, total: 20 * MiB },
+        gc: { cycles: 7, heapGoal: 8 * MiB },
+      };
+      const answer = oneByteChunks(`${JSON.stringify(snapshot).slice(0, -1)},"pad":"${'p'.repeat(48 * 1024)}"}`);
+      return (target) => (target === '/debug/memorywatch/snapshot' ? answer : notFound);
+    }
+    case 'chunked-pprof': {
+      const line = '1: 8192 [1: 8192] @ 0x487773 0x48bca9 0x674965\n';
+      const profile = `heap profile: 1: 8192 [1: 8192] @ heap/1048576\n${line.repeat((512 * 1024) / line.length)}\n# runtime.MemStats\n# Alloc = ${memstats.Alloc}\n# TotalAlloc = ${memstats.TotalAlloc}\n# Sys = ${memstats.Sys}\n# HeapAlloc = ${memstats.HeapAlloc}\n# HeapSys = ${memstats.HeapSys}\n# HeapIdle = ${memstats.HeapIdle}\n# HeapInuse = ${memstats.HeapInuse}\n# HeapReleased = ${memstats.HeapReleased}\n# Stack = ${memstats.StackInuse} / ${memstats.StackSys}\n# NextGC = ${memstats.NextGC}\n# NumGC = ${memstats.NumGC}\n`;
+      const heap = oneByteChunks(profile);
+      const goroutines = oneByteChunks('goroutine profile: total 4\n1 @ 0x1\n');
+      return (target) => (target.startsWith('/debug/pprof/heap') ? heap : target.startsWith('/debug/pprof/goroutine') ? goroutines : notFound);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Serves a one-byte-chunks mode by hand (Node's server would not write such chunks): one answer per request, the connection kept. */
+function serveOneByteChunks(answerFor: (target: string) => Buffer): net.Server {
+  return net.createServer((socket) => {
+    let pending = '';
+    socket.on('error', () => undefined);
+    socket.on('data', (data: Buffer) => {
+      pending += data.toString('latin1');
+      // Requests are GETs without a body: each ends at its empty line.
+      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+        const target = pending.slice(0, end).split(' ')[1] ?? '/';
+        pending = pending.slice(end + 4);
+        socket.write(answerFor(target));
+      }
+      if (pending.length > 64 * 1024) socket.destroy();
+    });
+  });
+}
+
+const chunkedAnswers = oneByteChunkAnswers();
+const server = chunkedAnswers ? serveOneByteChunks(chunkedAnswers) : http.createServer((req, res) => {
   const answer = body();
   if (answer.trickle) {
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -29,13 +29,25 @@ function parse(chunks: readonly Buffer[], enough?: (bodySoFar: number) => boolea
 const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
 /** Each byte on its own, as the slowest network would deliver them. */
 const oneByOne = (buf: Buffer): Buffer[] => [...buf].map((b) => Buffer.from([b]));
+/** `body` as chunks of one byte each, as a hostile server may send it. */
+function oneByteChunks(body: Buffer): Buffer {
+  const wire = Buffer.alloc(body.length * 6);
+  for (let i = 0; i < body.length; i++) {
+    wire.write('1\r\n', i * 6, 'latin1');
+    wire[i * 6 + 3] = body[i];
+    wire.write('\r\n', i * 6 + 4, 'latin1');
+  }
+  return wire;
+}
 
-function refuses(text: string, message: RegExp): void {
-  assert.throws(
-    () => parse([bytes(text)]),
-    (err: unknown) => err instanceof HttpParseError && message.test(err.message),
-    `${JSON.stringify(text.slice(0, 80))} should be refused with ${message}`,
-  );
+function refuses(text: string, message: RegExp, oneByteAtATime = false): void {
+  for (const chunks of oneByteAtATime ? [[bytes(text)], oneByOne(bytes(text))] : [[bytes(text)]]) {
+    assert.throws(
+      () => parse(chunks),
+      (err: unknown) => err instanceof HttpParseError && message.test(err.message),
+      `${JSON.stringify(text.slice(0, 80))} should be refused with ${message}${chunks.length > 1 ? ' (a byte at a time)' : ''}`,
+    );
+  }
 }
 
 describe('HTTP/1.1 answers on a kept connection', () => {
@@ -108,6 +120,58 @@ describe('HTTP/1.1 answers on a kept connection', () => {
     assert.strictEqual(parser.extra, 0);
   });
 
+  it('a large body in 1-byte chunks, in socket-sized reads: the same bytes, each read handed on in one piece', () => {
+    // 512 KiB of JSON-ish text, each byte its own chunk: "1\r\nX\r\n", six bytes on the wire for one of body.
+    const body = Buffer.from(`{"memstats":{"HeapAlloc":1},"pad":"${'0123456789abcdef'.repeat(32 * 1024)}"}`);
+    const wire = Buffer.concat([bytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), oneByteChunks(body), bytes('0\r\n\r\n')]);
+    const parser = new ResponseParser();
+    const pieces: Buffer[] = [];
+    let mostPiecesInOneRead = 0;
+    for (let at = 0; at < wire.length; at += 64 * 1024) {
+      let piecesInThisRead = 0;
+      parser.feed(wire.subarray(at, at + 64 * 1024), (piece) => {
+        pieces.push(Buffer.from(piece));
+        piecesInThisRead++;
+        return false;
+      });
+      mostPiecesInOneRead = Math.max(mostPiecesInOneRead, piecesInThisRead);
+    }
+    assert.ok(parser.complete);
+    assert.strictEqual(parser.extra, 0);
+    assert.ok(Buffer.concat(pieces).equals(body), 'the body handed on is the body sent');
+    // A consumer (the expvar scanner) pays per call: eleven thousand calls a read cost more than the bytes.
+    assert.strictEqual(mostPiecesInOneRead, 1, `${mostPiecesInOneRead} pieces handed on for one read`);
+  });
+
+  it('chunked answers cut at every byte into two reads, or fed a byte at a time: the same body', () => {
+    // Sizes of one and more digits, either case, leading zeros, an extension, a trailer.
+    const answer = bytes(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        '1\r\n{\r\n' +
+        '0001\r\n"\r\n' +
+        `1a;name="v"\r\n${'k'.repeat(26)}\r\n` +
+        `1F\r\n${'"'.padEnd(31, 'v')}\r\n` +
+        '2\r\n:1\r\n' +
+        `00000000010A\r\n${'x'.repeat(0x10a)}\r\n` +
+        '1\r\n}\r\n' +
+        '0\r\nX-Trailer: 1\r\n\r\n',
+    );
+    const expected = `{"${'k'.repeat(26)}${'"'.padEnd(31, 'v')}:1${'x'.repeat(0x10a)}}`;
+    const check = (chunks: Buffer[], what: string) => {
+      const { parser, body } = parse(chunks);
+      assert.ok(parser.complete, what);
+      assert.strictEqual(parser.extra, 0, what);
+      assert.strictEqual(body.toString('latin1'), expected, what);
+    };
+    for (let cut = 0; cut <= answer.length; cut++) check([answer.subarray(0, cut), answer.subarray(cut)], `cut at ${cut}`);
+    check(oneByOne(answer), 'a byte at a time');
+    // The same, behind the answer's own bytes in one read, and with the next answer's bytes after it.
+    const twice = Buffer.concat([answer, answer]);
+    const { parser } = parse([twice]);
+    assert.ok(parser.complete);
+    assert.strictEqual(parser.extra, answer.length, 'the second answer counts as bytes after the first');
+  });
+
   it('refuses what is not HTTP/1.x as Go and Node write it, with a reason', () => {
     refuses('SSH-2.0-OpenSSH_9.6\r\n', /does not speak HTTP/);
     refuses('HTTP/2.0 200 OK\r\n\r\n', /does not speak HTTP/);
@@ -122,12 +186,21 @@ describe('HTTP/1.1 answers on a kept connection', () => {
     refuses('HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999\r\n\r\n', /malformed Content-Length/);
     refuses('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n', /malformed Transfer-Encoding/);
     refuses('HTTP/1.1 101 Switching Protocols\r\n\r\n', /switched protocols/);
-    refuses('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /not one/);
-    refuses('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffff\r\n', /not one/);
-    refuses('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokay\r\n', /chunk longer than its size/);
-    refuses('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\r\n', /not one/);
-    refuses(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;${'x'.repeat(2000)}`, /not one/);
-    refuses(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n${'X-T: 1\r\n'.repeat(3000)}`, /not one/);
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    refuses(`${chunked}zz\r\n`, /not one/, true);
+    refuses(`${chunked}fffffffffffff\r\n`, /not one/, true);
+    refuses(`${chunked}0000000000001\r\nx\r\n`, /not one/, true);
+    refuses(`${chunked}\r\n`, /not one/, true);
+    refuses(`${chunked}-1\r\n`, /not one/, true);
+    refuses(`${chunked}0x1\r\n`, /not one/, true);
+    refuses(`${chunked}2\r\nokay\r\n`, /chunk longer than its size/, true);
+    refuses(`${chunked}2\r\nok\n0\r\n\r\n`, /not one/, true);
+    refuses(`${chunked}2\r\nok\rx0\r\n\r\n`, /not one|chunk longer than its size/, true);
+    refuses(`${chunked}2\nok\r\n`, /not one/, true);
+    refuses(`${chunked}2\rok\r\n`, /not one/, true);
+    refuses(`${chunked}2;${'x'.repeat(2000)}`, /not one/, true);
+    refuses(`${chunked}0\r\n${'X-T: 1\r\n'.repeat(3000)}`, /not one/, true);
+    refuses(`${chunked}0\r\nX-T: 1\n\r\n`, /not one/, true);
   });
 
   it('the request: a GET or an empty POST, with the path and host of the URL', () => {

@@ -1,12 +1,13 @@
 /**
- * HTTP/1.1 on a socket we keep: the request's bytes and a strict, bounded parser of the answer.
+ * HTTP/1.1 on a bare socket (TCP or TLS): the request's bytes and a strict, bounded parser of the answer.
  *
  * Why not Node's http client for this: a Go figures read repeated every second spends most of
  * its cost in the client's machinery, not on the wire — a ClientRequest, an Agent, two streams,
  * their events — all of it cold at that rate. One read through it costs the extension host
  * ≈ 0.85 ms more than an idle tick, through this parser on a bare socket ≈ 0.45 ms (the bare
- * socket alone ≈ 0.3; undici, the other well-kept client, measured the same as Node's here). This is used for kept connections
- * only (reads repeated on one plain-http socket); everything else still goes through Node's client.
+ * socket alone ≈ 0.3; undici, the other well-kept client, measured the same as Node's here). And
+ * Node's client hands on each chunk of a chunked body as an event of its own: an answer sent a byte
+ * per chunk held the extension host 60–160 ms per socket read. Every answer is read here (request.ts).
  *
  * Everything here comes from the target: every length is bounded, anything outside HTTP/1.x as
  * Go's and Node's servers write it is refused with a reason rather than guessed at, and a
@@ -44,28 +45,49 @@ export const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_CHUNK_LINE_BYTES = 1024;
 /** Most bytes of the trailer fields after the last chunk. */
 const MAX_TRAILER_BYTES = 16 * 1024;
+/** At most 12 hex digits of a chunk's size (256 TiB): a larger chunk is a lie. */
+const MAX_CHUNK_SIZE_DIGITS = 12;
+/**
+ * Body pieces shorter than this are copied together, one piece for all of them per `feed`: a
+ * server may send each byte as its own chunk, and a consumer called eleven thousand times for a
+ * 64 KiB read (the expvar scanner, a BodyCollector) costs more than the bytes. Longer pieces
+ * (Go writes chunks of 4 KiB and more) are handed on as they are, uncopied.
+ */
+const COALESCE_BELOW = 1024;
 
 const CR = 0x0d;
 const LF = 0x0a;
+/** A hex digit's value by byte; −1 for any other byte. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[0x41 + i] = HEX_VALUE[0x61 + i] = 10 + i;
+const NOT_CHUNKED = 'sent a chunked body that is not one';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
 
 type Framing = { kind: 'length'; remaining: number } | { kind: 'chunked'; state: ChunkState; remaining: number } | { kind: 'until-close' } | { kind: 'none' };
-/** Where a chunked body is: in a size line, in data, at the CRLF after data, in the trailers. */
-type ChunkState = 'size' | 'data' | 'data-end' | 'trailers';
+/** Where a chunked body is: in a size line, in data, at the CR or the LF after data, in the trailers. */
+type ChunkState = 'size' | 'data' | 'data-cr' | 'data-lf' | 'trailers';
 
 /**
  * Reads one answer from the bytes of a socket, as they come. `feed` hands the body's bytes to
- * `onBody` (subarrays of the chunk, never copied) until the answer ends or `onBody` returns true
- * (it has what it needs); then the rest of that chunk is still parsed, without being handed on, so
- * that `complete` says whether the answer ended in what has arrived. Throws an HttpParseError.
+ * `onBody` until the answer ends or `onBody` returns true (it has what it needs); then the rest of
+ * that chunk is still parsed, without being handed on, so that `complete` says whether the answer
+ * ended in what has arrived. Throws an HttpParseError.
+ *
+ * What `onBody` gets: subarrays of the chunk fed, except that the short pieces of one chunk (a body
+ * sent in chunks of a few bytes) come copied together, as one piece, at the end of that `feed`.
+ * Parsing a chunked body costs about what the same bytes cost unchunked: a size line and the CRLF
+ * after data are read in place in the chunk; only a line cut between two reads, or one with an
+ * extension, or a trailer, is collected and read as text.
  */
 export class ResponseParser {
   private headBytes: Buffer[] = [];
   private headLength = 0;
   private framing?: Framing;
-  /** The line being collected: a chunk size or a trailer field. */
-  private line: number[] = [];
+  /** The line being collected across reads (a chunk size or a trailer field): its first `lineLength` bytes. */
+  private line = Buffer.alloc(0);
+  private lineLength = 0;
   private trailerBytes = 0;
   private headValue?: ResponseHead;
   private doneValue = false;
@@ -73,6 +95,13 @@ export class ResponseParser {
   private extraValue = 0;
   /** The consumer has what it needs: no more body is handed on. */
   private enough = false;
+  /** The consumer of the current `feed`. */
+  private onBody: (piece: Buffer) => boolean = () => false;
+  /** Short body pieces of the current `feed` not handed on yet: one as a range of the chunk, more copied into `pendingCopy`. */
+  private pendingFrom = 0;
+  private pendingTo = 0;
+  private pendingCopy?: Buffer;
+  private pendingLength = 0;
 
   get head(): ResponseHead | undefined {
     return this.headValue;
@@ -95,14 +124,15 @@ export class ResponseParser {
 
   /** Parses `chunk`; `onBody` gets the body's bytes and returns true to be given no more. */
   feed(chunk: Buffer, onBody: (piece: Buffer) => boolean): void {
+    this.onBody = onBody;
+    // Nothing kept from a feed that threw (its answer was refused) may be handed on with this one.
+    this.pendingCopy = undefined;
+    this.pendingFrom = this.pendingTo = this.pendingLength = 0;
     let at = 0;
-    const give = (piece: Buffer): void => {
-      if (!this.enough && piece.length) this.enough = onBody(piece);
-    };
     while (at < chunk.length) {
       if (this.doneValue) {
         this.extraValue += chunk.length - at;
-        return;
+        break;
       }
       if (!this.framing) {
         at = this.readHead(chunk, at);
@@ -112,24 +142,64 @@ export class ResponseParser {
       switch (framing.kind) {
         case 'length': {
           const n = Math.min(framing.remaining, chunk.length - at);
-          give(chunk.subarray(at, at + n));
+          this.give(chunk, at, at + n);
           at += n;
           framing.remaining -= n;
           if (framing.remaining === 0) this.doneValue = true;
           break;
         }
         case 'until-close':
-          give(chunk.subarray(at));
+          this.give(chunk, at, chunk.length);
           at = chunk.length;
           break;
         case 'chunked':
-          at = this.readChunked(framing, chunk, at, give);
+          at = this.readChunked(framing, chunk, at);
           break;
         case 'none':
           this.doneValue = true;
           break;
       }
     }
+    // A parse error thrown above skips this: that answer is refused, and its body with it.
+    this.handOn(chunk);
+  }
+
+  /** The body's bytes chunk[from, to): handed on now when long, else kept to hand on with the other short ones. */
+  private give(chunk: Buffer, from: number, to: number): void {
+    if (this.enough || from === to) return;
+    if (to - from >= COALESCE_BELOW) {
+      this.handOn(chunk);
+      if (!this.enough) this.enough = this.onBody(chunk.subarray(from, to));
+      return;
+    }
+    if (!this.pendingCopy && this.pendingFrom === this.pendingTo) {
+      // The first short piece: a range, copied only if another follows.
+      this.pendingFrom = from;
+      this.pendingTo = to;
+      return;
+    }
+    if (!this.pendingCopy) {
+      // What is left of the chunk from the first piece on bounds the body still to come in it.
+      this.pendingCopy = Buffer.allocUnsafe(chunk.length - this.pendingFrom);
+      this.pendingLength = chunk.copy(this.pendingCopy, 0, this.pendingFrom, this.pendingTo);
+    }
+    const copy = this.pendingCopy;
+    if (to - from === 1) copy[this.pendingLength++] = chunk[from];
+    else this.pendingLength += chunk.copy(copy, this.pendingLength, from, to);
+  }
+
+  /** Hands on the short pieces kept from `chunk`, as one. */
+  private handOn(chunk: Buffer): void {
+    let piece: Buffer | undefined;
+    if (this.pendingCopy) {
+      // Sized for the worst case (a body with no framing at all): a piece that kept far less gets
+      // a buffer of its own, so that a consumer keeping it does not keep the rest too.
+      const copy = this.pendingCopy.subarray(0, this.pendingLength);
+      piece = this.pendingLength * 2 < this.pendingCopy.length ? Buffer.from(copy) : copy;
+    } else if (this.pendingFrom !== this.pendingTo) piece = chunk.subarray(this.pendingFrom, this.pendingTo);
+    this.pendingCopy = undefined;
+    this.pendingFrom = this.pendingTo = this.pendingLength = 0;
+    if (piece && !this.enough) this.enough = this.onBody(piece);
   }
 
   /** Collects the head up to its empty line; returns where the body starts in `chunk`. */
@@ -168,52 +238,101 @@ export class ResponseParser {
     if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.framing.remaining === 0)) this.doneValue = true;
   }
 
-  /** One step of a chunked body; returns where it stopped in `chunk`. */
-  private readChunked(framing: Extract<Framing, { kind: 'chunked' }>, chunk: Buffer, at: number, give: (piece: Buffer) => void): number {
-    switch (framing.state) {
-      case 'data': {
-        const n = Math.min(framing.remaining, chunk.length - at);
-        give(chunk.subarray(at, at + n));
-        framing.remaining -= n;
-        if (framing.remaining === 0) framing.state = 'data-end';
-        return at + n;
-      }
-      case 'data-end':
-      case 'size':
-      case 'trailers': {
-        const lineEnd = this.takeLine(chunk, at, framing.state === 'trailers' ? MAX_TRAILER_BYTES - this.trailerBytes : MAX_CHUNK_LINE_BYTES);
-        if (lineEnd.line === undefined) return lineEnd.at;
-        const line = lineEnd.line;
-        if (framing.state === 'data-end') {
-          if (line !== '') throw new HttpParseError('sent a chunk longer than its size');
-          framing.state = 'size';
-        } else if (framing.state === 'size') {
-          const size = parseChunkSize(line);
-          if (size === 0) framing.state = 'trailers';
-          else {
-            framing.state = 'data';
-            framing.remaining = size;
-          }
-        } else {
-          this.trailerBytes += line.length + 2;
-          if (line === '') this.doneValue = true;
+  /** Reads a chunked body from `at` to the end of `chunk` or of the answer; returns where it stopped. */
+  private readChunked(framing: Extract<Framing, { kind: 'chunked' }>, chunk: Buffer, at: number): number {
+    const end = chunk.length;
+    while (at < end && !this.doneValue) {
+      switch (framing.state) {
+        case 'data': {
+          const n = Math.min(framing.remaining, end - at);
+          this.give(chunk, at, at + n);
+          at += n;
+          framing.remaining -= n;
+          if (framing.remaining === 0) framing.state = 'data-cr';
+          break;
         }
-        return lineEnd.at;
+        // The CRLF after data, one byte at a time: any other byte means the size was a lie.
+        case 'data-cr':
+          if (chunk[at] !== CR) throw new HttpParseError(chunk[at] === LF ? NOT_CHUNKED : 'sent a chunk longer than its size');
+          at++;
+          framing.state = 'data-lf';
+          break;
+        case 'data-lf':
+          if (chunk[at] !== LF) throw new HttpParseError(NOT_CHUNKED);
+          at++;
+          framing.state = 'size';
+          break;
+        case 'size': {
+          if (this.lineLength === 0) {
+            // The usual size line, "1a3f\r\n", whole in this chunk: read in place.
+            let i = at;
+            let size = 0;
+            const digitsEnd = Math.min(end, at + MAX_CHUNK_SIZE_DIGITS);
+            while (i < digitsEnd) {
+              const digit = HEX_VALUE[chunk[i]];
+              if (digit < 0) break;
+              size = size * 16 + digit;
+              i++;
+            }
+            if (i > at && i + 1 < end && chunk[i] === CR && chunk[i + 1] === LF) {
+              at = i + 2;
+              this.startChunk(framing, size);
+              break;
+            }
+          }
+          // Anything else (cut between reads, an extension, or wrong) is read as a line.
+          const taken = this.takeLine(chunk, at, MAX_CHUNK_LINE_BYTES);
+          at = taken.at;
+          if (taken.line !== undefined) this.startChunk(framing, parseChunkSize(taken.line));
+          break;
+        }
+        case 'trailers': {
+          // No trailer fields, the usual: the final CRLF.
+          if (this.lineLength === 0 && at + 1 < end && chunk[at] === CR && chunk[at + 1] === LF && this.trailerBytes + 2 <= MAX_TRAILER_BYTES) {
+            this.trailerBytes += 2;
+            this.doneValue = true;
+            at += 2;
+            break;
+          }
+          const taken = this.takeLine(chunk, at, MAX_TRAILER_BYTES - this.trailerBytes);
+          at = taken.at;
+          if (taken.line !== undefined) {
+            this.trailerBytes += taken.line.length + 2;
+            if (taken.line === '') this.doneValue = true;
+          }
+          break;
+        }
       }
+    }
+    return at;
+  }
+
+  private startChunk(framing: Extract<Framing, { kind: 'chunked' }>, size: number): void {
+    if (size === 0) framing.state = 'trailers';
+    else {
+      framing.state = 'data';
+      framing.remaining = size;
     }
   }
 
-  /** Collects bytes up to a CRLF (at most `max`); the line once it is whole, and where it stopped. */
+  /** Collects bytes up to a CRLF (at most `max` with it); the line once it is whole, and where it stopped. */
   private takeLine(chunk: Buffer, at: number, max: number): { line?: string; at: number } {
     const lf = chunk.indexOf(LF, at);
     const end = lf < 0 ? chunk.length : lf + 1;
-    for (let i = at; i < end; i++) this.line.push(chunk[i]);
-    if (this.line.length > max) throw new HttpParseError('sent a chunked body that is not one');
+    const length = this.lineLength + end - at;
+    if (length > max) throw new HttpParseError(NOT_CHUNKED);
+    if (this.line.length < length) {
+      // Grown as needed (most lines are a few bytes), never past `max`.
+      const grown = Buffer.allocUnsafe(Math.min(max, Math.max(length, this.line.length * 2, 64)));
+      this.line.copy(grown, 0, 0, this.lineLength);
+      this.line = grown;
+    }
+    chunk.copy(this.line, this.lineLength, at, end);
+    this.lineLength = length;
     if (lf < 0) return { at: end };
-    const bytes = this.line;
-    this.line = [];
-    if (bytes.length < 2 || bytes[bytes.length - 2] !== CR) throw new HttpParseError('sent a chunked body that is not one');
-    return { line: Buffer.from(bytes.slice(0, -2)).toString('latin1'), at: end };
+    this.lineLength = 0;
+    if (length < 2 || this.line[length - 2] !== CR) throw new HttpParseError(NOT_CHUNKED);
+    return { line: this.line.toString('latin1', 0, length - 2), at: end };
   }
 }
 
@@ -290,6 +409,6 @@ function parseHead(text: string): ParsedHead {
 function parseChunkSize(line: string): number {
   const semicolon = line.indexOf(';');
   const digits = (semicolon < 0 ? line : line.slice(0, semicolon)).trim();
-  if (!/^[0-9a-fA-F]{1,12}$/.test(digits)) throw new HttpParseError('sent a chunked body that is not one');
+  if (!/^[0-9a-fA-F]{1,12}$/.test(digits)) throw new HttpParseError(NOT_CHUNKED);
   return parseInt(digits, 16);
 }

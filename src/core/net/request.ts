@@ -4,11 +4,19 @@
  * resolves to is checked too), http or https, no redirects followed, no decompression, an overall
  * deadline, and a bounded body — or none kept at all when a streaming consumer reads the chunks as
  * they come and says when it has what it needs.
+ *
+ * Every answer, http or https, kept connection or not, is read by our own HTTP/1.1 reader
+ * (http1.ts) on a bare TCP or TLS socket. Not Node's client: it hands on each chunk of a chunked
+ * body as a 'data' event of its own, so an answer sent a byte per chunk held the extension host
+ * 60–160 ms per socket read (our reader: well under 1 ms), and no option of it bounds that.
+ * And not http.request either: VS Code replaces it in the extension host with its proxy support,
+ * which sends a request for any host it does not know as local (127.0.0.2, an allowed host) to
+ * the user's http.proxy — a host our checks never saw. Each request connects directly to the
+ * target.
  */
 import dns = require('dns');
-import http = require('http');
-import https = require('https');
 import net = require('net');
+import tls = require('tls');
 import { urlToHttpOptions } from 'url';
 import { formatBytes, formatDuration } from '../format';
 import { HttpParseError, requestHead, ResponseParser } from './http1';
@@ -49,24 +57,17 @@ const KEPT_IDLE_MS = 15_000;
 /**
  * One connection to one target, kept open between the reads of a source that asks every second: a
  * new loopback connection costs the extension host about a third of a whole read (bench/RESULTS.md).
- * At most one socket; it serves again only after an answer read to its end that allows it (a
- * request cut short, failed or timed out destroys its socket), and closes when idle for
- * KEPT_IDLE_MS or on close(). Plain http goes over a bare socket with our own parser (http1.ts:
- * Node's client costs more than the rest of a read); https through Node's https agent.
+ * At most one socket (TCP, or TLS for https); it serves again only after an answer read to its end
+ * that allows it (a request cut short, failed or timed out destroys its socket), and closes when
+ * idle for KEPT_IDLE_MS or on close().
  */
 export class KeptConnection {
-  private httpsAgent?: https.Agent;
   private kept?: KeptSocket;
 
   constructor(private readonly idleMs = KEPT_IDLE_MS) {}
 
-  /** The agent for https, made on first use. */
-  httpsAgentFor(): https.Agent {
-    return (this.httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: this.idleMs }));
-  }
-
   /**
-   * One plain-http exchange: on the kept socket when it is free and to the same origin, else on a
+   * One exchange: on the kept socket when it is free and to the same origin, else on a
    * new one (kept afterwards unless another is). A kept socket that the server had closed by the
    * time we asked (no byte of an answer came) is replaced once: a GET may be asked again.
    */
@@ -84,10 +85,7 @@ export class KeptConnection {
 
   /** A new socket to `url`'s origin; kept for later unless another is kept already. */
   private open(url: URL, lookup: net.LookupFunction | undefined): KeptSocket {
-    const { hostname } = urlToHttpOptions(url);
-    // An empty port is http's default; "0" is port 0 (refused), not the default.
-    const port = url.port === '' ? 80 : Number(url.port);
-    const socket = new KeptSocket(url.origin, { host: hostname ?? 'localhost', port, lookup }, this.idleMs);
+    const socket = openSocket(url, lookup, this.idleMs);
     if (this.kept) socket.oneOff = true;
     else {
       this.kept = socket;
@@ -103,12 +101,20 @@ export class KeptConnection {
     this.kept = undefined;
   }
 
-  /** Closes the sockets (if any); a later request opens a new one. Safe to call twice. */
+  /** Closes the socket (if any); a later request opens a new one. Safe to call twice. */
   close(): void {
     this.dropKept();
-    this.httpsAgent?.destroy();
-    this.httpsAgent = undefined;
   }
+}
+
+/** A socket to `url`'s origin (TCP for http, TLS for https), kept `idleMs` between exchanges. */
+function openSocket(url: URL, lookup: net.LookupFunction | undefined, idleMs: number): KeptSocket {
+  // The host without an IPv6 address's brackets.
+  const host = urlToHttpOptions(url).hostname ?? 'localhost';
+  const secure = url.protocol === 'https:';
+  // An empty port is the scheme's default; "0" is port 0 (refused), not the default.
+  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+  return new KeptSocket(url.origin, { host, port, lookup }, secure, idleMs);
 }
 
 /** An exchange on a reused socket that ended before any byte of an answer: the server had closed it. */
@@ -121,7 +127,7 @@ class StaleSocket extends Error {
 /** Where every kept socket's reads land (one read at a time: JavaScript is single-threaded). */
 const READ_BUFFER = Buffer.alloc(64 * 1024);
 
-/** One socket and whichever exchange is on it now; between exchanges it idles, then closes. */
+/** One socket and whichever exchange is on it now; between exchanges it idles, then closes (or closes at once: oneOff). */
 class KeptSocket {
   busy = false;
   /** Opened while the kept socket was busy: closed after its one exchange. */
@@ -136,24 +142,28 @@ class KeptSocket {
   constructor(
     readonly origin: string,
     address: { host: string; port: number; lookup?: net.LookupFunction },
+    secure: boolean,
     private readonly idleMs: number,
   ) {
     // Reads land in one buffer for all sockets and are copied out at their size: Node's stream
     // allocates 64 KiB for each read, garbage the GC must then collect (≈ 0.1 ms a read less
     // measured this way, within the noise of one run).
-    const socket = (this.socket = net.connect({
-      ...address,
-      noDelay: true,
-      onread: {
-        buffer: READ_BUFFER,
-        callback: (bytes: number, buffer: Uint8Array) => {
-          // Bytes nobody asked for (between exchanges): the framing cannot be trusted any more.
-          if (this.listener) this.listener.data(Buffer.from(buffer.subarray(0, bytes)));
-          else socket.destroy();
-          return true;
-        },
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (bytes: number, buffer: Uint8Array) => {
+        // Bytes nobody asked for (between exchanges): the framing cannot be trusted any more.
+        if (this.listener) this.listener.data(Buffer.from(buffer.subarray(0, bytes)));
+        else socket.destroy();
+        return true;
       },
-    }));
+    };
+    // TLS checks the certificate as Node's https does (its CAs, NODE_EXTRA_CA_CERTS, the host's
+    // name); the name goes out as SNI, which may not be an address (RFC 6066).
+    // (tls.connect takes onread as net.connect does — Node's documentation says so — but the
+    // typings of ConnectionOptions leave it out.)
+    const tlsOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...address, servername: net.isIP(address.host) ? undefined : address.host, onread };
+    const socket = (this.socket = secure ? tls.connect(tlsOptions) : net.connect({ ...address, onread }));
+    socket.setNoDelay(true);
     let error: NodeJS.ErrnoException | undefined;
     socket.on('error', (err: NodeJS.ErrnoException) => (error = err));
     socket.on('close', () => {
@@ -172,6 +182,7 @@ class KeptSocket {
     this.busy = true;
     this.listener = listener;
     this.socket.setTimeout(0);
+    this.socket.ref();
     this.socket.write(head);
   }
 
@@ -179,8 +190,11 @@ class KeptSocket {
   release(reusable: boolean): void {
     this.busy = false;
     this.listener = undefined;
-    if (reusable && !this.oneOff && !this.socket.destroyed) this.socket.setTimeout(this.idleMs);
-    else this.destroy();
+    if (reusable && !this.oneOff && !this.socket.destroyed) {
+      this.socket.setTimeout(this.idleMs);
+      // An idle connection keeps no process alive (as Node's agent lets its free sockets go).
+      this.socket.unref();
+    } else this.destroy();
   }
 
   /** Closes the socket; an exchange on it ends at once (closed by us: not to be asked again elsewhere). */
@@ -348,71 +362,12 @@ export function request(url: URL, options: RequestOptions): Promise<HttpAnswer> 
     return Promise.reject(new RequestError('not-loopback', `Refusing to send the request: ${address} is not a loopback address.`));
   }
   const lookup = mayLeaveLoopback ? undefined : loopbackOnlyLookup;
-  if (options.connection && url.protocol === 'http:') return options.connection.exchange(url, options, label, lookup);
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    /** `ended`: the whole answer was read, so a kept connection may serve the next request. */
-    const finish = (err: RequestError | undefined, answer?: HttpAnswer, ended = false) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // Nothing more is read: an endless or oversized body stops here.
-      if (!ended || !options.connection) req.destroy();
-      if (err) reject(err);
-      else resolve(answer!);
-    };
-    // A ClientRequest of our own rather than http.request: VS Code replaces http.request and
-    // https.request in the extension host with its proxy support, which sends a request for any
-    // host it does not know as local (127.0.0.2, an allowed host) to the user's http.proxy — a
-    // host our checks never saw. What we ask is always a direct connection to the target.
-    const req = new http.ClientRequest(
-      {
-        ...urlToHttpOptions(url),
-        method: options.method ?? 'GET',
-        // One agent per request (what `agent: false` makes), or the kept connection's (https only here).
-        agent: options.connection ? options.connection.httpsAgentFor() : url.protocol === 'https:' ? new https.Agent() : new http.Agent(),
-        // No accept-encoding: a server that compresses anyway is not inflated.
-        headers: { 'user-agent': 'memory-watch', accept: '*/*', ...(options.method === 'POST' ? { 'content-length': '0' } : {}) },
-        // Any name must resolve to loopback unless the user allowed the host.
-        lookup,
-      },
-      (res) => {
-        const body = new BodyCollector(options, label);
-        const answer = (): HttpAnswer => ({
-          status: res.statusCode ?? 0,
-          body: body.result(),
-          contentType: res.headers['content-type'],
-          contentEncoding: res.headers['content-encoding'],
-          truncated: body.truncated,
-        });
-        res.on('data', (chunk: Buffer) => {
-          if (settled) return;
-          let outcome: 'more' | 'enough' | 'truncated';
-          try {
-            outcome = body.add(chunk);
-          } catch (err) {
-            return finish(err as RequestError);
-          }
-          if (outcome === 'enough') {
-            finish(undefined, answer(), true);
-            // Had what it needs: the rest of the answer is let through unread if it came in the
-            // same read (then the connection serves again), else the connection is closed.
-            setImmediate(() => {
-              if (!res.complete) req.destroy();
-            });
-          } else if (outcome === 'truncated') finish(undefined, answer());
-        });
-        res.on('end', () => finish(undefined, answer(), true));
-        res.on('error', (err) => finish(new RequestError('broken', `${label}'s answer broke off: ${err.message}`)));
-        res.on('close', () => {
-          // Closed before the end of a body that announced its length: what came is not the answer.
-          if (!res.complete) finish(new RequestError('broken', `${label} closed the connection before the end of its answer.`));
-        });
-      },
-    );
-    const timer = setTimeout(() => finish(new RequestError('timeout', `${label} did not answer within ${formatDuration(options.timeoutMs)}.`)), options.timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => finish(describeError(err, url, label)));
-    req.end();
+  if (options.connection) return options.connection.exchange(url, options, label, lookup);
+  // A socket of its own, closed after this one exchange.
+  const socket = openSocket(url, lookup, 0);
+  socket.oneOff = true;
+  return exchangeOn(socket, url, options, label).catch((err: unknown) => {
+    throw err instanceof StaleSocket ? err.error : err;
   });
 }
 
@@ -426,10 +381,6 @@ function describeError(err: NodeJS.ErrnoException, url: URL, label: string): Req
       return new RequestError('unreachable', `The host ${url.hostname} could not be resolved.`);
     case 'ECONNRESET':
       return new RequestError('broken', `${url.host} closed the connection without answering.`);
-    case 'HPE_INVALID_CONSTANT':
-    case 'HPE_INVALID_VERSION':
-    case 'HPE_INVALID_STATUS':
-      return new RequestError('broken', `${label} does not speak HTTP.`);
     default:
       if (/certificate|self.signed|SSL|TLS/i.test(`${err.code ?? ''} ${err.message}`)) {
         return new RequestError('refused', `${label}: the TLS certificate was not accepted (${err.message}).`);

@@ -61,6 +61,45 @@ export async function readSmallFileBytes(file: string, maxBytes: number): Promis
   }
 }
 
+/**
+ * The bytes of a regular file of at most `maxBytes`, read synchronously; throws a SmallFileError
+ * otherwise. For activation, which runs before anything else and must not wait its turn in
+ * libuv's thread pool; the same checks make it safe: a non-blocking open, fstat, then a bounded read.
+ */
+export function readSmallFileBytesSync(file: string, maxBytes: number): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new SmallFileError('missing', `${file} does not exist`);
+    throw new SmallFileError('unreadable', `cannot read ${file}: ${code ?? (err as Error).message}`);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new SmallFileError('not-a-file', `${file} is not a regular file (${kindOf(stat)})`);
+    if (stat.size > maxBytes) throw new SmallFileError('too-large', `${file} is larger than ${maxBytes} bytes`);
+    // What fstat said, and no more: a file that grew meanwhile is read as it was.
+    const buffer = Buffer.allocUnsafe(stat.size);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = fs.readSync(fd, buffer, length, buffer.length - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.subarray(0, length);
+  } catch (err) {
+    if (err instanceof SmallFileError) throw err;
+    throw new SmallFileError('unreadable', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Read already, or failed already: nothing a failed close changes.
+    }
+  }
+}
+
 function kindOf(stat: fs.Stats): string {
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isDirectory()) return 'a directory';

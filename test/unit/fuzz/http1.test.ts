@@ -9,7 +9,8 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { HttpParseError, ResponseParser } from '../../../src/core/net/http1';
-import { call, chunkBoundaries, chunksOf, fuzz, mutatedBytes, RECORDED_DIR } from './support';
+import { performance } from 'perf_hooks';
+import { call, CALL_LIMIT_MS, chunkBoundaries, chunksOf, fuzz, mutatedBytes, RECORDED_DIR } from './support';
 
 const FAMILY = 'http1';
 const SEEDS = fs.readdirSync(path.join(RECORDED_DIR, 'http')).map((f) => fs.readFileSync(path.join(RECORDED_DIR, 'http', f)));
@@ -64,7 +65,67 @@ const validAnswer = fc
     return { bytes: Buffer.concat(parts), body: Buffer.from(body), status };
   });
 
+/**
+ * A large body in tiny chunks (1–3 bytes, sizes spelled in either case, with leading zeros, some
+ * with an extension), as a hostile server may send one. The property gets the recipe, not the
+ * bytes, so that a counterexample prints in a few lines.
+ */
+const tinyChunkRecipe = fc.record({
+  bodyBytes: fc.integer({ min: 64 * 1024, max: 512 * 1024 }),
+  fill: fc.integer({ min: 0, max: 255 }),
+  sizes: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 7 }),
+  spellings: fc.array(fc.constantFrom('', '0', '000', 'ext', 'upper'), { minLength: 1, maxLength: 5 }),
+});
+
+function tinyChunkAnswer({ bodyBytes, fill, sizes, spellings }: { bodyBytes: number; fill: number; sizes: number[]; spellings: string[] }): { bytes: Buffer; body: Buffer } {
+  const body = Buffer.alloc(bodyBytes);
+  for (let i = 0; i < bodyBytes; i++) body[i] = (fill + i * 31) & 0xff;
+  // Built as latin1 text (one char per byte), one Buffer at the end: a Buffer per chunk is slow to build.
+  const text = body.toString('latin1');
+  const parts: string[] = ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'];
+  for (let at = 0, i = 0; at < bodyBytes; i++) {
+    const size = Math.min(sizes[i % sizes.length], bodyBytes - at);
+    const spelling = spellings[i % spellings.length];
+    const hex = spelling === 'upper' ? size.toString(16).toUpperCase() : spelling === 'ext' ? `${size.toString(16)};x=y` : `${spelling}${size.toString(16)}`;
+    parts.push(`${hex}\r\n${text.slice(at, at + size)}\r\n`);
+    at += size;
+  }
+  parts.push('0\r\n\r\n');
+  return { bytes: Buffer.from(parts.join(''), 'latin1'), body };
+}
+
 describe('fuzz: HTTP/1.1 answers', () => {
+  it('a large body in tiny chunks, in reads of up to 64 KiB: the same body, and no read blocks', () => {
+    fuzz(
+      FAMILY,
+      15,
+      fc.property(tinyChunkRecipe, fc.integer({ min: 1000, max: 64 * 1024 }), (recipe, readBytes) => {
+        const answer = tinyChunkAnswer(recipe);
+        const reads: Buffer[] = [];
+        for (let at = 0; at < answer.bytes.length; at += readBytes) reads.push(answer.bytes.subarray(at, at + readBytes));
+        // A feed cannot be timed again as call() does (the parser has moved on): the whole answer is.
+        let slowestMs = Infinity;
+        for (let run = 0; run < 3 && slowestMs >= CALL_LIMIT_MS; run++) {
+          const parser = new ResponseParser();
+          const pieces: Buffer[] = [];
+          let slowest = 0;
+          for (const read of reads) {
+            const start = performance.now();
+            parser.feed(read, (piece) => {
+              pieces.push(Buffer.from(piece));
+              return false;
+            });
+            slowest = Math.max(slowest, performance.now() - start);
+          }
+          slowestMs = Math.min(slowestMs, slowest);
+          assert.ok(parser.complete);
+          assert.ok(Buffer.concat(pieces).equals(answer.body), 'the body handed on is the body sent');
+        }
+        assert.ok(slowestMs < CALL_LIMIT_MS, `a read of ${readBytes} bytes took ${slowestMs.toFixed(1)} ms to parse (limit ${CALL_LIMIT_MS} ms)`);
+      }),
+    );
+  });
+
   it('valid answers, cut anywhere: the same body, the whole answer, nothing after it', () => {
     fuzz(
       FAMILY,
