@@ -271,6 +271,8 @@ describe('Prometheus text reader', () => {
 
     it('CRLF line ends read the same as LF', () => {
       const crlf = read(BASE.replace(/\n/g, '\r\n') + '\r\n');
+      // A lone # as the first line, CRLF-ended, is a comment (found by the fuzz suite).
+      assert.deepStrictEqual(read(`#\r\n${BASE.replace(/\n/g, '\r\n')}`).figures, BASE_FIGURES);
       assert.deepStrictEqual(crlf.figures, BASE_FIGURES);
       assert.deepStrictEqual(crlf.problems, []);
     });

@@ -269,7 +269,7 @@ function parseLine(buf: Buffer, start: number, end: number, wantVersion: boolean
   if (p === end) return { kind: 'blank' };
   if (buf[p] === HASH) {
     const rest = end - p;
-    const spaced = rest === 1 || buf[p + 1] === SP || buf[p + 1] === TAB;
+    const spaced = rest === 1 || isBlank(buf[p + 1]);
     // "# EOF", allowing trailing blanks (a CRLF page's CR).
     const eof = rest >= 5 && buf.toString('latin1', p, p + 5) === '# EOF' && skipBlanks(buf, p + 5, end) === end;
     return { kind: 'comment', eof, spaced };
