@@ -69,7 +69,7 @@ check_prerequisites() {
     for cmd in g++ make python3; do command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd"); done
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
-  log "not found on this machine: ${missing[*]}. Go (1.22 or later) and Node.js with npm come from their"
+  log "not found on this machine: ${missing[*]}. Go (1.26 or later: the test programs use it) and Node.js with npm come from their"
   log "own installers; code-server builds native modules with g++, make and python3"
   log "(Debian/Ubuntu: sudo apt-get install g++ make python3). Install them, then run this again."
   return 1
