@@ -18,7 +18,7 @@ import { MemoryStatusBar } from './vscode/statusBar';
 import { showWarning } from './vscode/notify';
 import { HeapProfileService } from './core/heap/profileService';
 import { HeapProfiles } from './vscode/heapProfiles';
-import { samplerHelperPath } from './core/sampling/samplerHelper';
+import { samplerHelperPath } from './core/sources/samplerHelper';
 
 export type { MemoryWatchApi, WatchInfo } from './vscode/api';
 

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
-import { samplerHelperPath } from '../../src/core/sampling/samplerHelper';
+import { samplerHelperPath } from '../../src/core/sources/samplerHelper';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { saveResult } from '../benchUtil';
 import { fmt, med, numericFlags, sleep, spread } from './common';

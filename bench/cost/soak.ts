@@ -11,7 +11,7 @@
 import { spawnSync } from 'child_process';
 import { describeWatch } from '../../src/core/describeWatch';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
-import { seriesRow } from '../../src/core/watch';
+import { seriesRow } from '../../src/core/watchSample';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { formatBytes } from '../../src/core/format';
 import { saveResult } from '../benchUtil';

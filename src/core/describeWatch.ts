@@ -24,7 +24,7 @@ export function describeWatch(watch: Watch): WatchSummary {
     endLabel: watch.endLabel,
     go: watch.info.go ? (watch.info.go.version ?? 'Go') : undefined,
     latest: latest ? { time: latest.time, rss: latest.rss, vsz: latest.vsz, peakRss: watch.peakRss } : undefined,
-    intervalMs: watch.interval,
+    intervalMs: watch.intervalMs,
     failure: watch.lastFailure?.message,
     goFigures: watch.remoteSource ? { state: 'found', text: `Go figures: ${watch.remoteSource.description}` } : describeGoStatus(watch.goRuntime?.status, watch.paused),
     diagnosis: diagnosis ? { kind: diagnosis.kind, message: diagnosis.message, heapProfile: HEAP_REASONS.has(diagnosis.kind) } : undefined,

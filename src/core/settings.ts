@@ -9,7 +9,7 @@ import type { ReleaseMethod } from './release/measure';
 export type ReleaseMethodSetting = 'auto' | Exclude<ReleaseMethod, 'agent'>;
 const METHODS: readonly ReleaseMethodSetting[] = ['auto', 'http', 'signal', 'debugger'];
 import { isReleaseSignal } from './release/signal';
-import { MIN_INTERVAL_MS } from './watch';
+import { MIN_INTERVAL_MS } from './watchTypes';
 
 export interface Settings {
   readonly sampleIntervalMs: number;

@@ -7,7 +7,8 @@ import { adviseCached, diagnoseCached, withHeapFinding } from './diagnosis';
 import { formatBytes, formatDuration } from './format';
 import { describeGoStatus } from './goruntime/describe';
 import { escapeIcons, escapeMarkdown } from './text';
-import { HELPER_BATCH_MS, Watch } from './watch';
+import { HELPER_BATCH_MS } from './sources/samplerHelper';
+import type { Watch } from './watch';
 
 export interface StatusSummary {
   readonly text: string;
@@ -63,9 +64,9 @@ export function summarizeForStatusBar(watch: Watch, now: number, warnings: Statu
     // to the workbench each second (the item re-renders as samples come), and "40 ms ago" tells
     // nothing. Late means past two intervals and a helper's batch (samples come once a second).
     const age = latest ? now - latest.time : undefined;
-    const every = formatDuration(watch.interval);
+    const every = formatDuration(watch.intervalMs);
     if (age === undefined) lines.push(`no sample yet, every ${every}`);
-    else if (age > 2 * watch.interval + HELPER_BATCH_MS) lines.push(`last sample ${formatDuration(age)} ago, every ${every}`);
+    else if (age > 2 * watch.intervalMs + HELPER_BATCH_MS) lines.push(`last sample ${formatDuration(age)} ago, every ${every}`);
     else lines.push(`sampled every ${every}`);
     if (watch.lastFailure) lines.push(`⚠ ${escapeMarkdown(watch.lastFailure.message)}`);
   } else {

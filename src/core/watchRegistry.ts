@@ -7,7 +7,8 @@ import { MemorySample, ProcessIdentity } from './sampling/types';
 import { SeriesEvent } from './series';
 import { GoRuntimeTracker } from './goruntime/tracker';
 import { openUrlTarget } from './remote/urlTarget';
-import { AttachReason, Watch, WatchOptions } from './watch';
+import { Watch } from './watch';
+import type { AttachReason, WatchOptions } from './watchTypes';
 
 /** How many ended watches are kept for their data before the oldest is dropped. */
 const MAX_ENDED_WATCHES = 8;

@@ -8,7 +8,7 @@ import vscode = require('vscode');
 import { webviewPage } from './webviewPage';
 import { WebviewPoster } from './webviewPoster';
 import { Disposable } from '../core/util/lifecycle';
-import { seriesRow } from '../core/watch';
+import { seriesRow } from '../core/watchSample';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
 import { ComparisonView, FromWebviewMessage, GraphLayout, graphStateMessages, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';

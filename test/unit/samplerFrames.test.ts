@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { MAX_SMAPS_BYTES, MAX_STATUS_BYTES, SamplerFrame, SamplerFrameReader, samplerHelperPath } from '../../src/core/sampling/samplerHelper';
+import { MAX_SMAPS_BYTES, MAX_STATUS_BYTES, SamplerFrame, SamplerFrameReader, samplerHelperPath } from '../../src/core/sources/samplerHelper';
 
 const STATUS = 'Name:\tserver\nState:\tS (sleeping)\nVmSize:\t 1233536 kB\nVmRSS:\t   12180 kB\n';
 

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import type { CgroupFigures } from '../../src/core/cgroup/reader';
 import type { GoFigures } from '../../src/core/goruntime/figures';
 import type { MemorySample } from '../../src/core/sampling/types';
-import { composeSample } from '../../src/core/watch';
+import { composeSample } from '../../src/core/watchSample';
 
 const MiB = 1024 * 1024;
 const go = { heapObjects: 10 * MiB, heapUnused: MiB, heapFree: 2 * MiB, heapReleased: 3 * MiB, stacks: MiB, total: 20 * MiB, gcCycles: 4, gcGoal: 16 * MiB } as GoFigures;

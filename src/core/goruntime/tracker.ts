@@ -75,6 +75,8 @@ export class GoRuntimeTracker {
   private goodReads = 0;
   private shown = true;
   private readonly loggedProblems = new Set<string>();
+  /** The figures the samples carry until the next read (carried()). */
+  private lastCarried?: { readonly go: GoFigures; readonly goReadAt: number };
   private readonly statusEmitter = new Emitter<GoStatus>();
   /** The source was found, lost, or found missing. */
   readonly onDidChangeStatus: Event<GoStatus> = this.statusEmitter.event;
@@ -145,6 +147,19 @@ export class GoRuntimeTracker {
     if (!goFiguresReadDue(now, this.lastRead, this.readEvery(this.source))) return undefined;
     this.lastRead = now;
     return this.readFrom(this.source, now);
+  }
+
+  /**
+   * The Go figures a sample taken at `time` carries: `fresh` when it was read with it, else the last
+   * ones while the source is still read on its own schedule — not after it failed for longer than
+   * that, and not while paused in the debugger, when nothing is asked and old figures would pass
+   * for current ones.
+   */
+  carried(time: number, fresh: GoFigures | undefined, paused: boolean): { readonly go: GoFigures; readonly goReadAt: number } | undefined {
+    if (fresh) return (this.lastCarried = { go: fresh, goReadAt: time });
+    const every = this.readEveryMs;
+    if (paused || every === undefined || !this.lastCarried || time - this.lastCarried.goReadAt > 2 * every) this.lastCarried = undefined;
+    return this.lastCarried;
   }
 
   private async readFrom(source: GoSource, now: number): Promise<GoFigures | undefined> {

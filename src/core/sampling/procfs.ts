@@ -469,7 +469,7 @@ export class ProcfsReader implements MemoryReader {
 
   /**
    * The sample of a status file read at `time` — by readSync, or by the sampler helper
-   * (samplerHelper.ts), which reads it for us in batches. CPU time and LazyFree come from this
+   * (sources/samplerHelper.ts), which reads it for us in batches. CPU time and LazyFree come from this
    * reader's own files, when due — unless `alive` is false (the process is gone since: they are
    * what was last read).
    */

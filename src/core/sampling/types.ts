@@ -87,20 +87,6 @@ export interface MemoryReader {
    */
   readSync?(): MemorySample;
   /**
-   * The sample of /proc/PID/status bytes read at `time` by someone else (the sampler helper);
-   * Linux only. `alive` false: the process is gone since, nothing more is read. Throws a SampleError.
-   */
-  fromStatus?(time: number, statusBytes: Buffer, alive?: boolean): MemorySample;
-  /** Throws a SampleError when the process is gone now (Linux, with fromStatus). */
-  checkAlive?(): void;
-  /**
-   * Who else can read smaps_rollup (LazyFree) for this reader: `ask` asks for one read and says
-   * whether it will come (then through lazyFreeRead); undefined or false: the reader reads it itself.
-   */
-  readLazyFreeVia?(ask: (() => boolean) | undefined): void;
-  /** A smaps_rollup read that was asked for (empty: it could not be read), and what it cost. */
-  lazyFreeRead?(smaps: Buffer, costMs: number): void;
-  /**
    * Whether the watch is shown (the current one). A reader may read its costlier figures less
    * often while it is not (procfs: CPU time, LazyFree), and reads them again once shown.
    */

@@ -1,4 +1,8 @@
 /**
+ * The sampler helper as a sample source (source.ts): on Linux, under a second between samples, a
+ * small process of ours takes a local watch's samples. This file is all of it — the process, its
+ * frames, and the source — registered in index.ts.
+ *
  * The sampler helper (`sampler/`, memwatch-sampler): a small process that samples one process's
  * /proc/PID/status on the watch's wall-clock grid and hands the samples over in batches, once a
  * second. At 10 Hz the extension host then wakes once a second instead of ten times — a wake-up
@@ -15,7 +19,29 @@
 import { ChildProcess, spawn } from 'child_process';
 import fs = require('fs');
 import { join } from 'path';
-import type { ProcessIdentity } from './types';
+import type { MemoryReader, MemorySample, ProcessIdentity } from '../sampling/types';
+import { toSampleError } from '../sampling/types';
+import type { SampleSink, SampleSource, SampleSourceKind, SourceLoop } from './source';
+
+/** Where the helper is, and how it reports (WatchOptions.samplerHelper). */
+export interface SamplerHelperConfig {
+  /** The memwatch-sampler executable (looked for when first needed), or undefined: none here. */
+  readonly path: () => string | undefined;
+  /** Says why a helper failed (the watch then samples by itself). */
+  readonly log?: (message: string) => void;
+  /** How long a silent helper is waited for (HELPER_STALL_MS); for the tests. */
+  readonly stallMs?: number;
+  /** How often it hands over its samples (HELPER_BATCH_MS); for the tests. */
+  readonly batchMs?: number;
+}
+
+/**
+ * The helper samples at intervals shorter than this: at 1 s or more the host wakes once a second
+ * anyway, and a batch would only make the figures later.
+ */
+export const HELPER_BELOW_INTERVAL_MS = 1000;
+/** A helper hands over its samples this often: as often as the status bar and the graph follow (SAMPLES_EVERY_MS). */
+export const HELPER_BATCH_MS = 1000;
 
 /** What the helper says, in order. */
 export type SamplerFrame =
@@ -247,3 +273,143 @@ export function samplerHelperPath(extensionDir: string, platform: string = proce
 
 const ESRCH = 3;
 const ENOENT = 2;
+
+/**
+ * What the helper needs of a reader: the same parse of the status file as the reader's own reads,
+ * an alive check, and a way to have LazyFree (smaps_rollup) read by the helper. Linux's
+ * ProcfsReader has them; no other reader does, and the helper does not take their watches.
+ */
+interface StatusFileReader extends MemoryReader {
+  /** The sample of /proc/PID/status bytes read at `time` by the helper. `alive` false: the process is gone since. Throws a SampleError. */
+  fromStatus(time: number, statusBytes: Buffer, alive?: boolean): MemorySample;
+  /** Throws a SampleError when the process is gone now. */
+  checkAlive(): void;
+  /** Who else reads smaps_rollup: `ask` asks the helper for one read, and says whether it will come (through lazyFreeRead). */
+  readLazyFreeVia(ask: (() => boolean) | undefined): void;
+  /** A smaps_rollup read that was asked for (empty: it could not be), and what it cost. */
+  lazyFreeRead(smaps: Buffer, costMs: number): void;
+}
+
+function readsStatusFiles(reader: MemoryReader): reader is StatusFileReader {
+  const r = reader as Partial<StatusFileReader>;
+  return typeof r.fromStatus === 'function' && typeof r.checkAlive === 'function' && typeof r.readLazyFreeVia === 'function' && typeof r.lazyFreeRead === 'function';
+}
+
+export const samplerHelperSource: SampleSourceKind = {
+  kind: 'helper',
+  accepts(sink: SampleSink, loop: SourceLoop, intervalMs: number): boolean {
+    return (
+      intervalMs < HELPER_BELOW_INTERVAL_MS &&
+      // A burst (measuring a release) samples by itself, faster and at once.
+      intervalMs === sink.intervalMs &&
+      !loop.refused('helper') &&
+      sink.isLocal &&
+      readsStatusFiles(sink.reader) &&
+      sink.options.samplerHelper?.path() !== undefined
+    );
+  },
+  start: (sink, loop, intervalMs) => new HelperSource(sink, loop, intervalMs),
+};
+
+/** The helper taking one watch's samples. */
+class HelperSource implements SampleSource {
+  readonly kind = 'helper';
+  private readonly process: SamplerHelper;
+  private readonly reader: StatusFileReader;
+  /** Its batches, taken one after another (a batch may wait for the Go figures). */
+  private batches: Promise<void> = Promise.resolve();
+  /** Disposed (killed): nothing more of it goes into the series. */
+  private dropped = false;
+
+  constructor(
+    private readonly sink: SampleSink,
+    private readonly loop: SourceLoop,
+    readonly intervalMs: number,
+  ) {
+    this.reader = sink.reader as StatusFileReader;
+    const config = sink.options.samplerHelper!;
+    this.process = SamplerHelper.start({
+      path: config.path()!,
+      identity: this.reader.identity,
+      intervalMs,
+      flushMs: config.batchMs ?? HELPER_BATCH_MS,
+      stallMs: config.stallMs,
+      onReadings: (readings) => {
+        if (!this.dropped) this.batches = this.batches.then(() => this.takeBatch(readings));
+      },
+      onEnd: (end) => this.onEnd(end),
+    });
+    // LazyFree too, while the helper runs (without it, the reader reads it in the thread pool).
+    this.reader.readLazyFreeVia(() => this.process.readLazyFree());
+  }
+
+  drain(): Promise<void> {
+    this.reader.readLazyFreeVia(undefined);
+    return this.process.stop().then(() => this.batches);
+  }
+
+  dispose(): void {
+    this.dropped = true;
+    this.reader.readLazyFreeVia(undefined);
+    this.process.kill();
+  }
+
+  /**
+   * The helper ended by itself: the process is gone, or the helper failed. The watch takes one
+   * sample of its own, which says which (and ends the watch, or goes on without the helper).
+   */
+  private onEnd(end: SamplerHelperEnd): void {
+    if (end.kind === 'stopped' || this.dropped) return;
+    if (end.kind === 'failed') this.sink.options.samplerHelper?.log?.(`Sampler helper for ${this.sink.label}: ${end.message}. Memory Watch samples it by itself.`);
+    // Gone but not yet seen so by the reader's own files: the watch's sample says.
+    void this.batches.then(() => this.loop.sourceEnded(this, true));
+  }
+
+  /**
+   * A batch: the Go figures (when due) read once, going with its newest sample, and every sample in
+   * order; one that cannot be read is a failed sample, the others still count.
+   */
+  private async takeBatch(readings: readonly HelperReading[]): Promise<void> {
+    const sink = this.sink;
+    if (!sink.running || this.dropped) return;
+    let newest = readings.length - 1;
+    while (newest > 0 && readings[newest].kind !== 'sample') newest--;
+    this.loop.reading = true;
+    try {
+      // The samples are up to a second old, what is read with them (CPU time, the cgroup) is of
+      // now. So first: does the process still run? If not (killed since), its last samples go in
+      // with the figures read before, then its end — an OOM kill count that rose in the meantime is
+      // its own, not another process's.
+      const gone = this.goneNow();
+      const goRead = gone ? undefined : sink.readGoFigures();
+      const fresh = goRead && (await goRead);
+      for (let i = 0; i < readings.length && sink.running; i++) {
+        const reading = readings[i];
+        if (reading.kind === 'lazyFree') {
+          // In the order taken: the samples after it carry it.
+          this.reader.lazyFreeRead(reading.smaps, reading.costMs);
+          continue;
+        }
+        try {
+          sink.take(this.reader.fromStatus(reading.time, reading.status, !gone), i === newest ? fresh : undefined, !gone);
+        } catch (err) {
+          if (sink.fail(err) === 'ended') return;
+        }
+      }
+      if (gone && sink.running) sink.end(gone);
+    } finally {
+      this.loop.reading = false;
+    }
+  }
+
+  /** Why the process is gone now, if it is. */
+  private goneNow(): ReturnType<typeof toSampleError> | undefined {
+    try {
+      this.reader.checkAlive();
+      return undefined;
+    } catch (err) {
+      const error = toSampleError(err, this.reader.identity.pid);
+      return error.reason === 'exited' || error.reason === 'no-such-process' || error.reason === 'reused' ? error : undefined;
+    }
+  }
+}
