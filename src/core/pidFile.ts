@@ -4,7 +4,7 @@
  */
 import os = require('os');
 import path = require('path');
-import { readSmallFile, SmallFileError } from './util/smallFile';
+import { readSmallFile, SmallFileError } from './util/boundedFile';
 
 /** A PID file is a number and maybe a newline; anything bigger is not one. */
 const MAX_PID_FILE_BYTES = 64;

@@ -11,7 +11,7 @@ import { hookFolderRow } from '../core/pickItems';
 import { HOOK_FILES, isPackageMain } from '../core/hook/template';
 import { Disposable } from '../core/util/lifecycle';
 import type { AddHookArgument } from './commandIds';
-import { readFileStart } from '../core/util/smallFile';
+import { readFileStart } from '../core/util/boundedFile';
 
 const PREVIEW_SCHEME = 'memorywatch-preview';
 const MAX_GO_FILES = 2000;

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readPidFile } from '../../src/core/pidFile';
 import { discover } from '../../src/core/goruntime/discovery';
-import { readSmallFile, readSmallFileBytesSync } from '../../src/core/util/smallFile';
+import { readSmallFile, readSmallFileBytesSync } from '../../src/core/util/boundedFile';
 import { startProgram, stopAll } from '../support/goFixtures';
 
 /** Resolves with the promise's outcome, or 'hung' after `ms`. */

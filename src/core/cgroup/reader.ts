@@ -8,7 +8,7 @@
  */
 import fs = require('fs');
 import path = require('path');
-import { closeQuietly } from '../util/descriptors';
+import { KeptOpenFile, readKernelFile } from '../util/boundedFile';
 import {
   CgroupMembership,
   inactiveFileFromStat,
@@ -80,61 +80,6 @@ const KEYED_FILE_BYTES = 16 * 1024;
 const PROC_CGROUP_BYTES = 64 * 1024;
 /** Hosts with thousands of container mounts reach a few hundred KiB; anything past this is refused. */
 const MOUNTINFO_BYTES = 4 * 1024 * 1024;
-
-/** A kernel file opened once and re-read from offset 0 into its own bounded buffer. */
-class KeptOpenFile {
-  private readonly buffer: Buffer;
-
-  private constructor(
-    readonly fd: number,
-    bytes: number,
-  ) {
-    this.buffer = Buffer.alloc(bytes);
-  }
-
-  /** Opens `file`, recording its descriptor in `opened` so a failed open can release them all. */
-  static open(file: string, bytes: number, opened: number[]): KeptOpenFile {
-    const fd = fs.openSync(file, 'r');
-    opened.push(fd);
-    return new KeptOpenFile(fd, bytes);
-  }
-
-  /** Like open, but undefined when the file is missing or unreadable (an optional figure). */
-  static tryOpen(file: string, bytes: number, opened: number[]): KeptOpenFile | undefined {
-    try {
-      return KeptOpenFile.open(file, bytes, opened);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The file's whole text now. Throws when it cannot be read or does not fit the buffer. */
-  readText(): string {
-    const n = fs.readSync(this.fd, this.buffer, 0, this.buffer.length, 0);
-    if (n === this.buffer.length) throw new Error('cgroup file larger than its buffer');
-    return this.buffer.toString('utf8', 0, n);
-  }
-}
-
-/** Reads a whole file of unknown size (a /proc file reports size 0) up to `maxBytes`. */
-function readBounded(file: string, maxBytes: number): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-      if (total > maxBytes) throw new Error(`${file} is larger than ${maxBytes} bytes`);
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** The value of a read that may fail, or undefined: for figures that are optional. */
 function attempt<T>(read: () => T): T | undefined {
@@ -244,7 +189,7 @@ class KeptOpenCgroupReader implements CgroupReader {
     else if (shared.last?.by === this) shared.last = undefined;
     const { usage, stat, events, peak, limits, highs } = this.files;
     for (const file of [usage, stat, events, peak, ...limits.map((l) => l.file), ...highs.map((h) => h.file)]) {
-      if (file) closeQuietly(file.fd);
+      file?.close();
     }
   }
 }
@@ -282,7 +227,7 @@ function locate(pid: number, memberships: readonly CgroupMembership[], mounts: r
     const cgroup2 = mounts.filter((m) => m.fsType === 'cgroup2');
     if (cgroup2.length === 0) return { reason: `Process ${pid} has no cgroup v1 memory hierarchy and no cgroup2 filesystem is mounted here.` };
     // On a hybrid machine the v2 mount exists without memory, which stays on v1.
-    candidates = cgroup2.filter((m) => attempt(() => readBounded(path.join(fsRoot, m.mountPoint, 'cgroup.controllers'), 4096).split(/\s+/).includes('memory')));
+    candidates = cgroup2.filter((m) => attempt(() => readKernelFile(path.join(fsRoot, m.mountPoint, 'cgroup.controllers'), 4096).toString('utf8').split(/\s+/).includes('memory')));
     if (candidates.length === 0) return { reason: `The memory controller is not enabled on the cgroup2 mount at ${cgroup2[0].mountPoint} (its cgroup.controllers does not list memory), and process ${pid} is in no v1 memory hierarchy.` };
   }
   let best: Located | undefined;
@@ -351,7 +296,7 @@ export function openCgroupReader(pid: number, roots: CgroupRoots = {}): CgroupOp
   let memberships: CgroupMembership[];
   let mounts: MountInfo[];
   try {
-    memberships = parseProcCgroup(readBounded(path.join(procRoot, String(pid), 'cgroup'), PROC_CGROUP_BYTES));
+    memberships = parseProcCgroup(readKernelFile(path.join(procRoot, String(pid), 'cgroup'), PROC_CGROUP_BYTES).toString('utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') return { ok: false, reason: `No process ${pid}.` };
@@ -359,7 +304,7 @@ export function openCgroupReader(pid: number, roots: CgroupRoots = {}): CgroupOp
   }
   try {
     // Only cgroup mounts matter: parsing just those keeps a host with thousands of mounts fast.
-    const text = readBounded(path.join(procRoot, 'self', 'mountinfo'), MOUNTINFO_BYTES);
+    const text = readKernelFile(path.join(procRoot, 'self', 'mountinfo'), MOUNTINFO_BYTES).toString('utf8');
     mounts = parseMountInfo(cgroupMountLines(text));
   } catch (err) {
     return { ok: false, reason: `Cannot read /proc/self/mountinfo to find the cgroup mounts: ${(err as Error).message}` };
@@ -373,7 +318,7 @@ export function openCgroupReader(pid: number, roots: CgroupRoots = {}): CgroupOp
   if (notHere) return { ok: false, reason: notHere };
 
   const names = FILE_NAMES[version];
-  const opened: number[] = [];
+  const opened: KeptOpenFile[] = [];
   try {
     let usage: KeptOpenFile;
     try {
@@ -388,7 +333,7 @@ export function openCgroupReader(pid: number, roots: CgroupRoots = {}): CgroupOp
       const levelDir = dirOf(depth);
       const cgroupPath = depth === segments.length ? membership.path : cgroupPathOf(mount.root, segments.slice(0, depth));
       if (version === 1 && depth < segments.length) {
-        const hierarchical = attempt(() => readBounded(path.join(levelDir, 'memory.use_hierarchy'), NUMBER_FILE_BYTES).trim());
+        const hierarchical = attempt(() => readKernelFile(path.join(levelDir, 'memory.use_hierarchy'), NUMBER_FILE_BYTES).toString('utf8').trim());
         if (hierarchical === '0') break;
       }
       // The v2 root has no memory.max; v1's root reads as unlimited: a missing file is no limit.
@@ -407,7 +352,7 @@ export function openCgroupReader(pid: number, roots: CgroupRoots = {}): CgroupOp
     };
     return { ok: true, reader: new KeptOpenCgroupReader(version, membership.path, dir, files) };
   } catch (err) {
-    for (const fd of opened) fs.closeSync(fd);
+    for (const file of opened) file.close();
     return { ok: false, reason: (err as Error).message };
   }
 }

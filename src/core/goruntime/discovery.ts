@@ -13,7 +13,7 @@ import path = require('path');
 import { checkUrl, METRICS_URL } from '../net/urlPolicy';
 import { readProcStatus } from '../sampling/procfs';
 import { isPort } from '../util/counts';
-import { readSmallFile } from '../util/smallFile';
+import { readSmallFile } from '../util/boundedFile';
 import { GoFigures } from './figures';
 import { listListeners, Listener, loopbackHost } from './listeners';
 import { AGENT_PREFIX, agentSource, expvarSource, GoSource, gopsSource, pprofSource, SourceError } from './sources';

@@ -7,6 +7,7 @@ import path = require('path');
 import { parseStat } from '../sampling/procfs';
 import { run } from '../sampling/exec';
 import { SampleError, toSampleError } from '../sampling/types';
+import { readKernelFileStart } from '../util/boundedFile';
 import { isPid, parseCount } from '../util/counts';
 import { GoBuildInfo, readGoBuildInfo } from './goBinary';
 
@@ -75,25 +76,15 @@ export function parseCmdline(raw: Buffer): string {
 
 /** A process's command line, bounded ('' for a kernel thread, or when it cannot be read). Asynchronous: reading cmdline takes the process's memory lock, which a process stuck in the kernel can hold for long. */
 export async function readCommandLine(pid: number): Promise<string> {
-  return parseCmdline(await readBounded(`/proc/${pid}/cmdline`, MAX_COMMAND_LINE + 1).catch(() => Buffer.alloc(0)));
+  return parseCmdline(await readKernelFileStart(`/proc/${pid}/cmdline`, MAX_COMMAND_LINE + 1).catch(() => Buffer.alloc(0)));
 }
 
-async function readBounded(file: string, max: number): Promise<Buffer> {
-  const handle = await fsp.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(max);
-    const { bytesRead } = await handle.read(buf, 0, max, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
 
 async function linuxProcess(pid: number, selfPid: number): Promise<ProcessInfo | undefined> {
   const dir = `/proc/${pid}`;
   const stat = parseStat(await fsp.readFile(`${dir}/stat`, 'latin1'));
   if (stat.state === 'Z' || stat.state === 'X') return undefined;
-  const commandLine = parseCmdline(await readBounded(`${dir}/cmdline`, MAX_COMMAND_LINE + 1).catch(() => Buffer.alloc(0)));
+  const commandLine = parseCmdline(await readKernelFileStart(`${dir}/cmdline`, MAX_COMMAND_LINE + 1).catch(() => Buffer.alloc(0)));
   // Kernel threads have no command line and no memory of their own to watch.
   if (!commandLine && pid !== selfPid) return undefined;
   let executable: string | undefined;

@@ -7,7 +7,7 @@ import { promises as fsp } from 'fs';
 import path = require('path');
 import { inspectWriteTarget, RefusedWrite, writeNoFollow } from '../util/noFollowWrite';
 import { serveIsolatedTask } from '../util/isolatedChild';
-import { readSmallFileBytes } from '../util/smallFile';
+import { readSmallFileBytes } from '../util/boundedFile';
 import { runView } from './compare';
 import { toCsv } from './csv';
 import { MAX_CAPACITY, MAX_SERIES_EVENTS, packSeries, unpackSeries } from '../series';

@@ -11,7 +11,7 @@
 import fs = require('fs');
 import { performance } from 'perf_hooks';
 import { isPid, parseCount, scaleCount } from '../util/counts';
-import { closeQuietly } from '../util/descriptors';
+import { KeptOpenFile } from '../util/boundedFile';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './types';
 
 /** Fields of /proc/PID/stat that we use. */
@@ -255,18 +255,6 @@ const LAZY_FREE_ASK_LOST_MS = 5000;
 /** USER_HZ: the unit of utime/stime. Fixed at 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Reads a /proc file through a kept-open descriptor into `buf`, from offset 0 (one pread): its length. */
-function preadBytes(fd: number, buf: Buffer): number {
-  const n = fs.readSync(fd, buf, 0, buf.length, 0);
-  if (n === buf.length) throw new Error('procfs file larger than its buffer');
-  return n;
-}
-
-/** Reads a /proc file through a kept-open descriptor, from offset 0 (one pread), as text. */
-function preadText(fd: number, buf: Buffer): string {
-  return buf.toString('latin1', 0, preadBytes(fd, buf));
-}
-
 /** Reads /proc/PID/stat once, without keeping anything open. Throws a SampleError. */
 export function readProcStat(pid: number): ProcStat {
   try {
@@ -294,9 +282,6 @@ export function procIdentity(pid: number): ProcessIdentity {
 
 /** The Linux reader: sizes and state from status each sample, CPU time from stat once a second. */
 export class ProcfsReader implements MemoryReader {
-  private readonly statBuf = Buffer.alloc(1024);
-  private readonly statusBuf = Buffer.alloc(8192);
-  private readonly smapsBuf = Buffer.alloc(4096);
   private closed = false;
   private lastCpu?: { ticks: number; at: number; percent?: number };
   /** LazyFree from the last read (undefined until one lands, or when it failed): what samples carry until the next. */
@@ -323,7 +308,8 @@ export class ProcfsReader implements MemoryReader {
 
   private constructor(
     readonly identity: ProcessIdentity,
-    private readonly fds: { stat: number; status: number; smapsRollup?: number },
+    /** Kept open, each read again from offset 0 into its own buffer. */
+    private readonly files: { readonly stat: KeptOpenFile; readonly status: KeptOpenFile; readonly smapsRollup?: KeptOpenFile },
   ) {}
 
   /**
@@ -332,30 +318,22 @@ export class ProcfsReader implements MemoryReader {
    */
   static open(pid: number, expected?: ProcessIdentity): ProcfsReader {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new SampleError('no-such-process', `${pid} is not a valid PID.`);
-    const opened: number[] = [];
+    const opened: KeptOpenFile[] = [];
     try {
-      const open = (name: string): number => {
-        const fd = fs.openSync(`/proc/${pid}/${name}`, 'r');
-        opened.push(fd);
-        return fd;
-      };
-      const fds: { stat: number; status: number; smapsRollup?: number } = { stat: open('stat'), status: open('status') };
+      const open = (name: string, bytes: number) => KeptOpenFile.open(`/proc/${pid}/${name}`, bytes, opened);
+      const files = { stat: open('stat', 1024), status: open('status', 8192), smapsRollup: undefined as KeptOpenFile | undefined };
       // smaps_rollup needs ptrace access (our own user's processes, or root): optional.
-      try {
-        fds.smapsRollup = open('smaps_rollup');
-      } catch {
-        fds.smapsRollup = undefined;
-      }
+      files.smapsRollup = KeptOpenFile.tryOpen(`/proc/${pid}/smaps_rollup`, 4096, opened);
       // Identity is read through the kept-open fd, so it belongs to the process the fds are bound to.
-      const stat = parseStat(preadText(fds.stat, Buffer.alloc(1024)));
+      const stat = parseStat(files.stat.readText('latin1'));
       if (isGone(stat.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
       const identity = { pid, startToken: stat.startTime };
       if (expected && expected.startToken !== identity.startToken) {
         throw new SampleError('reused', `PID ${pid} now belongs to another process (${stat.comm}); the one watched before has exited.`);
       }
-      return new ProcfsReader(identity, fds);
+      return new ProcfsReader(identity, files);
     } catch (err) {
-      for (const fd of opened) fs.closeSync(fd);
+      for (const file of opened) file.close();
       throw toSampleError(err, pid);
     }
   }
@@ -389,8 +367,8 @@ export class ProcfsReader implements MemoryReader {
    * cost a thread-pool round trip and two wake-ups of the extension host), else in the thread pool.
    */
   private startLazyFreeRead(): void {
-    const fd = this.fds.smapsRollup;
-    if (fd === undefined || this.closed || Date.now() < this.lazyFreeDueAt) return;
+    const smaps = this.files.smapsRollup;
+    if (smaps === undefined || this.closed || Date.now() < this.lazyFreeDueAt) return;
     if (this.lazyFreeReading === 'helper' && Date.now() - this.lazyFreeAskedAt > LAZY_FREE_ASK_LOST_MS) this.lazyFreeReading = false;
     if (this.lazyFreeReading) return;
     this.lazyFreeReads++;
@@ -402,15 +380,15 @@ export class ProcfsReader implements MemoryReader {
     }
     this.lazyFreeReading = 'thread pool';
     const started = performance.now();
-    fs.read(fd, this.smapsBuf, 0, this.smapsBuf.length, 0, (err, bytes) => {
+    fs.read(smaps.fd, smaps.bytes, 0, smaps.bytes.length, 0, (err, bytes) => {
       this.lazyFreeReading = false;
       if (this.closed) {
         // close() left this descriptor open for us: a read in flight on a closed (and reused) number could read another file.
-        closeQuietly(fd);
+        smaps.close();
         return;
       }
       // A failed or overflowing read leaves LazyFree unknown (the process may be exiting: the status read says so).
-      this.lazyFreeLanded(err || bytes === this.smapsBuf.length ? undefined : parseLazyFree(this.smapsBuf.toString('latin1', 0, bytes)), performance.now() - started, true);
+      this.lazyFreeLanded(err || bytes === smaps.bytes.length ? undefined : parseLazyFree(smaps.bytes.toString('latin1', 0, bytes)), performance.now() - started, true);
     });
   }
 
@@ -448,11 +426,11 @@ export class ProcfsReader implements MemoryReader {
     let length: number;
     const time = Date.now();
     try {
-      length = preadBytes(this.fds.status, this.statusBuf);
+      length = this.files.status.read();
     } catch (err) {
       throw toSampleError(err, pid);
     }
-    return this.fromStatus(time, this.statusBuf, true, length);
+    return this.fromStatus(time, this.files.status.bytes, true, length);
   }
 
   /** Throws a SampleError when the process is gone (its kept-open stat fails, or says zombie). */
@@ -460,7 +438,7 @@ export class ProcfsReader implements MemoryReader {
     const pid = this.identity.pid;
     let stat: ProcStat;
     try {
-      stat = parseStat(preadText(this.fds.stat, this.statBuf));
+      stat = parseStat(this.files.stat.readText('latin1'));
     } catch (err) {
       throw toSampleError(err, pid);
     }
@@ -485,7 +463,7 @@ export class ProcfsReader implements MemoryReader {
       // CPU time is read now, so it is timed now: a helper's sample may be a second old.
       const now = Date.now();
       if (alive && (!this.lastCpu || now - this.lastCpu.at >= (this.shown ? CPU_INTERVAL_MS : BACKGROUND_CPU_INTERVAL_MS))) {
-        const stat = parseStat(preadText(this.fds.stat, this.statBuf));
+        const stat = parseStat(this.files.stat.readText('latin1'));
         if (isGone(stat.state)) throw new SampleError('exited', `Process ${pid} has exited.`);
         const ticks = stat.utime + stat.stime;
         const previous = this.lastCpu;
@@ -514,10 +492,10 @@ export class ProcfsReader implements MemoryReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const { stat, status, smapsRollup } = this.fds;
-    closeQuietly(stat);
-    closeQuietly(status);
+    const { stat, status, smapsRollup } = this.files;
+    stat.close();
+    status.close();
     // A LazyFree read in flight in the thread pool closes it when it is back.
-    if (smapsRollup !== undefined && this.lazyFreeReading !== 'thread pool') closeQuietly(smapsRollup);
+    if (this.lazyFreeReading !== 'thread pool') smapsRollup?.close();
   }
 }

@@ -20,7 +20,7 @@ import fs = require('fs');
 import Module from 'module';
 import path = require('path');
 import * as vm from 'vm';
-import { readSmallFileBytesSync, SmallFileError } from './smallFile';
+import { readSmallFileBytesSync, SmallFileError } from './boundedFile';
 
 /** What Node's CommonJS loader has but its typings do not declare. */
 interface ModuleInternals {

@@ -1,6 +1,9 @@
 /**
- * Reading a small file that someone else controls (a PID file from the workspace, an agent's port
- * file from the target's environment, a go.mod) without letting it hang or flood us.
+ * Every bounded file read of Memory Watch, in two kinds.
+ *
+ * Files someone else controls (a PID file from the workspace, an agent's port file from the
+ * target's environment, a go.mod, a recording, the code cache): read without letting them hang or
+ * flood us.
  *
  * A plain open() of a FIFO with no writer blocks until one comes — for ever — and it blocks a
  * thread of libuv's pool of four: four such files stall every fs and DNS call of the extension
@@ -119,5 +122,99 @@ export async function readFileStart(file: string, bytes: number): Promise<string
     return buffer.toString('utf8', 0, bytesRead);
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+// ---- Kernel files (/proc, /sys/fs/cgroup) ----
+// They are never FIFOs, but report a size of 0: read to their end, up to a bound, or kept open and
+// read again from offset 0 into a buffer of their own (a sample's figures, a cgroup's counters).
+
+/** A kernel file opened once and read again from offset 0 (one pread) into its own bounded buffer. */
+export class KeptOpenFile {
+  /** What the last read() left: the file's bytes, up to its length. */
+  readonly bytes: Buffer;
+  private closed = false;
+
+  private constructor(
+    /** The descriptor, for a read in the thread pool (procfs's smaps_rollup). */
+    readonly fd: number,
+    readonly path: string,
+    bufferBytes: number,
+  ) {
+    this.bytes = Buffer.alloc(bufferBytes);
+  }
+
+  /** Opens `path`, recording its descriptor in `opened` (when given) so a failed series of opens can release them all. Throws. */
+  static open(path: string, bufferBytes: number, opened?: KeptOpenFile[]): KeptOpenFile {
+    const file = new KeptOpenFile(fs.openSync(path, 'r'), path, bufferBytes);
+    opened?.push(file);
+    return file;
+  }
+
+  /** Like open, but undefined when the file is missing or unreadable (an optional figure). */
+  static tryOpen(path: string, bufferBytes: number, opened?: KeptOpenFile[]): KeptOpenFile | undefined {
+    try {
+      return KeptOpenFile.open(path, bufferBytes, opened);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Reads the file now into `bytes`: its length. Throws when it cannot be read or does not fit. */
+  read(): number {
+    const n = fs.readSync(this.fd, this.bytes, 0, this.bytes.length, 0);
+    if (n === this.bytes.length) throw new Error(`${this.path} is larger than its buffer (${this.bytes.length} bytes)`);
+    return n;
+  }
+
+  /** The file's whole text now. Throws like read(). */
+  readText(encoding: BufferEncoding = 'utf8'): string {
+    return this.bytes.toString(encoding, 0, this.read());
+  }
+
+  /** Closes it (once; a read in flight elsewhere must close it itself: see closeLater). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // Already gone with its process: nothing a failed close changes.
+    }
+  }
+}
+
+/** A kernel file of unknown size read to its end, up to `maxBytes` (more: an Error). */
+export function readKernelFile(path: string, maxBytes: number): Buffer {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The first `maxBytes` of a kernel file, asynchronously: for a file whose read can wait on the
+ * process (cmdline takes its memory lock, which a process stuck in the kernel can hold for long).
+ */
+export async function readKernelFileStart(path: string, maxBytes: number): Promise<Buffer> {
+  const handle = await fs.promises.open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes);
+    const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
