@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { startProgram, stopAll, REPO_ROOT } from '../support/goFixtures';
 import { postHook } from '../../src/core/release/httpHook';
+import { execFileSync as run } from 'child_process';
 
 function goSnippets(): string[] {
   const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
@@ -38,6 +39,22 @@ describe('README Go snippets', function () {
       assert.strictEqual(answer.status, 204);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('README links', function () {
+  this.timeout(120_000);
+
+  it('every relative link and image names a file that exists and that the .vsix carries', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/i.test(t));
+    assert.ok(targets.length >= 5, `${targets.length} relative links`);
+    // What vsce packs, as `vsce ls` lists it (the same rules as `npm run package`).
+    const packed = new Set(run(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').map((l) => l.trim()));
+    for (const target of new Set(targets)) {
+      assert.ok(fs.existsSync(path.join(REPO_ROOT, target)), `${target} exists`);
+      assert.ok(packed.has(target), `${target} is in the .vsix (.vscodeignore), or the README's link is broken on the extension's page`);
     }
   });
 });
