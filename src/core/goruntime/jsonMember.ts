@@ -9,19 +9,8 @@
  * `cmdline`, which may hold secrets, is never even copied), no recursion (a million nested
  * brackets cost nothing more), and the member it keeps is bounded.
  */
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, isJsonSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../util/ascii';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-function isSpace(b: number): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
 
 export type ScanResult =
   /** Not there yet: feed more. */
@@ -78,7 +67,7 @@ export class TopLevelMemberScanner {
         if (this.readingKey && this.escaped) this.keyMatch = -1; // an escaped key is not ours
         continue;
       }
-      if (isSpace(b)) continue;
+      if (isJsonSpace(b)) continue;
       if (!this.started) {
         if (b !== OPEN_BRACE) return this.finish({ state: 'invalid', reason: 'the answer is not a JSON object' });
         this.started = true;

@@ -23,6 +23,7 @@
  */
 import { isUtf8 } from 'buffer';
 import { describeRejected, GoFigures, isCount, NO_MEMORY_LIMIT } from './figures';
+import { BACKSLASH, CLOSE_BRACE, COMMA, CR, EQUALS, HASH, LF, OPEN_BRACE, QUOTE, SPACE, TAB } from '../util/ascii';
 
 /** The two text formats; the numbers we keep are written the same way in both. */
 export type ExpositionFormat = 'text-0.0.4' | 'openmetrics-1.0';
@@ -162,23 +163,12 @@ export interface PrometheusTextReaderOptions {
   readonly maxLineBytes?: number;
 }
 
-const NL = 0x0a;
-const CR = 0x0d;
-const SP = 0x20;
-const TAB = 0x09;
-const HASH = 0x23;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const COMMA = 0x2c;
-const EQUALS = 0x3d;
 const G = 0x67;
 const P = 0x70;
 
 /** Space, tab, and CR (a CRLF page's line end reads as a trailing blank). */
 function isBlank(b: number): boolean {
-  return b === SP || b === TAB || b === CR;
+  return b === SPACE || b === TAB || b === CR;
 }
 
 /** [a-zA-Z_:] */
@@ -280,14 +270,14 @@ function parseLine(buf: Buffer, start: number, end: number, wantVersion: boolean
     nameStart = p;
     while (p < end && isNameChar(buf[p])) p++;
     nameEnd = p;
-  } else if (buf[p] !== LBRACE) {
+  } else if (buf[p] !== OPEN_BRACE) {
     return { kind: 'bad', why: 'a line starts with neither a name, a brace nor #' };
   }
   let versionStart: number | undefined;
   let versionEnd: number | undefined;
   // Blanks may stand between a name and its labels (Go's own text parser allows them).
   const braces = skipBlanks(buf, p, end);
-  const labelled = braces < end && buf[braces] === LBRACE;
+  const labelled = braces < end && buf[braces] === OPEN_BRACE;
   if (labelled) {
     p = braces;
     p++;
@@ -295,7 +285,7 @@ function parseLine(buf: Buffer, start: number, end: number, wantVersion: boolean
     for (;;) {
       p = skipBlanks(buf, p, end);
       if (p >= end) return { kind: 'bad', why: 'the labels do not close' };
-      if (buf[p] === RBRACE) {
+      if (buf[p] === CLOSE_BRACE) {
         p++;
         break;
       }
@@ -335,7 +325,7 @@ function parseLine(buf: Buffer, start: number, end: number, wantVersion: boolean
       p = skipBlanks(buf, p, end);
       if (p >= end) return { kind: 'bad', why: 'the labels do not close' };
       if (buf[p] === COMMA) p++;
-      else if (buf[p] === RBRACE) {
+      else if (buf[p] === CLOSE_BRACE) {
         p++;
         break;
       } else return { kind: 'bad', why: 'labels are not separated by commas' };
@@ -386,10 +376,10 @@ function decide(buf: Buffer, start: number, end: number, complete: boolean): Dec
     return complete && end - p >= 5 && buf.toString('latin1', p, p + 5) === '# EOF' && skipBlanks(buf, p + 5, end) === end ? 'eof' : 'comment';
   }
   // Every name we keep starts with "go_" or "process_": most lines of a page end here.
-  if (b !== G && b !== P && b !== LBRACE) return 'sample';
+  if (b !== G && b !== P && b !== OPEN_BRACE) return 'sample';
   let nameStart: number;
   let nameEnd: number;
-  if (b === LBRACE) {
+  if (b === OPEN_BRACE) {
     // A quoted name: `{"name"` then a comma or the closing brace. Ours hold no escapes.
     p = skipBlanks(buf, p + 1, end);
     if (p === end || buf[p] !== QUOTE) return 'sample';
@@ -399,7 +389,7 @@ function decide(buf: Buffer, start: number, end: number, complete: boolean): Dec
     if (p === end || buf[p] === BACKSLASH) return 'sample';
     nameEnd = p;
     p = skipBlanks(buf, p + 1, end);
-    if (p === end || (buf[p] !== COMMA && buf[p] !== RBRACE)) return 'sample';
+    if (p === end || (buf[p] !== COMMA && buf[p] !== CLOSE_BRACE)) return 'sample';
   } else if (isNameStart(b)) {
     nameStart = p;
     while (p < end && isNameChar(buf[p])) p++;
@@ -479,7 +469,7 @@ export class PrometheusTextReader {
           if (this.eof) this.bytesAfterEof += n - i;
           return this.notASource === undefined;
         case Mode.Skip: {
-          const nl = chunk.indexOf(NL, i);
+          const nl = chunk.indexOf(LF, i);
           if (nl < 0) return true;
           this.lines++;
           this.mode = Mode.Start;
@@ -487,7 +477,7 @@ export class PrometheusTextReader {
           break;
         }
         case Mode.Keep: {
-          const nl = chunk.indexOf(NL, i);
+          const nl = chunk.indexOf(LF, i);
           const stop = nl < 0 ? n : nl;
           if (!this.append(chunk, i, stop) || nl < 0) {
             i = stop; // too long (now skipped up to its newline), or the line goes on in the next chunk
@@ -498,7 +488,7 @@ export class PrometheusTextReader {
           break;
         }
         case Mode.Head: {
-          const nl = chunk.indexOf(NL, i);
+          const nl = chunk.indexOf(LF, i);
           const stop = Math.min(nl < 0 ? n : nl, i + HEAD_BYTES - this.headLength);
           chunk.copy(this.head, this.headLength, i, stop);
           this.headLength += stop - i;
@@ -514,7 +504,7 @@ export class PrometheusTextReader {
           break;
         }
         case Mode.Start: {
-          const nl = chunk.indexOf(NL, i);
+          const nl = chunk.indexOf(LF, i);
           const lineEnd = nl < 0 ? n : nl;
           if (nl < 0 && n - i < HEAD_BYTES) {
             // Too few bytes to decide, and the chunk ends here: gather the head.
@@ -575,7 +565,7 @@ export class PrometheusTextReader {
     const p = skipBlanks(buf, start, end);
     if (p === end) return complete ? 'blank' : 'first';
     const b = buf[p];
-    if (b !== HASH && b !== LBRACE && !isNameStart(b)) {
+    if (b !== HASH && b !== OPEN_BRACE && !isNameStart(b)) {
       this.refusePage(`it starts with ${describeBytes(buf, p, end)}`);
       return 'refused';
     }
@@ -914,10 +904,10 @@ export function expositionFormat(contentType: string | undefined, firstBytes?: B
   const sniff = (): FormatDecision => {
     if (!firstBytes) return { ok: true, format: 'text-0.0.4' };
     let p = 0;
-    while (p < firstBytes.length && (isBlank(firstBytes[p]) || firstBytes[p] === NL)) p++;
+    while (p < firstBytes.length && (isBlank(firstBytes[p]) || firstBytes[p] === LF)) p++;
     if (p === firstBytes.length) return { ok: true, format: 'text-0.0.4' };
     const b = firstBytes[p];
-    return b === HASH || b === LBRACE || isNameStart(b) ? { ok: true, format: 'text-0.0.4' } : { ok: false, reason: `not a metrics page: it starts with ${describeBytes(firstBytes, p, firstBytes.length)}` };
+    return b === HASH || b === OPEN_BRACE || isNameStart(b) ? { ok: true, format: 'text-0.0.4' } : { ok: false, reason: `not a metrics page: it starts with ${describeBytes(firstBytes, p, firstBytes.length)}` };
   };
   switch (mediaType) {
     case 'application/openmetrics-text':

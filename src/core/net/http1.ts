@@ -13,6 +13,7 @@
  * Go's and Node's servers write it is refused with a reason rather than guessed at, and a
  * connection whose framing is in any doubt is never used again.
  */
+import { CR, LF } from '../util/ascii';
 
 /** The answer could not be read as HTTP/1.x: the message says why (for a person). */
 export class HttpParseError extends Error {
@@ -55,8 +56,6 @@ const MAX_CHUNK_SIZE_DIGITS = 12;
  */
 const COALESCE_BELOW = 1024;
 
-const CR = 0x0d;
-const LF = 0x0a;
 /** A hex digit's value by byte; −1 for any other byte. */
 const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;

@@ -6,6 +6,7 @@
  * past any heap limit before a validator sees the result. It does not check that the JSON is
  * valid (JSON.parse does that next); it only proves that parsing it costs what its limits allow.
  */
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, isJsonSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './ascii';
 
 /** What a reader accepts; each a whole number. */
 export interface JsonShapeLimits {
@@ -24,14 +25,6 @@ export interface JsonShapeLimits {
 /** `ok`, or the first limit the text goes past, said for a person. */
 export type JsonShapeResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 
 /** Whether a byte can start a value that is not a string, array or object (a number or a literal). */
 function startsScalar(byte: number): boolean {
@@ -74,17 +67,17 @@ export function checkJsonShape(bytes: Uint8Array, limits: JsonShapeLimits): Json
       continue;
     }
     switch (byte) {
-      case OPEN_ARRAY:
-      case OPEN_OBJECT:
+      case OPEN_BRACKET:
+      case OPEN_BRACE:
         if (depth > 0 && isArray[depth] === 1 && counts[depth] === 0) counts[depth] = 1;
         if (++values > limits.maxValues) return tooMany(`more than ${limits.maxValues} values`);
         if (++depth > limits.maxDepth) return tooMany(`arrays and objects nested more than ${limits.maxDepth} deep`);
         counts[depth] = 0;
-        isArray[depth] = byte === OPEN_ARRAY ? 1 : 0;
+        isArray[depth] = byte === OPEN_BRACKET ? 1 : 0;
         inScalar = false;
         break;
-      case CLOSE_ARRAY:
-      case CLOSE_OBJECT:
+      case CLOSE_BRACKET:
+      case CLOSE_BRACE:
         if (depth > 0) depth--;
         inScalar = false;
         break;
@@ -101,7 +94,7 @@ export function checkJsonShape(bytes: Uint8Array, limits: JsonShapeLimits): Json
           inScalar = true;
           if (++values > limits.maxValues) return tooMany(`more than ${limits.maxValues} values`);
           if (depth > 0 && isArray[depth] === 1 && counts[depth] === 0) counts[depth] = 1;
-        } else if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) {
+        } else if (isJsonSpace(byte)) {
           inScalar = false;
         }
     }
