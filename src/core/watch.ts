@@ -5,9 +5,8 @@
  * When samples are taken, and by which sample source (the shared clock, the sampler helper), is
  * its loop's business (sources/loop.ts); the watch reads, keeps, tells, and ends.
  *
- * The process is a local one (by PID: OS figures, its memory cgroup, Go figures found by
- * discovery) or one reached only by URL (a port-forward: everything comes from what answers there
- * — the URL's port belongs to a forwarder, never to a local process).
+ * The process is a local one (by PID) or one reached only by URL (a port-forward: everything
+ * comes from what answers there; the URL's port belongs to a forwarder, never a local process).
  */
 import type { CgroupFigures } from './cgroup/reader';
 import type { GoFigures } from './goruntime/figures';
@@ -316,7 +315,7 @@ export class Watch extends Disposable implements SampleSink, LoopHost {
   /** One sample, read by the watch itself: the clock's beat, a one-off, a look after a source ended. */
   async sampleOnce(): Promise<void> {
     const reader = this.process.reader;
-    const pidBefore = reader.identity.pid;
+    const before = reader.identity;
     try {
       // No promise to wait for when the reader and the Go figures need none (most samples).
       const os = reader.readSync ? reader.readSync() : await reader.read();
@@ -324,8 +323,9 @@ export class Watch extends Disposable implements SampleSink, LoopHost {
       const fresh = goRead && (await goRead);
       if (!this.running) return;
       // Behind a URL, a new process answers after a restart (a new pod): the same graph goes on, marked.
-      if (this.target.kind === 'url' && reader.identity.pid !== pidBefore) {
-        this.addEvent({ time: os.time, kind: 'restart', label: 'restarted', detail: `The process behind ${this.target.url} restarted (PID ${pidBefore} → ${reader.identity.pid}).` });
+      const now = reader.identity;
+      if (this.target.kind === 'url' && (now.pid !== before.pid || now.startToken !== before.startToken)) {
+        this.addEvent({ time: os.time, kind: 'restart', label: 'restarted', detail: `The process behind ${this.target.url} restarted (${now.pid !== before.pid ? `PID ${before.pid} → ${now.pid}` : 'a new start time'}).` });
       }
       this.take(os, fresh, true);
     } catch (err) {

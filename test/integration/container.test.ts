@@ -12,7 +12,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { adviseContainer, DEFAULT_DIAGNOSIS, diagnoseContainer } from '../../src/core/diagnosis';
@@ -26,6 +25,7 @@ import { WatchRegistry } from '../../src/core/watchRegistry';
 import { createTestCgroup, removeAllTestCgroups, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
 import { buildFixture, loadSeedServer, REPO_ROOT, startProgram, stopAll } from '../support/goFixtures';
 import { waitFor } from '../support/wait';
+import { forwarder } from '../support/forwarder';
 
 const READY = /grower listening on 127\.0\.0\.1:(\d+) pid (\d+)/;
 const RECORDED = path.join(REPO_ROOT, 'test-output', 'recorded');
@@ -186,29 +186,6 @@ describe('containers: a memory-limited cgroup, the OOM killer, restarts', functi
     assert.strictEqual(reg.list().length, 1, 'one watch, one graph');
   });
 });
-
-/** A TCP forwarder like kubectl port-forward: listens on its own port, pipes to `target`. */
-async function forwarder(target: number, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('a process reached only by URL (through a forwarder)', function () {
   this.timeout(60_000);

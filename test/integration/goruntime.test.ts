@@ -22,7 +22,7 @@ import { waitFor } from '../support/wait';
 
 const NO_OVERRIDE = { overrideUrl: '', allowedHosts: [] };
 
-async function startSource(kind: 'agent' | 'expvar' | 'pprof' | 'gops' | 'none', args: string[] = [], env: Record<string, string> = {}) {
+async function startSource(kind: 'agent' | 'prometheus' | 'expvar' | 'pprof' | 'gops' | 'none', args: string[] = [], env: Record<string, string> = {}) {
   const bin = await buildFixture(`sources/${kind}`);
   const program = await startProgram(bin, ['-spike', '64', ...args], /listening on 127\.0\.0\.1:(\d+)/, env);
   return Object.assign(program, { port: Number(program.match![1]) });
@@ -50,8 +50,9 @@ describe('Go figures from real programs', function () {
   after(() => fs.rmSync(agentDir, { recursive: true, force: true }));
   afterEach(() => stopAll());
 
-  const cases: { kind: 'agent' | 'expvar' | 'pprof' | 'gops'; env?: () => Record<string, string> }[] = [
+  const cases: { kind: 'agent' | 'prometheus' | 'expvar' | 'pprof' | 'gops'; env?: () => Record<string, string> }[] = [
     { kind: 'agent', env: () => ({ MEMORYWATCH_AGENT_DIR: agentDir }) },
+    { kind: 'prometheus' },
     { kind: 'expvar' },
     { kind: 'pprof' },
     { kind: 'gops' },
@@ -78,8 +79,8 @@ describe('Go figures from real programs', function () {
         assert.ok(f.total >= f.heapObjects + f.heapFree + f.heapReleased, 'the classes fit in the total');
         // The program's own runtime.ReadMemStats, asked right after a read through the source (idle).
         const viaSource = (await result.source!.read()).figures;
-        // The goroutine count: the agent's runtime/metrics, pprof's goroutine profile header.
-        if (c.kind === 'agent' || c.kind === 'pprof') assert.ok(viaSource.goroutines !== undefined && viaSource.goroutines > 1, `goroutines ${viaSource.goroutines}`);
+        // The goroutine count: the agent's runtime/metrics, pprof's goroutine profile header, /metrics' go_goroutines.
+        if (c.kind === 'agent' || c.kind === 'pprof' || c.kind === 'prometheus') assert.ok(viaSource.goroutines !== undefined && viaSource.goroutines > 1, `goroutines ${viaSource.goroutines}`);
         const own = JSON.parse(await httpText(`http://127.0.0.1:${target.port}/fixture/memstats`)) as Record<string, number>;
         assertClose(viaSource.total, own.Sys, 0.05, 'total vs Sys');
         assertClose(viaSource.heapFree + viaSource.heapReleased, own.HeapIdle, 0.05, 'idle heap vs HeapIdle');
@@ -98,7 +99,7 @@ describe('Go figures from real programs', function () {
     assert.strictEqual(result.source, undefined);
     assert.match(result.reason!, /exposes no Go memory figures/);
     assert.ok(result.contacted.every((c) => c.includes(`:${target.port}/`)), result.contacted.join(', '));
-    assert.ok(result.contacted.length <= 3, 'one GET per kind, no more');
+    assert.ok(result.contacted.length <= 4, 'one GET per kind (agent, /metrics, expvar, pprof), no more');
   });
 
   it('memoryWatch.metricsUrl overrides discovery, and non-loopback URLs are refused', async () => {

@@ -28,8 +28,8 @@ interface Outcome {
 }
 
 /** Watches a hostile target for WATCH_MS at 10 Hz and reports the worst event-loop delay seen. */
-async function watchHostile(mode: string, extraArgs: string[] = [], until?: (r: WatchRegistry) => boolean): Promise<Outcome> {
-  return watchProgram(await startProgram(process.execPath, [HOSTILE, mode, ...extraArgs], /listening on 127\.0\.0\.1:(\d+)/), until);
+async function watchHostile(mode: string, extraArgs: string[] = [], until?: (r: WatchRegistry) => boolean, ms?: number): Promise<Outcome> {
+  return watchProgram(await startProgram(process.execPath, [HOSTILE, mode, ...extraArgs], /listening on 127\.0\.0\.1:(\d+)/), until, ms);
 }
 
 /** Watches `target` for `ms` (or until `until`) at 10 Hz with the Go figures on; the worst event-loop delay seen. */
@@ -114,7 +114,22 @@ describe('a hostile target never freezes the extension host', function () {
     });
   }
 
-  for (const mode of ['huge-expvar', 'deep', 'slow', 'lying-length', 'gzip-bomb', 'huge-snapshot', 'huge-pprof', 'nonsense-figures']) {
+  for (const mode of ['metrics-many-series', 'metrics-huge-labels']) {
+    it(`${mode}: a valid Prometheus page however large is read, and reading it blocks nothing`, async () => {
+      const outcome = await watchHostile(mode, [], (r) => r.list()[0]?.goRuntime?.status.state === 'found', 20_000);
+      try {
+        assertResponsive(outcome, mode);
+        const watch = outcome.registry.list()[0];
+        assert.strictEqual(watch.goRuntime?.currentSource?.kind, 'prometheus', JSON.stringify(watch.goRuntime?.status));
+        await waitFor(() => watch.latest?.go, 'the Go figures in a sample');
+        assert.ok(outcome.heapGrowthMiB < 32, `heap grew ${outcome.heapGrowthMiB.toFixed(1)} MiB`);
+      } finally {
+        outcome.registry.dispose();
+      }
+    });
+  }
+
+  for (const mode of ['huge-expvar', 'deep', 'slow', 'lying-length', 'gzip-bomb', 'huge-snapshot', 'huge-pprof', 'nonsense-figures', 'metrics-endless-line', 'metrics-binary', 'metrics-lying']) {
     it(`${mode}: no Go figures, a reason, and the event loop stays free`, async () => {
       const outcome = await watchHostile(mode);
       try {

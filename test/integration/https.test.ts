@@ -72,7 +72,7 @@ describe('metrics over https', function () {
 
   it('reads figures over https when the certificate is trusted', async () => {
     const script = `
-      const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources.js'))});
+      const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources', 'index.js'))});
       expvarSource(new URL('https://localhost:${port}')).read().then(
         (r) => console.log(JSON.stringify(r.figures)),
         (e) => { console.error(e.message); process.exit(1); });`;
@@ -88,7 +88,7 @@ describe('metrics over https', function () {
     await new Promise<void>((r) => other.listen(0, '127.0.0.2', r));
     try {
       const script = `
-        const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources.js'))});
+        const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources', 'index.js'))});
         const read = (url) => { const source = expvarSource(new URL(url)); return source.read().then((r) => r.figures.heapObjects, (e) => e.message).finally(() => source.close()); };
         Promise.all([read('https://127.0.0.1:${port}'), read('https://127.0.0.2:${(other.address() as AddressInfo).port}')]).then((r) => console.log(JSON.stringify(r)));`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(TLS, 'localhost.crt') } });
@@ -102,7 +102,7 @@ describe('metrics over https', function () {
 
   it('an answer sent a byte per chunk is read, kept connection or not, and reading it blocks nothing', async () => {
     const script = `
-      const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources.js'))});
+      const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources', 'index.js'))});
       const { request } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'net', 'request.js'))});
       const { longestBlock } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'test', 'support', 'wait.js'))});
       const url = new URL('https://localhost:${chunkedPort}');

@@ -18,6 +18,14 @@
  *   nonsense-figures valid JSON with NaN-like, negative and overflowing figures
  *   profile NAME     the heap profile NAME of the hostile corpus (hostileFiles.ts), as a gzip body
  *
+ * Prometheus /metrics pages (a real client_golang page recorded in test/unit/recorded/prometheus):
+ *   metrics-many-series   the real page after 200,000 series of the service's own (≈ 12 MiB):
+ *                         valid, and must be READ
+ *   metrics-huge-labels   the real page after 8 series whose label values are 1 MiB each: read
+ *   metrics-endless-line  a comment, then one line that never ends (a byte every 100 ms)
+ *   metrics-binary        bytes that are not text (nor UTF-8)
+ *   metrics-lying         the real page with the Go figures impossible (1e300, −5, NaN bytes)
+ *
  * And valid answers, each byte of the body its own HTTP chunk ("1\r\nX\r\n"), on connections
  * kept open between requests — figures that must be READ, as cheaply as the same bytes unchunked:
  *   chunked-expvar   /debug/vars (any path): memstats after a 256 KiB map of the service's own
@@ -28,11 +36,32 @@
 import * as http from 'http';
 import * as net from 'net';
 import * as zlib from 'zlib';
+import * as fs from 'fs';
+import * as path from 'path';
 import { HOSTILE_PROFILES } from './hostileFiles';
 
 const mode = process.argv[2] ?? 'huge-expvar';
 const canaryPort = Number(process.argv[3] ?? 0);
 const MiB = 1024 * 1024;
+/** A real client_golang page (default registry), as recorded. */
+function realMetricsPage(): string {
+  return fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded', 'prometheus', 'default-text.txt'), 'utf8');
+}
+const metricsHeaders = { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' };
+
+/** `n` lines made by `line`, in pieces of about 64 KiB (the server writes them as they come). */
+function* manySeries(n: number, line: (i: number) => string): Generator<string> {
+  let piece = '';
+  for (let i = 0; i < n; i++) {
+    piece += line(i);
+    if (piece.length > 64 * 1024) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece) yield piece;
+}
+
 /** The profile served in `profile` mode, made once. */
 let profileBody: Buffer | undefined;
 
@@ -66,7 +95,7 @@ function bigMap(bytes: number): string {
   return `{${parts.join(',')}}`;
 }
 
-function body(): { status?: number; headers?: http.OutgoingHttpHeaders; chunks?: () => Iterable<Buffer | string>; trickle?: boolean; raw?: boolean } {
+function body(): { status?: number; headers?: http.OutgoingHttpHeaders; chunks?: () => Iterable<Buffer | string>; trickle?: boolean; first?: string; raw?: boolean } {
   switch (mode) {
     case 'huge-expvar':
       return { chunks: () => ['{"cmdline":["x"],"aaa":', bigMap(31.9 * MiB), ',"memstats":', JSON.stringify(memstats), '}'] };
@@ -104,6 +133,28 @@ function body(): { status?: number; headers?: http.OutgoingHttpHeaders; chunks?:
       return {
         chunks: () => [
           JSON.stringify({ memstats: { ...memstats, HeapAlloc: -5, HeapIdle: 1e308, HeapReleased: 2 ** 70, NumGC: -1 } }).replace('"Sys":20971520', '"Sys":1e400'),
+        ],
+      };
+    case 'metrics-many-series': {
+      const series = (i: number) => `aaa_requests_total{route="/api/v1/items/${i}",code="200"} ${i}\n`;
+      return { headers: metricsHeaders, chunks: () => [...manySeries(200_000, series), realMetricsPage()] };
+    }
+    case 'metrics-huge-labels': {
+      const label = 'v'.repeat(MiB);
+      return { headers: metricsHeaders, chunks: () => ['# HELP aaa_cache_bytes Bytes per key.\n# TYPE aaa_cache_bytes gauge\n', ...Array.from({ length: 8 }, (_, i) => `aaa_cache_bytes{key="${label}${i}"} 1\n`), realMetricsPage()] };
+    }
+    case 'metrics-endless-line':
+      return { trickle: true, headers: metricsHeaders, first: '# HELP go_goroutines Number of goroutines\ngo_goroutines{x="' };
+    case 'metrics-binary':
+      return { headers: metricsHeaders, chunks: () => [Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7919 + 0x80) & 0xff))] };
+    case 'metrics-lying':
+      return {
+        headers: metricsHeaders,
+        chunks: () => [
+          realMetricsPage()
+            .replace(/^go_memstats_heap_alloc_bytes .*$/m, 'go_memstats_heap_alloc_bytes 1e300')
+            .replace(/^go_memstats_heap_idle_bytes .*$/m, 'go_memstats_heap_idle_bytes -5')
+            .replace(/^go_memstats_sys_bytes .*$/m, 'go_memstats_sys_bytes NaN'),
         ],
       };
     case 'profile': {
@@ -183,8 +234,8 @@ const chunkedAnswers = oneByteChunkAnswers();
 const server = chunkedAnswers ? serveOneByteChunks(chunkedAnswers) : http.createServer((req, res) => {
   const answer = body();
   if (answer.trickle) {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"memstats":');
+    res.writeHead(200, { 'content-type': 'application/json', ...answer.headers });
+    res.write(answer.first ?? '{"memstats":');
     const timer = setInterval(() => res.write(' '), 100);
     res.on('close', () => clearInterval(timer));
     return;

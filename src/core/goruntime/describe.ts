@@ -10,13 +10,13 @@ export function describeGoStatus(status: GoStatus | undefined, paused: boolean):
     case 'searching':
       return {
         state: 'searching',
-        text: `Go figures: looking for expvar, net/http/pprof, gops or the Memory Watch agent…${status.lastError ? ` (the last source failed: ${status.lastError})` : ''}`,
+        text: `Go figures: looking for the Memory Watch agent, Prometheus /metrics, expvar, net/http/pprof or gops…${status.lastError ? ` (the last source failed: ${status.lastError})` : ''}`,
       };
     case 'found':
       return { state: 'found', text: `Go figures: ${status.source.description}${paused ? ' (not asked while stopped in the debugger)' : ''}` };
     case 'stopped':
       return { state: 'stopped', text: `Go figures: stopped asking — ${status.reason}.` };
     case 'none':
-      return { state: 'none', text: `OS figures only: ${status.reason}. To see inside the Go heap, add one line: ${AGENT_IMPORT} (or import _ "expvar").` };
+      return { state: 'none', text: `OS figures only: ${status.reason}. To see inside the Go heap, add one line: ${AGENT_IMPORT} (or import _ "expvar", or serve Prometheus /metrics).` };
   }
 }

@@ -3,8 +3,9 @@
  *   1. memoryWatch.metricsUrl, when set;
  *   2. our agent's port file, then gops' port file (named by PID) — each port checked to be one
  *      the target itself listens on;
- *   3. the target's own loopback listeners, asked in turn for the agent's snapshot, expvar's
- *      /debug/vars, and net/http/pprof's heap profile (GET only, short timeouts).
+ *   3. the target's own loopback listeners, asked in turn for each kind of sources/ (HTTP_SOURCES:
+ *      the agent's snapshot, Prometheus /metrics, expvar's /debug/vars, net/http/pprof's heap
+ *      profile; GET only, short timeouts).
  * Nothing else is contacted: no port scan, no other process's port, no other host.
  */
 import { promises as fsp } from 'fs';
@@ -16,7 +17,7 @@ import { isPort } from '../util/counts';
 import { readSmallFile } from '../util/boundedFile';
 import { GoFigures } from './figures';
 import { listListeners, Listener, loopbackHost } from './listeners';
-import { AGENT_PREFIX, agentSource, expvarSource, GoSource, gopsSource, pprofSource, SourceError } from './sources';
+import { AGENT_PREFIX, agentSource, gopsSource, GoSource, HTTP_SOURCES, SourceError } from './sources';
 
 export interface DiscoveryOptions {
   /** memoryWatch.metricsUrl ('' = discover). */
@@ -134,29 +135,31 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
   const notProven: string[] = [];
 
   /** One read through the source; the discovery when it answers with figures; `silent` when nothing there speaks HTTP. */
-  const probe = async (source: GoSource, contact: string): Promise<{ found?: Discovery; silent?: boolean }> => {
+  const probe = async (source: GoSource, contact: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<{ found?: Discovery; silent?: boolean }> => {
     contacted.push(contact);
     try {
-      const { figures, problems } = await source.read(PROBE_TIMEOUT_MS);
+      const { figures, problems } = await source.read(timeoutMs);
       return { found: { source, figures, problems, contacted, listenerKey: key } };
     } catch (err) {
       source.close?.();
       return { silent: err instanceof SourceError && err.silent };
     }
   };
-  const tryHttp = async (source: GoSource, url: URL) => (await probe(source, url.href)).found;
+  const tryHttp = async (source: GoSource, url: URL, timeoutMs?: number) => (await probe(source, url.href, timeoutMs)).found;
 
   // 1. The user's URL.
   if (options.overrideUrl.trim()) {
     const check = checkUrl(options.overrideUrl, options.allowedHosts, METRICS_URL);
     if (!check.ok) return { reason: check.message, contacted, listenerKey: key };
     const url = check.url;
-    const base = new URL(url.origin);
-    const found =
-      (url.pathname.startsWith(AGENT_PREFIX) && (await tryHttp(agentSource(base, pid), new URL(`${AGENT_PREFIX}snapshot`, base)))) ||
-      (url.pathname.startsWith('/debug/pprof') && (await tryHttp(pprofSource(base), new URL('/debug/pprof/heap?debug=1', base)))) ||
-      (await tryHttp(expvarSource(base), new URL('/debug/vars', base)));
-    return found || { reason: `memoryWatch.metricsUrl (${url.href}) gave no Go memory figures`, contacted, listenerKey: key };
+    // The kind its path names (an agent's prefix, /metrics, /debug/vars, /debug/pprof/…); a bare origin: each kind in turn.
+    const claimed = HTTP_SOURCES.filter((k) => k.claims(url.pathname));
+    for (const kind of claimed.length ? claimed : HTTP_SOURCES) {
+      const source = kind.at(claimed.length ? url : new URL(url.origin), pid);
+      const found = await tryHttp(source, claimed.length && kind.kind === 'prometheus' ? url : kind.probeUrl(new URL(url.origin)), kind.probeTimeoutMs);
+      if (found) return found;
+    }
+    return { reason: `memoryWatch.metricsUrl (${url.href}) gave no Go memory figures`, contacted, listenerKey: key };
   }
 
   // 2. Port files named by PID.
@@ -207,23 +210,16 @@ export async function discover(pid: number, options: DiscoveryOptions): Promise<
     return { reason: listeners.length ? 'it listens on no loopback port' : 'it listens on no TCP port', contacted, listenerKey: key };
   }
   const silent = new Set<string>(); // ports that do not speak HTTP: not asked again
-  const kinds: ((b: URL) => GoSource)[] = [(b) => agentSource(b, pid), expvarSource, pprofSource];
-  const urlOf: Record<string, (b: URL) => URL> = {
-    agent: (b) => new URL(`${AGENT_PREFIX}snapshot`, b),
-    expvar: (b) => new URL('/debug/vars', b),
-    pprof: (b) => new URL('/debug/pprof/heap?debug=1', b),
-  };
-  for (const make of kinds) {
+  for (const kind of HTTP_SOURCES) {
     for (const base of ports) {
       if (silent.has(base.host)) continue;
-      const source = make(base);
-      const result = await probe(source, urlOf[source.kind](base).href);
+      const result = await probe(kind.at(base, pid), kind.probeUrl(base).href, kind.probeTimeoutMs);
       if (result.found) return result.found;
       if (result.silent) silent.add(base.host);
     }
   }
   return {
-    reason: 'it exposes no Go memory figures (no agent, expvar, net/http/pprof or gops)',
+    reason: 'it exposes no Go memory figures (no agent, Prometheus /metrics, expvar, net/http/pprof or gops)',
     contacted,
     listenerKey: key,
   };

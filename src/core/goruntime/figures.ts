@@ -8,7 +8,7 @@
  *   stacks; and the rest of `total` is other runtime memory (metadata, profiling, …).
  */
 
-export type GoSourceKind = 'agent' | 'expvar' | 'pprof' | 'gops';
+export type GoSourceKind = 'agent' | 'prometheus' | 'expvar' | 'pprof' | 'gops';
 
 export interface GoFigures {
   /** Live objects and not-yet-swept garbage (MemStats.HeapAlloc). */

@@ -69,8 +69,8 @@ export interface HeapEndpoint {
   readonly url: URL;
   /** The agent's `/debug/memorywatch/heap` or net/http/pprof's `/debug/pprof/heap`. */
   readonly kind: 'agent' | 'pprof';
-  /** What the origin is known as (expvar: it may serve net/http/pprof on the same mux). */
-  readonly via: 'agent' | 'pprof' | 'expvar' | 'metricsUrl';
+  /** What the origin is known as (expvar, Prometheus: it may serve net/http/pprof on the same mux). */
+  readonly via: 'agent' | 'pprof' | 'expvar' | 'prometheus' | 'metricsUrl';
   /** "net/http/pprof at 127.0.0.1:41234". */
   readonly description: string;
 }

@@ -33,12 +33,24 @@ export interface ResponseHead {
 }
 
 /** The request's bytes: a GET (or an empty POST) with the headers Node's client would send us. */
-export function requestHead(method: 'GET' | 'POST', url: URL): Buffer {
+export function requestHead(method: 'GET' | 'POST', url: URL, headers: Readonly<Record<string, string>> = {}): Buffer {
   // A parsed URL's path and host hold no CR, LF or space (the URL parser strips or escapes them).
   const target = `${url.pathname || '/'}${url.search}`;
   const body = method === 'POST' ? 'content-length: 0\r\n' : '';
-  return Buffer.from(`${method} ${target} HTTP/1.1\r\nhost: ${url.host}\r\nuser-agent: memory-watch\r\naccept: */*\r\n${body}\r\n`, 'latin1');
+  const fields = { accept: '*/*', ...headers };
+  let extra = '';
+  for (const [name, value] of Object.entries(fields)) {
+    // Names and values are ours or the user's settings: still, nothing may end the head early or add a field.
+    if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) throw new Error(`not a valid HTTP header field: ${JSON.stringify(name).slice(0, 40)}`);
+    if (/^(host|content-length|transfer-encoding|connection|user-agent)$/i.test(name)) continue;
+    extra += `${name}: ${value}\r\n`;
+  }
+  return Buffer.from(`${method} ${target} HTTP/1.1\r\nhost: ${url.host}\r\nuser-agent: memory-watch\r\n${extra}${body}\r\n`, 'latin1');
 }
+
+/** A header field's name (a token) and value (visible ASCII, spaces and tabs; no CR or LF). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]{0,8192}$/;
 
 /** Most bytes of a status line and its header fields (Node's own limit is 16 KiB). */
 export const MAX_HEAD_BYTES = 16 * 1024;

@@ -24,6 +24,8 @@ import { hostAllowed, isLoopbackAddress } from './urlPolicy';
 
 export interface RequestOptions {
   readonly method?: 'GET' | 'POST';
+  /** Header fields besides host and user-agent (an `accept` replaces the default, any type). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** From the start of the request to the end of the body. */
   readonly timeoutMs: number;
   /** Most body bytes kept (or streamed to `consume`). */
@@ -232,7 +234,7 @@ function exchangeOn(socket: KeptSocket, url: URL, options: RequestOptions, label
       resolve({ status: head.status, body: body.result(), contentType: head.contentType, contentEncoding: head.contentEncoding, truncated: body.truncated });
     };
     const timer = setTimeout(() => finish(new RequestError('timeout', `${label} did not answer within ${formatDuration(options.timeoutMs)}.`)), options.timeoutMs);
-    socket.begin(requestHead(options.method ?? 'GET', url), {
+    socket.begin(requestHead(options.method ?? 'GET', url, options.headers), {
       data(chunk) {
         received = true;
         let enough = false;

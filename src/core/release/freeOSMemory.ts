@@ -14,6 +14,8 @@ import { checkUrl, HOOK_URL } from '../net/urlPolicy';
 import { postHook } from './httpHook';
 import { measureRelease, ReleaseMethod, ReleaseReport, TriggerOutcome } from './measure';
 import { checkSignal, isReleaseSignal, sendSignal } from './signal';
+import { AGENT_IMPORT } from '../goruntime/describe';
+import type { GoSourceKind } from '../goruntime/figures';
 
 export interface ReleaseSettings {
   readonly method: ReleaseMethodSetting;
@@ -56,6 +58,8 @@ export interface TargetView {
   readonly paused: boolean;
   /** Reached only through this URL (a port-forward): no local process to signal or debug. */
   readonly url?: string;
+  /** Where its Go figures come from, when known: a metrics page or expvar can read memory, not free it. */
+  readonly goSource?: GoSourceKind;
 }
 
 /** Which method to use now, or why none can work. */
@@ -67,6 +71,14 @@ export function chooseMethod(target: TargetView, settings: ReleaseSettings, rout
       if (target.paused) return { refusal: refused('http', `${PAUSED_NO_HTTP} Continue it, then try again.`) };
       if (agentUrl) return { method: 'agent' };
       if (settings.url.trim()) return { method: 'http' };
+      if (target.goSource === 'prometheus') {
+        return {
+          refusal: refused(
+            'http',
+            `${target.name}'s figures come from its Prometheus /metrics, which can read memory but not free it: add the Memory Watch agent (${AGENT_IMPORT}) or a FreeOSMemory hook (the Add FreeOSMemory Hook command), then set memoryWatch.freeOSMemory.url to the hook.`,
+          ),
+        };
+      }
       return {
         refusal: refused(
           'http',
@@ -94,7 +106,8 @@ export async function freeOSMemory(watch: Watch, settings: ReleaseSettings, deps
     return refused(fallback, `${watch.info.name} (PID ${watch.pid}) is no longer watched: ${watch.endReason ?? 'the watch has ended'}.`);
   }
   const url = watch.target.kind === 'url' ? watch.target.url : undefined;
-  const choice = chooseMethod({ pid: watch.pid, name: watch.info.name, paused: watch.paused, url }, settings, deps.debugger, deps.agentUrl);
+  const goSource = watch.remoteSource?.kind ?? watch.goRuntime?.currentSource?.kind;
+  const choice = chooseMethod({ pid: watch.pid, name: watch.info.name, paused: watch.paused, url, goSource }, settings, deps.debugger, deps.agentUrl);
   if ('refusal' in choice) return choice.refusal;
   switch (choice.method) {
     case 'agent':
