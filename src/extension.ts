@@ -4,6 +4,7 @@ import type { MemorySample } from './core/sampling/types';
 import { WatchRegistry } from './core/watchRegistry';
 import { GoRuntimeTracker } from './core/goruntime/tracker';
 import { MemoryWatchApi, toWatchInfo } from './vscode/api';
+import { WATCHING_CONTEXT } from './commandTable';
 import { CommandId, runCommand } from './vscode/commandIds';
 import { Commands } from './vscode/commands';
 import { affects, SettingKey, SettingsService } from './vscode/config';
@@ -116,8 +117,8 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     }),
   );
 
-  // `memoryWatch.watching` enables the palette entries that need a watch.
-  const updateContext = () => void vscode.commands.executeCommand('setContext', 'memoryWatch.watching', registry.list().length > 0);
+  // The palette offers the commands about a watch only while there is one (COMMANDS' paletteWhen).
+  const updateContext = () => void vscode.commands.executeCommand('setContext', WATCHING_CONTEXT, registry.list().length > 0);
   context.subscriptions.push(registry.onDidChange(updateContext));
   updateContext();
 
