@@ -10,7 +10,7 @@ import { Commands } from './vscode/commands';
 import { affects, SettingKey, SettingsService } from './vscode/config';
 import { DebugFollower } from './vscode/debugFollower';
 import { DebugMemoryView } from './vscode/debugView';
-import { GraphFeedDeps, GraphIntent } from './vscode/graphFeed';
+import { GraphFeedDeps } from './vscode/graphFeed';
 import { Recordings } from './vscode/recordings';
 import { GraphPanel, registerGraphSerializer } from './vscode/graphPanel';
 import { WatchPersistence } from './vscode/persistence';
@@ -56,17 +56,6 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   });
   const recordings = new Recordings({ extensionUri: context.extensionUri, registry, windowMs: () => settings.value.windowMs, toolVersion: String((context.extension.packageJSON as { version?: unknown }).version ?? '0'), log });
   context.subscriptions.push(recordings);
-  // The graph's buttons run the same commands as the palette, about the watch it shows.
-  const intents: Record<GraphIntent, (watchId: string | undefined) => Thenable<unknown>> = {
-    attach: () => runCommand(CommandId.Attach),
-    freeOSMemory: (watchId) => runCommand(CommandId.FreeOSMemory, watchId ? { watchId } : undefined),
-    openGraph: () => runCommand(CommandId.ShowGraph),
-    addHook: () => runCommand(CommandId.AddFreeOSMemoryHook),
-    showHeapProfile: (watchId) => runCommand(CommandId.ShowHeapProfile, watchId ? { watchId } : undefined),
-    saveRecording: (watchId) => runCommand(CommandId.SaveRecording, watchId ? { watchId } : undefined),
-    compare: (watchId) => runCommand(CommandId.CompareWith, watchId ? { watchId } : undefined),
-    exportCsv: (watchId) => runCommand(CommandId.ExportCsv, watchId ? { watchId } : undefined),
-  };
   const graphDeps: GraphFeedDeps = {
     extensionUri: context.extensionUri,
     registry,
@@ -74,7 +63,6 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     onDidChangeView: settings.onDidChange,
     busy: () => commands.busy,
     onDidChangeBusy: commands.onDidChangeBusy,
-    run: (intent, watchId) => void intents[intent](watchId),
     savePng: (png, watchId) => void recordings.savePng(png, watchId ? registry.get(watchId)?.info.name : undefined),
     log,
   };
