@@ -7,7 +7,7 @@ import { MemoryWatchApi, toWatchInfo } from './vscode/api';
 import { WATCHING_CONTEXT } from './commandTable';
 import { CommandId, runCommand } from './vscode/commandIds';
 import { Commands } from './vscode/commands';
-import { affects, SettingKey, SettingsService } from './vscode/config';
+import { affects, SettingsService } from './vscode/config';
 import { DebugFollower } from './vscode/debugFollower';
 import { DebugMemoryView } from './vscode/debugView';
 import { GraphFeedDeps } from './vscode/graphFeed';
@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     registry,
     settings.onDidChange((event) => {
       registry.configure(sampling());
-      if (affects(event, SettingKey.GoFigures, SettingKey.MetricsUrl)) for (const watch of registry.list()) watch.goRuntime?.reset();
+      if (affects(event, 'goFigures', 'metricsUrl')) for (const watch of registry.list()) watch.goRuntime?.reset();
     }),
   );
 
