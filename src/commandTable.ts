@@ -21,7 +21,7 @@ export const enum CommandId {
   ShowHeapProfile = 'memoryWatch.showHeapProfile',
 }
 
-/** The context key that is true while something is watched (activate() sets it). */
+/** The context key that is true while something is watched (set by the Commands class). */
 export const WATCHING_CONTEXT = 'memoryWatch.watching';
 
 /** The palette's category, shared by every command. */
