@@ -5,6 +5,7 @@
  * sends increments. Messages from the webview are untrusted input: `parseWebviewMessage` checks
  * each one and drops what it does not know.
  */
+import { CommandId } from './commandTable';
 import { copyPackedRows, PackedSeries, SeriesEvent } from './core/series';
 import type { SeriesColumn } from './core/series';
 import type { WatchSummary } from './core/watchSummary';
@@ -111,29 +112,70 @@ export interface ComparisonView {
 export const SAMPLES_EVERY_MS = 1000;
 export const SUMMARIES_EVERY_MS = 1000;
 
+/** What an intent's command is given: nothing; the graph's watch (`{ watchId }`); or the run it shows — its watch, or in the recording editor the recording (`{ recording }`). */
+export type GraphIntentSubject = 'nothing' | 'watch' | 'run';
+
+/** One of the graph's intents: the command the host runs for it, about what, and the buttons (element ids in src/webview/view.ts) that send it. */
+export interface GraphIntentDeclaration {
+  readonly command: CommandId;
+  readonly about: GraphIntentSubject;
+  readonly buttons: readonly string[];
+}
+
+/**
+ * The graph's buttons: each sends an intent (a message of nothing but its type), and the host runs
+ * the palette's command for it, about what the graph shows. One entry per intent: the messages,
+ * their parser, the host's dispatch (GraphFeed, the recording editor) and the webview's buttons all
+ * come from this table. In a recording only the intents about a run apply (the others' buttons are
+ * hidden there).
+ */
+export const GRAPH_INTENTS = {
+  /** "Attach…", also on the empty graph. */
+  attach: { command: CommandId.Attach, about: 'nothing', buttons: ['attach', 'empty-attach'] },
+  /** "Free OS Memory". */
+  freeOSMemory: { command: CommandId.FreeOSMemory, about: 'watch', buttons: ['free', 'free-compact'] },
+  /** "Open Graph" (in the compact view). */
+  openGraph: { command: CommandId.ShowGraph, about: 'nothing', buttons: ['open-graph'] },
+  /** "Add hook…" (a program with no Go figures). */
+  addHook: { command: CommandId.AddFreeOSMemoryHook, about: 'nothing', buttons: ['add-hook'] },
+  /** "Heap…", and the diagnosis's "Show heap profile". */
+  showHeapProfile: { command: CommandId.ShowHeapProfile, about: 'watch', buttons: ['heap', 'heap-compact', 'diagnosis-heap'] },
+  /** "Save…": the run as a recording. */
+  saveRecording: { command: CommandId.SaveRecording, about: 'watch', buttons: ['save'] },
+  /** "Compare…": another run drawn over this one. */
+  compare: { command: CommandId.CompareWith, about: 'run', buttons: ['compare'] },
+  /** "CSV": the samples and markers exported. */
+  exportCsv: { command: CommandId.ExportCsv, about: 'run', buttons: ['export-csv'] },
+} as const satisfies Record<string, GraphIntentDeclaration>;
+
+/** What the graph's buttons ask for. */
+export type GraphIntent = keyof typeof GRAPH_INTENTS;
+
+/** True for the type of one of GRAPH_INTENTS (its own keys only: not "constructor", "__proto__"…). */
+export function isGraphIntent(type: unknown): type is GraphIntent {
+  return typeof type === 'string' && Object.hasOwn(GRAPH_INTENTS, type);
+}
+
 /** Webview → host: only user intents. */
 export type FromWebviewMessage =
   /** The webview has loaded and wants the state. */
   | { readonly type: 'ready' }
   /** The user picked another watch in the selector. */
   | { readonly type: 'select'; readonly watchId: string }
-  /** The user pressed "Free OS Memory". */
-  | { readonly type: 'freeOSMemory' }
-  /** The user pressed "Attach…". */
-  | { readonly type: 'attach' }
-  /** The user pressed "Open Graph" (in the compact view). */
-  | { readonly type: 'openGraph' }
-  /** The user pressed "Add hook…" (a program with no Go figures). */
-  | { readonly type: 'addHook' }
-  /** Toolbar intents: the heap view; save the run, compare it with another, export it. */
-  | { readonly type: 'showHeapProfile' }
-  | { readonly type: 'saveRecording' }
-  | { readonly type: 'compare' }
-  | { readonly type: 'exportCsv' }
+  /** The user pressed a button: see GRAPH_INTENTS. */
+  | GraphIntentMessage
   /** The graph as a PNG (the user pressed PNG, or the answer to renderPng). */
   | { readonly type: 'png'; readonly data: Uint8Array }
   /** The webview drew the graph: what it drew (lets the host, and tests, know the data arrived). */
   | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number };
+
+/** A button's intent, as the webview sends it. */
+export type GraphIntentMessage = { readonly [K in GraphIntent]: { readonly type: K } }[GraphIntent];
+
+/** True when the message is one of GRAPH_INTENTS. */
+export function isGraphIntentMessage(message: FromWebviewMessage): message is GraphIntentMessage {
+  return isGraphIntent(message.type);
+}
 
 /** The eight bytes every PNG starts with. */
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -147,17 +189,10 @@ const MAX_SHOWN_ID_CHARS = 8192;
 export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const msg = raw as Record<string, unknown>;
+  if (isGraphIntent(msg.type)) return { type: msg.type };
   switch (msg.type) {
     case 'ready':
-    case 'freeOSMemory':
-    case 'attach':
-    case 'openGraph':
-    case 'addHook':
-    case 'showHeapProfile':
-    case 'saveRecording':
-    case 'compare':
-    case 'exportCsv':
-      return { type: msg.type };
+      return { type: 'ready' };
     case 'png':
       // A PNG of the graph: starts with the PNG signature, and is not bigger than a picture needs.
       return msg.data instanceof Uint8Array && msg.data.length > 8 && msg.data.length <= MAX_PNG_BYTES && PNG_SIGNATURE.every((b, i) => (msg.data as Uint8Array)[i] === b)

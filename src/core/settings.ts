@@ -1,15 +1,103 @@
 /**
- * Settings as the core needs them, checked: a bad value gets a message and a safe default, never
- * a crash or a 0 ms loop. The shell reads raw values from VS Code and passes them here.
+ * Every setting, declared once (SETTINGS), and the settings as the core needs them, checked: a bad
+ * value gets a message and a safe default, never a crash or a 0 ms loop. The shell reads raw
+ * values from VS Code as the table says (src/vscode/config.ts) and passes them here.
  */
 import { MiB } from './format';
 import type { ReleaseMethod } from './release/measure';
+import { isReleaseSignal, RELEASE_SIGNALS } from './release/signal';
+import { MIN_INTERVAL_MS } from './watchTypes';
 
 /** The setting: a method, or "auto" (pick the one that can work now). */
 export type ReleaseMethodSetting = 'auto' | Exclude<ReleaseMethod, 'agent'>;
-const METHODS: readonly ReleaseMethodSetting[] = ['auto', 'http', 'signal', 'debugger'];
-import { isReleaseSignal } from './release/signal';
-import { MIN_INTERVAL_MS } from './watchTypes';
+
+/** A setting as package.json declares it (`contributes.configuration`), less its description. */
+interface Declared {
+  /** `application`: VS Code reads it from the user's settings only, never a workspace's. */
+  readonly scope?: 'application';
+}
+interface NumberSetting extends Declared {
+  readonly type: 'number';
+  readonly default: number;
+  readonly minimum: number;
+  readonly maximum?: number;
+}
+interface BooleanSetting extends Declared {
+  readonly type: 'boolean';
+  readonly default: boolean;
+}
+interface StringSetting extends Declared {
+  readonly type: 'string';
+  readonly default: string;
+  readonly enum?: readonly string[];
+  readonly pattern?: string;
+}
+interface ListSetting extends Declared {
+  readonly type: 'array';
+  readonly items: { readonly type: 'string' };
+  readonly default: readonly string[];
+}
+
+/** What the extension does with a setting, besides declaring it. */
+interface Handling {
+  /**
+   * Its workspace value is ignored in Restricted Mode (package.json
+   * `capabilities.untrustedWorkspaces.restrictedConfigurations`): it names a URL, a signal, files
+   * or processes.
+   */
+  readonly restricted?: true;
+  /**
+   * Which value is read: VS Code's (default < user < workspace < folder) when absent; the user's
+   * own only (`user`), so a workspace cannot widen it; or the user's own only while the workspace
+   * is untrusted (`userWhenUntrusted`), whatever package.json restricts.
+   */
+  readonly readFrom?: 'user' | 'userWhenUntrusted';
+  /** Its field in RawSettings, when normalizeSettings checks it; absent: read where it is used (pidFiles.ts). */
+  readonly rawName?: string;
+  /** An upper bound normalizeSettings clamps to that package.json does not declare (a sanity bound, never shown). */
+  readonly clampMaximum?: number;
+}
+
+/** One setting: its declaration in package.json, and how it is read and checked. */
+export type SettingSpec = (NumberSetting | BooleanSetting | StringSetting | ListSetting) & Handling;
+
+/** An http(s) URL, or empty: the hook and metrics URLs. */
+const HTTP_URL_OR_EMPTY = '^(|https?://.+)$';
+const STRINGS = { type: 'string' } as const;
+
+/**
+ * Every setting under `memoryWatch.`, in package.json's order. package.json repeats each
+ * declaration, with its description, because VS Code reads it before the extension loads;
+ * test/unit/manifest.test.ts checks that the two agree.
+ */
+export const SETTINGS = {
+  sampleInterval: { type: 'number', default: 1000, minimum: MIN_INTERVAL_MS, maximum: 60_000, rawName: 'sampleInterval' },
+  window: { type: 'number', default: 300, minimum: 10, maximum: 86_400, rawName: 'window' },
+  rssWarningThreshold: { type: 'number', default: 0, minimum: 0, clampMaximum: 1024 * 1024, rawName: 'rssWarningThreshold' },
+  containerLimitWarning: { type: 'number', default: 90, minimum: 0, maximum: 100, rawName: 'containerLimitWarning' },
+  pidFiles: { type: 'array', items: STRINGS, default: [], restricted: true, readFrom: 'userWhenUntrusted' },
+  followCommandLines: { type: 'array', items: STRINGS, default: [], restricted: true, rawName: 'followCommandLines' },
+  samplingHelper: { type: 'boolean', default: true, rawName: 'samplingHelper' },
+  autoAttach: { type: 'boolean', default: true, rawName: 'autoAttach' },
+  goFigures: { type: 'boolean', default: true, rawName: 'goFigures' },
+  metricsUrl: { type: 'string', default: '', pattern: HTTP_URL_OR_EMPTY, restricted: true, rawName: 'metricsUrl' },
+  'freeOSMemory.method': { type: 'string', enum: ['auto', 'http', 'signal', 'debugger'] satisfies ReleaseMethodSetting[], default: 'auto', restricted: true, rawName: 'method' },
+  'freeOSMemory.url': { type: 'string', default: '', pattern: HTTP_URL_OR_EMPTY, restricted: true, rawName: 'url' },
+  'freeOSMemory.signal': { type: 'string', enum: RELEASE_SIGNALS, default: 'SIGUSR1', restricted: true, rawName: 'signal' },
+  'freeOSMemory.allowedHosts': { type: 'array', items: STRINGS, default: [], scope: 'application', readFrom: 'user', rawName: 'allowedHosts' },
+  'heapProfile.refreshInterval': { type: 'number', default: 10, minimum: 0, maximum: 3600, rawName: 'heapRefreshInterval' },
+  'heapProfile.inlineHints': { type: 'boolean', default: true, rawName: 'heapInlineHints' },
+} as const satisfies Record<string, SettingSpec>;
+
+/** A setting's key under `memoryWatch.`, so a typo is a compile error. */
+export type SettingKey = keyof typeof SETTINGS;
+/** Every key, in the table's order. */
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+/** A setting's entry as a SettingSpec, so fields that only some entries have can be read. */
+export function settingSpec(key: SettingKey): SettingSpec {
+  return SETTINGS[key];
+}
 
 export interface Settings {
   readonly sampleIntervalMs: number;
@@ -36,42 +124,29 @@ export interface Settings {
   };
 }
 
-/** Raw values as read from the configuration (anything may be there). */
-export interface RawSettings {
-  readonly sampleInterval?: unknown;
-  readonly window?: unknown;
-  readonly rssWarningThreshold?: unknown;
-  readonly containerLimitWarning?: unknown;
-  readonly followCommandLines?: unknown;
-  readonly method?: unknown;
-  readonly url?: unknown;
-  readonly signal?: unknown;
-  /** Only the user-level value: a workspace must not widen where requests may go. */
-  readonly allowedHosts?: unknown;
-  readonly autoAttach?: unknown;
-  readonly samplingHelper?: unknown;
-  readonly goFigures?: unknown;
-  readonly metricsUrl?: unknown;
-  readonly heapRefreshInterval?: unknown;
-  readonly heapInlineHints?: unknown;
-}
+type RawName<K extends SettingKey> = (typeof SETTINGS)[K] extends { readonly rawName: infer N extends string } ? N : never;
 
-export const DEFAULTS = { sampleInterval: 1000, window: 300, rssWarningThreshold: 0, containerLimitWarning: 90, method: 'auto', signal: 'SIGUSR1' } as const;
+/** Raw values as read from the configuration (anything may be there), by their table's `rawName`. */
+export type RawSettings = { readonly [K in SettingKey as RawName<K>]?: unknown };
+
+type NumberKey = { [K in SettingKey]: (typeof SETTINGS)[K]['type'] extends 'number' ? K : never }[SettingKey];
+type BooleanKey = { [K in SettingKey]: (typeof SETTINGS)[K]['type'] extends 'boolean' ? K : never }[SettingKey];
+type StringKey = { [K in SettingKey]: (typeof SETTINGS)[K]['type'] extends 'string' ? K : never }[SettingKey];
+
 /** Patterns are the user's own, matched against command lines of at most 4 KiB: still, bounded. */
 const MAX_FOLLOW_PATTERNS = 16;
 const MAX_PATTERN_CHARS = 500;
-const MAX_INTERVAL_MS = 60_000;
-const MIN_WINDOW_S = 10;
 /** A heap profile costs the target a walk of its allocation records: not more often than this. */
 const MIN_HEAP_REFRESH_S = 2;
-/** memoryWatch.heapProfile.refreshInterval's default, seconds. */
-export const DEFAULT_HEAP_REFRESH_S = 10;
-const MAX_HEAP_REFRESH_S = 3600;
-const MAX_WINDOW_S = 86_400;
 
 export function normalizeSettings(raw: RawSettings): { settings: Settings; problems: string[] } {
   const problems: string[] = [];
-  const number = (key: string, value: unknown, fallback: number, min: number, max: number): number => {
+  /** A number within the table's bounds (a value outside them is clamped, and said). */
+  const number = (key: NumberKey, value: unknown): number => {
+    const spec = SETTINGS[key] as NumberSetting & Handling;
+    const fallback = spec.default;
+    const min = spec.minimum;
+    const max = spec.maximum ?? spec.clampMaximum ?? Infinity;
     if (value === undefined || value === null) return fallback;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       problems.push(`memoryWatch.${key} must be a number; using ${fallback}.`);
@@ -84,10 +159,14 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
     }
     return value;
   };
-  const sampleIntervalMs = number('sampleInterval', raw.sampleInterval, DEFAULTS.sampleInterval, MIN_INTERVAL_MS, MAX_INTERVAL_MS);
-  const windowS = number('window', raw.window, DEFAULTS.window, MIN_WINDOW_S, MAX_WINDOW_S);
-  const thresholdMiB = number('rssWarningThreshold', raw.rssWarningThreshold, DEFAULTS.rssWarningThreshold, 0, 1024 * 1024);
-  const containerPercent = number('containerLimitWarning', raw.containerLimitWarning, DEFAULTS.containerLimitWarning, 0, 100);
+  /** A boolean: anything else is the default. */
+  const flag = (key: BooleanKey, value: unknown): boolean => (typeof value === 'boolean' ? value : SETTINGS[key].default);
+  /** A string, trimmed: anything else is the default. */
+  const text = (key: StringKey, value: unknown): string => (typeof value === 'string' ? value.trim() : SETTINGS[key].default);
+  const sampleIntervalMs = number('sampleInterval', raw.sampleInterval);
+  const windowS = number('window', raw.window);
+  const thresholdMiB = number('rssWarningThreshold', raw.rssWarningThreshold);
+  const containerPercent = number('containerLimitWarning', raw.containerLimitWarning);
   const follow: RegExp[] = [];
   if (raw.followCommandLines !== undefined && !Array.isArray(raw.followCommandLines)) problems.push('memoryWatch.followCommandLines must be a list of patterns.');
   for (const pattern of Array.isArray(raw.followCommandLines) ? raw.followCommandLines.slice(0, MAX_FOLLOW_PATTERNS) : []) {
@@ -102,21 +181,22 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
     }
   }
 
-  let heapRefreshSeconds = number('heapProfile.refreshInterval', raw.heapRefreshInterval, DEFAULT_HEAP_REFRESH_S, 0, MAX_HEAP_REFRESH_S);
+  let heapRefreshSeconds = number('heapProfile.refreshInterval', raw.heapRefreshInterval);
   if (heapRefreshSeconds > 0 && heapRefreshSeconds < MIN_HEAP_REFRESH_S) {
     problems.push(`memoryWatch.heapProfile.refreshInterval = ${heapRefreshSeconds} is too often for a heap profile; using ${MIN_HEAP_REFRESH_S} (0 turns it off).`);
     heapRefreshSeconds = MIN_HEAP_REFRESH_S;
   }
 
-  let method: ReleaseMethodSetting = DEFAULTS.method;
-  if (METHODS.includes(raw.method as ReleaseMethodSetting)) method = raw.method as ReleaseMethodSetting;
-  else if (raw.method !== undefined) problems.push(`memoryWatch.freeOSMemory.method ${describeValue(raw.method)} is not known; using "${DEFAULTS.method}".`);
+  const methods: readonly string[] = SETTINGS['freeOSMemory.method'].enum;
+  let method: ReleaseMethodSetting = SETTINGS['freeOSMemory.method'].default;
+  if (methods.includes(raw.method as string)) method = raw.method as ReleaseMethodSetting;
+  else if (raw.method !== undefined) problems.push(`memoryWatch.freeOSMemory.method ${describeValue(raw.method)} is not known; using "${method}".`);
 
-  let signal: string = DEFAULTS.signal;
+  let signal: string = SETTINGS['freeOSMemory.signal'].default;
   if (typeof raw.signal === 'string' && isReleaseSignal(raw.signal)) signal = raw.signal;
-  else if (raw.signal !== undefined) problems.push(`memoryWatch.freeOSMemory.signal ${describeValue(raw.signal)} is not allowed (SIGUSR1 or SIGUSR2); using ${DEFAULTS.signal}.`);
+  else if (raw.signal !== undefined) problems.push(`memoryWatch.freeOSMemory.signal ${describeValue(raw.signal)} is not allowed (SIGUSR1 or SIGUSR2); using ${signal}.`);
 
-  const url = typeof raw.url === 'string' ? raw.url.trim() : '';
+  const url = text('freeOSMemory.url', raw.url);
   const allowedHosts = Array.isArray(raw.allowedHosts)
     ? raw.allowedHosts.filter((h): h is string => typeof h === 'string' && h.trim().length > 0).map((h) => h.trim())
     : [];
@@ -128,10 +208,10 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
       rssWarningBytes: Math.round(thresholdMiB * MiB),
       containerWarningShare: containerPercent / 100,
       follow,
-      autoAttach: raw.autoAttach !== false,
-      samplingHelper: raw.samplingHelper !== false,
-      goFigures: { enabled: raw.goFigures !== false, metricsUrl: typeof raw.metricsUrl === 'string' ? raw.metricsUrl.trim() : '' },
-      heapProfile: { refreshSeconds: heapRefreshSeconds, inlineHints: raw.heapInlineHints !== false },
+      autoAttach: flag('autoAttach', raw.autoAttach),
+      samplingHelper: flag('samplingHelper', raw.samplingHelper),
+      goFigures: { enabled: flag('goFigures', raw.goFigures), metricsUrl: text('metricsUrl', raw.metricsUrl) },
+      heapProfile: { refreshSeconds: heapRefreshSeconds, inlineHints: flag('heapProfile.inlineHints', raw.heapInlineHints) },
       release: { method, url, signal, allowedHosts },
     },
     problems,

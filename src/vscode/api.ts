@@ -14,6 +14,10 @@ import type { MemorySample } from '../core/sampling/types';
 import type { SeriesSnapshot } from '../core/series';
 import type { Watch } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
+import { Disposable } from '../core/util/lifecycle';
+import type { WatchRegistry } from '../core/watchRegistry';
+import type { GraphRendered } from './graphFeed';
+import { GraphPanel } from './graphPanel';
 import type { WatchSummary } from '../core/watchSummary';
 import type { HeapViewRow, HeapViewState } from '../core/heap/viewTypes';
 import type { RecordingEditorInfo } from './recordings';
@@ -74,6 +78,43 @@ export interface HeapViewInfo {
    * e.g. `{ type: 'open', list: 'sites', key }` opens that row's line. Resolves once handled.
    */
   receive(message: unknown): Promise<void>;
+}
+
+/** What the API reads from: the services and views activate() built. */
+export interface ApiSources {
+  readonly registry: WatchRegistry;
+  readonly statusBar: { describe(): ReturnType<MemoryWatchApi['statusBar']> };
+  readonly debugView: { readonly visible: boolean; readonly rendered?: GraphRendered };
+  readonly commands: { readonly lastRelease: ReleaseReport | undefined };
+  readonly heapView: { describe(): HeapViewInfo };
+  readonly recordings: { describe(): readonly RecordingEditorInfo[] };
+}
+
+/** The API activate() returns, and the events it fires for as long as the extension lives. */
+export class ExtensionApi extends Disposable {
+  readonly api: MemoryWatchApi;
+
+  constructor(sources: ApiSources) {
+    super();
+    const { registry, statusBar, debugView, commands, heapView, recordings } = sources;
+    const sampleEmitter = this.register(new vscode.EventEmitter<{ watchId: string; pid: number; sample: MemorySample }>());
+    const changeEmitter = this.register(new vscode.EventEmitter<void>());
+    this.register(registry.onDidSample(({ watch, sample }) => sampleEmitter.fire({ watchId: watch.id, pid: watch.pid, sample })));
+    this.register(registry.onDidChange(() => changeEmitter.fire()));
+    this.api = {
+      apiVersion: 1,
+      watches: () => registry.list().map((w) => toWatchInfo(w, registry.current)),
+      onDidSample: sampleEmitter.event,
+      onDidChangeWatches: changeEmitter.event,
+      series: (watchId) => registry.get(watchId)?.series.snapshot(),
+      statusBar: () => statusBar.describe(),
+      graph: () => ({ open: GraphPanel.current !== undefined, visible: GraphPanel.current?.visible ?? false, rendered: GraphPanel.current?.rendered }),
+      debugView: () => ({ visible: debugView.visible, rendered: debugView.rendered }),
+      lastRelease: () => commands.lastRelease,
+      heapView: () => heapView.describe(),
+      recordings: () => recordings.describe(),
+    };
+  }
 }
 
 export function toWatchInfo(watch: Watch, current: Watch | undefined): WatchInfo {

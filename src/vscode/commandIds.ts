@@ -1,25 +1,14 @@
 /**
- * Command ids, as declared in package.json (a test checks the two lists match), and what each
- * takes and returns — so registering or running one with the wrong argument is a compile error.
+ * What each command takes and returns — so registering or running one with the wrong argument is
+ * a compile error. The ids and their declarations are in src/commandTable.ts.
  */
 import vscode = require('vscode');
+import { CommandId } from '../commandTable';
 import type { ReleaseReport } from '../core/release/measure';
 import type { ComparisonView } from '../protocol';
 import type { WatchInfo } from './api';
 
-export const enum CommandId {
-  Attach = 'memoryWatch.attach',
-  WatchUrl = 'memoryWatch.watchUrl',
-  Detach = 'memoryWatch.detach',
-  ShowGraph = 'memoryWatch.showGraph',
-  FreeOSMemory = 'memoryWatch.freeOSMemory',
-  AddFreeOSMemoryHook = 'memoryWatch.addFreeOSMemoryHook',
-  SaveRecording = 'memoryWatch.saveRecording',
-  CompareWith = 'memoryWatch.compareWith',
-  ExportCsv = 'memoryWatch.exportCsv',
-  ExportPng = 'memoryWatch.exportPng',
-  ShowHeapProfile = 'memoryWatch.showHeapProfile',
-}
+export { CommandId } from '../commandTable';
 
 /** `{ pid }`, `{ watchId }`, or a bare PID number. */
 export type WatchArgument = { pid?: unknown; watchId?: unknown } | number | undefined;

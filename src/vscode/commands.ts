@@ -16,6 +16,7 @@ import { Disposable } from '../core/util/lifecycle';
 import { Watch } from '../core/watch';
 import { WatchRegistry } from '../core/watchRegistry';
 import { toWatchInfo, WatchInfo } from './api';
+import { WATCHING_CONTEXT } from '../commandTable';
 import { AddHookArgument, CommandId, registerCommand, runCommand, WatchArgument } from './commandIds';
 import { pickProcess } from './processPicker';
 import { AddHookCommand } from './addHook';
@@ -50,6 +51,10 @@ export class Commands extends Disposable {
     this.register(registerCommand(CommandId.FreeOSMemory, (arg) => this.freeOSMemory(arg)));
     const addHook = this.register(new AddHookCommand());
     this.register(registerCommand(CommandId.AddFreeOSMemoryHook, (arg: AddHookArgument) => addHook.run(arg)));
+    // The palette offers the commands about a watch only while there is one (COMMANDS' paletteWhen).
+    const updateContext = () => void vscode.commands.executeCommand('setContext', WATCHING_CONTEXT, deps.registry.list().length > 0);
+    this.register(deps.registry.onDidChange(updateContext));
+    updateContext();
   }
 
   get busy(): boolean {

@@ -1,56 +1,38 @@
 /** Reads Memory Watch's settings from VS Code and hands them, checked, to the core. */
 import vscode = require('vscode');
-import { normalizeSettings, RawSettings, Settings } from '../core/settings';
+import { normalizeSettings, RawSettings, SETTING_KEYS, SettingKey, Settings, settingSpec } from '../core/settings';
 import { Disposable } from '../core/util/lifecycle';
 import { showWarning } from './notify';
 
 export const SECTION = 'memoryWatch';
 
-/** Every setting key, so a typo is a compile error. */
-export const enum SettingKey {
-  SampleInterval = 'sampleInterval',
-  Window = 'window',
-  RssWarningThreshold = 'rssWarningThreshold',
-  ContainerLimitWarning = 'containerLimitWarning',
-  FollowCommandLines = 'followCommandLines',
-  PidFiles = 'pidFiles',
-  AutoAttach = 'autoAttach',
-  SamplingHelper = 'samplingHelper',
-  GoFigures = 'goFigures',
-  MetricsUrl = 'metricsUrl',
-  ReleaseMethod = 'freeOSMemory.method',
-  ReleaseUrl = 'freeOSMemory.url',
-  ReleaseSignal = 'freeOSMemory.signal',
-  AllowedHosts = 'freeOSMemory.allowedHosts',
-  HeapRefreshInterval = 'heapProfile.refreshInterval',
-  HeapInlineHints = 'heapProfile.inlineHints',
-}
+export type { SettingKey } from '../core/settings';
 
 /**
- * Current settings. Workspace values of the URL and signal are already dropped by VS Code in
- * Restricted Mode (package.json `restrictedConfigurations`); allowed hosts come from user
- * settings only, whatever the workspace says.
+ * A setting's raw value, from where its table entry says: VS Code's merged value, or the user's
+ * own only. (In Restricted Mode VS Code already drops workspace values of the restricted settings,
+ * package.json `restrictedConfigurations`.)
  */
+function readRaw(config: vscode.WorkspaceConfiguration, key: SettingKey): unknown {
+  const { readFrom } = settingSpec(key);
+  const userOnly = readFrom === 'user' || (readFrom === 'userWhenUntrusted' && !vscode.workspace.isTrusted);
+  return userOnly ? config.inspect<unknown>(key)?.globalValue : config.get<unknown>(key);
+}
+
+/** One setting's raw value, now (for a setting read where it is used: memoryWatch.pidFiles). */
+export function readSetting(key: SettingKey): unknown {
+  return readRaw(vscode.workspace.getConfiguration(SECTION), key);
+}
+
+/** Current settings: every setting normalizeSettings checks (a `rawName` in the table), read and checked. */
 export function readSettings(): { settings: Settings; problems: string[] } {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const raw: RawSettings = {
-    sampleInterval: config.get(SettingKey.SampleInterval),
-    window: config.get(SettingKey.Window),
-    rssWarningThreshold: config.get(SettingKey.RssWarningThreshold),
-    containerLimitWarning: config.get(SettingKey.ContainerLimitWarning),
-    followCommandLines: config.get(SettingKey.FollowCommandLines),
-    method: config.get(SettingKey.ReleaseMethod),
-    url: config.get(SettingKey.ReleaseUrl),
-    signal: config.get(SettingKey.ReleaseSignal),
-    allowedHosts: config.inspect<string[]>(SettingKey.AllowedHosts)?.globalValue,
-    autoAttach: config.get(SettingKey.AutoAttach),
-    samplingHelper: config.get(SettingKey.SamplingHelper),
-    goFigures: config.get(SettingKey.GoFigures),
-    metricsUrl: config.get(SettingKey.MetricsUrl),
-    heapRefreshInterval: config.get(SettingKey.HeapRefreshInterval),
-    heapInlineHints: config.get(SettingKey.HeapInlineHints),
-  };
-  return normalizeSettings(raw);
+  const raw: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const { rawName } = settingSpec(key);
+    if (rawName) raw[rawName] = readRaw(config, key);
+  }
+  return normalizeSettings(raw as RawSettings);
 }
 
 /** True when a configuration change touches our settings. */

@@ -11,11 +11,45 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watchSample';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { ComparisonView, FromWebviewMessage, GraphLayout, graphStateMessages, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
+import { ComparisonView, FromWebviewMessage, GRAPH_INTENTS, GraphIntent, GraphLayout, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
 import { isDue, Throttle } from '../core/util/throttle';
+import type { CommandTypes } from './commandIds';
 
-/** What the graph's buttons ask for (the shell runs the matching command). */
-export type GraphIntent = 'attach' | 'freeOSMemory' | 'openGraph' | 'addHook' | 'showHeapProfile' | 'saveRecording' | 'compare' | 'exportCsv';
+/** What a graph shows: a watch (none while nothing is watched), or a recording open in the editor (its URI). */
+export type GraphSubject = { readonly watchId: string | undefined } | { readonly recording: string };
+
+/**
+ * Runs the command behind one of the graph's buttons (GRAPH_INTENTS), about what the graph shows —
+ * the same command, with the same argument, as the palette or a keybinding would run.
+ */
+export function runGraphIntent(intent: GraphIntent, shown: GraphSubject): void {
+  const { command, about } = GRAPH_INTENTS[intent];
+  if ('recording' in shown) {
+    // A recording is a run, not a watch: the buttons about a live watch are hidden there.
+    if (about === 'run') void vscode.commands.executeCommand(command, { recording: shown.recording });
+    return;
+  }
+  if (about !== 'nothing' && shown.watchId) void vscode.commands.executeCommand(command, { watchId: shown.watchId });
+  else void vscode.commands.executeCommand(command);
+}
+
+/** What runGraphIntent gives each kind of intent's command. */
+interface IntentArgument {
+  nothing: undefined;
+  watch: { watchId: string } | undefined;
+  run: { watchId: string } | { recording: string } | undefined;
+}
+
+/** Compiles only when T is `true`. */
+type Holds<T extends true> = T;
+
+/**
+ * A compile error unless each intent's command takes what runGraphIntent gives it (CommandTypes):
+ * the table cannot send a recording to a command that takes only watches.
+ */
+export type GraphIntentsTakeTheirArguments = Holds<
+  { [K in GraphIntent]: IntentArgument[(typeof GRAPH_INTENTS)[K]['about']] extends CommandTypes[(typeof GRAPH_INTENTS)[K]['command']]['arg'] ? true : false }[GraphIntent]
+>;
 
 /** A webview that does not keep up gets no more than this many samples queued. */
 const MAX_PENDING_ROWS = 2000;
@@ -30,8 +64,6 @@ export interface GraphFeedDeps {
   /** Whether a FreeOSMemory request is under way, and when that changes. */
   readonly busy: () => boolean;
   readonly onDidChangeBusy: vscode.Event<boolean>;
-  /** User intents from the webview's buttons, about the watch it shows. */
-  readonly run: (intent: GraphIntent, watchId: string | undefined) => void;
   /** The graph as a PNG, to save (the PNG button). */
   readonly savePng: (png: Uint8Array, watchId: string | undefined) => void;
   readonly log: vscode.LogOutputChannel;
@@ -161,6 +193,10 @@ export class GraphFeed extends Disposable {
 
   private onMessage(message: FromWebviewMessage | undefined): void {
     if (!message) return; // Unknown or malformed: ignored.
+    if (isGraphIntentMessage(message)) {
+      runGraphIntent(message.type, { watchId: this.shownWatchId });
+      return;
+    }
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -168,16 +204,6 @@ export class GraphFeed extends Disposable {
         break;
       case 'select':
         this.deps.registry.select(message.watchId);
-        break;
-      case 'attach':
-      case 'freeOSMemory':
-      case 'openGraph':
-      case 'addHook':
-      case 'showHeapProfile':
-      case 'saveRecording':
-      case 'compare':
-      case 'exportCsv':
-        this.deps.run(message.type, this.shownWatchId);
         break;
       case 'png':
         this.deps.savePng(message.data, this.shownWatchId);

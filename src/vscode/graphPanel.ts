@@ -3,7 +3,7 @@
  * serializer. The data flow lives in GraphFeed, shared with the debug sidebar view.
  */
 import vscode = require('vscode');
-import { Disposable, IDisposable } from '../core/util/lifecycle';
+import { Disposable, IDisposable, toDisposable } from '../core/util/lifecycle';
 import { GraphFeed, GraphFeedDeps, GraphRendered, webviewOptions } from './graphFeed';
 
 export const GRAPH_VIEW_TYPE = 'memoryWatch.graph';
@@ -76,11 +76,15 @@ export class GraphPanel extends Disposable {
   }
 }
 
-/** Registers the serializer so VS Code restores the panel after a reload. */
-export function registerGraphSerializer(deps: GraphFeedDeps): IDisposable {
-  return vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
+/** Registers the serializer so VS Code restores the panel after a reload; disposing it closes the panel too. */
+export function registerGraphPanel(deps: GraphFeedDeps): IDisposable {
+  const serializer = vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, {
     async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
       GraphPanel.revive(panel, deps);
     },
+  });
+  return toDisposable(() => {
+    serializer.dispose();
+    GraphPanel.current?.dispose();
   });
 }

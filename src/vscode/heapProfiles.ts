@@ -5,12 +5,12 @@
  */
 import vscode = require('vscode');
 import { HeapProfileService } from '../core/heap/profileService';
-import { Settings } from '../core/settings';
 import { Disposable } from '../core/util/lifecycle';
 import { Watch } from '../core/watch';
 import { WatchRegistry } from '../core/watchRegistry';
 import type { HeapViewInfo } from './api';
 import { CommandId, registerCommand, WatchArgument } from './commandIds';
+import { SettingsService } from './config';
 import { HeapHints } from './heapHints';
 import { HeapPanel } from './heapPanel';
 import { HeapSourceLocator } from './heapSource';
@@ -19,24 +19,38 @@ import { showWarning } from './notify';
 export interface HeapProfilesDeps {
   readonly extensionUri: vscode.Uri;
   readonly registry: WatchRegistry;
-  readonly service: HeapProfileService;
-  readonly settings: () => Settings;
-  readonly onDidChangeSettings: vscode.Event<unknown>;
+  readonly settings: SettingsService;
   readonly log: vscode.LogOutputChannel;
 }
 
 export class HeapProfiles extends Disposable {
+  /** Each watch's profiles (core); its topGrower(watchId) says which line accounts for the growth since the baseline. */
+  private readonly service: HeapProfileService;
   private readonly locator: HeapSourceLocator;
   private readonly hints: HeapHints;
 
   constructor(private readonly deps: HeapProfilesDeps) {
     super();
-    this.locator = this.register(new HeapSourceLocator(deps.log));
-    this.hints = this.register(new HeapHints(() => deps.settings().heapProfile.inlineHints));
+    const { registry, settings, log } = deps;
+    this.service = this.register(
+      new HeapProfileService({
+        settings: () => ({ metricsUrl: settings.value.goFigures.metricsUrl, allowedHosts: settings.value.release.allowedHosts }),
+        log: (message) => log.info(message),
+      }),
+    );
+    this.locator = this.register(new HeapSourceLocator(log));
+    this.hints = this.register(new HeapHints(() => settings.value.heapProfile.inlineHints));
     this.register(registerCommand(CommandId.ShowHeapProfile, (arg) => this.show(arg)));
-    this.register(deps.onDidChangeSettings(() => this.hints.refresh()));
+    this.register(settings.onDidChange(() => this.hints.refresh()));
     // A detached watch's profiles go with it.
-    this.register(deps.registry.onDidChange(() => deps.service.retain(deps.registry.list().map((w) => w.id))));
+    this.register(registry.onDidChange(() => this.service.retain(registry.list().map((w) => w.id))));
+    // What the heap profile found reaches the diagnosis (graph, tooltip) through the watch.
+    this.register(
+      this.service.onDidChange((watchId) => {
+        const watch = registry.get(watchId);
+        if (watch) watch.heapFinding = this.service.topGrower(watchId)?.text;
+      }),
+    );
     this.register({ dispose: () => HeapPanel.current?.dispose() });
   }
 
@@ -50,7 +64,8 @@ export class HeapProfiles extends Disposable {
       void showWarning(`Memory Watch: ${describeArg(arg)} is not watched.`);
       return false;
     }
-    HeapPanel.createOrShow({ ...this.deps, locator: this.locator, hints: this.hints }, watch?.id);
+    const { extensionUri, registry, settings, log } = this.deps;
+    HeapPanel.createOrShow({ extensionUri, registry, service: this.service, locator: this.locator, hints: this.hints, settings: () => settings.value, onDidChangeSettings: settings.onDidChange, log }, watch?.id);
     return watch !== undefined;
   }
 

@@ -12,7 +12,7 @@ import { readPidFile, resolvePidFilePath } from '../core/pidFile';
 import { ProcessTable } from '../core/processes/processTable';
 import { Disposable, IDisposable } from '../core/util/lifecycle';
 import { WatchRegistry } from '../core/watchRegistry';
-import { affects, SECTION, SettingKey, SettingsService } from './config';
+import { affects, readSetting, SettingsService } from './config';
 
 export class PidFileWatcher extends Disposable {
   private watchers: IDisposable[] = [];
@@ -30,8 +30,8 @@ export class PidFileWatcher extends Disposable {
     this.register({ dispose: () => this.clearWatchers() });
     this.register(
       settings.onDidChange((event) => {
-        if (affects(event, SettingKey.PidFiles)) void this.refresh();
-        if (affects(event, SettingKey.FollowCommandLines)) this.refreshPatterns();
+        if (affects(event, 'pidFiles')) void this.refresh();
+        if (affects(event, 'followCommandLines')) this.refreshPatterns();
       }),
     );
     // Trust granted: the workspace's own PID files count now.
@@ -43,10 +43,10 @@ export class PidFileWatcher extends Disposable {
     this.refreshPatterns();
     this.clearWatchers();
     const trusted = vscode.workspace.isTrusted;
-    // Untrusted: only the user's own list (package.json restricts the setting too; this holds even
-    // if that changed), and none of its entries that would read a file inside the untrusted folder.
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const raw = trusted ? config.get<unknown>(SettingKey.PidFiles) : config.inspect<unknown>(SettingKey.PidFiles)?.globalValue;
+    // Untrusted: only the user's own list (the settings table reads it so: package.json restricts
+    // the setting too, and this holds even if that changed), and none of its entries that would
+    // read a file inside the untrusted folder.
+    const raw = readSetting('pidFiles');
     const entries = Array.isArray(raw) ? raw.filter((e): e is string => typeof e === 'string') : [];
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const targets: FollowTarget[] = [];

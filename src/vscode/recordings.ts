@@ -18,10 +18,10 @@ import { Disposable } from '../core/util/lifecycle';
 import { inspectWriteTarget } from '../core/util/noFollowWrite';
 import { WatchRegistry } from '../core/watchRegistry';
 import { WatchSummary } from '../core/watchSummary';
-import { ComparisonView, graphStateMessages, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { ComparisonView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage } from '../protocol';
 import { WebviewPoster } from './webviewPoster';
 import { CommandId, registerCommand, RunArgument, WatchArgument } from './commandIds';
-import { graphHtml, webviewOptions } from './graphFeed';
+import { graphHtml, runGraphIntent, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
 import { showError, showInfo, showWarning } from './notify';
 import { escapeHtml } from '../core/text';
@@ -139,6 +139,11 @@ class RecordingEditor extends Disposable {
   private onMessage(raw: unknown): void {
     const message = parseWebviewMessage(raw);
     if (!message) return;
+    if (isGraphIntentMessage(message)) {
+      // Compare and Export CSV, about this recording (the buttons about a live watch are hidden here).
+      runGraphIntent(message.type, { recording: this.document.uri.toString() });
+      return;
+    }
     switch (message.type) {
       case 'ready': {
         this.ready = true;
@@ -149,12 +154,6 @@ class RecordingEditor extends Disposable {
         this.post(...graphStateMessages({ watches: [this.summary], currentId: this.summary.id, series: this.document.series, windowMs: Math.max(span, 1000), warningBytes: 0, busy: false }));
         break;
       }
-      case 'compare':
-        void this.recordings.compareWith({ recording: this.document.uri.toString() });
-        break;
-      case 'exportCsv':
-        void this.recordings.exportCsv({ recording: this.document.uri.toString() });
-        break;
       case 'png':
         void this.recordings.savePng(message.data, this.summary.name);
         break;

@@ -6,14 +6,16 @@
  */
 import { formatBytes, formatDuration } from '../core/format';
 import { escapeHtml } from '../core/text';
-import type { FromWebviewMessage, WatchSummary } from '../protocol';
+import { GRAPH_INTENTS } from '../protocol';
+import type { FromWebviewMessage, GraphIntent, WatchSummary } from '../protocol';
 import type { HoverInfo, TimeChart } from './chart';
 import { adviceClass, diagnosisClass } from './kinds';
 import { LAYER_LABELS, LAYERS, layerSizes } from './clientSeries';
 import { clockLabel } from './scale';
 import { currentWatch, GraphState } from './state';
 
-const TEMPLATE = `
+/** The graph's DOM; the buttons that send intents are named in GRAPH_INTENTS (protocol.ts). */
+export const GRAPH_TEMPLATE = `
   <header class="toolbar">
     <label class="process full-only">
       <span class="visually-hidden">Watched process</span>
@@ -87,19 +89,12 @@ function setHidden(el: HTMLElement, hidden: boolean): void {
 
 /** Builds the DOM and wires the buttons to intents. */
 export function mountView(app: HTMLElement, post: (message: FromWebviewMessage) => void): void {
-  app.innerHTML = TEMPLATE;
+  app.innerHTML = GRAPH_TEMPLATE;
   const select = $<HTMLSelectElement>('watch-select');
   select.addEventListener('change', () => post({ type: 'select', watchId: select.value }));
-  $('attach').addEventListener('click', () => post({ type: 'attach' }));
-  $('empty-attach').addEventListener('click', () => post({ type: 'attach' }));
-  $('free').addEventListener('click', () => post({ type: 'freeOSMemory' }));
-  $('free-compact').addEventListener('click', () => post({ type: 'freeOSMemory' }));
-  $('open-graph').addEventListener('click', () => post({ type: 'openGraph' }));
-  $('add-hook').addEventListener('click', () => post({ type: 'addHook' }));
-  for (const id of ['heap', 'heap-compact', 'diagnosis-heap']) $(id).addEventListener('click', () => post({ type: 'showHeapProfile' }));
-  $('save').addEventListener('click', () => post({ type: 'saveRecording' }));
-  $('compare').addEventListener('click', () => post({ type: 'compare' }));
-  $('export-csv').addEventListener('click', () => post({ type: 'exportCsv' }));
+  for (const intent of Object.keys(GRAPH_INTENTS) as GraphIntent[]) {
+    for (const id of GRAPH_INTENTS[intent].buttons) $(id).addEventListener('click', () => post({ type: intent }));
+  }
 }
 
 /** The comparison with another run: title, alignment, the table (all text from files or watches: set as text). */

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
-import { parseWebviewMessage } from '../../src/protocol';
+import { GRAPH_INTENTS, parseWebviewMessage } from '../../src/protocol';
+import { GRAPH_TEMPLATE } from '../../src/webview/view';
 
 describe('webview protocol validation', () => {
   it('accepts the known intents', () => {
@@ -34,5 +35,24 @@ describe('webview protocol validation', () => {
     ]) {
       assert.strictEqual(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
     }
+  });
+});
+
+describe('the graph intents (GRAPH_INTENTS)', () => {
+  it('each passes the parser as it is, and nothing inherited does', () => {
+    for (const intent of Object.keys(GRAPH_INTENTS)) assert.deepStrictEqual(parseWebviewMessage({ type: intent, watchId: 'w' }), { type: intent });
+    for (const inherited of ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf']) assert.strictEqual(parseWebviewMessage({ type: inherited }), undefined, inherited);
+  });
+
+  it("each intent's buttons are buttons of the graph, and every other button is the webview's own", () => {
+    const buttons = [...GRAPH_TEMPLATE.matchAll(/<button id="([\w-]+)"/g)].map((m) => m[1]);
+    const sending: string[] = Object.values(GRAPH_INTENTS).flatMap((intent) => intent.buttons);
+    assert.strictEqual(new Set(sending).size, sending.length, 'a button sends one intent');
+    for (const id of sending) assert.ok(buttons.includes(id), `#${id} is a button of the template`);
+    // PNG and Copy as Markdown work in the webview (src/webview/main.ts).
+    assert.deepStrictEqual(
+      buttons.filter((id) => !sending.includes(id)).sort(),
+      ['copy-table', 'export-png'],
+    );
   });
 });
