@@ -1,7 +1,8 @@
 /**
  * What one sample costs the extension host's process, in plain Node (no VS Code around it, so the
  * figure is ours alone): the core as the extension runs it — a WatchRegistry with one watch at
- * 10 Hz on a real Go program (bench/cost/target), Go figures from expvar, from the agent, or OS
+ * 10 Hz on a real Go program (bench/cost/target), Go figures from expvar, from the agent, from
+ * Prometheus /metrics (the default page, and one with 5 MiB of the service's own series), or OS
  * figures only — against an idle 10 Hz timer, the floor any sampler pays. CPU from the scheduler
  * (/proc/self/task/<tid>/schedstat, all threads) over equal windows, cases interleaved per round.
  *
@@ -33,13 +34,15 @@ type Case =
   | 'OS figures only'
   | 'Go figures (expvar)'
   | 'Go figures (agent)'
+  | 'Go figures (/metrics)'
+  | 'Go figures (/metrics, 5 MiB page)'
   | 'OS figures only, helper'
   | 'Go figures (expvar), helper'
   | 'Go figures (agent), helper'
   | 'C loop, idle'
   | 'C loop, status pread';
-const CASES: readonly Case[] = ['idle timer', 'OS figures only', 'Go figures (expvar)', 'Go figures (agent)', 'OS figures only, helper', 'Go figures (expvar), helper', 'Go figures (agent), helper', 'C loop, idle', 'C loop, status pread'];
-/** The sampler helper takes the samples (src/core/sampling/samplerHelper.ts): its CPU is counted apart. */
+const CASES: readonly Case[] = ['idle timer', 'OS figures only', 'Go figures (expvar)', 'Go figures (agent)', 'Go figures (/metrics)', 'Go figures (/metrics, 5 MiB page)', 'OS figures only, helper', 'Go figures (expvar), helper', 'Go figures (agent), helper', 'C loop, idle', 'C loop, status pread'];
+/** The sampler helper takes the samples (src/core/sources/samplerHelper.ts): its CPU is counted apart. */
 const HELPER: ReadonlySet<Case> = new Set<Case>(['OS figures only, helper', 'Go figures (expvar), helper', 'Go figures (agent), helper']);
 /** The native floor: what a wake-up (and the one /proc read a sample needs) costs without Node. */
 const NATIVE: ReadonlySet<Case> = new Set<Case>(['C loop, idle', 'C loop, status pread']);
@@ -158,8 +161,8 @@ async function measure(kind: Case, bin: string, work: string, seconds: number, f
       clearTimeout(timer);
     }
   }
-  const source: TargetSource = kind.startsWith('Go figures (expvar)') ? 'expvar' : kind.startsWith('Go figures (agent)') ? 'agent' : 'none';
-  const target = await Target.start(bin, source, path.join(work, `t-${Date.now()}.pid`));
+  const source: TargetSource = kind.startsWith('Go figures (expvar)') ? 'expvar' : kind.startsWith('Go figures (agent)') ? 'agent' : kind.startsWith('Go figures (/metrics') ? 'metrics' : 'none';
+  const target = await Target.start(bin, source, path.join(work, `t-${Date.now()}.pid`), kind.includes('5 MiB') ? ['-own', '5'] : []);
   const goFigures = source !== 'none';
   const helper = HELPER.has(kind) ? samplerHelperPath(ROOT) : undefined;
   if (HELPER.has(kind) && !helper) throw new Error('no sampler helper in dist/bin: build first (node scripts/build.mjs)');
@@ -233,6 +236,9 @@ export async function runHostPerSampleBench(options: Partial<HostPerSampleOption
     const over = HELPER.has(kind) ? '' : ` (over the idle timer: ${fmt(med(results[kind].map((v, i) => v - results['idle timer'][i])), 0)})`;
     return `| ${kind} | **${cell(results[kind])}**${over} | ${helperText} | ${cell(total)} | ≤ ${limit} µs: ${host <= limit ? 'met' : 'NOT met'} |`;
   });
+  // The Prometheus source against expvar, round by round (the same round's conditions).
+  const ratio = (kind: Case) => med(results[kind].map((v, i) => v / results['Go figures (expvar)'][i]));
+  const metricsRatio = ratio('Go figures (/metrics)');
   saveResult('host-per-sample', { options: o, hz: HZ, results, helperResults, node: process.version, cpus: os.cpus().length });
   return [
     '## One sample in the extension host, in plain Node',
@@ -245,6 +251,8 @@ export async function runHostPerSampleBench(options: Partial<HostPerSampleOption
     '| case (10 Hz) | extension host, µs per sample | sampler helper, µs per sample | total, µs per sample | goal (extension host) |',
     '|---|---:|---:|---:|---|',
     ...rows,
+    '',
+    `Go figures from Prometheus /metrics ÷ from expvar, extension host, median of the rounds' ratios: **${fmt(metricsRatio, 2)}** at the default page (goal ≤ 1.2: ${metricsRatio <= 1.2 ? 'met' : 'NOT met'}), ${fmt(ratio('Go figures (/metrics, 5 MiB page)'), 2)} with 5 MiB of the service's own series on the page (read once a second, as expvar).`,
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 /**
  * The watched program of the cost benchmarks (bench/cost/target, built with the machine's Go):
- * an idle Go service on loopback exposing its memory through expvar, the agent, or nothing, and
+ * an idle Go service on loopback exposing its memory through expvar, the agent, Prometheus
+ * /metrics, or nothing, and
  * its own stop-the-world pauses (runtime/metrics) for the bench to read.
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
@@ -13,7 +14,7 @@ const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** How the program exposes its Go figures. */
-export type TargetSource = 'expvar' | 'agent' | 'none';
+export type TargetSource = 'expvar' | 'agent' | 'metrics' | 'none';
 
 /** Builds bench/cost/target into out/bench-bin/costtarget; resolves with the binary's path. */
 export async function buildTarget(): Promise<string> {
@@ -39,8 +40,8 @@ export class Target {
   ) {}
 
   /** Starts one and waits until it listens and has written `pidFile`. */
-  static async start(bin: string, source: TargetSource, pidFile: string): Promise<Target> {
-    const proc = spawn(bin, ['-source', source, '-pidfile', pidFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  static async start(bin: string, source: TargetSource, pidFile: string, extraArgs: readonly string[] = []): Promise<Target> {
+    const proc = spawn(bin, ['-source', source, '-pidfile', pidFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout!.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-4096)));
     proc.stderr!.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-4096)));

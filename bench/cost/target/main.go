@@ -1,5 +1,6 @@
 // Command costtarget is the watched program of the cost benchmarks: an idle Go service on
-// loopback that exposes its memory one way (-source expvar, agent or none), plus what the bench
+// loopback that exposes its memory one way (-source expvar, agent, metrics — Prometheus, as
+// promhttp.Handler() serves it, with -own MiB of the service's own series — or none), plus what the bench
 // reads to see what watching costs it: /bench/pauses, its stop-the-world pauses and GC cycles
 // from runtime/metrics (reading them stops nothing).
 //
@@ -21,6 +22,8 @@ import (
 	"strconv"
 
 	"github.com/memorywatch/memory-watch/agent"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Stop-the-world pauses, GC and other (ReadMemStats, which expvar's memstats calls, is "other").
@@ -28,7 +31,8 @@ var pauseMetrics = []string{"/sched/pauses/total/gc:seconds", "/sched/pauses/tot
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
-	source := flag.String("source", "expvar", "how the program exposes its memory: expvar, agent or none")
+	source := flag.String("source", "expvar", "how the program exposes its memory: expvar, agent, metrics or none")
+	own := flag.Float64("own", 0, "with -source metrics: about this many MiB of the service's own series on the page")
 	pidFile := flag.String("pidfile", "", "write the PID here once listening")
 	flag.Parse()
 
@@ -38,9 +42,14 @@ func main() {
 		mux.Handle("/debug/vars", expvar.Handler())
 	case "agent":
 		mux.Handle(agent.Prefix, agent.Handler())
+	case "metrics":
+		if *own > 0 {
+			ownSeries(*own)
+		}
+		mux.Handle("/metrics", promhttp.Handler())
 	case "none":
 	default:
-		log.Fatalf("-source %q: want expvar, agent or none", *source)
+		log.Fatalf("-source %q: want expvar, agent, metrics or none", *source)
 	}
 	mux.HandleFunc("/bench/pauses", servePauses)
 
@@ -85,4 +94,15 @@ func servePauses(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]uint64{"gcPauses": count(samples[0]), "otherPauses": count(samples[1]), "gcCycles": cycles})
+}
+
+// ownSeries registers about `mib` MiB of a service's own series: a counter per route, as a large
+// service's request metrics look on its page (sorted before go_*, so the Go families come after them).
+func ownSeries(mib float64) {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "app_requests_total", Help: "Requests served, by route and code."}, []string{"route", "code"})
+	prometheus.MustRegister(requests)
+	line := len(`app_requests_total{code="200",route="/api/v1/items/000000"} 123456`) + 1
+	for i := 0; i < int(mib*(1<<20))/line; i++ {
+		requests.WithLabelValues(fmt.Sprintf("/api/v1/items/%06d", i), "200").Add(float64(i))
+	}
 }
