@@ -32,6 +32,7 @@ const bundles = [
   // extension with new Worker() and found next to extension.js (src/core/util/workerScript.ts).
   nodeBundle('src/core/heap/task.ts', 'dist/heapTask.js'),
   nodeBundle('src/core/recording/task.ts', 'dist/recordingTask.js'),
+  nodeBundle('src/core/history/task.ts', 'dist/historyTask.js'),
   // The webviews: the graph, and the heap view (loaded by src/vscode/heapPanel.ts).
   webviewBundle('src/webview/main.ts', 'media/dist/graph.js'),
   webviewBundle('src/webview/heap/main.ts', 'media/dist/heap.js'),

@@ -20,6 +20,13 @@ export function plainForNotification(text: string): string {
   return clean.length > MAX_NOTIFICATION_CHARS ? `${clean.slice(0, MAX_NOTIFICATION_CHARS)}…` : clean;
 }
 
+/** Someone else's text (a server's error) as one line of a message: control characters and line breaks as spaces, bounded. */
+export function oneLine(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 /** For Markdown (tooltips): every character Markdown gives a meaning is escaped. */
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!<>|~$]/g, (c) => `\\${c}`);

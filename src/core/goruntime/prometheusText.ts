@@ -787,6 +787,11 @@ const KIND_TEXT: Record<Kind, string> = {
   info: 'an info sample (finite)',
 };
 
+/** A kept sample's value as its kind allows (a count, seconds, GOGC, GOMEMLIMIT…), else undefined — for values read elsewhere than a page (a Prometheus server's history). */
+export function keptSampleValue(name: KeptSample, v: number): number | undefined {
+  return checkValue(KEPT[name], v);
+}
+
 /** The value as its kind allows, else undefined. Normalises −0 to 0 and "no limit" to 0. */
 function checkValue(kind: Kind, v: number): number | undefined {
   switch (kind) {
@@ -820,8 +825,12 @@ function describeBytes(buf: Buffer, start: number, end: number): string {
   return JSON.stringify(buf.toString('latin1', start, Math.min(end, start + 24)));
 }
 
-/** The GoFigures a page's believed values give, preferring runtime/metrics' classes, and where each came from. */
-function goFigures(
+/**
+ * The GoFigures a page's believed values give, preferring runtime/metrics' classes, and where each
+ * came from. The one mapping from sample names to figures: a Prometheus server's history
+ * (history/fleet.ts) uses it on each point's values too.
+ */
+export function goFigures(
   values: Partial<Record<KeptSample, number>>,
   goVersion: string | undefined,
   problem: (text: string) => void,

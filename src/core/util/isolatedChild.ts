@@ -6,7 +6,7 @@
 import type { FromIsolatedChild, ToIsolatedChild } from './isolatedTask';
 
 /** What a handler answers: the reply, and anything to say about it. */
-export type IsolatedHandler = (request: unknown, input: Buffer | undefined) => Promise<unknown>;
+export type IsolatedHandler = (request: unknown, input: Buffer | undefined, progress: (progress: unknown) => void) => Promise<unknown>;
 
 /** An error a handler throws with a code the caller knows (e.g. a heap profile error's). */
 interface CodedError {
@@ -24,7 +24,10 @@ export function serveIsolatedTask(handler: IsolatedHandler): void {
     process.send!(message, undefined, undefined, () => process.exit(0));
   };
   const run = (): void => {
-    handler(request, expectsInput ? Buffer.concat(pieces) : undefined).then(
+    const progress = (p: unknown): void => {
+      process.send!({ kind: 'progress', progress: p } satisfies FromIsolatedChild);
+    };
+    handler(request, expectsInput ? Buffer.concat(pieces) : undefined, progress).then(
       (answer) => reply({ kind: 'reply', reply: answer }),
       (err: CodedError) => reply({ kind: 'error', message: typeof err?.message === 'string' ? err.message : String(err), ...(typeof err?.code === 'string' ? { code: err.code } : {}) }),
     );

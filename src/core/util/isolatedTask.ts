@@ -34,7 +34,11 @@ export class IsolatedTaskError extends Error {
 export type ToIsolatedChild = { readonly kind: 'request'; readonly request: unknown; readonly hasInput: boolean } | { readonly kind: 'input'; readonly piece: Uint8Array } | { readonly kind: 'end' };
 
 /** Child → host. */
-export type FromIsolatedChild = { readonly kind: 'reply'; readonly reply: unknown } | { readonly kind: 'error'; readonly message: string; readonly code?: string };
+export type FromIsolatedChild =
+  | { readonly kind: 'reply'; readonly reply: unknown }
+  | { readonly kind: 'error'; readonly message: string; readonly code?: string }
+  /** How far a long task has come (a fetch in parts): handed to `onProgress` as it is. */
+  | { readonly kind: 'progress'; readonly progress: unknown };
 
 export interface IsolatedTaskOptions {
   /** The child's script (see resolveWorkerScript). */
@@ -48,6 +52,8 @@ export interface IsolatedTaskOptions {
   /** Bytes handed to the task as they are (a file's or a body's), in pieces. */
   readonly input?: readonly Uint8Array[];
   readonly signal?: AbortSignal;
+  /** Called with each progress message the child sends (untrusted in shape: the caller checks it). */
+  readonly onProgress?: (progress: unknown) => void;
 }
 
 /** Input goes over in messages of at most this many bytes. */
@@ -91,7 +97,9 @@ export function runIsolatedTask<Reply>(request: unknown, options: IsolatedTaskOp
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     child.on('message', (message: FromIsolatedChild) => {
-      if (message?.kind === 'reply') finish(() => resolve(message.reply as Reply));
+      if (message?.kind === 'progress') {
+        if (!settled) options.onProgress?.(message.progress);
+      } else if (message?.kind === 'reply') finish(() => resolve(message.reply as Reply));
       else if (message?.kind === 'error') fail('failed', String(message.message).slice(0, 1000), typeof message.code === 'string' ? message.code : undefined);
     });
     child.on('error', (err) => fail('crashed', `The process reading ${options.what} failed: ${err.message}`));
