@@ -19,6 +19,8 @@ export const enum CommandId {
   ExportCsv = 'memoryWatch.exportCsv',
   ExportPng = 'memoryWatch.exportPng',
   ShowHeapProfile = 'memoryWatch.showHeapProfile',
+  OpenFromPrometheus = 'memoryWatch.openFromPrometheus',
+  SetPrometheusCredentials = 'memoryWatch.setPrometheusCredentials',
 }
 
 /** The context key that is true while something is watched (set by the Commands class). */
@@ -49,4 +51,6 @@ export const COMMANDS: { readonly [K in CommandId]: CommandDeclaration } = {
   [CommandId.ExportCsv]: { title: 'Export as CSV…', icon: '$(table)' },
   [CommandId.ExportPng]: { title: 'Export Graph as PNG…', icon: '$(file-media)' },
   [CommandId.ShowHeapProfile]: { title: 'Show Heap Profile', icon: '$(flame)', paletteWhen: WATCHING_CONTEXT },
+  [CommandId.OpenFromPrometheus]: { title: 'Open from Prometheus…', icon: '$(history)' },
+  [CommandId.SetPrometheusCredentials]: { title: 'Set Prometheus Credentials…', icon: '$(key)' },
 };

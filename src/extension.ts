@@ -12,6 +12,7 @@ import { HeapProfiles } from './vscode/heapProfiles';
 import { warnOnOomKills } from './vscode/oomWarnings';
 import { WatchPersistence } from './vscode/persistence';
 import { PidFileWatcher } from './vscode/pidFiles';
+import { PrometheusHistory } from './vscode/prometheusHistory';
 import { Recordings } from './vscode/recordings';
 import { MemoryStatusBar } from './vscode/statusBar';
 import { ConfiguredWatchRegistry } from './vscode/watches';
@@ -33,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   const registry = own(new ConfiguredWatchRegistry(settings, context.extensionPath, log));
 
   // The contributions: the status bar, debug sessions followed, the commands, the graphs (recording
-  // editor, debug view, panel), the heap view, OOM warnings, the watches a reload or a PID file brings.
+  // editor, Prometheus histories, debug view, panel), the heap view, OOM warnings, the watches a reload or a PID file brings.
   const statusBar = own(new MemoryStatusBar(registry, settings));
   const debugFollower = own(new DebugFollower(registry, () => settings.value.autoAttach, log));
   const commands = own(
@@ -57,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
     savePng: (png, watchId) => void recordings.savePng(png, watchId ? registry.get(watchId)?.info.name : undefined),
     log,
   };
+  const histories = own(
+    new PrometheusHistory({ extensionUri, secrets: context.secrets, settings: () => settings.value, toolVersion, savePng: (png, name) => void recordings.savePng(png, name), log }),
+  );
+  recordings.addRunSource(histories);
   const debugView = own(new DebugMemoryView(graph));
   own(registerGraphPanel(graph));
   const heapView = own(new HeapProfiles({ extensionUri, registry, settings, log }));
@@ -66,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   // Watches from before a reload first (they keep their place), then what PID files name.
   void persistence.restore().then(() => pidFiles.refresh());
 
-  return own(new ExtensionApi({ registry, statusBar, debugView, commands, heapView, recordings })).api;
+  return own(new ExtensionApi({ registry, statusBar, debugView, commands, heapView, recordings, histories })).api;
 }
 
 export function deactivate(): void {

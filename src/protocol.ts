@@ -36,6 +36,8 @@ export type ToWebviewMessage =
       readonly warningBytes: number;
       /** A FreeOSMemory request is under way. */
       readonly busy: boolean;
+      /** A Prometheus history (the history layout): where it came from and what the fleet did. */
+      readonly fleet?: FleetView;
     }
   /** The next rows of the series a `state` began (no markers: they came with it). */
   | { readonly type: 'seriesPart'; readonly watchId?: string; readonly series: PackedSeries; readonly moreRows: number }
@@ -50,7 +52,21 @@ export type ToWebviewMessage =
   /** Another run drawn over this one, with the table of what changed; undefined clears it. */
   | { readonly type: 'compare'; readonly comparison?: ComparisonView }
   /** Render the graph as a PNG and send it back (`png`): the Export PNG command. */
-  | { readonly type: 'renderPng' };
+  | { readonly type: 'renderPng' }
+  /** Another replica's RSS (a Prometheus history), drawn thin behind the one shown; a `state` clears them. */
+  | { readonly type: 'overlay'; readonly id: string; readonly name: string; readonly time: Float64Array; readonly rss: Float64Array };
+
+/** A Prometheus history's fleet, around the replica shown (the history layout). */
+export interface FleetView {
+  /** "Prometheus at prom:9090 · {job=\"api\"} · 24 h, a point every 1 min". */
+  readonly source: string;
+  /** Which replica peaked highest and which grew fastest. */
+  readonly headline: string;
+  /** The replicas not drawn, in a line. */
+  readonly others?: string;
+  /** What the server lacked (no container figures, …). */
+  readonly notes: readonly string[];
+}
 
 /** The `state` message: everything the graph draws, in one message (see graphStateMessages for a long series). */
 export function graphStateMessage(state: Omit<Extract<ToWebviewMessage, { type: 'state' }>, 'type' | 'moreRows'>): ToWebviewMessage {
@@ -217,8 +233,8 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
   }
 }
 
-/** Where the graph is shown: an editor tab, the compact view in the debug sidebar, or a recording (read-only). */
-export type GraphLayout = 'full' | 'compact' | 'recording';
+/** Where the graph is shown: an editor tab, the compact view in the debug sidebar, a recording, or a Prometheus history (both read-only). */
+export type GraphLayout = 'full' | 'compact' | 'recording' | 'history';
 
 /** What the webview persists with `setState` (restored after a reload). */
 export interface WebviewPersistedState {

@@ -56,3 +56,13 @@ export function alignRow(markerLabel: string): PickRow {
 export function hookFolderRow(relative: string, real: string): PickRow {
   return { label: escapeIcons(relative), description: escapeIcons(real) };
 }
+
+/** Open from Prometheus: a service (a `job` value, the server's text). */
+export function jobRow(job: string): PickRow {
+  return { label: `$(server-process) ${escapeIcons(job)}` };
+}
+
+/** Open from Prometheus: one replica, by its pod or instance, with its RSS now (all the server's text). */
+export function replicaRow(name: string, detail: string, rssText: string): PickRow {
+  return { label: escapeIcons(name), description: rssText, detail: escapeIcons(detail) };
+}

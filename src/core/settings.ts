@@ -85,6 +85,8 @@ export const SETTINGS = {
   'freeOSMemory.url': { type: 'string', default: '', pattern: HTTP_URL_OR_EMPTY, restricted: true, rawName: 'url' },
   'freeOSMemory.signal': { type: 'string', enum: RELEASE_SIGNALS, default: 'SIGUSR1', restricted: true, rawName: 'signal' },
   'freeOSMemory.allowedHosts': { type: 'array', items: STRINGS, default: [], scope: 'application', readFrom: 'user', rawName: 'allowedHosts' },
+  'prometheus.url': { type: 'string', default: '', pattern: HTTP_URL_OR_EMPTY, scope: 'application', readFrom: 'user', rawName: 'prometheusUrl' },
+  'prometheus.tenant': { type: 'string', default: '', scope: 'application', readFrom: 'user', rawName: 'prometheusTenant' },
   'heapProfile.refreshInterval': { type: 'number', default: 10, minimum: 0, maximum: 3600, rawName: 'heapRefreshInterval' },
   'heapProfile.inlineHints': { type: 'boolean', default: true, rawName: 'heapInlineHints' },
 } as const satisfies Record<string, SettingSpec>;
@@ -116,6 +118,8 @@ export interface Settings {
   readonly goFigures: { readonly enabled: boolean; readonly metricsUrl: string };
   /** The heap view: its automatic refresh (seconds, 0 = off) and the editor's inline hints. */
   readonly heapProfile: { readonly refreshSeconds: number; readonly inlineHints: boolean };
+  /** The Prometheus server history is read from (the user's own settings only), and its tenant. */
+  readonly prometheus: { readonly url: string; readonly tenant: string };
   readonly release: {
     readonly method: ReleaseMethodSetting;
     readonly url: string;
@@ -212,6 +216,7 @@ export function normalizeSettings(raw: RawSettings): { settings: Settings; probl
       samplingHelper: flag('samplingHelper', raw.samplingHelper),
       goFigures: { enabled: flag('goFigures', raw.goFigures), metricsUrl: text('metricsUrl', raw.metricsUrl) },
       heapProfile: { refreshSeconds: heapRefreshSeconds, inlineHints: flag('heapProfile.inlineHints', raw.heapInlineHints) },
+      prometheus: { url: text('prometheus.url', raw.prometheusUrl), tenant: text('prometheus.tenant', raw.prometheusTenant) },
       release: { method, url, signal, allowedHosts },
     },
     problems,

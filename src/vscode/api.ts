@@ -53,6 +53,51 @@ export interface MemoryWatchApi {
   heapView?(): HeapViewInfo;
   /** The open recording editors (.memwatch.json): what each drew, or the line that says why its file was refused. */
   recordings?(): readonly RecordingEditorInfo[];
+  /** The open Prometheus histories (memoryWatch.openFromPrometheus): each replica, its markers and diagnosis, what was drawn. */
+  histories?(): readonly HistoryViewInfo[];
+}
+
+/** A Prometheus history view, as {@link MemoryWatchApi.histories} describes it. */
+export interface HistoryViewInfo {
+  /** Its id: `{ history: id }` names its replica shown to Save, Compare With… and Export CSV. */
+  readonly id: string;
+  /** The server's URL (never credentials) and the selector read. */
+  readonly server: string;
+  readonly selector: string;
+  /** The range read and its step, Unix ms. */
+  readonly start: number;
+  readonly end: number;
+  readonly stepMs: number;
+  /** Which replica peaked highest and which grew fastest. */
+  readonly headline: string;
+  /** The replicas not drawn, in a line. */
+  readonly others?: string;
+  readonly notes: readonly string[];
+  /** The replica shown. */
+  readonly selectedId: string;
+  readonly visible: boolean;
+  /** What the webview last reported drawing. */
+  readonly rendered?: { readonly watchId: string; readonly points: number; readonly lastTime: number };
+  /** The replicas drawn, highest peak first. */
+  readonly replicas: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly peakRss: number;
+    readonly peakTime: number;
+    readonly growth?: { readonly bytesPerHour: number; readonly from: number; readonly to: number };
+    readonly restarts: number;
+    readonly oomKills: number;
+    readonly goVersion?: string;
+    readonly goFrom?: string;
+    readonly containerLimit?: number;
+    readonly diagnosis?: WatchSummary['diagnosis'];
+    readonly advice?: WatchSummary['advice'];
+    /** The series' columns that have values, and how many points. */
+    readonly columns: readonly string[];
+    readonly points: number;
+    readonly markers: readonly { readonly time: number; readonly endTime?: number; readonly kind: string; readonly label: string; readonly detail?: string; readonly bytes?: number }[];
+  }[];
 }
 
 /** The heap view, as {@link MemoryWatchApi.heapView} describes it. */
@@ -88,6 +133,7 @@ export interface ApiSources {
   readonly commands: { readonly lastRelease: ReleaseReport | undefined };
   readonly heapView: { describe(): HeapViewInfo };
   readonly recordings: { describe(): readonly RecordingEditorInfo[] };
+  readonly histories: { describe(): readonly HistoryViewInfo[] };
 }
 
 /** The API activate() returns, and the events it fires for as long as the extension lives. */
@@ -96,7 +142,7 @@ export class ExtensionApi extends Disposable {
 
   constructor(sources: ApiSources) {
     super();
-    const { registry, statusBar, debugView, commands, heapView, recordings } = sources;
+    const { registry, statusBar, debugView, commands, heapView, recordings, histories } = sources;
     const sampleEmitter = this.register(new vscode.EventEmitter<{ watchId: string; pid: number; sample: MemorySample }>());
     const changeEmitter = this.register(new vscode.EventEmitter<void>());
     this.register(registry.onDidSample(({ watch, sample }) => sampleEmitter.fire({ watchId: watch.id, pid: watch.pid, sample })));
@@ -113,6 +159,7 @@ export class ExtensionApi extends Disposable {
       lastRelease: () => commands.lastRelease,
       heapView: () => heapView.describe(),
       recordings: () => recordings.describe(),
+      histories: () => histories.describe(),
     };
   }
 }

@@ -6,7 +6,7 @@ import vscode = require('vscode');
 import { CommandId } from '../commandTable';
 import type { ReleaseReport } from '../core/release/measure';
 import type { ComparisonView } from '../protocol';
-import type { WatchInfo } from './api';
+import type { HistoryViewInfo, WatchInfo } from './api';
 
 export { CommandId } from '../commandTable';
 
@@ -24,16 +24,29 @@ export interface CommandTypes {
   [CommandId.ShowGraph]: { arg: unknown; result: void };
   [CommandId.FreeOSMemory]: { arg: WatchArgument; result: ReleaseReport | undefined };
   [CommandId.AddFreeOSMemoryHook]: { arg: AddHookArgument; result: string | undefined };
-  [CommandId.SaveRecording]: { arg: WatchArgument; result: string | undefined };
+  [CommandId.SaveRecording]: { arg: WatchArgument | HistoryRunArgument; result: string | undefined };
   [CommandId.CompareWith]: { arg: RunArgument; result: ComparisonView | undefined };
   [CommandId.ExportCsv]: { arg: RunArgument; result: string | undefined };
   [CommandId.ExportPng]: { arg: unknown; result: boolean };
   /** Opens the heap view on `{ watchId }` (or `{ pid }`), else the current watch; true when it shows one. */
   [CommandId.ShowHeapProfile]: { arg: WatchArgument; result: boolean };
+  /** Opens a fleet's memory history from a Prometheus server: `{ url, selector, start?, end?, step? }` (Unix seconds), else asks. */
+  [CommandId.OpenFromPrometheus]: { arg: HistoryArgument; result: HistoryViewInfo | undefined };
+  /** Keeps a server's credentials in secret storage: `{ url, kind: 'bearer', token }`, `{ url, kind: 'basic', user, password }`, `{ url, kind: 'none' }`, else asks. */
+  [CommandId.SetPrometheusCredentials]: { arg: CredentialsArgument; result: boolean };
 }
 
-/** A run to save, export or compare: `{ recording: uri }` for a recording open in the editor, else a watch. */
-export type RunArgument = WatchArgument | { recording?: unknown };
+/** Open from Prometheus's argument: a server, a series selector, a range in Unix seconds, a step in seconds. */
+export type HistoryArgument = { url?: unknown; selector?: unknown; start?: unknown; end?: unknown; step?: unknown } | undefined;
+
+/** Set Prometheus Credentials' argument. */
+export type CredentialsArgument = { url?: unknown; kind?: unknown; token?: unknown; user?: unknown; password?: unknown } | undefined;
+
+/** A Prometheus history open in a view, by its id (the replica it shows is the run). */
+export type HistoryRunArgument = { history?: unknown };
+
+/** A run to save, export or compare: `{ recording: uri }` for a recording open in the editor, `{ history: id }` for a Prometheus history, else a watch. */
+export type RunArgument = WatchArgument | { recording?: unknown } | HistoryRunArgument;
 
 /** Registers a command with its types checked against CommandTypes. */
 export function registerCommand<K extends CommandId>(id: K, handler: (arg: CommandTypes[K]['arg']) => CommandTypes[K]['result'] | Thenable<CommandTypes[K]['result']>): vscode.Disposable {

@@ -20,7 +20,7 @@ import { WatchRegistry } from '../core/watchRegistry';
 import { WatchSummary } from '../core/watchSummary';
 import { ComparisonView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage } from '../protocol';
 import { WebviewPoster } from './webviewPoster';
-import { CommandId, registerCommand, RunArgument, WatchArgument } from './commandIds';
+import { CommandId, HistoryRunArgument, registerCommand, RunArgument, WatchArgument } from './commandIds';
 import { graphHtml, runGraphIntent, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
 import { showError, showInfo, showWarning } from './notify';
@@ -36,8 +36,8 @@ export interface RecordingsDeps {
   readonly log: vscode.LogOutputChannel;
 }
 
-/** A run to save, export or compare: a watch's series, or a recording file opened in the editor. */
-interface Run {
+/** A run to save, export or compare: a watch's series, a recording file opened in the editor, or a Prometheus history's replica. */
+export interface Run {
   readonly name: string;
   /** Its points and markers, as typed arrays: what a task or the webview is sent, never unpacked here. */
   readonly series: PackedSeries;
@@ -46,6 +46,16 @@ interface Run {
   readonly view?: RunView;
   /** Where a comparison is drawn. */
   show(comparison: ComparisonView): void;
+}
+
+/** Runs that are neither watches nor recordings (a Prometheus history view's replica): found by their argument, offered to compare. */
+export interface RunSource {
+  /** The run `arg` names, when it is one of this source's (`{ history: id }`). */
+  run(arg: unknown): Run | undefined;
+  /** What Compare With… offers as the other run. */
+  offers(): readonly { readonly label: string; readonly description: string; readonly run: () => Run }[];
+  /** Asks the graph of this source in front for a PNG; false when none is in front. */
+  renderPng(): boolean;
 }
 
 class RecordingDocument implements vscode.CustomDocument {
@@ -122,7 +132,9 @@ class RecordingEditor extends Disposable {
       commandLine: '',
       state: 'exited',
       paused: false,
-      endReason: `Recorded ${formatLocalDateTime(Date.parse(info.createdAt))} by ${info.tool.name} ${info.tool.version}, every ${formatDuration(info.settings.sampleIntervalMs)}.`,
+      endReason: info.source
+        ? `From Prometheus at ${info.source.server}, ${info.source.replica}, ${formatLocalDateTime(Date.parse(info.source.start))} to ${formatLocalDateTime(Date.parse(info.source.end))}, a point every ${formatDuration(info.source.stepSeconds * 1000)}; saved ${formatLocalDateTime(Date.parse(info.createdAt))}.`
+        : `Recorded ${formatLocalDateTime(Date.parse(info.createdAt))} by ${info.tool.name} ${info.tool.version}, every ${formatDuration(info.settings.sampleIntervalMs)}.`,
       endLabel: 'recording',
       go: info.process.go,
       latest: last >= 0 ? { time: series.time[last], rss: series.columns.rss?.[last] ?? NaN, vsz: series.columns.vsz?.[last], peakRss: this.document.view.summary.peakRss } : undefined,
@@ -169,6 +181,7 @@ class RecordingEditor extends Disposable {
 export class Recordings extends Disposable implements vscode.CustomReadonlyEditorProvider<RecordingDocument | RefusedRecording> {
   private readonly editors = new Set<RecordingEditor>();
   private readonly refusals = new Map<vscode.WebviewPanel, RefusedRecording>();
+  private readonly sources: RunSource[] = [];
 
   constructor(readonly deps: RecordingsDeps) {
     super();
@@ -177,6 +190,11 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     this.register(registerCommand(CommandId.CompareWith, (arg) => this.compareWith(arg)));
     this.register(registerCommand(CommandId.ExportCsv, (arg) => this.exportCsv(arg)));
     this.register(registerCommand(CommandId.ExportPng, () => this.exportPng()));
+  }
+
+  /** Runs of another kind (Prometheus histories) that Save, Compare and CSV act on too. */
+  addRunSource(source: RunSource): void {
+    this.sources.push(source);
   }
 
   // ---- the read-only editor ----
@@ -222,8 +240,8 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
   // ---- commands ----
 
   /** Saves a watch as a .memwatch.json file the user picks. Resolves with the file, or undefined. */
-  async save(arg: WatchArgument): Promise<string | undefined> {
-    const run = this.liveRun(arg);
+  async save(arg: WatchArgument | HistoryRunArgument): Promise<string | undefined> {
+    const run = this.sourceRun(arg) ?? this.liveRun(arg as WatchArgument);
     if (!run) return undefined;
     const target = await vscode.window.showSaveDialog({
       title: 'Save Memory Watch Recording',
@@ -293,6 +311,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       active.post({ type: 'renderPng' });
       return true;
     }
+    if (this.sources.some((s) => s.renderPng())) return true;
     const graph = GraphPanel.current?.graph;
     if (graph?.requestPng()) return true;
     void showInfo('Memory Watch: open the memory graph (or a recording) first: the PNG is the graph as shown.');
@@ -361,7 +380,19 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
 
   // ---- runs ----
 
+  /** A run of one of the other sources, when `arg` names one. */
+  private sourceRun(arg: unknown): Run | undefined {
+    if (typeof arg !== 'object' || arg === null || !('history' in arg)) return undefined;
+    for (const source of this.sources) {
+      const run = source.run(arg);
+      if (run) return run;
+    }
+    void showError('Memory Watch: that history is not open any more.');
+    return undefined;
+  }
+
   private runOf(arg: RunArgument): Run | undefined {
+    if (typeof arg === 'object' && arg !== null && 'history' in arg) return this.sourceRun(arg);
     if (typeof arg === 'object' && arg !== null && 'recording' in arg && typeof arg.recording === 'string') {
       const editor = [...this.editors].find((e) => e.document.uri.toString() === arg.recording);
       if (!editor) {
@@ -379,7 +410,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       name: `${info.process.name} (${path.basename(editor.document.uri.fsPath)})`,
       series,
       view,
-      meta: { process: info.process, settings: info.settings, goFigures: info.goFigures, diagnosis: info.diagnosis, toolVersion: this.deps.toolVersion },
+      meta: { process: info.process, settings: info.settings, goFigures: info.goFigures, diagnosis: info.diagnosis, source: info.source, toolVersion: this.deps.toolVersion },
       show: (comparison) => editor.post({ type: 'compare', comparison }),
     };
   }
@@ -417,6 +448,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
     const items: Item[] = [
       { label: '$(folder-opened) Open a recording…', description: RECORDING_FILE_EXTENSION, file: true },
       ...[...this.editors].map((e) => ({ ...recordingRow(path.basename(e.document.uri.fsPath)), run: () => this.recordingRun(e) })),
+      ...this.sources.flatMap((s) => s.offers()).filter((o) => !o.label.endsWith(a.name)),
       ...this.deps.registry
         .list()
         .filter((w) => `${w.info.name} (PID ${w.pid})` !== a.name)

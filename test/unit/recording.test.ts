@@ -107,7 +107,21 @@ describe('recording: write and read back', () => {
     assert.deepStrictEqual(recording.tool, { name: 'Memory Watch', version: '0.1.0' });
     assert.strictEqual(recording.createdAt, '2026-11-30T10:00:00.000Z');
     assert.ok(!text.includes('s3cret'), 'a command line that slipped into the meta is not written');
-    assert.ok(text.startsWith(`{"format":"${RECORDING_FORMAT}","version":"1.0",`), text.slice(0, 60));
+    assert.ok(text.startsWith(`{"format":"${RECORDING_FORMAT}","version":"1.1",`), text.slice(0, 60));
+  });
+
+  it('keeps where a Prometheus history came from (format 1.1), and checks it like the rest', () => {
+    const source = { kind: 'prometheus' as const, server: 'https://mimir.example.com/prometheus', selector: '{job="api"}', replica: '{job="api", pod="api-7"}', start: '2026-12-06T14:00:00.000Z', end: '2026-12-07T14:00:00.000Z', stepSeconds: 60 };
+    const { recording, text } = roundTrip(recorded('live-heap'), { ...META, source });
+    assert.deepStrictEqual(recording.source, source);
+    const file = JSON.parse(text) as Record<string, Record<string, unknown>>;
+    // A kind a later version may add is ignored, as an unknown field is.
+    file.source.kind = 'otlp';
+    const later = parseRecording(JSON.stringify(file));
+    assert.ok(later.ok && later.recording.source === undefined);
+    file.source = { ...source, start: 'yesterday' };
+    const bad = parseRecording(JSON.stringify(file));
+    assert.ok(!bad.ok && /source\.start/.test(bad.message), JSON.stringify(bad));
   });
 
   it('a diagnosis kind this version does not know: the message kept, the kind dropped (it names a CSS class in the graph)', () => {
@@ -193,7 +207,7 @@ describe('recording: write and read back', () => {
     assert.deepStrictEqual(Object.keys(snapshot.columns), [...SERIES_COLUMNS]);
     // Written again, it says what this code writes, and keeps the extra column.
     const again = parseRecording(serializeRecording(result.recording));
-    assert.ok(again.ok && again.recording.version === '1.0' && again.recording.columns.schedLatency.unit === 'count');
+    assert.ok(again.ok && again.recording.version === '1.1' && again.recording.columns.schedLatency.unit === 'count');
   });
 
   // Found by the property below: a release measured from an RSS the file cannot hold (2^53) gave

@@ -7,7 +7,7 @@
 import { SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot } from '../series';
 import { isDiagnosisKind } from '../diagnosisKinds';
 import { checkJsonShape } from '../util/jsonShape';
-import { MAX_RECORDING_BYTES, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RECORDING_SHAPE, RECORDING_VERSION, RecordingColumn, RecordingEvent, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
+import { MAX_RECORDING_BYTES, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RECORDING_SHAPE, RECORDING_VERSION, RecordingColumn, RecordingEvent, RecordingSource, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
 
 /** parseRecording's answer: the recording, or why the file cannot be opened. */
 export type ParseResult = { readonly ok: true; readonly recording: Recording } | { readonly ok: false; readonly message: string };
@@ -145,6 +145,7 @@ function readRecording(raw: unknown): Recording {
     // Only a kind this version knows: the graph makes it a class ("later versions may add kinds").
     diagnosis = isDiagnosisKind(kind) ? { kind, message } : { message };
   }
+  const source = readSource(own(raw, 'source'));
   const startTime = integer(own(raw, 'startTime'), 'startTime', 0, RECORDING_LIMITS.maxEpochMs);
   const time = readTimes(own(raw, 'time'));
   const columns = readColumns(own(raw, 'columns'), time.length);
@@ -163,10 +164,32 @@ function readRecording(raw: unknown): Recording {
     },
     ...(goFigures !== undefined ? { goFigures } : {}),
     ...(diagnosis ? { diagnosis } : {}),
+    ...(source ? { source } : {}),
     startTime,
     time,
     columns,
     events,
+  };
+}
+
+/** The optional `source` (format 1.1): a kind this version does not know is left out, as a newer minor's field would be. */
+function readSource(raw: unknown): RecordingSource | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) throw damaged('source', 'is not an object');
+  if (own(raw, 'kind') !== 'prometheus') return undefined;
+  const start = text(raw, 'start', 'source.start');
+  const end = text(raw, 'end', 'source.end');
+  for (const [name, value] of [['source.start', start], ['source.end', end]]) {
+    if (!ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) throw damaged(name, 'is not an ISO 8601 UTC time');
+  }
+  return {
+    kind: 'prometheus',
+    server: text(raw, 'server', 'source.server'),
+    selector: text(raw, 'selector', 'source.selector'),
+    replica: text(raw, 'replica', 'source.replica'),
+    start,
+    end,
+    stepSeconds: integer(own(raw, 'stepSeconds'), 'source.stepSeconds', 1, 86_400 * 365),
   };
 }
 

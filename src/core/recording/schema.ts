@@ -17,7 +17,7 @@ export const RECORDING_FORMAT = 'memwatch-recording';
  * version (newer minors only add optional fields, which it ignores) and refuses a newer major
  * with a "made by a newer Memory Watch" message.
  */
-export const RECORDING_VERSION = { major: 1, minor: 0 } as const;
+export const RECORDING_VERSION = { major: 1, minor: 1 } as const;
 
 /** The file extension the save dialog proposes. */
 export const RECORDING_FILE_EXTENSION = '.memwatch.json';
@@ -132,6 +132,23 @@ export interface RecordingSettings {
   readonly windowMs: number;
 }
 
+/**
+ * Where a recording's data came from when it was not a watch of this machine (format 1.1): a
+ * Prometheus server's history. Never credentials: the server is its URL without them.
+ */
+export interface RecordingSource {
+  readonly kind: 'prometheus';
+  /** The server's URL with its path prefix ("https://mimir.example.com/prometheus"). */
+  readonly server: string;
+  /** The series selector the history was read with, and the one replica this recording is. */
+  readonly selector: string;
+  readonly replica: string;
+  /** The range read, ISO 8601 (UTC), and its step. */
+  readonly start: string;
+  readonly end: string;
+  readonly stepSeconds: number;
+}
+
 /** A whole recording, as written and as read back. */
 export interface Recording {
   readonly format: typeof RECORDING_FORMAT;
@@ -145,6 +162,8 @@ export interface Recording {
   readonly settings: RecordingSettings;
   /** Where the Go figures came from, as the watch described it (absent: not known). */
   readonly goFigures?: string;
+  /** Where the data came from, when not a watch of this machine (format 1.1). */
+  readonly source?: RecordingSource;
   /**
    * The one-line diagnosis shown when the file was made, if any. The file's `kind` is kept only
    * when this version knows it (it names a CSS class in the graph); a later version's new kind

@@ -25,9 +25,9 @@ async function handle(request: RecordingTaskRequest): Promise<RecordingTaskReply
       });
       const parsed = parseRecordingBytes(bytes);
       if (!parsed.ok) throw new Error(parsed.message);
-      const { format, version, createdAt, tool, process, settings, goFigures, diagnosis, startTime } = parsed.recording;
+      const { format, version, createdAt, tool, process, settings, goFigures, diagnosis, source, startTime } = parsed.recording;
       // The markers go once, in the series (their text cut to what is shown).
-      const info = { format, version, createdAt, tool, process, settings, goFigures, diagnosis, startTime };
+      const info = { format, version, createdAt, tool, process, settings, goFigures, diagnosis, source, startTime };
       // The summary is of every point; the series to show, no longer than a live one.
       const shown = toSeriesSnapshot(parsed.recording);
       // Markers as a live series keeps them: the newest MAX_SERIES_EVENTS.

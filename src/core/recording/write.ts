@@ -5,7 +5,7 @@
 import { SERIES_COLUMNS, SeriesSnapshot } from '../series';
 import { DiagnosisKind, isDiagnosisKind } from '../diagnosisKinds';
 import type { WatchSummary } from '../watchSummary';
-import { currentVersion, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RecordingColumn, RecordingEvent, RecordingProcess, RecordingSettings, unitOf } from './schema';
+import { currentVersion, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RecordingColumn, RecordingEvent, RecordingProcess, RecordingSettings, RecordingSource, unitOf } from './schema';
 
 /** What the series does not know: the process, the settings, the context shown at the time. */
 export interface RecordingMeta {
@@ -14,6 +14,8 @@ export interface RecordingMeta {
   /** The Go figures' source line ("Go figures: Memory Watch agent at …"). */
   readonly goFigures?: string;
   readonly diagnosis?: { readonly kind?: DiagnosisKind; readonly message: string };
+  /** Where the data came from, when not a watch of this machine (a Prometheus server's history). */
+  readonly source?: RecordingSource;
   /** The extension's version (package.json). */
   readonly toolVersion: string;
   /** When the file is made; now by default. */
@@ -84,6 +86,9 @@ export function recordingFromSnapshot(snapshot: SeriesSnapshot, meta: RecordingM
     ...(meta.goFigures ? { goFigures: bounded(meta.goFigures) } : {}),
     // A file's diagnosis has a known kind (the schema); one without (read from a later version's file) is not passed on.
     ...(meta.diagnosis && isDiagnosisKind(meta.diagnosis.kind) ? { diagnosis: { kind: meta.diagnosis.kind, message: bounded(meta.diagnosis.message) } } : {}),
+    ...(meta.source
+      ? { source: { ...meta.source, server: bounded(meta.source.server), selector: bounded(meta.source.selector), replica: bounded(meta.source.replica), stepSeconds: Math.max(1, Math.round(meta.source.stepSeconds)) } }
+      : {}),
     startTime,
     time: rows.map((i) => offset(snapshot.time[i])),
     columns,
@@ -114,6 +119,7 @@ export function serializeRecording(recording: Recording): string {
     settings: recording.settings,
     goFigures: recording.goFigures,
     diagnosis: recording.diagnosis,
+    source: recording.source,
     startTime: recording.startTime,
     time: recording.time,
     columns: recording.columns,
