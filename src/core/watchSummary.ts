@@ -45,6 +45,8 @@ export interface WatchSummary {
   readonly advice?: readonly { readonly kind: AdviceKind; readonly message: string }[];
   /** Reached only through this URL (a port-forward): not a process of this machine. */
   readonly url?: string;
+  /** A replica of a Prometheus history (not a process of this machine): its peak, restarts and OOM kills in the range. */
+  readonly replica?: { readonly peakRss: number; readonly restarts: number; readonly oomKills: number };
   /** Its memory cgroup, when it has a limit: what the OOM killer acts on. */
   readonly container?: {
     readonly limit: number;

@@ -154,7 +154,7 @@ export class HistoryView extends Disposable {
         : { state: 'none', text: `No Go figures: the service's series at ${this.origin.serverName} have no go_* families (the Go collector).` },
       diagnosis: r.diagnosis,
       advice: r.advice,
-      url: this.origin.server,
+      replica: { peakRss: r.peakRss, restarts: r.restarts, oomKills: r.oomKills },
     };
   }
 

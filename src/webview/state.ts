@@ -3,7 +3,7 @@
  * goes through applyMessage(), which says what changed so the view redraws only that. Pure (no
  * DOM): unit-tested in Node.
  */
-import type { ComparisonView, ToWebviewMessage, WatchSummary } from '../protocol';
+import type { ComparisonView, FleetView, ToWebviewMessage, WatchSummary } from '../protocol';
 import { ClientSeries } from './clientSeries';
 import { ALL, ZoomState } from './zoom';
 
@@ -23,7 +23,22 @@ export interface GraphState {
   comparison?: ComparisonView;
   /** Rows of the current series still to come in `seriesPart` messages. */
   moreRows: number;
+  /** A Prometheus history: where it came from and what the fleet did. */
+  fleet?: FleetView;
+  /** The other replicas' RSS, drawn thin behind the one shown. */
+  overlays: Overlay[];
 }
+
+/** Another replica's RSS (a Prometheus history). */
+export interface Overlay {
+  readonly id: string;
+  readonly name: string;
+  readonly time: Float64Array;
+  readonly rss: Float64Array;
+}
+
+/** More overlays than a history view draws (it draws the 19 replicas beside the one shown) are junk. */
+const MAX_OVERLAYS = 64;
 
 /** What a message changed: the chrome (selector, badge, buttons, readouts) and/or the data drawn. */
 export interface Change {
@@ -34,7 +49,7 @@ export interface Change {
 }
 
 export function createState(): GraphState {
-  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries(), zoom: ALL, moreRows: 0 };
+  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries(), zoom: ALL, moreRows: 0, overlays: [] };
 }
 
 export function currentWatch(state: GraphState): WatchSummary | undefined {
@@ -58,6 +73,9 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.busy = message.busy;
       state.series.reset(message.series);
       state.moreRows = message.moreRows ?? 0;
+      state.fleet = message.fleet;
+      // The others follow the state, each in a message of its own.
+      state.overlays = [];
       // A series in parts is drawn once it is whole.
       return { chrome: true, data: state.moreRows === 0, watch: true };
     case 'seriesPart':
@@ -94,6 +112,13 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
     case 'renderPng':
       // Nothing changes in the state: main.ts renders the picture.
       return { chrome: false, data: false };
+    case 'overlay': {
+      const { id, name, time, rss } = message;
+      if (typeof id !== 'string' || typeof name !== 'string' || !(time instanceof Float64Array) || !(rss instanceof Float64Array) || time.length !== rss.length) return undefined;
+      if (id === state.currentId || state.overlays.length >= MAX_OVERLAYS) return undefined;
+      state.overlays = [...state.overlays.filter((o) => o.id !== id), { id, name: name.slice(0, 200), time, rss }];
+      return { chrome: true, data: true };
+    }
     default:
       return undefined;
   }

@@ -25,7 +25,7 @@ export const GRAPH_TEMPLATE = `
     <span id="watch-state" class="badge"></span>
     <span class="spacer"></span>
     <span class="export full-only" role="group" aria-label="Keep and share this run">
-      <button id="save" class="secondary live-only" title="Save this run as a .memwatch.json recording">Save…</button>
+      <button id="save" class="secondary live-only history-too" title="Save this run as a .memwatch.json recording">Save…</button>
       <button id="compare" class="secondary" title="Draw another run (a recording or a live watch) over this one, with a table of what changed">Compare…</button>
       <button id="export-csv" class="secondary" title="Export the samples and markers as CSV">CSV</button>
       <button id="export-png" class="secondary" title="Export the graph as shown as a PNG">PNG</button>
@@ -34,6 +34,11 @@ export const GRAPH_TEMPLATE = `
     <button id="attach" class="secondary full-only live-only" title="Attach Memory Watch to another process">Attach…</button>
     <button id="free" class="full-only live-only" title="Make the program call runtime/debug.FreeOSMemory() and measure the effect">Free OS Memory</button>
   </header>
+  <section id="fleet" class="fleet history-only" aria-label="The fleet" hidden>
+    <p id="fleet-source" class="fleet-source"></p>
+    <p id="fleet-headline" class="fleet-headline"></p>
+    <p id="fleet-more" class="fleet-more"></p>
+  </section>
   <p id="diagnosis" class="diagnosis" role="status" hidden><span id="diagnosis-text"></span> <button id="diagnosis-heap" class="link live-only" title="Which code holds the heap: allocation sites from a live heap profile" hidden>Show heap profile</button></p>
   <ul id="advice" class="advice full-only" hidden></ul>
   <section class="readouts" aria-label="Memory readouts">
@@ -129,7 +134,7 @@ export function renderChrome(state: GraphState): void {
   const watch = currentWatch(state);
   const select = $<HTMLSelectElement>('watch-select');
   // Rebuild the options only when they change: rebuilding would close the list under a person choosing from it.
-  const options = state.watches.map((w) => ({ id: w.id, text: `${w.name} (PID ${w.pid}${w.url ? ` via ${hostOf(w.url)}` : ''})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}` }));
+  const options = state.watches.map((w) => ({ id: w.id, text: optionText(w) }));
   const optionsKey = JSON.stringify(options);
   if (optionsKey !== select.dataset.key) {
     select.dataset.key = optionsKey;
@@ -171,6 +176,28 @@ export function renderChrome(state: GraphState): void {
   }
   renderReadouts(state);
   renderComparison(state);
+  renderFleet(state);
+}
+
+/** A watch in the selector: "api (PID 4242) · go1.26.8"; a replica of a history: "api-7 — peak 1.1 GiB · OOM-killed 1×". */
+function optionText(w: WatchSummary): string {
+  if (w.replica) {
+    const r = w.replica;
+    const events = [r.oomKills ? `OOM-killed ${r.oomKills}×` : '', r.restarts > r.oomKills ? `restarted ${r.restarts - r.oomKills}×` : ''].filter(Boolean);
+    return `${w.name} — peak ${formatBytes(r.peakRss)}${events.length ? ` · ${events.join(', ')}` : ''}`;
+  }
+  return `${w.name} (PID ${w.pid}${w.url ? ` via ${hostOf(w.url)}` : ''})${w.go ? ` · ${w.go}` : ''}${w.state !== 'running' ? ` — ${w.endLabel ?? w.state}` : ''}`;
+}
+
+/** A Prometheus history's lines: where from, the replica that peaked highest and the one that grew fastest, the rest (all text from the server: set as text). */
+function renderFleet(state: GraphState): void {
+  const fleet = state.fleet;
+  setHidden($('fleet'), !fleet);
+  if (!fleet) return;
+  setText($('fleet-source'), fleet.source);
+  setText($('fleet-headline'), fleet.headline);
+  setText($('fleet-more'), [fleet.others, ...fleet.notes].filter(Boolean).join(' '));
+  setHidden($('fleet-more'), !fleet.others && !fleet.notes.length);
 }
 
 function range(values: readonly number[]): { min: number; max: number } | undefined {

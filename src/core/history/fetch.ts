@@ -42,10 +42,17 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** Each answer's bound. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
-const OPTIONS = { timeoutMs: REQUEST_TIMEOUT_MS, maxBytes: MAX_ANSWER_BYTES };
+/** Each request's deadline and each answer's bound. */
+export interface FetchLimits {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: FetchLimits = { timeoutMs: REQUEST_TIMEOUT_MS, maxBytes: MAX_ANSWER_BYTES };
 
 /** Fetches and assembles; throws a PrometheusError (or a plain Error for a bad request) with one line to show. */
-export async function fetchFleetHistory(server: PrometheusServer, request: FleetRequest, onProgress: (p: FetchProgress) => void = () => undefined): Promise<FleetHistory> {
+export async function fetchFleetHistory(server: PrometheusServer, request: FleetRequest, onProgress: (p: FetchProgress) => void = () => undefined, limits: FetchLimits = DEFAULT_LIMITS): Promise<FleetHistory> {
+  const OPTIONS = limits;
   const planned = planRange(request.start, request.end, request.step);
   if (!planned.ok) throw new PrometheusError('bad-query', planned.message);
   const plan = planned.plan;
@@ -81,7 +88,7 @@ export async function fetchFleetHistory(server: PrometheusServer, request: Fleet
   const perQuery = plan.parts.length;
   total = 1 + perQuery * (names.length + 3);
   const run = (query: string, what: string) =>
-    rangeInParts(server, query, plan, () => {
+    rangeInParts(server, query, plan, limits, () => {
       done++;
       progress(what);
     });
@@ -146,10 +153,10 @@ async function inTurn<T>(jobs: readonly (() => Promise<T>)[]): Promise<T[]> {
 }
 
 /** One range query over the plan, part by part; the parts of each series joined in time order. */
-async function rangeInParts(server: PrometheusServer, query: string, plan: RangePlan, onPart: () => void): Promise<RangeSeries[]> {
+async function rangeInParts(server: PrometheusServer, query: string, plan: RangePlan, limits: FetchLimits, onPart: () => void): Promise<RangeSeries[]> {
   const bySeries = new Map<string, { labels: Record<string, string>; times: Float64Array[]; values: Float64Array[] }>();
   for (const part of plan.parts) {
-    const { series } = await queryRange(server, query, { start: part.start, end: part.end, step: plan.step }, OPTIONS);
+    const { series } = await queryRange(server, query, { start: part.start, end: part.end, step: plan.step }, limits);
     for (const s of series) {
       const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
       const entry = bySeries.get(key) ?? { labels: { ...s.labels }, times: [], values: [] };

@@ -5,14 +5,16 @@
 import path = require('path');
 import { IsolatedTaskError, runIsolatedTask } from '../util/isolatedTask';
 import { resolveWorkerScript } from '../util/workerScript';
-import type { FetchProgress, FleetRequest } from './fetch';
+import type { FetchLimits, FetchProgress, FleetRequest } from './fetch';
 import type { FleetHistory } from './fleet';
-import { PrometheusServer, serverName } from './promApi';
+import { isPrometheusFailure, PrometheusError, PrometheusServer, serverName } from './promApi';
 
 /** What the task is sent: the server as plain data (its URL as text), and what to fetch. */
 export interface HistoryTaskRequest {
   readonly server: Omit<PrometheusServer, 'base'> & { readonly base: string };
   readonly fleet: FleetRequest;
+  /** Each request's deadline and answer's bound, when not the defaults. */
+  readonly limits?: FetchLimits;
 }
 
 /** A whole fetch: many queries of up to a minute each, a few at a time. */
@@ -33,8 +35,8 @@ function progressOf(raw: unknown): FetchProgress | undefined {
 }
 
 /** Fetches a fleet's history in a child process; rejects with an Error whose message is one line to show. */
-export async function fetchHistoryOffThread(server: PrometheusServer, fleet: FleetRequest, options: { readonly signal?: AbortSignal; readonly onProgress?: (p: FetchProgress) => void } = {}): Promise<FleetHistory> {
-  const request: HistoryTaskRequest = { server: { ...server, base: server.base.toString() }, fleet };
+export async function fetchHistoryOffThread(server: PrometheusServer, fleet: FleetRequest, options: { readonly signal?: AbortSignal; readonly onProgress?: (p: FetchProgress) => void; readonly limits?: FetchLimits } = {}): Promise<FleetHistory> {
+  const request: HistoryTaskRequest = { server: { ...server, base: server.base.toString() }, fleet, limits: options.limits };
   try {
     return await runIsolatedTask<FleetHistory>(request, {
       script: taskScript(),
@@ -48,6 +50,8 @@ export async function fetchHistoryOffThread(server: PrometheusServer, fleet: Fle
       },
     });
   } catch (err) {
+    // The task's own failure, as it said it (a refused login stays one, to offer the credentials).
+    if (err instanceof IsolatedTaskError && err.failure === 'failed' && isPrometheusFailure(err.code)) throw new PrometheusError(err.code, err.message);
     if (err instanceof IsolatedTaskError && err.failure === 'out-of-memory') {
       throw new Error(`The answers from ${serverName(server)} were too large to read: try a shorter range or a narrower selector.`, { cause: err });
     }

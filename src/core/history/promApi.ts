@@ -37,6 +37,18 @@ export class PrometheusError extends Error {
     super(message);
     this.name = 'PrometheusError';
   }
+
+  /** The failure as the code an isolated task passes on (see history/offThread.ts). */
+  get code(): string {
+    return this.failure;
+  }
+}
+
+const FAILURES: ReadonlySet<string> = new Set<PrometheusFailure>(['auth', 'not-found', 'bad-query', 'execution', 'unavailable', 'timeout', 'too-large', 'not-prometheus', 'unreachable', 'refused']);
+
+/** True for a failure code PrometheusError uses. */
+export function isPrometheusFailure(code: unknown): code is PrometheusFailure {
+  return typeof code === 'string' && FAILURES.has(code);
 }
 
 export interface QueryOptions {

@@ -11,5 +11,5 @@ import type { HistoryTaskRequest } from './offThread';
 serveIsolatedTask(async (raw, _input, progress) => {
   const request = raw as HistoryTaskRequest;
   const server = { ...request.server, base: new URL(request.server.base) };
-  return fetchFleetHistory(server, request.fleet, progress);
+  return fetchFleetHistory(server, request.fleet, progress, request.limits);
 });
