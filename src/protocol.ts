@@ -76,8 +76,8 @@ export function graphStateMessage(state: Omit<Extract<ToWebviewMessage, { type: 
 /**
  * At most this many bytes of a series in one message. Posting costs the extension host in
  * proportion to the bytes: VS Code copies them, and over a remote connection (code-server, SSH)
- * compresses them, on its thread. A full series (20,000 points of 22 columns, 3.5 MiB) took
- * ≈ 100 ms in one message; in parts of this size each takes a few.
+ * compresses them, on its thread. A full series (20,000 points of 22 columns) in one message held
+ * it far past 50 ms; in parts of this size each takes a few ms (bench/RESULTS.md, "Measured once").
  */
 export const MAX_SERIES_BYTES_PER_MESSAGE = 384 * 1024;
 

@@ -234,9 +234,8 @@ function outsideGo(s: TimeSeries, maxAgeMs: number): number {
  * Where a column is defined (not NaN) across the window: how many points, the first and the last,
  * and the lows of its first and last fifth of defined points. The leak detectors ask this of the
  * whole window once a second per watch (the status bar, each watch's summary in the graph): one
- * pass over the column's buffer and two short walks, nothing allocated per point — a window of
- * 20,000 points with Go figures at each cost ≈ 2 ms a diagnosis with an object per point, ≈ 0.1 ms
- * now (bench/RESULTS.md, "The diagnosis").
+ * pass over the column's buffer and two short walks, nothing allocated per point — twenty times
+ * cheaper than an object per point (bench/RESULTS.md, "The diagnosis" and "Measured once").
  */
 interface DefinedSpan {
   readonly count: number;

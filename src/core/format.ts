@@ -43,7 +43,8 @@ export function formatTransition(from: number, to: number): string {
 
 /**
  * "2026-12-01 10:00" in this machine's time zone; "—" for a time that is not one. Not
- * toLocaleString: its first call loads the locale data, ≈ 60 ms on the extension host's thread.
+ * toLocaleString: its first call loads the locale data, past 50 ms on the extension host's thread
+ * (bench/RESULTS.md, "Measured once").
  */
 export function formatLocalDateTime(epochMs: number): string {
   const date = new Date(epochMs);

@@ -6,10 +6,9 @@
  * created, inserted into Node's timer lists and run with its own async-hook bookkeeping — and a
  * delay that differed by a millisecond from one sample to the next made Node create and drop a
  * timer list each time. A clock per interval, re-armed by Node itself (setInterval keeps one
- * Timeout and its list), calls every watch of that interval in one pass: 0.89× the CPU per sample
- * for twenty watches at 1 Hz, the whole core side by side in plain Node (bench/RESULTS.md, "Two
- * builds side by side"; one watch at 10 Hz 0.85–0.96×, within that run's noise); 0.33–0.42 % of a
- * core for those twenty in code-server, 0.53 % before.
+ * Timeout and its list), calls every watch of that interval in one pass: less CPU per sample for
+ * twenty watches at 1 Hz, side by side in plain Node and in code-server (bench/RESULTS.md, "Two
+ * builds side by side" and "What watching costs").
  *
  * A beat is only an offer: the watch skips it while its previous read is still under way (a slow
  * target), so samples never overlap or pile up. A clock beats on the wall-clock grid (multiples of

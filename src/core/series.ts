@@ -66,9 +66,9 @@ export interface SeriesSnapshot {
 
 /**
  * A series as typed arrays, every column a view of one buffer (NaN = missing): what crosses to a
- * child process or to a webview as bytes. As plain arrays, a full series (20,000 points of 22
- * columns) cost VS Code's postMessage ≈ 110 ms on the extension host: its serializer calls a
- * replacer for every number; a typed array is one call and a copy.
+ * child process or to a webview as bytes. As plain arrays, a full series held the extension host
+ * past 50 ms in VS Code's postMessage — its serializer calls a replacer for every number; a typed
+ * array is one call and a copy (bench/RESULTS.md, "Measured once").
  */
 export interface PackedSeries {
   readonly time: Float64Array;

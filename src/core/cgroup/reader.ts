@@ -120,7 +120,7 @@ interface CgroupFiles {
 
 /**
  * Processes of one container, or of one login session, share a cgroup: twenty watches there read
- * the same files twenty times a second (≈ 45 µs each, memory.stat the costliest). A reading another
+ * the same files twenty times a second (memory.stat the costliest: bench/RESULTS.md, "Measured once"). A reading another
  * reader of the same cgroup made this long ago is handed out again instead (watches sample on one
  * grid, so they come within a few ms of each other); a reader's own readings are always fresh.
  */

@@ -3,9 +3,9 @@
  *
  * Why not JSON.parse the whole answer: expvar's /debug/vars holds every variable a service
  * publishes — megabytes of maps in real services — while we need only `memstats` (≈ 10 KiB).
- * Parsing 3.9 MiB took 0.5–0.8 s of the shared extension host per read; a streaming JSON library
- * (@streamparser/json) still cost ≈ 100 ms per MiB, measured here. This scanner only follows
- * strings and brackets, byte by byte: ≈ 1 ms per MiB, no allocation for what it skips (so
+ * Parsing a few MiB took the shared extension host most of a second per read; a streaming JSON
+ * library (@streamparser/json) was still about a hundred times slower than this scanner, which
+ * only follows strings and brackets, byte by byte (bench/RESULTS.md, "Measured once"): no allocation for what it skips (so
  * `cmdline`, which may hold secrets, is never even copied), no recursion (a million nested
  * brackets cost nothing more), and the member it keeps is bounded.
  */

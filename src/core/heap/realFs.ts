@@ -13,9 +13,9 @@ import { createPathContext, LineCheck, PathContext, PathContextInput, PathFs } f
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const CHUNK_BYTES = 64 * 1024;
 /**
- * checkLine reads at most this much of a source file looking for its line: ≈ 25 ms of CPU for
- * the densest file (all newlines), in 64 KiB steps of well under 1 ms. Past it a line is
- * `unchecked`, not counted on (64 MiB cost 1.9 s of CPU a lookup).
+ * checkLine reads at most this much of a source file looking for its line, in 64 KiB steps of
+ * well under 1 ms each; past it a line is `unchecked`, not counted on (what the densest file costs
+ * at this bound and at 64 MiB: bench/RESULTS.md, "Measured once").
  */
 export const MAX_SOURCE_SCAN_BYTES = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;

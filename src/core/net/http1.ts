@@ -3,11 +3,11 @@
  *
  * Why not Node's http client for this: a Go figures read repeated every second spends most of
  * its cost in the client's machinery, not on the wire — a ClientRequest, an Agent, two streams,
- * their events — all of it cold at that rate. One read through it costs the extension host
- * ≈ 0.85 ms more than an idle tick, through this parser on a bare socket ≈ 0.45 ms (the bare
- * socket alone ≈ 0.3; undici, the other well-kept client, measured the same as Node's here). And
- * Node's client hands on each chunk of a chunked body as an event of its own: an answer sent a byte
- * per chunk held the extension host 60–160 ms per socket read. Every answer is read here (request.ts).
+ * their events — all of it cold at that rate: a read through it cost the extension host about
+ * twice what this parser on a bare socket costs (undici, the other well-kept client, measured the
+ * same as Node's). And Node's client hands on each chunk of a chunked body as an event of its own:
+ * an answer sent a byte per chunk held the extension host past 50 ms per socket read
+ * (bench/RESULTS.md, "Measured once"). Every answer is read here (request.ts).
  *
  * Everything here comes from the target: every length is bounded, anything outside HTTP/1.x as
  * Go's and Node's servers write it is refused with a reason rather than guessed at, and a

@@ -148,8 +148,8 @@ class KeptSocket {
     private readonly idleMs: number,
   ) {
     // Reads land in one buffer for all sockets and are copied out at their size: Node's stream
-    // allocates 64 KiB for each read, garbage the GC must then collect (≈ 0.1 ms a read less
-    // measured this way, within the noise of one run).
+    // allocates 64 KiB for each read, garbage the GC must then collect (a little less CPU a read,
+    // within the noise of one run: bench/RESULTS.md, "Measured once").
     const onread = {
       buffer: READ_BUFFER,
       callback: (bytes: number, buffer: Uint8Array) => {

@@ -1,9 +1,9 @@
 /**
  * The command lines of the processes running now, for `memoryWatch.followCommandLines`: the
  * follower looks every 2 s until a pattern's process appears — for a service not started today,
- * all day. Reading every process's command line at each look cost ≈ 6 ms of CPU here (72 entries
- * in /proc) and ≈ 100–140 ms with 3,000 processes more: 0.3–7 % of a core at one look every 2 s, per
- * pattern (`npm run bench follow`). So a look reads only the processes it has not seen (a service that starts is a new
+ * all day. Reading every process's command line at each look cost milliseconds of CPU here, and
+ * a tenth of a second with thousands of processes: up to several % of a core at one look every
+ * 2 s, per pattern (bench/RESULTS.md, "A look for a followed command line" and "Measured once"). So a look reads only the processes it has not seen (a service that starts is a new
  * PID), looks that come together (one per pattern) share one scan, and every FULL_SCAN_MS all
  * are read again: that catches a process that exec()ed into another command line under its PID (a
  * shell script's `exec`), and a PID reused by a new process between two looks. A known process

@@ -1,7 +1,7 @@
 /**
  * Recordings are read, written and summarised off the extension host: a 20,000-point run is a few
- * MiB of JSON (parsing it took 26 ms here, and a 32 MiB file 200 ms — a frozen editor), and a file
- * comes from anyone. Each task runs in a child process of its own with a heap limit and a deadline
+ * MiB of JSON (a 32 MiB file took the extension host far past 50 ms to parse: bench/RESULTS.md,
+ * "Measured once"), and a file comes from anyone. Each task runs in a child process of its own with a heap limit and a deadline
  * (util/isolatedTask.ts: a worker thread's limits did not protect the extension host from a
  * hostile file); the series crosses as Float64Arrays (NaN for missing), not as JSON numbers.
  */

@@ -226,19 +226,20 @@ const CPU_INTERVAL_MS = 1000;
 export const BACKGROUND_CPU_INTERVAL_MS = 5000;
 
 /**
- * smaps_rollup walks every page table entry of the process: ≈ 0.25 ms for a small one, ≈ 17 ms for
- * 2 GiB resident, so ≈ 70 ms for 8 GiB. So LazyFree is read at most this often, not with every
+ * smaps_rollup walks every page table entry of the process: its cost grows with what is resident,
+ * from a fraction of a ms to tens of ms for a few GiB (bench/RESULTS.md, "Measured once"). So
+ * LazyFree is read at most this often, not with every
  * sample; off the event loop (by the sampler helper where one samples the process, else in libuv's
  * thread pool: a synchronous read of a big process would block the extension host past 50 ms); and
  * never more often than costs LAZY_FREE_CPU_SHARE of a core (a read that took 17 ms comes again
- * after 17 s, not 2).
+ * after 17 s, not 2: the rule, not a measurement).
  */
 const LAZY_FREE_INTERVAL_MS = 2000;
 /** The most of a core LazyFree reads may take: 0.1 %. */
 const LAZY_FREE_CPU_SHARE = 0.001;
 /**
  * LazyFree of a watch not shown: it only matters for the graph and diagnosis of the watch shown,
- * and a cold smaps_rollup read (≈ 0.25 ms) every 2 s was the largest part of watching twenty
+ * and a cold smaps_rollup read every 2 s was the largest part of watching twenty
  * processes at 1 Hz; every 10 s it was still a tenth of it (a perf profile of that case). Since Go
  * 1.16 the runtime returns memory with MADV_DONTNEED on Linux, so LazyFree is 0 unless the program
  * runs with GODEBUG=madvdontneed=0: a value half a minute old loses little.

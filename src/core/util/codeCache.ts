@@ -1,6 +1,6 @@
 /**
  * Loads a CommonJS bundle as Node's loader would, but compiled with a V8 code cache: activation
- * was mostly V8 compiling our 195 KB bundle (≈ 10 of ≈ 16 ms CPU), which a cache cuts to ≈ 4 ms.
+ * was mostly V8 compiling our bundle, which a cache cuts to a fraction (bench/RESULTS.md, "Measured once").
  * VS Code does the same for its own code; Node's module.enableCompileCache would do it for every
  * module of the shared extension host, which is not ours to change.
  *
