@@ -13,6 +13,7 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { promisify } from 'util';
 import { REPO_ROOT } from '../support/goFixtures';
+import { tools } from '../../scripts/harness/tools';
 import { expvarSource } from '../../src/core/goruntime/sources';
 
 const TLS = path.join(REPO_ROOT, 'test', 'fixtures', 'tls');
@@ -80,6 +81,22 @@ describe('metrics over https', function () {
     const figures = JSON.parse(stdout) as { heapObjects: number; total: number };
     assert.strictEqual(figures.heapObjects, MEMSTATS.HeapAlloc);
     assert.strictEqual(figures.total, MEMSTATS.Sys);
+  });
+
+  it("trusts the system's CAs where Node reads them (Node 24, as code-server runs): a company CA the OS trusts needs no setting", async function () {
+    const node24 = tools().node24;
+    if (!fs.existsSync(node24)) this.skip();
+    const script = `
+      const { expvarSource } = require(${JSON.stringify(path.join(REPO_ROOT, 'out', 'src', 'core', 'goruntime', 'sources', 'index.js'))});
+      expvarSource(new URL('https://localhost:${port}')).read().then(
+        (r) => console.log(JSON.stringify(r.figures)),
+        (e) => { console.log(JSON.stringify(e.message)); });`;
+    // The system's store, as OpenSSL finds it: here a file that holds our CA alone (nothing in NODE_EXTRA_CA_CERTS).
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: '', SSL_CERT_DIR: path.join(TLS, 'no-such-dir') };
+    const trusted = await promisify(execFile)(node24, ['-e', script], { env: { ...env, SSL_CERT_FILE: path.join(TLS, 'localhost.crt') } });
+    assert.strictEqual((JSON.parse(trusted.stdout) as { heapObjects: number }).heapObjects, MEMSTATS.HeapAlloc);
+    const untrusted = await promisify(execFile)(node24, ['-e', script], { env: { ...env, SSL_CERT_FILE: path.join(TLS, 'README.md') } });
+    assert.match(JSON.parse(untrusted.stdout) as string, /TLS certificate was not accepted/);
   });
 
   it('a trusted certificate is still checked against the host asked: its name or address, not another', async () => {

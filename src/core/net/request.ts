@@ -160,10 +160,11 @@ class KeptSocket {
       },
     };
     // TLS checks the certificate as Node's https does (its CAs, NODE_EXTRA_CA_CERTS, the host's
-    // name); the name goes out as SNI, which may not be an address (RFC 6066).
-    // (tls.connect takes onread as net.connect does — Node's documentation says so — but the
-    // typings of ConnectionOptions leave it out.)
-    const tlsOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...address, servername: net.isIP(address.host) ? undefined : address.host, onread };
+    // name) and trusts the system's CAs too where Node can read them (a team's server is often
+    // signed by a company CA the OS trusts); the name goes out as SNI, which may not be an address
+    // (RFC 6066). (tls.connect takes onread as net.connect does — Node's documentation says so —
+    // but the typings of ConnectionOptions leave it out.)
+    const tlsOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = { ...address, servername: net.isIP(address.host) ? undefined : address.host, ca: trustedCas(), onread };
     const socket = (this.socket = secure ? tls.connect(tlsOptions) : net.connect({ ...address, onread }));
     socket.setNoDelay(true);
     let error: NodeJS.ErrnoException | undefined;
@@ -349,6 +350,23 @@ export function loopbackOnlyLookup(
     if (options.all) callback(null, loopback);
     else callback(null, loopback[0].address, loopback[0].family);
   });
+}
+
+let cas: string[] | undefined | null = null;
+
+/**
+ * Node's default CAs and the system's (Node ≥ 22.15 and 23.8 read the system's store:
+ * tls.getCACertificates; before that, undefined: Node's own list as always). Read once.
+ */
+function trustedCas(): string[] | undefined {
+  if (cas !== null) return cas;
+  const get = (tls as { getCACertificates?: (type: 'default' | 'system') => string[] }).getCACertificates;
+  try {
+    cas = get ? [...new Set([...get('default'), ...get('system')])] : undefined;
+  } catch {
+    cas = undefined;
+  }
+  return cas;
 }
 
 /** Sends one request; resolves with any HTTP answer (the caller judges the status), rejects with a RequestError. */
