@@ -161,6 +161,46 @@ describe('a real Prometheus server for the history tests', function () {
       assert.strictEqual(series.length, 2 * fleet.replicas.length, JSON.stringify(series));
     });
 
+    it('shows a replica that stops answering as a gap: up 0, its series stale, until it answers again', async () => {
+      const pausedAt = nowS();
+      fleet.pause('api-free');
+      try {
+        await waitForQuery(server, 'up{pod="api-free"} == 0', (r) => r.length === 1, 15_000);
+        // Prometheus marks the series stale at the failed scrape: gone at once, not 5 min later (the lookback).
+        await waitForQuery(server, 'process_resident_memory_bytes{pod="api-free"}', (r) => r.length === 0, 5_000);
+        // Three failed scrapes (up 0 three times), so the hole is plainly wider than a late scrape.
+        await waitForQuery(server, 'count_over_time(up{pod="api-free"}[15s]) - sum_over_time(up{pod="api-free"}[15s]) >= 3', (r) => r.length === 1, 15_000);
+      } finally {
+        fleet.resume('api-free');
+      }
+      const resumedAt = nowS();
+      // Samples before the pause, none while paused, and again after: a hole in the range.
+      let times: number[] = [];
+      await waitFor(
+        async () => {
+          const [rss] = await queryRange(server, 'process_resident_memory_bytes{pod="api-free"}', pausedAt - 10, nowS(), 1);
+          times = rss?.values.map(([t]) => t) ?? [];
+          return times.length > 0 && times[times.length - 1] > resumedAt + 1;
+        },
+        'samples after the replica answers again',
+        15_000,
+        250,
+      ).catch((err: Error) => assert.fail(`${err.message}: ${times.join(', ')}`));
+      const hole = Math.max(...times.slice(1).map((t, i) => t - times[i]));
+      assert.ok(hole >= 3, `a hole in the range (longest step between samples ${hole} s): ${times.join(', ')}`);
+      note(`paused for ${(resumedAt - pausedAt).toFixed(1)} s: a hole of ${hole} s in query_range at 1 s steps`);
+    });
+
+    it('reloads its config: a new job is scraped (here a target nobody serves: up 0), a removed one goes', async () => {
+      await server.reload([...fleet.jobs(), { job: 'gone', targets: [{ address: '127.0.0.1:1', labels: { namespace: 'shop', pod: 'api-gone', container: 'api' } }] }]);
+      await waitForQuery(server, 'up{job="gone"} == 0', (r) => r.length === 1 && r[0].metric.pod === 'api-gone', 20_000);
+      const gone = (await scrapeHealth(server)).find((t) => t.job === 'gone');
+      assert.strictEqual(gone?.health, 'down');
+      assert.match(gone.lastError, /connection refused/);
+      await server.reload(fleet.jobs());
+      await waitFor(async () => !(await scrapeHealth(server)).some((t) => t.job === 'gone'), 'the job to be dropped', 20_000, 250);
+    });
+
     describe('behind the proxy', () => {
       let proxy: PromProxy;
       const TOKEN = 's3cr3t-t0ken';

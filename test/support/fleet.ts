@@ -88,6 +88,12 @@ export interface Fleet {
   jobs(): ScrapeJob[];
   /** Kills the replica's process (SIGKILL); resolves when the kubelet has started a new one on the same port. */
   restart(pod: string, timeoutMs?: number): Promise<{ oldPid: number; newPid: number }>;
+  /**
+   * Stops the replica's process (SIGSTOP) until `resume(pod)`: scrapes time out, so Prometheus
+   * records up 0 and marks its series stale — a real gap — while the kubelet sees nothing wrong.
+   */
+  pause(pod: string): void;
+  resume(pod: string): void;
   /** Waits until the kubelet has reported `kind` for `pod` at least `count` times in all. */
   waitForEvents(pod: string, kind: ReplicaEvent['kind'], count: number, timeoutMs?: number): Promise<ReplicaEvent[]>;
   /** The kubelet's stderr (the replicas' output too), for failure messages. */
@@ -253,6 +259,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const readies = await waitForEvents(pod, 'ready', readyBefore + 1, timeoutMs);
         return { oldPid, newPid: readies[readies.length - 1].pid };
       },
+      pause: (pod) => process.kill(byPod(pod).pid(), 'SIGSTOP'),
+      resume: (pod) => process.kill(byPod(pod).pid(), 'SIGCONT'),
       waitForEvents,
       log: () => kubelet.stderr(),
       stop() {
