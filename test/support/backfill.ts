@@ -20,6 +20,9 @@
  * all day; before an OOM kill the working set climbs to the limit over 10 minutes; a restart or an
  * OOM kill leaves 30–45 s unscraped (up 0, no app series), then a new process_start_time_seconds.
  *
+ * Prometheus's time retention (15 d by default) counts back from the newest block: history longer
+ * than that needs `extraFlags: ['--storage.tsdb.retention.time=…']` in startPrometheus.
+ *
  * Backfilled data has no staleness markers (OpenMetrics cannot write them): a query still finds a
  * series up to the lookback (5 min) after its last sample, so a short outage does not show as a
  * gap in a range query — use `up`, or a `gaps` entry longer than 5 min.
@@ -47,7 +50,10 @@ export interface BackfillOptions {
   readonly gaps?: readonly { replica: number; atHour: number; minutes: number }[];
   /** The container memory limit of every replica (default 512 MiB). */
   readonly limitBytes?: number;
-  /** Unix ms of the last sample (default: a minute ago, rounded down to the step). */
+  /**
+   * Unix ms of the last sample (default: a minute ago, rounded down to the step). Keep it in the
+   * past: a Prometheus started on the blocks appends what it scrapes after their end.
+   */
   readonly endMs?: number;
   readonly namespace?: string;
   readonly container?: string;

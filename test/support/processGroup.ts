@@ -22,6 +22,12 @@ export interface GroupProcess {
 
 const running = new Set<GroupProcess>();
 
+// A group is detached from the terminal's, so Ctrl-C does not reach it: when the test process
+// ends before its after hooks ran (an interrupted run), end every group still running here.
+process.once('exit', () => {
+  for (const group of running) killGroup(group.pid, 'SIGKILL');
+});
+
 /** Sends `signal` to every process of group `pgid`; false when none is left. */
 function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {

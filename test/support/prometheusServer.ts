@@ -81,6 +81,11 @@ export interface PrometheusConfig {
 
 const running = new Set<PrometheusServer>();
 const LOG_BYTES = 16 * 1024;
+/** Directories made here and not yet removed: an interrupted run removes them on its way out (processGroup ends the servers). */
+const madeDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A loopback port nobody listens on now (the kernel's choice; taken again before Prometheus binds it only by bad luck, retried). */
 export function freePort(): Promise<number> {
@@ -96,7 +101,7 @@ export function freePort(): Promise<number> {
 
 /** The config for these jobs: every target a static config of its own, so each keeps its own labels. */
 export function prometheusConfig(jobs: readonly ScrapeJob[], scrapeIntervalMs = 1000): PrometheusConfig {
-  const duration = (ms: number) => `${ms}ms`;
+  const duration = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
   return {
     global: { scrape_interval: duration(scrapeIntervalMs), scrape_timeout: duration(scrapeIntervalMs), evaluation_interval: duration(scrapeIntervalMs) },
     scrape_configs: jobs.map((j) => ({
@@ -120,8 +125,12 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-prom-data-'));
     ownDirs.push(dataDir);
   }
+  for (const dir of ownDirs) madeDirs.add(dir);
   const removeOwnDirs = () => {
-    for (const dir of ownDirs) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of ownDirs) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      madeDirs.delete(dir);
+    }
   };
   const configFile = path.join(configDir, 'prometheus.yml');
   let config = prometheusConfig(options.jobs ?? [], options.scrapeIntervalMs);
