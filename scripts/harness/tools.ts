@@ -1,8 +1,9 @@
 /**
  * Where the real tools live: Node 24 + code-server, Chromium, Delve — installed by
- * scripts/install-tools.sh into a cache keyed by version. Environment variables override.
+ * scripts/install-tools.sh into a cache keyed by version — and Debian's Prometheus server and
+ * promtool. Environment variables override.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -13,6 +14,10 @@ export interface Tools {
   readonly codeServer: string;
   readonly chromium: string;
   readonly dlv: string;
+  /** A Prometheus 2.x server (Debian's package), started by the history tests themselves. */
+  readonly prometheus: string;
+  /** Prometheus's promtool (backfills history into TSDB blocks). */
+  readonly promtool: string;
 }
 
 let cached: Tools | undefined;
@@ -29,6 +34,8 @@ export function tools(): Tools {
     codeServer: pick('MEMORY_WATCH_CODE_SERVER'),
     chromium: pick('MEMORY_WATCH_CHROMIUM'),
     dlv: pick('MEMORY_WATCH_DLV'),
+    prometheus: pick('MEMORY_WATCH_PROMETHEUS'),
+    promtool: pick('MEMORY_WATCH_PROMTOOL'),
   };
   return cached;
 }
@@ -42,6 +49,26 @@ export function missingVsCodeTools(): string | undefined {
     !fs.existsSync(t.chromium) && `Chromium (${t.chromium})`,
   ].filter(Boolean);
   return missing.length ? `${missing.join(', ')} not installed: run scripts/install-tools.sh` : undefined;
+}
+
+/**
+ * Says what is missing for the tests that run a real Prometheus server, or undefined when
+ * prometheus and promtool are there and are 2.x (the flags and the block format the test support
+ * uses; Debian 12 ships 2.42).
+ */
+export function missingPrometheus(): string | undefined {
+  const t = tools();
+  const missing: string[] = [];
+  for (const [name, file] of [['prometheus', t.prometheus], ['promtool', t.promtool]] as const) {
+    if (!file || !fs.existsSync(file)) {
+      missing.push(`${name} (${file || 'no path'}) not installed`);
+      continue;
+    }
+    const version = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+    const printed = `${version.stdout ?? ''}${version.stderr ?? ''}`;
+    if (!new RegExp(`^${name}, version 2\\.`, 'm').test(printed)) missing.push(`${name} at ${file} is not 2.x (${printed.split('\n')[0] || version.error?.message})`);
+  }
+  return missing.length ? `${missing.join(', ')}: run scripts/install-tools.sh` : undefined;
 }
 
 /** Flags for Debian's Chromium as root, offline (see ../shared/notes/real-vscode-testing.md). */

@@ -54,7 +54,7 @@ describe('a fresh install, through npm as `npm test` and `npm start` run it', fu
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('installs Node 24, code-server and Delve into an empty cache, and each of them runs', async () => {
+  it('installs Node 24, code-server and Delve into an empty cache, and each of them (and Chromium and Prometheus) runs', async () => {
     // When this run's own `npm test` started with an empty cache (a new user; CI, which points
     // MEMORY_WATCH_CACHE at a new directory), its bootstrap has just made this very install
     // through npm: check that one rather than spend minutes on a second. Otherwise install into
@@ -91,6 +91,12 @@ describe('a fresh install, through npm as `npm test` and `npm start` run it', fu
     assert.match(dlv.stdout, /Version: 1\.27\.2/);
     const chromium = spawnSync(paths.MEMORY_WATCH_CHROMIUM, ['--version'], { encoding: 'utf8' });
     assert.match(chromium.stdout, /Chromium \d+/);
+    // Debian's package: the history tests' real server and the promtool that backfills it.
+    for (const [name, key] of [['prometheus', 'MEMORY_WATCH_PROMETHEUS'], ['promtool', 'MEMORY_WATCH_PROMTOOL']] as const) {
+      assert.ok(paths[key], `${key} is printed`);
+      const version = spawnSync(paths[key], ['--version'], { encoding: 'utf8' });
+      assert.match(`${version.stdout}${version.stderr}`, new RegExp(`^${name}, version 2\\.\\d+`, 'm'), `${paths[key]} --version`);
+    }
   });
 
   it('a step that fails shows npm’s own words for it, and advice that agrees with them', async () => {
