@@ -66,6 +66,8 @@ export interface FleetView {
   readonly others?: string;
   /** What the server lacked (no container figures, …). */
   readonly notes: readonly string[];
+  /** About the replica shown: its details being read, or why they could not be. */
+  readonly status?: string;
 }
 
 /** The `state` message: everything the graph draws, in one message (see graphStateMessages for a long series). */

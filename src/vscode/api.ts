@@ -97,7 +97,13 @@ export interface HistoryViewInfo {
     readonly columns: readonly string[];
     readonly points: number;
     readonly markers: readonly { readonly time: number; readonly endTime?: number; readonly kind: string; readonly label: string; readonly detail?: string; readonly bytes?: number }[];
+    /** Read in full (Go figures, VSZ, gaps); the others have RSS, restarts and container figures until picked. */
+    readonly detailed: boolean;
   }[];
+  /** About the replica shown: its details being read, or why they could not be. */
+  readonly status?: string;
+  /** Shows another replica, as picking it in the graph's selector does (its details read first); resolves true once shown in full. */
+  select(replicaId: string): Promise<boolean>;
 }
 
 /** The heap view, as {@link MemoryWatchApi.heapView} describes it. */

@@ -32,6 +32,11 @@ export class HistoryView extends Disposable {
   readonly id = `history-${nextId++}`;
   private ready = false;
   private selected: ReplicaHistory;
+  /** The replicas as read so far: one is replaced when its details arrive. */
+  private readonly replicas: ReplicaHistory[];
+  /** A line about the replica shown while its details are read, or why they could not be. */
+  private status?: string;
+  private loading?: AbortController;
   rendered?: HistoryViewInfo['rendered'];
   private readonly poster = this.register(new WebviewPoster<ToWebviewMessage>((message) => void this.panel.webview.postMessage(message).then(undefined, () => undefined)));
   private readonly disposeEmitter = this.register(new vscode.EventEmitter<void>());
@@ -43,9 +48,13 @@ export class HistoryView extends Disposable {
     private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly onPng: (png: Uint8Array, name: string) => void,
+    /** Reads one replica in full (its Go figures, VSZ, gaps): the fleet has them for its top one only. */
+    private readonly readDetails: (replica: ReplicaHistory, signal: AbortSignal) => Promise<ReplicaHistory>,
   ) {
     super();
-    this.selected = fleet.replicas[0];
+    this.replicas = [...fleet.replicas];
+    this.selected = this.replicas[0];
+    this.register({ dispose: () => this.loading?.abort() });
     panel.webview.options = webviewOptions(extensionUri);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'graph-icon.svg');
     panel.webview.html = graphHtml(panel.webview, extensionUri, 'history');
@@ -79,12 +88,34 @@ export class HistoryView extends Disposable {
     return `${this.selected.name} (Prometheus, ${rangeLabel(Math.round((this.fleet.end - this.fleet.start) / 1000))} to ${formatLocalDateTime(this.fleet.end)})`;
   }
 
-  /** Shows another replica; false when there is none by that id. */
-  select(replicaId: string): boolean {
-    const replica = this.fleet.replicas.find((r) => r.id === replicaId);
+  /** Shows another replica (its details read first when the fleet has only its RSS); false when there is none by that id. */
+  async select(replicaId: string): Promise<boolean> {
+    const replica = this.replicas.find((r) => r.id === replicaId);
     if (!replica) return false;
+    this.loading?.abort();
+    this.loading = undefined;
     this.selected = replica;
+    this.status = replica.detailed ? undefined : `Reading the Go figures of ${replica.name}…`;
     this.sendState();
+    if (replica.detailed) return true;
+    const abort = (this.loading = new AbortController());
+    try {
+      const full = await this.readDetails(replica, abort.signal);
+      const at = this.replicas.findIndex((r) => r.id === replica.id);
+      if (at >= 0) this.replicas[at] = full;
+      if (this.selected.id === replica.id) {
+        this.selected = full;
+        this.status = undefined;
+        this.sendState();
+      }
+    } catch (err) {
+      if (abort.signal.aborted) return false;
+      this.status = `${replica.name}: only its RSS, restarts and container figures are shown — ${(err as Error).message}`;
+      this.sendState();
+      return false;
+    } finally {
+      if (this.loading === abort) this.loading = undefined;
+    }
     return true;
   }
 
@@ -111,7 +142,7 @@ export class HistoryView extends Disposable {
       selectedId: this.selected.id,
       visible: this.panel.visible,
       rendered: this.rendered,
-      replicas: f.replicas.map((r) => ({
+      replicas: this.replicas.map((r) => ({
         id: r.id,
         name: r.name,
         labels: r.labels,
@@ -128,7 +159,10 @@ export class HistoryView extends Disposable {
         columns: Object.keys(r.series.columns),
         points: r.series.time.length,
         markers: r.series.events.map((e) => ({ time: e.time, endTime: e.endTime, kind: e.kind, label: e.label, detail: e.detail, bytes: e.bytes })),
+        detailed: r.detailed,
       })),
+      status: this.status,
+      select: (replicaId: string) => this.select(replicaId),
     };
   }
 
@@ -151,7 +185,9 @@ export class HistoryView extends Disposable {
       intervalMs: this.fleet.stepMs,
       goFigures: r.goFrom
         ? { state: 'found', text: `Go figures: ${r.goFrom}, from Prometheus at ${this.origin.serverName}` }
-        : { state: 'none', text: `No Go figures: the service's series at ${this.origin.serverName} have no go_* families (the Go collector).` },
+        : r.detailed
+          ? { state: 'none', text: `No Go figures: the service's series at ${this.origin.serverName} have no go_* families (the Go collector).` }
+          : { state: 'searching', text: `Go figures: read when ${r.name} is shown.` },
       diagnosis: r.diagnosis,
       advice: r.advice,
       replica: { peakRss: r.peakRss, restarts: r.restarts, oomKills: r.oomKills },
@@ -165,6 +201,7 @@ export class HistoryView extends Disposable {
       headline: this.fleet.headline,
       others: this.fleet.others?.text,
       notes: this.fleet.notes,
+      status: this.status,
     };
   }
 
@@ -174,7 +211,7 @@ export class HistoryView extends Disposable {
     const r = this.selected;
     this.poster.post(
       ...graphStateMessages({
-        watches: this.fleet.replicas.map((x) => this.summaryOf(x)),
+        watches: this.replicas.map((x) => this.summaryOf(x)),
         currentId: r.id,
         series: r.series,
         windowMs: Math.max(1000, this.fleet.end - this.fleet.start),
@@ -184,7 +221,7 @@ export class HistoryView extends Disposable {
       }),
     );
     // The others behind it, one message each (a replica's RSS over 20,000 points is 320 KiB).
-    for (const other of this.fleet.replicas) {
+    for (const other of this.replicas) {
       if (other === r || !other.series.columns.rss) continue;
       this.poster.post({ type: 'overlay', id: other.id, name: other.name, time: other.series.time, rss: other.series.columns.rss });
     }
@@ -205,7 +242,7 @@ export class HistoryView extends Disposable {
         this.sendState();
         break;
       case 'select':
-        this.select(message.watchId);
+        void this.select(message.watchId);
         break;
       case 'png':
         this.onPng(message.data, this.selected.name);

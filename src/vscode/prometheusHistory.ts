@@ -12,7 +12,8 @@
 import vscode = require('vscode');
 import { formatBytes, formatLocalDateTime } from '../core/format';
 import type { FetchProgress } from '../core/history/fetch';
-import { fetchHistoryOffThread } from '../core/history/offThread';
+import { fetchHistoryOffThread, fetchReplicaOffThread } from '../core/history/offThread';
+import type { ReplicaHistory } from '../core/history/fleet';
 import { parseTimeInput, planRange, rangeLabel } from '../core/history/plan';
 import { labelValues, parseServerUrl, PrometheusAuth, PrometheusError, PrometheusServer, queryInstant, serverName } from '../core/history/promApi';
 import { matchersText, sampleQuery, RSS_SAMPLE } from '../core/history/queries';
@@ -258,7 +259,9 @@ export class PrometheusHistory extends Disposable implements RunSource {
     if (!fleet.replicas.length) throw new PrometheusError('execution', `${selector} at ${serverName(server)}: no replica had RSS figures in this range.`);
     for (const note of fleet.notes) this.deps.log.info(`Open from Prometheus: ${note}`);
     const panel = vscode.window.createWebviewPanel(HISTORY_VIEW_TYPE, `Memory: ${shortSelector(matchers)} (${span})`, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false });
-    const view = new HistoryView(fleet, { server: server.base.toString().replace(/\/$/, ''), serverName: serverName(server), selector }, panel, this.deps.extensionUri, this.deps.savePng);
+    const request = { matchers, start, end, step: fleet.stepMs / 1000 };
+    const readDetails = (replica: ReplicaHistory, signal: AbortSignal) => fetchReplicaOffThread(server, request, replica, { signal });
+    const view = new HistoryView(fleet, { server: server.base.toString().replace(/\/$/, ''), serverName: serverName(server), selector }, panel, this.deps.extensionUri, this.deps.savePng, readDetails);
     this.views.add(view);
     view.onDidDispose(() => this.views.delete(view));
     return view.describe();

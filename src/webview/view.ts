@@ -196,8 +196,9 @@ function renderFleet(state: GraphState): void {
   if (!fleet) return;
   setText($('fleet-source'), fleet.source);
   setText($('fleet-headline'), fleet.headline);
-  setText($('fleet-more'), [fleet.others, ...fleet.notes].filter(Boolean).join(' '));
-  setHidden($('fleet-more'), !fleet.others && !fleet.notes.length);
+  const more = [fleet.status, fleet.others, ...fleet.notes].filter(Boolean).join(' ');
+  setText($('fleet-more'), more);
+  setHidden($('fleet-more'), !more);
 }
 
 function range(values: readonly number[]): { min: number; max: number } | undefined {

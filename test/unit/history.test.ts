@@ -244,7 +244,7 @@ describe('history: the fleet', () => {
     assert.strictEqual(fleet.replicas[0].peakRss, 900 * MiB);
     // The peak between steps is drawn as one, above the point.
     assert.strictEqual(fleet.replicas[0].series.columns.missedPeak?.[60], 900 * MiB);
-    assert.match(fleet.headline, /^spiky peaked highest: 900\.0 MiB at .*\. growing grew fastest: \+2\d\d\.\d MiB\/h from /);
+    assert.match(fleet.headline, /^spiky peaked highest: 900\.0 MiB at .*\. growing grew fastest: \+2\d\d\.\d MiB\/h for 1 h 59 min from /);
     const growth = fleet.replicas[1].growth!.bytesPerHour;
     assert.ok(Math.abs(growth - (400 * MiB) / ((n - 1) / 60)) < MiB, String(growth));
   });

@@ -10,10 +10,10 @@
  * progress after each. Runs in a process of its own (task.ts); assembly is fleet.ts'.
  */
 import { formatLocalDateTime } from '../format';
-import { assembleFleet, FetchedHistory, FleetHistory, MAX_SHOWN_REPLICAS, replicaKey } from './fleet';
+import { assembleFleet, FetchedHistory, FleetHistory, IDENTITY_LABELS, MAX_SHOWN_REPLICAS, replicaKey, ReplicaHistory } from './fleet';
 import { planRange, RangePlan } from './plan';
 import { PrometheusError, PrometheusServer, queryRange, RangeSeries, seriesLabels, serverName } from './promApi';
-import { containerQueries, ContainerQuery, discoveryMatch, goInfoQuery, peakQuery, RSS_SAMPLE, sampleQuery, samplesToFetch, upQuery } from './queries';
+import { containerQueries, ContainerQuery, discoveryMatch, goInfoQuery, OVERVIEW_SAMPLES, peakQuery, RSS_SAMPLE, sampleQuery, samplesToFetch, upQuery } from './queries';
 import { anyOf, LabelMatcher, selectorText } from './selector';
 
 export interface FleetRequest {
@@ -83,59 +83,64 @@ export async function fetchFleetHistory(server: PrometheusServer, request: Fleet
   if (replicas.length > MAX_REPLICAS) throw new PrometheusError('too-large', `${selector} matches ${replicas.length} replicas at ${where}: at most ${MAX_REPLICAS} are read — give a narrower selector.`);
   const names = samplesToFetch(replicas.map((r) => r.has));
 
-  // 2. A fleet larger than the graph: the top replicas by peak first.
-  const peaksFirst = replicas.length > MAX_SHOWN_REPLICAS;
+  // 2. RSS and its peaks of every replica: the fleet's lines, and which replicas are shown.
   const perQuery = plan.parts.length;
-  total = 1 + perQuery * (names.length + 3);
+  const overviewNames = names.filter((n) => OVERVIEW_SAMPLES.has(n) && n !== RSS_SAMPLE);
+  const detailNames = names.filter((n) => !OVERVIEW_SAMPLES.has(n));
+  total = 1 + perQuery * (2 + overviewNames.length + detailNames.length + 2);
   const run = (query: string, what: string) =>
     rangeInParts(server, query, plan, limits, () => {
       done++;
       progress(what);
     });
-  let narrowed = matchers;
-  let top: Record<string, string>[] | undefined;
-  let rss: RangeSeries[] | undefined;
-  let peaks: RangeSeries[] | undefined;
-  if (peaksFirst) {
-    progress('RSS of every replica');
-    [rss, peaks] = await inTurn([() => run(sampleQuery(RSS_SAMPLE, matchers), 'RSS'), () => run(peakQuery(matchers, plan.step), 'RSS peaks')]);
-    top = topReplicas(rss, peaks);
-    narrowed = narrowTo(matchers, top);
-  }
-
-  // 3. Everything else, about the replicas shown.
-  progress('the Go figures');
-  const jobs: (() => Promise<RangeSeries[]>)[] = [];
-  const sampleNames = names.filter((n) => !(peaksFirst && n === RSS_SAMPLE));
-  for (const name of sampleNames) jobs.push(() => run(sampleQuery(name, narrowed), 'the Go figures'));
-  if (!peaksFirst) jobs.push(() => run(peakQuery(narrowed, plan.step), 'RSS peaks'));
-  jobs.push(() => run(upQuery(narrowed), 'gaps'));
-  jobs.push(() => run(goInfoQuery(narrowed), 'Go versions'));
+  progress('RSS of every replica');
+  const [rss, peaks] = await inTurn([() => run(sampleQuery(RSS_SAMPLE, matchers), 'RSS'), () => run(peakQuery(matchers, plan.step), 'RSS peaks')]);
+  const top = topReplicas(rss, peaks);
+  const shown = replicas.length > MAX_SHOWN_REPLICAS ? narrowTo(matchers, top) : matchers;
+  // 3. For the replicas shown: restarts, and their containers (what kills them); for the one with
+  //    the highest peak, everything a live watch has (the Go figures, VSZ, gaps). Another replica's
+  //    come when it is picked (fetchReplicaDetails): most of a fleet is never looked at closely.
+  const first = top[0];
+  const one = [...matchers, ...IDENTITY_LABELS.filter((l) => first[l] !== undefined).map((l): LabelMatcher => ({ name: l, op: '=', value: first[l] }))];
+  const pods = podsOf(top);
+  const queries = pods.length ? containerQueries(pods) : [];
+  total += queries.length * perQuery;
+  progress('restarts and the Go figures');
+  const jobs: (() => Promise<RangeSeries[]>)[] = [
+    ...overviewNames.map((name) => () => run(sampleQuery(name, shown), 'restarts')),
+    ...queries.map((q) => () => run(q.query, 'container figures')),
+    ...detailNames.map((name) => () => run(sampleQuery(name, one), 'the Go figures')),
+    () => run(upQuery(one), 'gaps'),
+    () => run(goInfoQuery(one), 'the Go version'),
+  ];
   const answers = await inTurn(jobs);
-  const samples = new Map<string, RangeSeries[]>();
-  sampleNames.forEach((name, i) => samples.set(name, answers[i]));
-  if (rss) samples.set(RSS_SAMPLE, rss);
-  if (!peaksFirst) peaks = answers[sampleNames.length];
-  const up = answers[answers.length - 2];
-  const goInfo = answers[answers.length - 1];
-
-  // Containers, when the replicas are pods.
+  let at = 0;
+  const samples = new Map<string, RangeSeries[]>([[RSS_SAMPLE, rss]]);
+  for (const name of overviewNames) samples.set(name, answers[at++]);
   const container = new Map<ContainerQuery['id'], RangeSeries[]>();
-  const pods = podsOf(top ?? (samples.get(RSS_SAMPLE) ?? []).map((s) => s.labels));
-  if (pods.length) {
-    const queries = containerQueries(pods);
-    total += queries.length * perQuery;
-    progress('container figures');
-    const got = await inTurn(queries.map((q) => () => run(q.query, 'container figures')));
-    queries.forEach((q, i) => container.set(q.id, got[i]));
-  }
-  const fetched: FetchedHistory = { plan, samples, peaks: peaks ?? [], up, goInfo, container };
+  for (const q of queries) container.set(q.id, answers[at++]);
+  for (const name of detailNames) samples.set(name, answers[at++]);
+  const up = answers[at++];
+  const goInfo = answers[at];
+  const fetched: FetchedHistory = { plan, samples, peaks, up, goInfo, container, detailed: replicaKey(first) };
   const fleet = assembleFleet(fetched);
   const notes = [...fleet.notes];
   if (pods.length && !(container.get('workingSet')?.length || container.get('cadvisorLimit')?.length || container.get('ksmLimit')?.length)) {
     notes.push('The server has no container figures for these pods (cAdvisor, kube-state-metrics): no working set or limit.');
   }
   return { ...fleet, notes };
+}
+
+/**
+ * One replica of a fleet read in full (the Go figures, VSZ, gaps), on the fleet's grid: the
+ * selector narrowed to the replica's own labels. Its id and name stay the fleet's.
+ */
+export async function fetchReplicaDetails(server: PrometheusServer, request: FleetRequest & { readonly step: number }, replica: Pick<ReplicaHistory, 'id' | 'name' | 'labels'>, onProgress?: (p: FetchProgress) => void, limits?: FetchLimits): Promise<ReplicaHistory> {
+  const own = IDENTITY_LABELS.filter((l) => replica.labels[l] !== undefined).map((l): LabelMatcher => ({ name: l, op: '=', value: replica.labels[l] }));
+  const alone = await fetchFleetHistory(server, { ...request, matchers: [...request.matchers, ...own] }, onProgress, limits);
+  const found = alone.replicas.find((r) => replicaKey(r.labels) === replicaKey(replica.labels));
+  if (!found) throw new PrometheusError('execution', `${replica.name} has no RSS figures at ${serverName(server)} in this range any more.`);
+  return { ...found, id: replica.id, name: replica.name };
 }
 
 /** Runs the jobs, CONCURRENCY at a time, keeping their order; the first failure fails all. */

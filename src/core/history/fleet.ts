@@ -5,7 +5,7 @@
  * live watch would give at the replica's peak, and a line that names the replica with the highest
  * peak and the one that grew fastest. Pure: the task (task.ts) fetches, this assembles.
  */
-import { DEFAULT_DIAGNOSIS, diagnose, adviseContainer, DiagnosisOptions } from '../diagnosis';
+import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, detectLeak, diagnose, DiagnosisOptions } from '../diagnosis';
 import type { AdviceKind, DiagnosisKind } from '../diagnosisKinds';
 import { formatBytes, formatDuration, formatLocalDateTime, MiB } from '../format';
 import { goFigures, KeptSample, keptSampleValue } from '../goruntime/prometheusText';
@@ -27,6 +27,8 @@ export interface FetchedHistory {
   readonly up: readonly RangeSeries[];
   readonly goInfo: readonly RangeSeries[];
   readonly container: ReadonlyMap<ContainerQuery['id'], readonly RangeSeries[]>;
+  /** The replica (its key) whose Go figures, VSZ and gaps were read; the others have RSS, restarts and containers. */
+  readonly detailed?: string;
 }
 
 /** One replica's history, as the graph and a recording take it. */
@@ -52,6 +54,8 @@ export interface ReplicaHistory {
   readonly advice?: readonly { readonly kind: AdviceKind; readonly message: string }[];
   /** The container limit it ran under, when the server knows it. */
   readonly containerLimit?: number;
+  /** Read in full (Go figures, VSZ, gaps); else RSS, restarts and the container only, until picked. */
+  readonly detailed: boolean;
 }
 
 export interface FleetHistory {
@@ -70,7 +74,7 @@ export interface FleetHistory {
 }
 
 /** Labels that say which replica a series is of; the rest (metric-specific ones such as go_info's version) are not. */
-const IDENTITY_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'service', 'node', 'cluster', 'region', 'replica'];
+export const IDENTITY_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'service', 'node', 'cluster', 'region', 'replica'];
 
 /** A replica's key: the identity labels of its series (the metric name and metric-specific labels left out). */
 export function replicaKey(labels: Readonly<Record<string, string>>): string {
@@ -177,7 +181,7 @@ export function assembleFleet(fetched: FetchedHistory, options: { readonly maxSh
   const maxShown = options.maxShown ?? MAX_SHOWN_REPLICAS;
   const shown = ranked.slice(0, maxShown);
   const names = uniqueNames(shown.map((r) => r.g.labels));
-  const replicas = shown.map((r, i) => buildReplica(`r${i}`, names[i], r.g, plan, notes));
+  const replicas = shown.map((r, i) => buildReplica(`r${i}`, names[i], r.g, plan, notes, fetched.detailed === undefined || fetched.detailed === r.g.key));
   const rest = ranked.slice(maxShown);
   const others = rest.length
     ? {
@@ -255,7 +259,7 @@ function bytesOrNaN(v: number): number {
   return Number.isFinite(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER ? v : NaN;
 }
 
-function buildReplica(id: string, name: string, g: ReplicaGrid, plan: RangePlan, notes: string[]): ReplicaHistory {
+function buildReplica(id: string, name: string, g: ReplicaGrid, plan: RangePlan, notes: string[], detailed: boolean): ReplicaHistory {
   const stepMs = plan.step * 1000;
   const startMs = plan.start * 1000;
   const n = g.points;
@@ -324,7 +328,7 @@ function buildReplica(id: string, name: string, g: ReplicaGrid, plan: RangePlan,
     series,
     peakRss: peak.value,
     peakTime: startMs + peak.index * stepMs,
-    growth: fastestGrowth(time, columns.rss, events.incarnationStarts),
+    growth: fastestGrowth(time, columns.rss, events.incarnationStarts, (plan.end - plan.start) * 1000),
     restarts: events.restarts,
     oomKills: events.oomKills,
     goVersion: g.goVersion,
@@ -332,6 +336,7 @@ function buildReplica(id: string, name: string, g: ReplicaGrid, plan: RangePlan,
     diagnosis: diagnosis.diagnosis,
     advice: diagnosis.advice,
     containerLimit: limits.length ? Math.max(...limits) : undefined,
+    detailed,
   };
 }
 
@@ -362,26 +367,18 @@ function replicaEvents(
   const list: SeriesEvent[] = [];
   let nextId = 1;
   const add = (e: Omit<SeriesEvent, 'id'>) => list.push({ id: nextId++, ...e });
-  // Restarts, by row (of this replica's rows).
-  const restartRows = new Map<number, { startedAt?: number; evidence: string[] }>();
-  const tolerance = Math.max(2, Math.ceil(60_000 / stepMs));
-  const noteRestart = (row: number, evidence: string, startedAt?: number) => {
-    for (const [r, info] of restartRows) {
-      if (Math.abs(r - row) <= tolerance) {
-        if (!info.evidence.includes(evidence)) info.evidence.push(evidence);
-        info.startedAt ??= startedAt;
-        return;
-      }
-    }
-    restartRows.set(row, { startedAt, evidence: [evidence] });
-  };
+  // Restarts, by row (of this replica's rows): each new process start time is one; a rise of
+  // kube-state-metrics' count joins the nearest one not yet joined (its scrape comes a little
+  // before or after), else is one of its own (a restart between two points of a coarse step).
+  const restartRows = new Map<number, { startedAt?: number; evidence: string[]; counted?: boolean; count: number }>();
+  const tolerance = Math.max(2, Math.ceil(10_000 / stepMs));
   const startTimes = g.raw.get('process_start_time_seconds');
   if (startTimes) {
     let before = NaN;
     for (let i = first; i <= last; i++) {
       const v = startTimes[i];
       if (!Number.isFinite(v) || v <= 0) continue;
-      if (!Number.isNaN(before) && v > before + 1) noteRestart(i - first, 'a new process start time', v * 1000);
+      if (!Number.isNaN(before) && v > before + 1) restartRows.set(i - first, { startedAt: v * 1000, evidence: ['a new process start time'], count: 1 });
       before = v;
     }
   }
@@ -391,7 +388,18 @@ function replicaEvents(
     for (let i = first; i <= last; i++) {
       const v = restartsTotal[i];
       if (!Number.isFinite(v)) continue;
-      if (!Number.isNaN(before) && v > before) noteRestart(i - first, "kube-state-metrics' restart count");
+      if (!Number.isNaN(before) && v > before) {
+        const row = i - first;
+        const near = [...restartRows.entries()].filter(([r, info]) => !info.counted && Math.abs(r - row) <= tolerance).sort(([a], [b]) => Math.abs(a - row) - Math.abs(b - row))[0];
+        const rose = Math.min(1000, Math.round(v - before));
+        if (near) {
+          near[1].counted = true;
+          near[1].evidence.push("kube-state-metrics' restart count");
+          near[1].count = Math.max(near[1].count, rose);
+        } else if (!restartRows.has(row)) {
+          restartRows.set(row, { evidence: ["kube-state-metrics' restart count"], counted: true, count: rose });
+        }
+      }
       before = v;
     }
   }
@@ -407,8 +415,11 @@ function replicaEvents(
     const at = info.startedAt !== undefined ? Math.min(time[row], Math.max(time[Math.max(0, row - 1)], info.startedAt)) : time[row];
     const before = peakBefore(columns, row, incarnationStarts[incarnationStarts.length - 2]);
     let oom: string | undefined;
-    if (oomReason && anyAt(oomReason, i, i + tolerance + 2, (v) => v >= 1)) oom = 'kube-state-metrics: last terminated reason OOMKilled';
-    else if (oomEvents && rose(oomEvents, i - tolerance, i + tolerance)) oom = "cAdvisor counted an OOM event";
+    const next = rows.find((r) => r > row);
+    const until = Math.min(i + tolerance, next !== undefined ? first + next - 1 : last);
+    // The reason after this restart: kube-state-metrics' next scrape may still show the one before.
+    if (oomReason && latestAt(oomReason, i - 1, until) === 1) oom = 'kube-state-metrics: last terminated reason OOMKilled';
+    else if (oomEvents && rose(oomEvents, i - tolerance, until)) oom = "cAdvisor counted an OOM event";
     let likely: string | undefined;
     if (!oom) {
       const nearLimit = nearLimitBefore(columns, row);
@@ -424,7 +435,7 @@ function replicaEvents(
         ? `Killed by the OOM killer (${oom}) and started again at ${startedText}; RSS had reached ${formatBytes(before)}.`
         : likely
           ? `Started again at ${startedText} ${likely} — most likely an OOM kill (the server has no termination reason to confirm it).`
-          : `Started again at ${startedText} (${info.evidence.join('; ')}); RSS had reached ${formatBytes(before)}.`,
+          : `Started again at ${startedText} (${info.evidence.join('; ')}${info.count > 1 ? `: ${info.count} restarts within this step` : ''}); RSS had reached ${formatBytes(before)}.`,
       bytes: Number.isFinite(before) ? before : undefined,
     });
   }
@@ -450,12 +461,14 @@ function replicaEvents(
   }
   list.sort((a, b) => a.time - b.time);
   // A flapping target could make thousands of gaps: the newest are kept, as a live series keeps them.
-  return { list: list.slice(-MAX_SERIES_EVENTS), restarts: rows.length, oomKills, incarnationStarts };
+  const restarts = rows.reduce((n, r) => n + restartRows.get(r)!.count, 0);
+  return { list: list.slice(-MAX_SERIES_EVENTS), restarts, oomKills, incarnationStarts };
 }
 
-function anyAt(column: Float64Array, from: number, to: number, test: (v: number) => boolean): boolean {
-  for (let i = Math.max(0, from); i <= Math.min(column.length - 1, to); i++) if (Number.isFinite(column[i]) && test(column[i])) return true;
-  return false;
+/** The last finite value of a column within [from, to], or undefined. */
+function latestAt(column: Float64Array, from: number, to: number): number | undefined {
+  for (let i = Math.min(column.length - 1, to); i >= Math.max(0, from); i--) if (Number.isFinite(column[i])) return column[i];
+  return undefined;
 }
 
 function rose(column: Float64Array, from: number, to: number): boolean {
@@ -491,9 +504,11 @@ function nearLimitBefore(columns: Record<SeriesColumn, number[]>, row: number): 
 
 /**
  * The steepest sustained rise of RSS within one run of the process: a least-squares line through
- * each run of at least 10 points and 10 minutes; bytes per hour, and over when.
+ * each run of at least 10 points over at least 10 minutes (or a quarter of a shorter range);
+ * bytes per hour, and over when.
  */
-function fastestGrowth(time: readonly number[], rss: readonly number[], starts: readonly number[]): ReplicaHistory['growth'] {
+function fastestGrowth(time: readonly number[], rss: readonly number[], starts: readonly number[], rangeMs: number): ReplicaHistory['growth'] {
+  const minSpanMs = Math.min(10 * 60_000, rangeMs / 4);
   let best: ReplicaHistory['growth'];
   const bounds = [...starts, rss.length];
   for (let k = 0; k + 1 < bounds.length; k++) {
@@ -516,7 +531,7 @@ function fastestGrowth(time: readonly number[], rss: readonly number[], starts: 
       if (Number.isNaN(from)) from = time[r];
       to = time[r];
     }
-    if (n < 10 || to - from < 10 * 60_000) continue;
+    if (n < 10 || to - from < minSpanMs) continue;
     const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
     if (Number.isFinite(slope) && (!best || slope > best.bytesPerHour)) best = { bytesPerHour: slope, from, to };
   }
@@ -544,7 +559,13 @@ function diagnoseAtPeak(series: PackedSeries, peakRow: number, starts: readonly 
     trendWindowMs: Math.max(DEFAULT_DIAGNOSIS.trendWindowMs, 10 * stepMs),
     trendMinSpanMs: Math.max(DEFAULT_DIAGNOSIS.trendMinSpanMs, 3 * stepMs),
   };
-  const d = diagnose(s, options);
+  let d = diagnose(s, options);
+  // Near the container limit is what kills it, and a live watch says that first; over a history
+  // the question is also what kind of memory grew: a leak is named, with the limit after it.
+  if (d && (d.kind === 'near-limit' || d.kind === 'limit-trend')) {
+    const leak = detectLeak(s, options) ?? detectGoroutineLeak(s, options);
+    if (leak) d = { ...leak, message: `${leak.message} ${d.message}` };
+  }
   const at = formatLocalDateTime(series.time[peakRow]);
   const advice = adviseContainer(s, options);
   return {
@@ -559,10 +580,12 @@ function headline(replicas: readonly ReplicaHistory[]): string {
   const top = replicas[0];
   const killed = top.oomKills ? ` — OOM-killed ${top.oomKills === 1 ? 'once' : `${top.oomKills} times`}` : top.restarts ? ` — restarted ${top.restarts === 1 ? 'once' : `${top.restarts} times`}` : '';
   const first = replicas.length === 1 ? `${top.name} peaked at ${formatBytes(top.peakRss)} (${formatLocalDateTime(top.peakTime)})${killed}.` : `${top.name} peaked highest: ${formatBytes(top.peakRss)} at ${formatLocalDateTime(top.peakTime)}${killed}.`;
-  const growing = replicas.filter((r) => r.growth && r.growth.bytesPerHour >= 16 * MiB);
+  // Named when it grew by at least as much as a leak must (16 MiB) over its run.
+  const growing = replicas.filter((r) => r.growth && (r.growth.bytesPerHour * (r.growth.to - r.growth.from)) / 3_600_000 >= 16 * MiB);
   if (!growing.length) return first;
   const fastest = growing.reduce((a, b) => (b.growth!.bytesPerHour > a.growth!.bytesPerHour ? b : a));
-  const growth = `+${formatBytes(fastest.growth!.bytesPerHour)}/h from ${formatLocalDateTime(fastest.growth!.from)} to ${formatLocalDateTime(fastest.growth!.to)}`;
+  const g = fastest.growth!;
+  const growth = `+${formatBytes(g.bytesPerHour)}/h for ${formatDuration(g.to - g.from)} from ${formatLocalDateTime(g.from)}`;
   if (fastest === top) return `${first.slice(0, -1)}; it grew fastest too: ${growth}.`;
   return `${first} ${fastest.name} grew fastest: ${growth}.`;
 }

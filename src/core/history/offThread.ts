@@ -6,7 +6,7 @@ import path = require('path');
 import { IsolatedTaskError, runIsolatedTask } from '../util/isolatedTask';
 import { resolveWorkerScript } from '../util/workerScript';
 import type { FetchLimits, FetchProgress, FleetRequest } from './fetch';
-import type { FleetHistory } from './fleet';
+import type { FleetHistory, ReplicaHistory } from './fleet';
 import { isPrometheusFailure, PrometheusError, PrometheusServer, serverName } from './promApi';
 
 /** What the task is sent: the server as plain data (its URL as text), and what to fetch. */
@@ -15,6 +15,8 @@ export interface HistoryTaskRequest {
   readonly fleet: FleetRequest;
   /** Each request's deadline and answer's bound, when not the defaults. */
   readonly limits?: FetchLimits;
+  /** One replica of the fleet to read in full (on the fleet's step), instead of the fleet. */
+  readonly replica?: Pick<ReplicaHistory, 'id' | 'name' | 'labels'>;
 }
 
 /** A whole fetch: many queries of up to a minute each, a few at a time. */
@@ -35,10 +37,24 @@ function progressOf(raw: unknown): FetchProgress | undefined {
 }
 
 /** Fetches a fleet's history in a child process; rejects with an Error whose message is one line to show. */
-export async function fetchHistoryOffThread(server: PrometheusServer, fleet: FleetRequest, options: { readonly signal?: AbortSignal; readonly onProgress?: (p: FetchProgress) => void; readonly limits?: FetchLimits } = {}): Promise<FleetHistory> {
-  const request: HistoryTaskRequest = { server: { ...server, base: server.base.toString() }, fleet, limits: options.limits };
+export function fetchHistoryOffThread(server: PrometheusServer, fleet: FleetRequest, options: TaskOptions = {}): Promise<FleetHistory> {
+  return runTask<FleetHistory>({ server: { ...server, base: server.base.toString() }, fleet, limits: options.limits }, server, options);
+}
+
+/** Reads one replica of a fleet in full (its Go figures, VSZ and gaps), on the fleet's step, in a child process. */
+export function fetchReplicaOffThread(server: PrometheusServer, fleet: FleetRequest & { readonly step: number }, replica: Pick<ReplicaHistory, 'id' | 'name' | 'labels'>, options: TaskOptions = {}): Promise<ReplicaHistory> {
+  return runTask<ReplicaHistory>({ server: { ...server, base: server.base.toString() }, fleet, limits: options.limits, replica: { id: replica.id, name: replica.name, labels: replica.labels } }, server, options);
+}
+
+interface TaskOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: FetchProgress) => void;
+  readonly limits?: FetchLimits;
+}
+
+async function runTask<Reply>(request: HistoryTaskRequest, server: PrometheusServer, options: TaskOptions): Promise<Reply> {
   try {
-    return await runIsolatedTask<FleetHistory>(request, {
+    return await runIsolatedTask<Reply>(request, {
       script: taskScript(),
       what: `the history from ${serverName(server)}`,
       heapMb: TASK_HEAP_MB,

@@ -29,6 +29,9 @@ export const FIGURE_CANDIDATES: readonly (readonly (readonly KeptSample[])[])[] 
   [['process_start_time_seconds']],
 ];
 
+/** What the fleet's overview needs of every replica shown (RSS, and restarts); the rest is read per replica. */
+export const OVERVIEW_SAMPLES: ReadonlySet<string> = new Set(['process_resident_memory_bytes', 'process_start_time_seconds']);
+
 /** RSS: the one series every replica must have (the process collector's). */
 export const RSS_SAMPLE: KeptSample = 'process_resident_memory_bytes';
 

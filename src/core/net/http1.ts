@@ -13,7 +13,11 @@
  * Go's and Node's servers write it is refused with a reason rather than guessed at, and a
  * connection whose framing is in any doubt is never used again.
  */
-import { CR, LF } from '../util/ascii';
+import * as ascii from '../util/ascii';
+
+// Read once: where each file is built on its own (the tests, the benches) an imported binding is a
+// getter at every use, and these are read per byte.
+const { CR, LF } = ascii;
 
 /** The answer could not be read as HTTP/1.x: the message says why (for a person). */
 export class HttpParseError extends Error {
