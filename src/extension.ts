@@ -17,7 +17,7 @@ import { Recordings } from './vscode/recordings';
 import { MemoryStatusBar } from './vscode/statusBar';
 import { ConfiguredWatchRegistry } from './vscode/watches';
 
-export type { MemoryWatchApi, WatchInfo } from './vscode/api';
+export type { HistoryViewInfo, MemoryWatchApi, WatchInfo } from './vscode/api';
 
 export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
   /** Lives as long as the extension: VS Code disposes it on deactivation. */
