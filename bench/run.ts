@@ -18,6 +18,7 @@ import { runLiveChartBench } from './cost/liveChart.bench';
 import { runSoak } from './cost/soak';
 import { runHostPerSampleBench } from './cost/hostPerSample.bench';
 import { runHeapProfileBench } from './heapProfile.bench';
+import { runHistoryBench } from './history.bench';
 import { runSamplerBench } from './sampler.bench';
 
 const BENCH_DIR = path.resolve(__dirname, '..', '..', 'bench');
@@ -35,6 +36,7 @@ const BENCHMARKS: { name: string; byDefault: boolean; run: () => Promise<string>
   { name: 'chart', byDefault: true, run: () => runChartBench() },
   { name: 'agent', byDefault: true, run: () => runAgentBench() },
   { name: 'heap', byDefault: true, run: () => runHeapProfileBench() },
+  { name: 'history', byDefault: true, run: () => runHistoryBench() },
 ];
 
 /** Sections no benchmark writes (bench/results/<name>.md, kept by hand), after the others. */

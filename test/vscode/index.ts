@@ -1,8 +1,8 @@
 /**
  * The extension-host suite's entry point: `run()` as @vscode/test-electron expects, so the same
  * suite runs in code-server here (runInCodeServer.ts) and in desktop VS Code elsewhere
- * (runInElectron.ts). MEMORY_WATCH_SUITE picks the files: "trusted" (default) or "restricted"
- * (the workspace is untrusted). The result is also written to MEMORY_WATCH_RESULT_FILE, as a
+ * (runInElectron.ts). MEMORY_WATCH_SUITE picks the files: "trusted" (default), "restricted"
+ * (the workspace is untrusted), or "bench" (benchmarks measured in the extension host: bench/). The result is also written to MEMORY_WATCH_RESULT_FILE, as a
  * cross-check of the exit code the runner gets.
  */
 import * as fs from 'fs';
@@ -13,13 +13,13 @@ export const SUITE_START = '::memory-watch-suite-start::';
 export const SUITE_END = '::memory-watch-suite-end::';
 
 export async function run(): Promise<void> {
-  const suite = process.env.MEMORY_WATCH_SUITE === 'restricted' ? 'restricted' : 'trusted';
+  const suite = process.env.MEMORY_WATCH_SUITE === 'restricted' || process.env.MEMORY_WATCH_SUITE === 'bench' ? process.env.MEMORY_WATCH_SUITE : 'trusted';
   // MEMORY_WATCH_GREP runs only the matching tests (while working on one).
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', grep: process.env.MEMORY_WATCH_GREP || undefined });
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))
-    .filter((f) => (suite === 'restricted' ? f.startsWith('restricted.') : !f.startsWith('restricted.')))
+    .filter((f) => (suite === 'trusted' ? !/^(restricted|bench)\./.test(f) : f.startsWith(`${suite}.`)))
     .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   const failures: string[] = [];

@@ -18,7 +18,11 @@ import { execFileSync } from 'child_process';
 
 const OUTPUT = path.join(REPO_ROOT, 'test-output', 'vscode');
 
-async function runSuite(suite: 'trusted' | 'restricted'): Promise<boolean> {
+/** Which files of the suite run: the trusted workspace's, the restricted one's, or a benchmark's in the extension host (bench.*). */
+export type SuiteName = 'trusted' | 'restricted' | 'bench';
+
+/** Runs one suite in a fresh code-server; `env` reaches the extension host (a benchmark's server and output file). */
+export async function runSuite(suite: SuiteName, env: Record<string, string> = {}): Promise<boolean> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `mw-vscode-${suite}-`));
   const workspace = path.join(work, 'workspace');
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
@@ -32,7 +36,7 @@ async function runSuite(suite: 'trusted' | 'restricted'): Promise<boolean> {
     stateDir,
     smokeTestDriver: true,
     workspaceTrust: suite === 'restricted',
-    env: { MEMORY_WATCH_SUITE: suite, MEMORY_WATCH_RESULT_FILE: resultFile, MEMORY_WATCH_WORKSPACE: workspace, MEMORY_WATCH_GREP: process.env.MEMORY_WATCH_GREP ?? '', ...goEnvironment() },
+    env: { MEMORY_WATCH_SUITE: suite, MEMORY_WATCH_RESULT_FILE: resultFile, MEMORY_WATCH_WORKSPACE: workspace, MEMORY_WATCH_GREP: process.env.MEMORY_WATCH_GREP ?? '', ...goEnvironment(), ...env },
   });
   const browser = await chromium.launch({ executablePath: tools().chromium, args: CHROMIUM_ARGS });
   const started = Date.now();
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
     console.error(`Cannot run the extension-host suite: ${missing}`);
     process.exit(1);
   }
-  const suites = (process.argv.slice(2).length ? process.argv.slice(2) : ['trusted', 'restricted']) as ('trusted' | 'restricted')[];
+  const suites = (process.argv.slice(2).length ? process.argv.slice(2) : ['trusted', 'restricted']) as SuiteName[];
   // Build the Go fixtures once, here, before any VS Code starts.
   await buildFixture('seedserver');
   let ok = true;
@@ -106,4 +110,4 @@ async function main(): Promise<void> {
   process.exit(ok ? 0 : 1);
 }
 
-void main();
+if (require.main === module) void main();
