@@ -28,8 +28,9 @@ const bundles = [
   // What VS Code loads: it loads dist/extension.js with a V8 code cache (src/main.ts).
   nodeBundle('src/main.ts', 'dist/main.js', ['vscode']),
   nodeBundle('src/extension.ts', 'dist/extension.js', ['vscode']),
-  // Worker threads (decoding heap profiles, reading recordings): each its own file, started by the
-  // extension with new Worker() and found next to extension.js (src/core/util/workerScript.ts).
+  // Tasks in child processes of their own (decoding heap profiles, reading recordings, fetching a
+  // Prometheus history): each its own file, found next to extension.js (src/core/util/workerScript.ts)
+  // and started by util/isolatedTask.ts. Each must be in the .vsix too (.vscodeignore; a test checks).
   nodeBundle('src/core/heap/task.ts', 'dist/heapTask.js'),
   nodeBundle('src/core/recording/task.ts', 'dist/recordingTask.js'),
   nodeBundle('src/core/history/task.ts', 'dist/historyTask.js'),

@@ -53,51 +53,6 @@ describe('recordings, in the UI', () => {
         await screenshotIfFailed(this.currentTest, wb);
       });
 
-      /**
-       * Answers VS Code's own save dialog (the simple file dialog) with a path. The dialog fills in
-       * its starting folder and file name a moment after it opens, in steps: wait for it to settle,
-       * replace it, wait for that to settle, accept; if it did not take, try again.
-       */
-      async function answerFileDialog(file: string): Promise<void> {
-        await wb.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
-        // The pointer away from the dialog's list: hovering an entry makes it active, and the
-        // dialog then writes that entry's path into the box (the button clicked sits right under it).
-        await wb.page.mouse.move(700, 880);
-        const dialog = await wb.quickInput.getAttribute('aria-label');
-        const settled = async (want?: string) => {
-          let last = '';
-          let same = 0;
-          await until(
-            async () => {
-              const value = await wb.quickInput.inputValue();
-              same = value === last && value.length > 0 ? same + 1 : 0;
-              last = value;
-              return same >= 2 && (want === undefined || value === want);
-            },
-            (v) => v,
-            'the dialog to settle',
-            10_000,
-            200,
-          );
-        };
-        for (let attempt = 1; ; attempt++) {
-          await settled();
-          await wb.quickInput.focus();
-          await wb.page.keyboard.press('ControlOrMeta+A');
-          await wb.page.keyboard.insertText(file);
-          try {
-            await settled(file);
-          } catch (err) {
-            if (attempt >= 3) throw err;
-            continue;
-          }
-          await wb.page.keyboard.press('Enter');
-          // Gone, or another question in its place (the next step's quick pick).
-          await until(async () => !(await wb.quickInput.isVisible()) || (await wb.quickInput.getAttribute('aria-label')) !== dialog, (v) => v, 'the file dialog to close', 15_000);
-          return;
-        }
-      }
-
       /** One run of the service: attach, load, and Free OS Memory; then save it from the graph. */
       async function recordRun(file: string, requests: number): Promise<void> {
         // A service with the agent: Free OS Memory goes through it (no hook URL to set).
@@ -115,7 +70,7 @@ describe('recordings, in the UI', () => {
         await new Promise((r) => setTimeout(r, 1500));
         await wb.dismissNotifications();
         await wb.graph.locator('#save').click();
-        await answerFileDialog(file);
+        await wb.answerFileDialog(file);
         await until(async () => fs.existsSync(file), (v) => v, `${file} on disk`);
         await wb.dismissNotifications();
         await target.stop();
@@ -170,7 +125,7 @@ describe('recordings, in the UI', () => {
         // Export CSV: samples, and markers beside them.
         const csv = path.join(ws, 'before.csv');
         await recording.locator('#export-csv').click();
-        await answerFileDialog(csv);
+        await wb.answerFileDialog(csv);
         await until(async () => fs.existsSync(path.join(ws, 'before-markers.csv')), (v) => v, 'both CSV files');
         const rows = fs.readFileSync(csv, 'utf8').trim().split('\n');
         assert.match(rows[0], /^time_ms,time_iso,rss_bytes,vsz_bytes/);
@@ -179,7 +134,7 @@ describe('recordings, in the UI', () => {
         // Export PNG: the graph as shown, at the canvas's size (plus its title line).
         const png = path.join(ws, 'before.png');
         await recording.locator('#export-png').click();
-        await answerFileDialog(png);
+        await wb.answerFileDialog(png);
         await until(async () => fs.existsSync(png) && fs.statSync(png).size > 1000, (v) => v, 'the PNG');
         const size = pngSize(png);
         const canvas = (await recording.locator('#chart').boundingBox())!;

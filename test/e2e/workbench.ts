@@ -121,6 +121,51 @@ export class Workbench {
     return text;
   }
 
+  /**
+   * Answers VS Code's own save dialog (the simple file dialog) with a path. The dialog fills in
+   * its starting folder and file name a moment after it opens, in steps: wait for it to settle,
+   * replace it, wait for that to settle, accept; if it did not take, try again.
+   */
+  async answerFileDialog(file: string): Promise<void> {
+    await this.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+    // The pointer away from the dialog's list: hovering an entry makes it active, and the
+    // dialog then writes that entry's path into the box (the button clicked sits right under it).
+    await this.page.mouse.move(700, 880);
+    const dialog = await this.quickInput.getAttribute('aria-label');
+    const settled = async (want?: string) => {
+      let last = '';
+      let same = 0;
+      await until(
+        async () => {
+          const value = await this.quickInput.inputValue();
+          same = value === last && value.length > 0 ? same + 1 : 0;
+          last = value;
+          return same >= 2 && (want === undefined || value === want);
+        },
+        (v) => v,
+        'the dialog to settle',
+        10_000,
+        200,
+      );
+    };
+    for (let attempt = 1; ; attempt++) {
+      await settled();
+      await this.quickInput.focus();
+      await this.page.keyboard.press('ControlOrMeta+A');
+      await this.page.keyboard.insertText(file);
+      try {
+        await settled(file);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        continue;
+      }
+      await this.page.keyboard.press('Enter');
+      // Gone, or another question in its place (the next step's quick pick).
+      await until(async () => !(await this.quickInput.isVisible()) || (await this.quickInput.getAttribute('aria-label')) !== dialog, (v) => v, 'the file dialog to close', 15_000);
+      return;
+    }
+  }
+
   /** A notification toast whose text matches. */
   notification(text: RegExp): Locator {
     return this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();

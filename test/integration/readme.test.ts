@@ -57,4 +57,13 @@ describe('README links', function () {
       assert.ok(packed.has(target), `${target} is in the .vsix (.vscodeignore), or the README's link is broken on the extension's page`);
     }
   });
+
+  it('the .vsix carries every bundle the build makes (the extension, its child-process tasks, the webviews)', () => {
+    const packed = new Set(run(path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').map((l) => l.trim()));
+    // Every esbuild output scripts/build.mjs names (a task's bundle missing from the .vsix fails only where it is installed).
+    const build = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'build.mjs'), 'utf8');
+    const bundles = [...build.matchAll(/Bundle\('[^']+',\s*'([^']+\.js)'/g)].map((m) => m[1]);
+    assert.ok(bundles.length >= 5 && bundles.includes('dist/historyTask.js'), bundles.join(', '));
+    for (const bundle of bundles) assert.ok(packed.has(bundle), `${bundle} is built but not in the .vsix (.vscodeignore)`);
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * Where a worker thread's script is. The extension is one esbuild bundle (dist/extension.js) with
- * each worker beside it (dist/heapWorker.js, dist/recordingWorker.js); the tests run files
- * transpiled one by one, where a worker is the module's own worker.js. Checked once per session.
+ * Where a child-process task's script is. The extension is one esbuild bundle (dist/extension.js)
+ * with each task beside it (dist/heapTask.js, dist/recordingTask.js, dist/historyTask.js); the
+ * tests run files transpiled one by one, where a task is the module's own task.js. Checked once
+ * per session.
  */
 import fs = require('fs');
 import path = require('path');
