@@ -170,7 +170,6 @@ export class HistoryView extends Disposable {
   summaryOf(r: ReplicaHistory): WatchSummary {
     const last = r.series.time.length - 1;
     const rss = r.series.columns.rss;
-    const span = this.fleet.end - this.fleet.start;
     return {
       id: r.id,
       pid: 0,
@@ -178,7 +177,10 @@ export class HistoryView extends Disposable {
       commandLine: '',
       state: 'exited',
       paused: false,
-      endReason: `From ${this.origin.serverName}: ${rangeLabel(Math.round(span / 1000))} to ${formatLocalDateTime(this.fleet.end)}, a point every ${formatDuration(this.fleet.stepMs)}.`,
+      // Which replica this is, by its own labels (the range and server are said above the graph).
+      endReason: Object.entries(r.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' · '),
       endLabel: 'history',
       go: r.goVersion,
       latest: last >= 0 ? { time: r.series.time[last], rss: rss?.[last] ?? NaN, vsz: r.series.columns.vsz?.[last], peakRss: r.peakRss } : undefined,

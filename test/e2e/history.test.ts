@@ -2,9 +2,9 @@
  * From the alert to the code, as a person does it: a real Prometheus holds a day of a fleet's
  * memory (20 replicas backfilled with promtool: a leak, a restart, an OOM kill, an outage). Open
  * from Prometheus from the palette — the server typed, the service and "all replicas" picked from
- * what the server has, the last 24 hours — shows the fleet; the replica that was OOM-killed is
- * picked from the selector (its Go figures arrive, its markers show); then it is compared with a
- * local run saved as a recording. In dark, light and high-contrast themes; screenshots in
+ * what the server has, the last 24 hours — shows the fleet with the OOM-killed replica, which
+ * peaked highest, in full; the leaking replica is picked from the selector (its Go figures arrive,
+ * the leak is named); then it is compared with a local run saved as a recording. In dark, light and high-contrast themes; screenshots in
  * test-output/e2e/history-<theme>/.
  */
 import * as assert from 'assert';
@@ -78,7 +78,7 @@ describe('history from Prometheus, in the UI', () => {
       /** The history view's document: the last of our webviews opened. */
       const history = () => wb.page.frameLocator(`iframe.webview.ready[src*="extensionId=memorywatch.memory-watch"]`).last().frameLocator('#active-frame');
 
-      it('saves a local run; opens the fleet from the palette, picks the OOM-killed replica, and compares it with the local run', async () => {
+      it('saves a local run; opens the fleet from the palette, names the OOM-killed replica, picks the leaking one, and compares it with the local run', async () => {
         // A local run, saved as a recording, to compare with.
         const local = path.join(ws, 'local.memwatch.json');
         const target = await startProgram(await buildFixture('sources/agent'), [], /listening on 127\.0\.0\.1:(\d+)/, { MEMORYWATCH_AGENT_DIR: path.join(work, `agents-${theme}`) });
@@ -119,15 +119,18 @@ describe('history from Prometheus, in the UI', () => {
         await wb.page.mouse.move(700, 880);
         await wb.screenshot('fleet');
 
-        // The OOM-killed replica: picked in the selector; its Go figures are read, its kill marked.
+        // The top replica, OOM-killed, is drawn in full at once; the selector names each one's kills.
         const oomPod = day.replicas[7].pod;
-        const option = options.find((o) => o.startsWith(oomPod));
-        assert.ok(option && /OOM-killed 1×/.test(option), `the selector names its kill: ${option}`);
-        await view.locator('#watch-select').selectOption({ label: option });
-        await until(() => view.locator('#go-source').innerText(), (t) => /Go figures: the MemStats families/.test(t), 'its Go figures read', 30_000);
-        await until(() => view.locator('#events').innerText(), (t) => /OOM-killed/.test(t), 'the OOM kill marked');
-        assert.match(await view.locator('#diagnosis-text').innerText(), /^At its peak \(/);
-        await wb.screenshot('oom-replica');
+        const oomOption = options.find((o) => o.startsWith(oomPod));
+        assert.ok(oomOption && /OOM-killed 1×/.test(oomOption), `the selector names its kill: ${oomOption}`);
+        // The leaking replica, picked: its Go figures are read, and the leak is named.
+        const leakPod = day.replicas[3].pod;
+        const leakOption = options.find((o) => o.startsWith(leakPod))!;
+        await view.locator('#watch-select').selectOption({ label: leakOption });
+        await until(() => view.locator('#diagnosis-text').innerText(), (t) => /^At its peak \(.*\): Live heap grew \d+ %/.test(t), 'the leak named at its peak', 30_000);
+        assert.match(await view.locator('#go-source').innerText(), /Go figures: the MemStats families/);
+        await wb.page.mouse.move(700, 880);
+        await wb.screenshot('leaking-replica');
 
         // Compare the replica with the local run.
         await view.locator('#compare').click();
@@ -138,7 +141,7 @@ describe('history from Prometheus, in the UI', () => {
         const aligned = wb.quickPickRow('At their start');
         if (await aligned.isVisible().catch(() => false)) await aligned.click();
         await until(() => view.locator('#comparison').innerText(), (t) => /Peak RSS/.test(t), 'the table of what changed', 30_000);
-        assert.match(await view.locator('#comparison-title').innerText(), new RegExp(`${oomPod} \\(Prometheus, 24 h .*compared with .*local\\.memwatch\\.json`));
+        assert.match(await view.locator('#comparison-title').innerText(), new RegExp(`${leakPod} \\(Prometheus, 24 h .*compared with .*local\\.memwatch\\.json`));
         await wb.page.mouse.move(700, 880);
         await wb.screenshot('compared');
       });

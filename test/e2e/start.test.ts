@@ -30,7 +30,14 @@ describe('npm start', function () {
 
   after(async () => {
     await browser?.close();
-    if (start && start.exitCode === null) process.kill(-start.pid!, 'SIGKILL');
+    // The group may be gone already (npm start ended on Ctrl+C, by a signal: exitCode stays null).
+    if (start && start.exitCode === null && start.signalCode === null) {
+      try {
+        process.kill(-start.pid!, 'SIGKILL');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    }
     fs.rmSync(state, { recursive: true, force: true });
   });
 

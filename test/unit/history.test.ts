@@ -6,7 +6,7 @@
  */
 import * as assert from 'assert';
 import { assembleFleet, FetchedHistory } from '../../src/core/history/fleet';
-import { MAX_POINTS, MAX_POINTS_PER_QUERY, parseTimeInput, planRange, POINTS_PER_PART } from '../../src/core/history/plan';
+import { MAX_POINTS, MAX_POINTS_PER_QUERY, parseTimeInput, planRange, POINTS_PER_PART, rangeLabel } from '../../src/core/history/plan';
 import { parseServerUrl, sampleValue, seriesOfResult, RangeSeries, PrometheusError } from '../../src/core/history/promApi';
 import { containerQueries, discoveryMatch, peakQuery, samplesToFetch } from '../../src/core/history/queries';
 import { anyOf, parseSelector, quoteLabelValue, selectorText } from '../../src/core/history/selector';
@@ -105,6 +105,11 @@ describe('history: the range and its step', () => {
       const r = planRange(a, b, s);
       assert.ok(!r.ok, `${a}..${b} step ${s}`);
     }
+  });
+
+  it('names a range as a person would, an aligned step longer or not', () => {
+    const cases: [number, string][] = [[86400, '24 h'], [86460, '24 h'], [7 * 86400 + 600, '7 d'], [900, '15 min'], [901, '15 min'], [3600, '1 h'], [5400, '90 min'], [45, '45 s'], [2 * 86400, '2 d']];
+    for (const [seconds, label] of cases) assert.strictEqual(rangeLabel(seconds), label, String(seconds));
   });
 
   it('reads a time as a person gives it', () => {

@@ -64,12 +64,17 @@ export function planRange(startSeconds: number, endSeconds: number, stepSeconds?
   return { ok: true, plan: { start, end, step, points, parts } };
 }
 
-/** A range a person reads: "24 h", "90 min", "7 d". */
+/**
+ * A range a person reads: "24 h", "90 min", "7 d" — in the largest unit it is nearly a whole number
+ * of (an aligned range is a step longer than the one asked for: 24 h and a minute reads 24 h).
+ */
 export function rangeLabel(seconds: number): string {
-  if (seconds % 86400 === 0) return `${seconds / 86400} d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
-  return `${seconds} s`;
+  // Days from two on: a day reads "24 h", as the range picker says it.
+  for (const [unit, size, least] of [['d', 86400, 2], ['h', 3600, 1], ['min', 60, 1]] as const) {
+    const v = seconds / size;
+    if (v >= least && Math.abs(v - Math.round(v)) <= 0.02 * v) return `${Math.round(v)} ${unit}`;
+  }
+  return seconds >= 60 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
 }
 
 /**
