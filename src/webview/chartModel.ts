@@ -94,8 +94,8 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
       ...(compared ? [{ name: `RSS — ${compared.nameB}`, values: compared.rss, time: compared.time, color: t.foreground, axis: 0 as const, width: 1.5, dash: [6, 3] }] : []),
     ],
     bands,
-    missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss },
-    ticks: [...s.gcTicks()],
+    missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss, rows: s.peaks() },
+    ticks: s.gcTicks(),
     tickColor: t.muted,
     markers,
     thresholds: [
@@ -108,5 +108,10 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
     xMax,
     axisTitles: ['RSS', 'VSZ'],
     compact,
+    base: s.base,
+    seriesId: s.id,
+    eventsVersion: s.eventsVersion,
+    // The right edge follows the newest sample unless zoomed to a range in the past.
+    follow: state.zoom.mode !== 'fixed',
   };
 }
