@@ -217,6 +217,7 @@ async function steps(name: string): Promise<void> {
 async function main(): Promise<void> {
   const at = process.argv.indexOf('--steps');
   if (at >= 0) return steps(process.argv[at + 1]);
+  fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
   const ours = await bundle(path.join(ROOT, 'bench', 'chart', 'pixels.ts'));
   const base = await baselineBundle(process.env.MEMORY_WATCH_BASELINE ?? 'main');
