@@ -6,16 +6,26 @@
  * when they change (here: with the state). It also counts redraws: animation frames in which the
  * canvas was drawn.
  */
-import { SAMPLES_EVERY_MS, SampleRow, ToWebviewMessage, WatchSummary } from '../../src/protocol';
+import { graphStateMessages, SAMPLES_EVERY_MS, SampleRow, ToWebviewMessage, WatchSummary } from '../../src/protocol';
 import { packSeries, SeriesColumn, SeriesSnapshot } from '../../src/core/series';
+
+/** One way of filling the graph: a rate, the window setting, and the history the host holds for it. */
+export interface LiveFill {
+  readonly hz: number;
+  /** memoryWatch.window, ms. */
+  readonly windowMs: number;
+  /** The host's series when the graph opens, times relative: the newest point at 0. */
+  readonly snapshot: SeriesSnapshot;
+}
 
 /** What the bench puts in `window.liveData` before this script runs. */
 export interface LiveData {
-  /** A full window of history per sample rate (Hz), times relative: the newest point at 0. */
-  readonly snapshots: Record<string, SeriesSnapshot>;
+  /** The fills the bench measures, by name ('3000': a full 5-minute window at 10 Hz …). */
+  readonly fills: Record<string, LiveFill>;
+  /** The fill the page opens with. */
+  readonly initialFill: string;
   /** Real samples of a Go program (one recording's rows), fed round and round. */
   readonly rows: Partial<Record<SeriesColumn, number>>[];
-  readonly windowMs: number;
   readonly summary: WatchSummary;
 }
 
@@ -36,7 +46,7 @@ export interface LiveCounters {
 
 const data = (window as unknown as { liveData: LiveData }).liveData;
 const counters: LiveCounters = { redraws: 0, drawsOutsideFrame: 0, rafCallbacks: 0, messagesIn: 0, posted: {}, mutations: 0 };
-let rateHz = 10;
+let fill = data.fills[data.initialFill];
 let timer: number | undefined;
 let flushTimer: number | undefined;
 let next = 0;
@@ -75,19 +85,33 @@ function deliver(message: ToWebviewMessage): void {
   window.postMessage(message, '*');
 }
 
-/** The host's `state`, the history shifted so its newest point is now. */
-function stateMessage(): ToWebviewMessage {
-  const snapshot = data.snapshots[String(rateHz)];
+/**
+ * The host's `state` — in parts for a long series, as GraphFeed posts it (graphStateMessages) —
+ * the history shifted so its newest point is now.
+ */
+function stateMessages(): ToWebviewMessage[] {
+  const snapshot = fill.snapshot;
   const shift = Date.now();
-  return {
-    type: 'state',
-    watches: [{ ...data.summary, intervalMs: 1000 / rateHz }],
+  return graphStateMessages({
+    watches: [{ ...data.summary, intervalMs: 1000 / fill.hz }],
     currentId: data.summary.id,
     series: packSeries({ ...snapshot, time: snapshot.time.map((t) => t + shift), events: snapshot.events.map((e) => ({ ...e, time: e.time + shift })) }, { skipEmpty: true }),
-    windowMs: data.windowMs,
+    windowMs: fill.windowMs,
     warningBytes: 0,
     busy: false,
+  });
+}
+
+/** Posts the state's messages one per turn of the event loop, as WebviewPoster does. */
+function deliverState(): void {
+  const messages = stateMessages();
+  const next = () => {
+    const message = messages.shift();
+    if (!message) return;
+    deliver(message);
+    if (messages.length) setTimeout(next, 0);
   };
+  next();
 }
 
 function tick(): void {
@@ -130,19 +154,19 @@ function setHidden(mode: 0 | 1 | 2): void {
 (window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({
   postMessage(message: { type: string }) {
     counters.posted[message.type] = (counters.posted[message.type] ?? 0) + 1;
-    if (message.type === 'ready') deliver(stateMessage());
+    if (message.type === 'ready') deliverState();
   },
   setState() {},
   getState: () => undefined,
 });
 
 (window as unknown as { liveBench: unknown }).liveBench = {
-  /** Sends a fresh full window at `hz` (as the host does when the shown watch changes), then a sample per tick. */
-  start(hz: number) {
-    rateHz = hz;
-    deliver(stateMessage());
+  /** Sends the history of fill `name` (as the host does when the shown watch changes), then a sample per tick at its rate. */
+  start(name: string) {
+    fill = data.fills[name];
+    deliverState();
     pending = [];
-    timer = window.setInterval(tick, 1000 / hz);
+    timer = window.setInterval(tick, 1000 / fill.hz);
     flushTimer = window.setInterval(flush, SAMPLES_EVERY_MS);
   },
   stop() {

@@ -13,14 +13,16 @@ const COLUMNS: SeriesColumn[] = ['rss', 'heapObjects', 'goTotal', 'gcGoal', 'vsz
 const COLORS = ['#3794ff', '#4fc1ff', '#b180d7', '#89d185', '#d18616'];
 let plot: uPlot | undefined;
 let columns: number[][] = [];
-let rateHz = 10;
+let fill = data.fills[data.initialFill];
+/** As many points as our graph keeps at most (clientSeries.ts MAX_POINTS). */
+const MAX_POINTS = 20_000;
 let timer: number | undefined;
 let next = 0;
 let redraws = 0;
 
-/** A full window at the current rate, the newest point now (seconds, as uPlot's time axis wants). */
+/** The fill's history, the newest point now (seconds, as uPlot's time axis wants). */
 function windowData(): number[][] {
-  const snapshot = data.snapshots[String(rateHz)];
+  const snapshot = fill.snapshot;
   const shift = Date.now();
   const nullable = (v: number | null) => (v === null ? NaN : v);
   return [snapshot.time.map((t) => (t + shift) / 1000), ...COLUMNS.map((c) => snapshot.columns[c].map(nullable))];
@@ -31,13 +33,13 @@ function tick(): void {
   const now = Date.now() / 1000;
   columns[0].push(now);
   COLUMNS.forEach((c, i) => columns[i + 1].push(values[c] ?? NaN));
-  const cutoff = now - data.windowMs / 1000;
-  while (columns[0].length && columns[0][0] < cutoff) for (const column of columns) column.shift();
+  const cutoff = now - fill.windowMs / 1000;
+  while (columns[0].length && (columns[0][0] < cutoff || columns[0].length > MAX_POINTS)) for (const column of columns) column.shift();
   plot!.setData(columns as uPlot.AlignedData);
 }
 
 (window as unknown as { liveBench: unknown }).liveBench = {
-  /** Creates the plot at the given size (the size of our graph's canvas), filled with the 10 Hz window. */
+  /** Creates the plot at the given size (the size of our graph's canvas), filled with the first fill's history. */
   create(width: number, height: number) {
     columns = windowData();
     plot = new uPlot(
@@ -53,11 +55,11 @@ function tick(): void {
       document.getElementById('app')!,
     );
   },
-  start(hz: number) {
-    rateHz = hz;
+  start(name: string) {
+    fill = data.fills[name];
     columns = windowData();
     plot!.setData(columns as uPlot.AlignedData);
-    timer = window.setInterval(tick, 1000 / hz);
+    timer = window.setInterval(tick, 1000 / fill.hz);
   },
   stop() {
     window.clearInterval(timer);

@@ -61,6 +61,8 @@ async function timeRedraws(canvas: HTMLCanvasElement, model: ChartModel, frames:
   const chart = new TimeChart(canvas);
   const out: number[] = [];
   for (let f = 0; f < frames; f++) {
+    // A whole redraw: nothing kept from the last one (as after a zoom, a resize, a new scale).
+    chart.invalidate();
     const start = performance.now();
     chart.render(model, theme);
     await Promise.resolve();
@@ -87,9 +89,7 @@ async function oursFrames(points: number, frames: number): Promise<number[]> {
 }
 
 /** The graph as Memory Watch draws it with Go figures: six stacked layers, three lines, GC ticks. */
-async function oursFullFrames(points: number, frames: number): Promise<number[]> {
-  const canvas = freshCanvas();
-  const { time, values } = makeData(points);
+function fullModel(time: Float64Array, values: Float64Array[], points: number): ChartModel {
   const rss = values[4];
   const layers = Array.from({ length: 7 }, () => new Float64Array(points));
   for (let i = 0; i < points; i++) {
@@ -102,7 +102,7 @@ async function oursFullFrames(points: number, frames: number): Promise<number[]>
       layers[k + 1][i] = base;
     });
   }
-  const model: ChartModel = {
+  return {
     time,
     count: points,
     series: [
@@ -118,7 +118,38 @@ async function oursFullFrames(points: number, frames: number): Promise<number[]>
     xMax: time[points - 1],
     axisTitles: ['', ''],
   };
-  return timeRedraws(canvas, model, frames);
+}
+
+async function oursFullFrames(points: number, frames: number): Promise<number[]> {
+  const canvas = freshCanvas();
+  const { time, values } = makeData(points);
+  return timeRedraws(canvas, fullModel(time, values, points), frames);
+}
+
+/**
+ * The full memory graph as a live window redraws it: the window full, then per frame one more
+ * second of samples (a 300th of the points: 5-minute windows), the range following the newest —
+ * what the graph does once a second. Flushed to pixels like the others.
+ */
+async function oursLiveFrames(points: number, frames: number): Promise<number[]> {
+  const canvas = freshCanvas();
+  const perFrame = Math.max(1, Math.round(points / 300));
+  const total = points + perFrame * (frames + 1);
+  const { time, values } = makeData(total);
+  const model = fullModel(time, values, total);
+  const span = time[points - 1] - time[0];
+  const chart = new TimeChart(canvas);
+  const at = (count: number): ChartModel => ({ ...model, count, xMin: time[count - 1] - span, xMax: time[count - 1], seriesId: 1, follow: true });
+  chart.render(at(points), theme);
+  const out: number[] = [];
+  for (let f = 1; f <= frames; f++) {
+    const start = performance.now();
+    chart.render(at(points + f * perFrame), theme);
+    await Promise.resolve();
+    flush(canvas);
+    out.push(performance.now() - start);
+  }
+  return out;
 }
 
 async function uplotFrames(points: number, frames: number): Promise<number[]> {
@@ -152,5 +183,5 @@ async function uplotFrames(points: number, frames: number): Promise<number[]> {
   return out;
 }
 
-(window as unknown as { benchChart: unknown }).benchChart = async (kind: 'ours' | 'ours-full' | 'uplot', points: number, frames: number) =>
-  kind === 'ours' ? oursFrames(points, frames) : kind === 'ours-full' ? oursFullFrames(points, frames) : uplotFrames(points, frames);
+(window as unknown as { benchChart: unknown }).benchChart = async (kind: 'ours' | 'ours-full' | 'ours-live' | 'uplot', points: number, frames: number) =>
+  kind === 'ours' ? oursFrames(points, frames) : kind === 'ours-full' ? oursFullFrames(points, frames) : kind === 'ours-live' ? oursLiveFrames(points, frames) : uplotFrames(points, frames);

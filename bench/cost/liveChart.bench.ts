@@ -8,23 +8,38 @@
  *   node out/bench/cost/liveChart.bench.js                         (the full run, ≈ 7 min)
  *   node out/bench/cost/liveChart.bench.js --window 5 --rounds 1   (a quick look)
  */
+import { execFileSync } from 'child_process';
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Browser, CDPSession, chromium, Page } from 'playwright-core';
 import { parseRecording, toSeriesSnapshot } from '../../src/core/recording';
-import { capacityFor, SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
+import { capacityFor, SERIES_COLUMNS, SeriesColumn, TimeSeries } from '../../src/core/series';
 import type { WatchSummary } from '../../src/protocol';
 import { saveResult } from '../benchUtil';
 import { CHROMIUM_ARGS, chromiumPath } from '../chart.bench';
-import type { LiveCounters, LiveData } from '../chart/liveHarness';
+import type { LiveCounters, LiveData, LiveFill } from '../chart/liveHarness';
 import { fmt, med, numericFlags, selfTimes, sleep, spread } from './common';
 import { chromiumBinary, cpuDelta, cpuSnapshot, processesOf, processRole } from './procCpu';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const RECORDING = path.join(ROOT, 'test', 'unit', 'recorded', 'recordings', 'default-gc.memwatch.json');
-const WINDOW_MS = 300_000;
 const VIEWPORT = { width: 1300, height: 700 };
+
+/**
+ * How full the graph is: a rate and a window setting (memoryWatch.window), the host's series filled
+ * with as many samples as that window holds — '300': 30 s at 10 Hz; '3000': the default 5 minutes
+ * at 10 Hz; '20000': the window at its maximum (24 h), which at 10 Hz holds the most a series keeps
+ * (MAX_CAPACITY); '1hz': 5 minutes at 1 Hz (300 samples).
+ */
+const FILLS: Record<string, { hz: number; windowMs: number; label: string }> = {
+  '300': { hz: 10, windowMs: 30_000, label: '300 samples (a 30 s window)' },
+  '3000': { hz: 10, windowMs: 300_000, label: '3,000 samples (the default 5-minute window)' },
+  '20000': { hz: 10, windowMs: 86_400_000, label: '20,000 samples (the window at its maximum)' },
+  '1hz': { hz: 1, windowMs: 300_000, label: '300 samples (5 minutes at 1 Hz)' },
+};
+const FULL_FILLS = ['300', '3000', '20000'] as const;
 
 export interface LiveChartOptions {
   /** Length of each measured window, seconds. */
@@ -36,10 +51,32 @@ export interface LiveChartOptions {
   readonly profileSeconds: number;
 }
 
-export const LIVE_CHART_DEFAULTS: LiveChartOptions = { windowSeconds: 20, warmupSeconds: 2, rounds: 3, profileSeconds: 5 };
+export const LIVE_CHART_DEFAULTS: LiveChartOptions = { windowSeconds: 20, warmupSeconds: 3, rounds: 3, profileSeconds: 5 };
 
-type CaseName = 'ours-10' | 'uplot-10' | 'ours-1' | 'uplot-1' | 'idle' | 'ours-10-hidden' | 'ours-10-hidden-frames-held';
-const CASES: readonly CaseName[] = ['ours-10', 'uplot-10', 'ours-1', 'uplot-1', 'idle', 'ours-10-hidden', 'ours-10-hidden-frames-held'];
+type PageName = 'ours' | 'base' | 'uplot';
+
+/** One measured case: a page fed at a fill's rate (none: the idle case), or hidden. */
+interface CaseSpec {
+  readonly name: string;
+  readonly page?: PageName;
+  readonly fill: string;
+  /** 1: the document says it is hidden (frames run); 2: frames are also held. */
+  readonly hidden?: 1 | 2;
+}
+
+function casesFor(withBaseline: boolean): CaseSpec[] {
+  const cases: CaseSpec[] = [{ name: 'idle', fill: '3000' }];
+  for (const fill of FULL_FILLS) {
+    cases.push({ name: `ours-10-${fill}`, page: 'ours', fill });
+    if (withBaseline) cases.push({ name: `base-10-${fill}`, page: 'base', fill });
+    cases.push({ name: `uplot-10-${fill}`, page: 'uplot', fill });
+  }
+  cases.push({ name: 'ours-1', page: 'ours', fill: '1hz' }, { name: 'uplot-1', page: 'uplot', fill: '1hz' });
+  cases.push({ name: 'ours-10-hidden', page: 'ours', fill: '3000', hidden: 1 }, { name: 'ours-10-hidden-frames-held', page: 'ours', fill: '3000', hidden: 2 });
+  // MEMORY_WATCH_BENCH_CASES=ours-10-3000,base-10-3000 runs only those (a look while working; a recorded run has them all).
+  const only = process.env.MEMORY_WATCH_BENCH_CASES?.split(',');
+  return only ? cases.filter((c) => c.name === 'idle' || only.includes(c.name)) : cases;
+}
 
 /** The renderer's main-thread times (CDP Performance.getMetrics), seconds, and layout/style counts. */
 const PERF_METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount'] as const;
@@ -47,7 +84,7 @@ type PerfMetrics = Record<(typeof PERF_METRICS)[number], number>;
 
 interface CaseResult {
   readonly round: number;
-  readonly name: CaseName;
+  readonly name: string;
   readonly seconds: number;
   /** Percent of one core, all Chromium processes. */
   readonly cpuPercent: number;
@@ -68,7 +105,7 @@ const VSCODE_DARK_VARS = `body {
   --vscode-badge-background: #616161; --vscode-badge-foreground: #f8f8f8; --vscode-dropdown-background: #313131; --vscode-dropdown-foreground: #cccccc;
 }`;
 
-/** The host's side of the data: real rows of a recorded Go program, and a full window per rate. */
+/** The host's side of the data: real rows of a recorded Go program, and the history of each fill. */
 function liveData(): LiveData {
   const parsed = parseRecording(fs.readFileSync(RECORDING, 'utf8'));
   if (!parsed.ok) throw new Error(`${RECORDING}: ${parsed.message}`);
@@ -80,19 +117,22 @@ function liveData(): LiveData {
     return row;
   });
   const release = recorded.events.find((e) => e.kind === 'release');
-  const snapshots: Record<string, SeriesSnapshot> = {};
-  for (const hz of [10, 1]) {
-    // The host's own bounded series, filled with a whole window at this rate.
-    const interval = 1000 / hz;
-    const series = new TimeSeries(WINDOW_MS, capacityFor(WINDOW_MS, interval));
-    const count = WINDOW_MS / interval;
+  const fills: Record<string, LiveFill> = {};
+  for (const [name, fill] of Object.entries(FILLS)) {
+    // The host's own bounded series, filled at this rate as a watch attached long enough fills it:
+    // a whole window, or as much as its buffer holds (the maximum window at 10 Hz).
+    const interval = 1000 / fill.hz;
+    const capacity = capacityFor(fill.windowMs, interval);
+    const series = new TimeSeries(fill.windowMs, capacity);
+    const count = Math.min(capacity, Math.floor(fill.windowMs / interval));
     for (let i = 0; i < count; i++) series.push(i * interval, rows[i % rows.length]);
+    const span = (count - 1) * interval;
     series.addEvent({ time: 0, kind: 'attach', label: 'attached', detail: 'Attached to costtarget (PID 4242)' });
-    if (release) series.addEvent({ time: WINDOW_MS / 2, kind: 'release', label: release.label, detail: release.detail });
+    if (release) series.addEvent({ time: span / 2, kind: 'release', label: release.label, detail: release.detail });
     const snapshot = series.snapshot();
     const last = snapshot.time[snapshot.time.length - 1];
     // Relative to the newest point; through JSON, as postMessage carries it (NaN becomes null).
-    snapshots[hz] = JSON.parse(JSON.stringify({ ...snapshot, time: snapshot.time.map((t) => t - last), events: snapshot.events.map((e) => ({ ...e, time: e.time - last })) }));
+    fills[name] = { hz: fill.hz, windowMs: fill.windowMs, snapshot: JSON.parse(JSON.stringify({ ...snapshot, time: snapshot.time.map((t) => t - last), events: snapshot.events.map((e) => ({ ...e, time: e.time - last })) })) };
   }
   const summary: WatchSummary = {
     id: '4242-1',
@@ -105,7 +145,7 @@ function liveData(): LiveData {
     intervalMs: 100,
     goFigures: { state: 'found', text: 'Go figures: expvar at 127.0.0.1:40123/debug/vars' },
   };
-  return { snapshots, rows, windowMs: WINDOW_MS, summary };
+  return { fills, initialFill: '3000', rows, summary };
 }
 
 async function bundle(entry: string, minify: boolean, name: string): Promise<string> {
@@ -113,9 +153,8 @@ async function bundle(entry: string, minify: boolean, name: string): Promise<str
   return `${result.outputFiles[0].text}\n//# sourceURL=${name}`;
 }
 
-async function openOurs(browser: Browser, data: LiveData, script: string): Promise<Page> {
+async function openOurs(browser: Browser, data: LiveData, script: string, css = fs.readFileSync(path.join(ROOT, 'media', 'graph.css'), 'utf8')): Promise<Page> {
   const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-  const css = fs.readFileSync(path.join(ROOT, 'media', 'graph.css'), 'utf8');
   await page.setContent(`<!DOCTYPE html><html lang="en"><head><style>${css}\n${VSCODE_DARK_VARS}</style></head><body data-layout="full" class="vscode-dark"><main id="app" aria-live="off"></main></body></html>`);
   await page.evaluate((d) => ((window as unknown as { liveData: LiveData }).liveData = d), data);
   await page.addScriptTag({ content: script });
@@ -137,7 +176,7 @@ async function openUplot(browser: Browser, data: LiveData, script: string, size:
 type BenchMethod = 'start' | 'stop' | 'setHidden' | 'observeMutations' | 'counters';
 
 /** Calls a method of the page's `liveBench` (liveHarness.ts or liveUplot.ts) with one argument. */
-function call<T = void>(page: Page, method: BenchMethod, arg?: number | boolean): Promise<T> {
+function call<T = void>(page: Page, method: BenchMethod, arg?: number | boolean | string): Promise<T> {
   return page.evaluate(([m, a]) => (window as unknown as { liveBench: Record<string, (x: unknown) => unknown> }).liveBench[m as string](a), [method, arg] as const) as Promise<T>;
 }
 
@@ -218,19 +257,47 @@ async function traceBreakdown(browser: Browser, page: Page, seconds: number): Pr
     .sort((a, b) => b.msPerSecond - a.msPerSecond);
 }
 
+/**
+ * Our page as another commit builds it (MEMORY_WATCH_BASELINE, a git ref): that commit's src/ and
+ * media/ (git archive, no worktree), fed by this checkout's harness, bundled like ours.
+ */
+async function baselineBundle(ref: string, minify: boolean): Promise<{ script: string; css: string; commit: string }> {
+  const commit = execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-live-base-'));
+  try {
+    execFileSync('sh', ['-c', `git archive ${JSON.stringify(commit)} src media | tar -x -C ${JSON.stringify(dir)}`], { cwd: ROOT });
+    fs.mkdirSync(path.join(dir, 'bench', 'chart'), { recursive: true });
+    for (const file of ['liveHarness.ts', 'liveOurs.ts']) fs.copyFileSync(path.join(ROOT, 'bench', 'chart', file), path.join(dir, 'bench', 'chart', file));
+    const result = await esbuild.build({ entryPoints: [path.join(dir, 'bench', 'chart', 'liveOurs.ts')], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2020', minify, nodePaths: [path.join(ROOT, 'node_modules')] });
+    return { script: `${result.outputFiles[0].text}\n//# sourceURL=live-base.js`, css: fs.readFileSync(path.join(dir, 'media', 'graph.css'), 'utf8'), commit };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runLiveChartBench(options: Partial<LiveChartOptions> = {}): Promise<string> {
   const o: LiveChartOptions = { ...LIVE_CHART_DEFAULTS, ...options };
   const data = liveData();
-  const [oursScript, uplotScript, oursPlain] = await Promise.all([bundle('liveOurs.ts', true, 'live-ours.js'), bundle('liveUplot.ts', true, 'live-uplot.js'), bundle('liveOurs.ts', false, 'live-ours-plain.js')]);
+  const baselineRef = process.env.MEMORY_WATCH_BASELINE;
+  const cases = casesFor(!!baselineRef);
+  const [oursScript, uplotScript, oursPlain, base] = await Promise.all([
+    bundle('liveOurs.ts', true, 'live-ours.js'),
+    bundle('liveUplot.ts', true, 'live-uplot.js'),
+    bundle('liveOurs.ts', false, 'live-ours-plain.js'),
+    baselineRef ? baselineBundle(baselineRef, true) : undefined,
+  ]);
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
   const launcher = chromiumPath();
   const binary = chromiumBinary(launcher);
   const browser = await chromium.launch({ executablePath: launcher, args: CHROMIUM_ARGS });
   try {
-    const ours = await openOurs(browser, data, oursScript);
-    const size = await ours.evaluate(() => (window as unknown as { liveBench: { canvasSize(): { width: number; height: number } } }).liveBench.canvasSize());
-    const uplot = await openUplot(browser, data, uplotScript, size);
+    const pages: Partial<Record<PageName, Page>> = {};
+    pages.ours = await openOurs(browser, data, oursScript);
+    if (base) pages.base = await openOurs(browser, data, base.script, base.css);
+    const size = await pages.ours.evaluate(() => (window as unknown as { liveBench: { canvasSize(): { width: number; height: number } } }).liveBench.canvasSize());
+    pages.uplot = await openUplot(browser, data, uplotScript, size);
     const sessions = new Map<Page, CDPSession>();
-    for (const page of [ours, uplot]) {
+    for (const page of Object.values(pages)) {
       const session = await page.context().newCDPSession(page);
       await session.send('Performance.enable');
       sessions.set(page, session);
@@ -238,16 +305,16 @@ export async function runLiveChartBench(options: Partial<LiveChartOptions> = {})
     const results: CaseResult[] = [];
     for (let round = 0; round < o.rounds; round++) {
       // Each round starts one case later, so no case always follows the same one.
-      const order = CASES.map((_, i) => CASES[(i + round) % CASES.length]);
-      for (const name of order) {
-        const page = name.startsWith('ours') ? ours : name.startsWith('uplot') ? uplot : undefined;
-        const hz = name.includes('-10') ? 10 : 1;
-        const hidden = name.includes('hidden');
+      const order = cases.map((_, i) => cases[(i + round) % cases.length]);
+      for (const spec of order) {
+        const name = spec.name;
+        const page = spec.page ? pages[spec.page] : undefined;
+        const hidden = spec.hidden;
         if (page && hidden) {
-          await call(page, 'setHidden', name.endsWith('frames-held') ? 2 : 1);
+          await call(page, 'setHidden', hidden);
           await call(page, 'observeMutations', true);
         }
-        if (page) await call(page, 'start', hz);
+        if (page) await call(page, 'start', spec.fill);
         await sleep(o.warmupSeconds * 1000);
         const pids = processesOf(process.pid, binary);
         const counters0 = page ? await call<Partial<LiveCounters>>(page, 'counters') : undefined;
@@ -280,15 +347,16 @@ export async function runLiveChartBench(options: Partial<LiveChartOptions> = {})
       }
     }
 
-    // Where our page spends its time: a CPU profile of the unminified bundle at 10 Hz.
+    // Where our page spends its time: a CPU profile of the unminified bundle at 10 Hz, the window at its fullest.
     let profileRows: string[] = [];
+    const profileFill = process.env.MEMORY_WATCH_PROFILE_FILL ?? '20000';
     if (o.profileSeconds > 0) {
       const plain = await openOurs(browser, data, oursPlain);
       const session = await plain.context().newCDPSession(plain);
       await session.send('Profiler.enable');
       await session.send('Profiler.setSamplingInterval', { interval: 100 });
-      await call(plain, 'start', 10);
-      await sleep(1000);
+      await call(plain, 'start', profileFill);
+      await sleep(o.warmupSeconds * 1000);
       await session.send('Profiler.start');
       await sleep(o.profileSeconds * 1000);
       const { profile } = (await session.send('Profiler.stop')) as { profile: Parameters<typeof selfTimes>[0] };
@@ -303,15 +371,16 @@ export async function runLiveChartBench(options: Partial<LiveChartOptions> = {})
     // What the renderer of each page does at 10 Hz, by trace event (not measured in the rounds: tracing costs).
     const traces: Record<string, { thread: string; name: string; msPerSecond: number }[]> = {};
     if (o.profileSeconds > 0) {
-      for (const [name, page] of [['ours', ours], ['uPlot', uplot]] as const) {
-        await call(page, 'start', 10);
-        await sleep(1000);
+      for (const [name, page] of [['ours', pages.ours], ['baseline', pages.base], ['uPlot', pages.uplot]] as const) {
+        if (!page) continue;
+        await call(page, 'start', profileFill);
+        await sleep(o.warmupSeconds * 1000);
         traces[name] = await traceBreakdown(browser, page, o.profileSeconds);
         await call(page, 'stop');
       }
     }
 
-    return report(o, results, profileRows, traces, (await browser.version()).split(' ')[0], size);
+    return report(o, cases, results, profileRows, traces, (await browser.version()).split(' ')[0], size, { head, base: base ? `${baselineRef} (${base.commit})` : undefined }, profileFill);
   } finally {
     await browser.close();
   }
@@ -325,58 +394,69 @@ function diffCounters(a: Partial<LiveCounters>, b: Partial<LiveCounters>): Parti
 
 function report(
   o: LiveChartOptions,
+  cases: readonly CaseSpec[],
   results: CaseResult[],
   profileRows: string[],
   traces: Record<string, { thread: string; name: string; msPerSecond: number }[]>,
   chromiumVersion: string,
   size: { width: number; height: number },
+  builds: { head: string; base?: string },
+  profileFill: string,
 ): string {
+  const profileFillLabel = FILLS[profileFill]?.label ?? profileFill;
   // Net cost: each case minus the idle case of the same round.
   const idleOf = (round: number) => results.find((r) => r.round === round && r.name === 'idle')!.cpuPercent;
-  const net = (name: CaseName) => results.filter((r) => r.name === name).map((r) => r.cpuPercent - idleOf(r.round));
-  const netMedian = Object.fromEntries(CASES.map((c) => [c, med(net(c))])) as Record<CaseName, number>;
-  const of = (name: CaseName) => results.filter((r) => r.name === name);
-  const roleMedian = (name: CaseName, role: string) => med(of(name).map((r) => (r.byRole[role] ?? 0) - (results.find((x) => x.round === r.round && x.name === 'idle')!.byRole[role] ?? 0)));
-  const perfMedian = (name: CaseName, key: keyof PerfMetrics) => med(of(name).map((r) => r.perf?.[key] ?? NaN));
-  const ratio10 = netMedian['ours-10'] / netMedian['uplot-10'];
-  const ratio1 = netMedian['ours-1'] / netMedian['uplot-1'];
+  const net = (name: string) => results.filter((r) => r.name === name).map((r) => r.cpuPercent - idleOf(r.round));
+  const has = (name: string) => cases.some((c) => c.name === name);
+  const netMedian = Object.fromEntries(cases.map((c) => [c.name, med(net(c.name))])) as Record<string, number>;
+  const of = (name: string) => results.filter((r) => r.name === name);
+  const roleMedian = (name: string, role: string) => med(of(name).map((r) => (r.byRole[role] ?? 0) - (results.find((x) => x.round === r.round && x.name === 'idle')!.byRole[role] ?? 0)));
+  const perfMedian = (name: string, key: keyof PerfMetrics) => med(of(name).map((r) => r.perf?.[key] ?? NaN));
+  /** Per round, case a ÷ case b (both net of idle), median. */
+  const ratio = (a: string, b: string) => med(net(a).map((x, i) => x / net(b)[i]));
   const hiddenRedraws = of('ours-10-hidden').map((r) => r.counters?.redraws ?? NaN);
   const hiddenMutations = of('ours-10-hidden').map((r) => r.counters?.mutations ?? NaN);
   const uplotVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'uplot', 'package.json'), 'utf8')).version;
-  const machine = saveResult('live-chart', { unit: '% of one core, all Chromium processes, minus the idle case of the same round', options: o, chromium: chromiumVersion, uplot: uplotVersion, canvas: size, netMedian, ratio10, ratio1, results });
-  const row = (label: string, name: CaseName, extra: string) =>
-    `| ${label} | ${fmt(netMedian[name], 2)} | ${spread(net(name), 2)} | ${fmt(roleMedian(name, 'renderer'), 2)} | ${fmt(roleMedian(name, 'gpu-process'), 2)} | ${fmt(roleMedian(name, 'main'), 2)} | ${fmt(perfMedian(name, 'ScriptDuration'), 1)} | ${fmt(perfMedian(name, 'LayoutDuration') + perfMedian(name, 'RecalcStyleDuration'), 1)} | ${extra} |`;
-  const redraws = (name: CaseName) => fmt(med(of(name).map((r) => r.redrawsPerSecond ?? NaN)), 1);
+  const ratios = Object.fromEntries(FULL_FILLS.map((f) => [f, { uplot: ratio(`ours-10-${f}`, `uplot-10-${f}`), base: builds.base ? ratio(`ours-10-${f}`, `base-10-${f}`) : undefined }]));
+  const machine = saveResult('live-chart', { unit: '% of one core, all Chromium processes, minus the idle case of the same round', options: o, chromium: chromiumVersion, uplot: uplotVersion, canvas: size, builds, netMedian, ratios, results });
+  const row = (label: string, name: string) =>
+    has(name)
+      ? [`| ${label} | ${fmt(netMedian[name], 2)} | ${spread(net(name), 2)} | ${fmt(roleMedian(name, 'renderer'), 2)} | ${fmt(roleMedian(name, 'gpu-process'), 2)} | ${fmt(roleMedian(name, 'main'), 2)} | ${fmt(perfMedian(name, 'ScriptDuration'), 1)} | ${fmt(perfMedian(name, 'LayoutDuration') + perfMedian(name, 'RecalcStyleDuration'), 1)} | ${fmt(med(of(name).map((r) => r.redrawsPerSecond ?? NaN)), 1)} |`]
+      : [];
+  const oursFlat = FULL_FILLS.map((f) => netMedian[`ours-10-${f}`]);
   return [
-    '## The live graph in the browser: CPU against uPlot (headless Chromium, /proc)',
+    '## The live graph in the browser: CPU against the window\'s fill and uPlot (headless Chromium, /proc)',
     '',
-    `Machine: ${machine}; Chromium ${chromiumVersion}, uPlot ${uplotVersion}. ${o.rounds} rounds × ${CASES.length} interleaved cases, ${o.windowSeconds} s windows after ${o.warmupSeconds} s of feeding.`,
-    `Two pages of ${VIEWPORT.width}×${VIEWPORT.height} px, DPR 1, software canvas, in one browser: our graph webview (src/webview/main.ts bundled and minified, media/graph.css, a stub acquireVsCodeApi) and a live uPlot chart of the same ${size.width}×${size.height} px.`,
-    'Ours gets what GraphFeed posts: `state` (a full 5-minute window: 3,000 points at 10 Hz, 300 at 1 Hz), then the samples in batches (a `samples` message at most every SAMPLES_EVERY_MS) and the watch summaries only when they change, as GraphFeed sends them (window.postMessage, structured clone), rows from a real recorded Go program with Go figures (test/unit/recorded/recordings/default-gc.memwatch.json) fed round and round.',
-    'uPlot: 5 series (RSS, heap in use, Go total, GC goal; VSZ on a second axis), default legend and cursor; each tick pushes a point, shifts out the old ones and calls setData with the whole window.',
-    'CPU: utime+stime of every process of that Chromium (browser, GPU, renderers, utilities) from /proc/PID/stat, minus the idle case (both pages loaded, nothing fed) of the same round; median over rounds (range in brackets).',
+    `Machine: ${machine}; Chromium ${chromiumVersion}, uPlot ${uplotVersion}; ours at ${builds.head}${builds.base ? `, the baseline ${builds.base}` : ''}. ${o.rounds} rounds × ${cases.length} interleaved cases (each round starts one case later), ${o.windowSeconds} s windows after ${o.warmupSeconds} s of feeding.`,
+    `Pages of ${VIEWPORT.width}×${VIEWPORT.height} px, DPR 1, software canvas, in one browser: our graph webview (src/webview/main.ts bundled and minified, media/graph.css, a stub acquireVsCodeApi)${builds.base ? ', the same page as the baseline commit builds it (its src/ and media/, this harness)' : ''}, and a live uPlot chart of the same ${size.width}×${size.height} px.`,
+    'How full the window is: each case starts with the host\'s series as a watch attached long enough leaves it (a TimeSeries of the window\'s capacity, filled at the rate with rows of a real recorded Go program with Go figures, test/unit/recorded/recordings/default-gc.memwatch.json, and two markers) — 300 samples (memoryWatch.window 30 s at 10 Hz), 3,000 (the default 5 minutes at 10 Hz), 20,000 (the window at its maximum, 24 h: at 10 Hz the most a series keeps) — sent as GraphFeed sends it (`state`, a long series in `seriesPart` messages one per turn), then the samples in batches (a `samples` message every SAMPLES_EVERY_MS, window.postMessage, structured clone), the same rows round and round: the window stays full.',
+    'uPlot: 5 series (RSS, heap in use, Go total, GC goal; VSZ on a second axis), default legend and cursor, the same history; each tick pushes a point, shifts out the old ones (outside the window or beyond 20,000) and calls setData with the whole window.',
+    'CPU: utime+stime of every process of that Chromium (browser, GPU, renderers, utilities) from /proc/PID/stat, minus the idle case (all pages loaded, nothing fed) of the same round; median over rounds (range).',
     'Script and style+layout: CDP Performance.getMetrics deltas of the fed page (ms per second of window); the canvas\'s rasterisation is not in them (see the trace below).',
     '',
     '| case | % of a core | rounds | renderers | GPU | browser | script ms/s | style+layout ms/s | redraws/s |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    row('ours, 10 Hz', 'ours-10', redraws('ours-10')),
-    row('uPlot, 10 Hz', 'uplot-10', redraws('uplot-10')),
-    row('ours, 1 Hz', 'ours-1', redraws('ours-1')),
-    row('uPlot, 1 Hz', 'uplot-1', redraws('uplot-1')),
-    row('ours, 10 Hz, page hidden (frames run)', 'ours-10-hidden', redraws('ours-10-hidden')),
-    row('ours, 10 Hz, page hidden (frames held)', 'ours-10-hidden-frames-held', redraws('ours-10-hidden-frames-held')),
+    ...FULL_FILLS.flatMap((f) => [...row(`ours, 10 Hz, ${FILLS[f].label}`, `ours-10-${f}`), ...row(`baseline, 10 Hz, ${FILLS[f].label}`, `base-10-${f}`), ...row(`uPlot, 10 Hz, ${FILLS[f].label}`, `uplot-10-${f}`)]),
+    ...row(`ours, 1 Hz, ${FILLS['1hz'].label}`, 'ours-1'),
+    ...row(`uPlot, 1 Hz, ${FILLS['1hz'].label}`, 'uplot-1'),
+    ...row('ours, 10 Hz, 3,000 samples, page hidden (frames run)', 'ours-10-hidden'),
+    ...row('ours, 10 Hz, 3,000 samples, page hidden (frames held)', 'ours-10-hidden-frames-held'),
     '',
-    `Idle baseline (both pages, nothing fed): ${fmt(med(of('idle').map((r) => r.cpuPercent)), 2)} % of a core. At 10 Hz the 5-minute window holds 3,000 points across a ${size.width} px canvas: each sample moves the line ${fmt(size.width / 3000, 2)} px, and each redraw repaints the whole canvas.`,
+    `Idle baseline (all pages, nothing fed): ${fmt(med(of('idle').map((r) => r.cpuPercent)), 2)} % of a core.`,
     '',
-    `**Ours ÷ uPlot: ${fmt(ratio10, 2)} at 10 Hz, ${fmt(ratio1, 2)} at 1 Hz.** Goal ≤ 0.5× at 10 Hz (the issue's case): ${ratio10 <= 0.5 ? 'met' : 'NOT met'}; at 1 Hz ≤ 0.5×: ${ratio1 <= 0.5 ? 'met' : 'NOT met'}.`,
+    `**Ours at 10 Hz: ${FULL_FILLS.map((f) => `${fmt(netMedian[`ours-10-${f}`], 2)} %`).join(' / ')} of a core with 300 / 3,000 / 20,000 samples in the window** (highest ÷ lowest ${fmt(Math.max(...oursFlat) / Math.min(...oursFlat), 2)}). Ours ÷ uPlot (per round, median): ${FULL_FILLS.map((f) => fmt(ratios[f].uplot, 2)).join(' / ')}${builds.base ? `; ours ÷ the baseline: ${FULL_FILLS.map((f) => fmt(ratios[f].base!, 2)).join(' / ')}` : ''}. Goal ≤ 0.5× uPlot at 10 Hz: ${FULL_FILLS.every((f) => ratios[f].uplot <= 0.5) ? 'met' : 'NOT met'} at every fill.`,
     '',
-    'At 10 Hz ours redraws once a second against uPlot\'s ten; at 1 Hz both redraw once per sample, and one redraw of ours draws more (the Go memory as six filled, stacked layers under the lines, markers, two axes) than uPlot\'s five lines: the ratio there is that of one redraw each.',
-    '',
-    `Hidden: headless Chromium under Playwright keeps every page "visible" (neither a background tab nor a minimised window changes it here), so hidden is emulated with page.evaluate: document.visibilityState and document.hidden overridden to "hidden" and a visibilitychange event dispatched. "Frames run": requestAnimationFrame still fires — what our code does by itself; redraws per ${o.windowSeconds} s window: ${hiddenRedraws.join(', ')} (goal 0: ${hiddenRedraws.every((n) => n === 0) ? 'met' : 'NOT met'}); DOM mutation records: ${hiddenMutations.join(', ')}. "Frames held": animation-frame callbacks are also held until visible, as a browser does for a hidden page — what stays is the message handling; DOM mutation records: ${of('ours-10-hidden-frames-held').map((r) => r.counters?.mutations ?? NaN).join(', ')}.`,
+    'At 10 Hz ours redraws once a second against uPlot\'s ten; at 1 Hz both redraw once per sample.',
+    ...(has('ours-10-hidden')
+      ? [
+          '',
+          `Hidden: headless Chromium under Playwright keeps every page "visible" (neither a background tab nor a minimised window changes it here), so hidden is emulated with page.evaluate: document.visibilityState and document.hidden overridden to "hidden" and a visibilitychange event dispatched. "Frames run": requestAnimationFrame still fires — what our code does by itself; redraws per ${o.windowSeconds} s window: ${hiddenRedraws.join(', ')} (goal 0: ${hiddenRedraws.every((n) => n === 0) ? 'met' : 'NOT met'}); DOM mutation records: ${hiddenMutations.join(', ')}. "Frames held": animation-frame callbacks are also held until visible, as a browser does for a hidden page — what stays is the message handling; DOM mutation records: ${of('ours-10-hidden-frames-held').map((r) => r.counters?.mutations ?? NaN).join(', ')}.`,
+        ]
+      : []),
     ...(profileRows.length
       ? [
           '',
-          `Where our page's JavaScript spends its time at 10 Hz (CDP CPU profile of the renderer's main thread over ${o.profileSeconds} s, 100 µs sampling, unminified bundle; self time; % of the profile's non-idle time, in which "(program)" is the browser's own work on that thread: painting, rasterising, compositing):`,
+          `Where our page's JavaScript spends its time at 10 Hz with ${profileFillLabel} (CDP CPU profile of the renderer's main thread over ${o.profileSeconds} s, 100 µs sampling, unminified bundle; self time; % of the profile's non-idle time, in which "(program)" is the browser's own work on that thread: painting, rasterising, compositing):`,
           '',
           '| function | source | self ms | % of busy |',
           '|---|---|---:|---:|',
@@ -386,7 +466,7 @@ function report(
     ...(Object.keys(traces).length
       ? [
           '',
-          `Each page's renderer at 10 Hz, by Chromium trace event (${o.profileSeconds} s each, categories toplevel, devtools.timeline, blink, cc, gpu; self time, nested events subtracted; ms per second):`,
+          `Each page's renderer at 10 Hz with ${profileFillLabel}, by Chromium trace event (${o.profileSeconds} s each, categories toplevel, devtools.timeline, blink, cc, gpu; self time, nested events subtracted; ms per second):`,
           '',
           '| page | thread | event | ms/s |',
           '|---|---|---|---:|',

@@ -1,11 +1,13 @@
 /**
  * What the chart draws, built from the state and the theme's colours: series, stacked layers,
- * markers, thresholds, the time range. Pure (no DOM, no canvas): unit-tested in Node.
+ * markers, thresholds, the time range. Pure (no DOM, no canvas): unit-tested in Node. Built once a
+ * redraw from what the series keeps up to date as rows arrive (clientSeries.ts): nothing here walks
+ * the rows.
  */
 import { formatBytes } from '../core/format';
 import type { SeriesEvent } from '../core/series';
 import type { AreaBand, ChartMarker, ChartModel, ChartTheme } from './chart';
-import { Layer, LAYER_LABELS, LAYERS, stackLayers } from './clientSeries';
+import { Layer, LAYER_LABELS, LAYERS } from './clientSeries';
 import { xRange } from './zoom';
 import type { GraphState } from './state';
 
@@ -62,13 +64,14 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
   const lastTime = count ? s.time[count - 1] : Date.now();
   const firstTime = count ? s.time[0] : lastTime;
   // The line grows from the left edge; once the window is full it scrolls — unless zoomed.
-  const { xMin, xMax } = xRange(state.zoom, { first: firstTime, last: lastTime, windowMs: state.windowMs, minSpanMs: MIN_SPAN_MS });
+  // A copy holding as many rows as a series keeps scrolls like a full window (ClientSeries.windowFor).
+  const { xMin, xMax } = xRange(state.zoom, { first: firstTime, last: lastTime, windowMs: s.windowFor(state.windowMs), minSpanMs: MIN_SPAN_MS });
   const compared = state.comparison;
   const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
-  const layers = s.cols.goTotal.some((v) => !Number.isNaN(v)) ? stackLayers(s) : undefined;
+  const layers = s.has('goTotal') ? s.layers : undefined;
   const bands: AreaBand[] = layers ? LAYERS.map((l) => ({ name: LAYER_LABELS[l], lower: layers[l].lower, upper: layers[l].upper, color: t.layers[l], bridgeMs: GO_BRIDGE_MS })) : [];
-  const goLimit = lastValue(s.cols.memoryLimit);
-  const containerLimit = lastValue(s.cols.cgroupLimit);
+  const goLimit = s.newestValue('memoryLimit');
+  const containerLimit = s.newestValue('cgroupLimit');
   const hasContainer = containerLimit !== undefined;
   return {
     time: s.time,
@@ -86,12 +89,12 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
           ]
         : []),
       // Goroutines: a thin line low in the plot (their stacks are memory too; a steady rise is a leak).
-      ...(s.cols.goroutines.some((v) => !Number.isNaN(v)) ? [{ name: 'goroutines', values: s.cols.goroutines, color: t.muted, axis: 2 as const, width: 1, bridgeMs: GO_BRIDGE_MS, unitLabel: 'goroutines' }] : []),
+      ...(s.has('goroutines') ? [{ name: 'goroutines', values: s.cols.goroutines, color: t.muted, axis: 2 as const, width: 1, bridgeMs: GO_BRIDGE_MS, unitLabel: 'goroutines' }] : []),
       // Another run over this one: its RSS, dashed, in the foreground colour (this run has the colours).
       ...(compared ? [{ name: `RSS — ${compared.nameB}`, values: compared.rss, time: compared.time, color: t.foreground, axis: 0 as const, width: 1.5, dash: [6, 3] }] : []),
     ],
     bands,
-    missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss },
+    missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss, rows: s.peaks() },
     ticks: s.gcTicks(),
     tickColor: t.muted,
     markers,
@@ -105,5 +108,10 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
     xMax,
     axisTitles: ['RSS', 'VSZ'],
     compact,
+    base: s.base,
+    seriesId: s.id,
+    eventsVersion: s.eventsVersion,
+    // The right edge follows the newest sample unless zoomed to a range in the past.
+    follow: state.zoom.mode !== 'fixed',
   };
 }

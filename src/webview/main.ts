@@ -47,13 +47,12 @@ const selection = $('selection');
 function dataRange(): DataRange {
   const time = state.series.time;
   const last = time.length ? time[time.length - 1] : Date.now();
-  return { first: time.length ? time[0] : last, last, windowMs: state.windowMs, minSpanMs: MIN_SPAN_MS };
+  return { first: time.length ? time[0] : last, last, windowMs: state.series.windowFor(state.windowMs), minSpanMs: MIN_SPAN_MS };
 }
-/** The time at x (CSS px), on the axis as drawn. */
+/** The time at x (CSS px), on the axis as drawn (it follows the data by whole pixels). */
 function timeAt(x: number): number {
   const area = chart.plotArea;
-  const { xMin, xMax } = xRange(state.zoom, dataRange());
-  return xMin + ((Math.min(area.right, Math.max(area.left, x)) - area.left) / Math.max(1, area.right - area.left)) * (xMax - xMin);
+  return chart.timeAt(Math.min(area.right, Math.max(area.left, x)));
 }
 function showSelection(from: number, to: number): void {
   const area = chart.plotArea;
@@ -82,7 +81,7 @@ window.addEventListener('mouseup', (e) => {
   // A click, not a drag: nothing to zoom to.
   if (Math.abs(to - from) < 5) return;
   const area = chart.plotArea;
-  const { xMin, xMax } = xRange(state.zoom, dataRange());
+  const { xMin, xMax } = chart.shownRange;
   setZoom(zoomTo(timeAt(from), timeAt(to), dataRange(), (xMax - xMin) / Math.max(1, area.right - area.left)));
 });
 canvas.addEventListener('dblclick', () => setZoom(ALL));
@@ -127,7 +126,7 @@ async function renderPng(): Promise<void> {
   ctx.fillStyle = theme.foreground;
   ctx.font = `${Math.round(13 * dpr)}px ${getComputedStyle(document.body).fontFamily}`;
   ctx.textBaseline = 'middle';
-  const { xMin, xMax } = xRange(state.zoom, dataRange());
+  const { xMin, xMax } = chart.shownRange;
   const title = watch ? `${watch.name} (PID ${watch.pid}) — RSS ${formatBytes(watch.latest?.rss)} — ${new Date(xMin).toLocaleString()} to ${new Date(xMax).toLocaleTimeString()}` : 'Memory graph';
   ctx.fillText(title, Math.round(8 * dpr), header / 2);
   ctx.drawImage(canvas, 0, header);

@@ -201,22 +201,13 @@ function renderFleet(state: GraphState): void {
   setHidden($('fleet-more'), !more);
 }
 
-function range(values: readonly number[]): { min: number; max: number } | undefined {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return min <= max ? { min, max } : undefined;
-}
-
 /** Current, min and max readouts, the status line, the diagnosis, the Go source line, the legend. */
 export function renderReadouts(state: GraphState): void {
   const watch = currentWatch(state);
   const s = state.series;
-  const rss = range(s.cols.rss);
-  const vsz = range(s.cols.vsz);
+  // Kept as rows come and go (clientSeries.ts): not a walk over the window per batch.
+  const rss = s.range('rss');
+  const vsz = s.range('vsz');
   setText($('rss-now'), formatBytes(watch?.latest?.rss));
   setText($('rss-min'), formatBytes(rss?.min));
   setText($('rss-max'), formatBytes(rss?.max));
@@ -364,7 +355,7 @@ export function renderEventList(state: GraphState): void {
 /** The canvas's accessible name, and whether the legend shows the "peak between samples" key. */
 export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement): void {
   const watch = currentWatch(state);
-  const highestMissed = state.series.cols.missedPeak.reduce((max, v) => (v > max ? v : max), 0);
+  const highestMissed = state.series.highestPeak();
   setHidden($('missed-peak-key'), highestMissed === 0);
   const peakText = highestMissed > 0 ? `, highest peak between samples ${formatBytes(highestMissed)}` : '';
   const label = watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${state.series.time.length} samples${peakText}` : 'Memory graph: no process watched';

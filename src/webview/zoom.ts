@@ -22,12 +22,32 @@ export interface DataRange {
   readonly minSpanMs: number;
 }
 
+/**
+ * While the window fills, the span shown grows in steps of this share (a short history is shown
+ * over the minimum span, then over spans 1/32 longer each time): between steps the line grows
+ * into the room at the right and the picture keeps its scale — each redraw draws only the new
+ * columns (chart.ts) — instead of being stretched anew with every sample.
+ */
+export const FILLING_STEP = 1 / 32;
+
+/** The shortest span of the steps (MIN × (1 + FILLING_STEP)^k) that holds `span`. */
+export function fillingSpan(span: number, minSpanMs: number): number {
+  if (span <= minSpanMs) return minSpanMs;
+  const ratio = 1 + FILLING_STEP;
+  let k = Math.ceil(Math.log(span / minSpanMs) / Math.log(ratio));
+  while (minSpanMs * ratio ** k < span) k++;
+  return minSpanMs * ratio ** k;
+}
+
 /** The x range to draw. */
 export function xRange(zoom: ZoomState, data: DataRange): { xMin: number; xMax: number } {
   switch (zoom.mode) {
     case 'all': {
       const xMin = Math.max(data.first, data.last - data.windowMs);
-      return { xMin, xMax: Math.max(data.last, xMin + data.minSpanMs) };
+      // Not full yet: the span in steps (fillingSpan), never past the window.
+      const filling = data.last - data.first < data.windowMs && data.windowMs > data.minSpanMs;
+      const span = filling ? Math.min(data.windowMs, fillingSpan(data.last - xMin, data.minSpanMs)) : data.minSpanMs;
+      return { xMin, xMax: Math.max(data.last, xMin + span) };
     }
     case 'follow':
       return { xMin: data.last - zoom.spanMs, xMax: data.last };

@@ -1,6 +1,6 @@
 /** Zoom and pan on the time axis (src/webview/zoom.ts). */
 import * as assert from 'assert';
-import { ALL, MIN_ZOOM_SPAN_MS, panBy, xRange, zoomBy, zoomTo } from '../../src/webview/zoom';
+import { ALL, FILLING_STEP, fillingSpan, MIN_ZOOM_SPAN_MS, panBy, xRange, zoomBy, zoomTo } from '../../src/webview/zoom';
 
 const DATA = { first: 100_000, last: 400_000, windowMs: 300_000, minSpanMs: 30_000 };
 
@@ -8,6 +8,27 @@ describe('zoom and pan', () => {
   it('shows everything by default: the window, scrolling with the newest sample', () => {
     assert.deepStrictEqual(xRange(ALL, DATA), { xMin: 100_000, xMax: 400_000 });
     assert.deepStrictEqual(xRange(ALL, { ...DATA, first: 395_000 }), { xMin: 395_000, xMax: 425_000 }, 'a short history over the minimum span');
+  });
+
+  it('while the window fills, shows the history over spans that grow in steps, reaching the window', () => {
+    let steps = 0;
+    let last = NaN;
+    for (let age = 30_000; age <= 320_000; age += 100) {
+      const { xMin, xMax } = xRange(ALL, { ...DATA, first: 400_000 - age });
+      const span = xMax - xMin;
+      if (age >= 300_000) assert.deepStrictEqual({ xMin, xMax }, { xMin: 100_000, xMax: 400_000 }, 'full: the window, scrolling');
+      else {
+        assert.strictEqual(xMin, 400_000 - age, 'from the first sample');
+        assert.ok(xMax >= 400_000 && span <= 300_000, `${age}: the newest sample in view, not past the window`);
+        assert.ok(span < age * (1 + FILLING_STEP) + 1e-6 || span === 30_000, `${age}: at most a step of room at the right (${span})`);
+      }
+      if (span !== last) steps++;
+      last = span;
+    }
+    // 30 s to 300 s in steps of 1/32: ln 10 / ln (33/32) ≈ 75 scales, not one per sample (2,900).
+    assert.ok(steps <= 80, `${steps} scales`);
+    assert.strictEqual(fillingSpan(30_000, 30_000), 30_000);
+    assert.strictEqual(fillingSpan(30_001, 30_000), 30_000 * (1 + FILLING_STEP));
   });
 
   it('a drag that reaches the newest sample follows it; one in the past stays put', () => {
