@@ -36,6 +36,10 @@ export interface LineSeries {
   readonly dash?: readonly number[];
   /** Shade the area under the line. */
   readonly fill?: boolean;
+  /** Opacity of the line (default 1): context drawn faint (other replicas of a fleet). */
+  readonly alpha?: number;
+  /** Drawn under the stacked layers, so the series shown in colour stays in front. */
+  readonly under?: boolean;
   /**
    * A sparse series (read less often than the samples: the Go figures) is joined across missing
    * values up to this long; a longer gap breaks the line. 0 (default): every missing value breaks it.
@@ -599,8 +603,9 @@ export class TimeChart {
     this.drawMarkerBands(ctx, frame, model, xa, xb);
     const bands = model.bands ?? [];
     const lineCurves = frame.curves.slice(0, model.series.length);
+    model.series.forEach((series, s) => series.under && this.drawSeries(ctx, frame, series, lineCurves[s], scales[series.axis], xa, xb, whole));
     bands.forEach((band, b) => this.drawBand(ctx, frame, band, frame.curves[model.series.length + b], scales[0], xa, xb, whole));
-    model.series.forEach((series, s) => this.drawSeries(ctx, frame, series, lineCurves[s], scales[series.axis], xa, xb, whole));
+    model.series.forEach((series, s) => !series.under && this.drawSeries(ctx, frame, series, lineCurves[s], scales[series.axis], xa, xb, whole));
     this.drawMissedPeaks(ctx, frame, model, scales[0], first, last, xa, xb);
     this.drawTicks(ctx, frame, model, xa, xb);
     ctx.restore();
@@ -828,6 +833,7 @@ export class TimeChart {
     ctx.strokeStyle = series.color;
     ctx.fillStyle = series.color;
     ctx.lineWidth = width;
+    ctx.globalAlpha = series.alpha ?? 1;
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
     ctx.setLineDash(series.dash ? [...series.dash] : []);
@@ -1093,7 +1099,7 @@ function curvesOf(model: ChartModel): { key: string; src: CurveSource }[] {
 /** What the data layer shows besides the rows: when it changes, the layer is drawn whole. */
 function contentKey(model: ChartModel): string {
   const parts: (string | number | boolean | undefined)[] = [model.seriesId ?? `t${idOf(model.time)}`, model.compact, model.eventsVersion ?? idOf(model.markers), model.tickColor, model.missedPeaks?.color, idOf(model.missedPeaks?.values)];
-  for (const s of model.series) parts.push(s.name, s.color, s.axis, s.width, s.dash?.join(), s.fill, s.bridgeMs, idOf(s.values), idOf(s.time));
+  for (const s of model.series) parts.push(s.name, s.color, s.axis, s.width, s.dash?.join(), s.fill, s.alpha, s.under, s.bridgeMs, idOf(s.values), idOf(s.time));
   for (const b of model.bands ?? []) parts.push(b.name, b.color, b.alpha, b.bridgeMs, idOf(b.upper), idOf(b.lower));
   return parts.join('|');
 }

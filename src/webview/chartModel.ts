@@ -77,6 +77,8 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
     time: s.time,
     count,
     series: [
+      // A fleet's other replicas (a Prometheus history): their RSS thin and faint, behind the one shown.
+      ...state.overlays.map((o) => ({ name: `RSS — ${o.name}`, values: o.rss, time: o.time, color: t.foreground, axis: 0 as const, width: 1, alpha: 0.3, under: true })),
       { name: 'VSZ', values: s.cols.vsz, color: t.vsz, axis: 1, width: 1.5 },
       // With the layers below it, RSS is their outline; alone, its own filled area.
       { name: 'RSS', values: s.cols.rss, color: t.rss, axis: 0, width: 2, fill: !layers },

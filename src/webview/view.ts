@@ -70,6 +70,7 @@ export const GRAPH_TEMPLATE = `
     <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
     <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
     <span id="container-keys" class="container-keys"></span>
+    <span id="overlay-key" class="key overlay" title="The other replicas' RSS over the same range, drawn faint behind the one shown" hidden><span class="mark"></span><span id="overlay-count"></span></span>
     <span id="missed-peak-key" class="key missed-peak" title="RSS went this high between two samples and came down before the next: the OS's high-water mark (VmHWM) rose. Only a new high for the process shows." hidden><span class="mark"></span>peak between samples</span>
     <span id="layer-keys" class="layer-keys"></span>
     <span class="spacer"></span>
@@ -227,6 +228,9 @@ export function renderReadouts(state: GraphState): void {
   setHidden($('add-hook'), !(watch && watch.state === 'running' && watch.goFigures.state === 'none'));
   renderLayerKeys(state);
   renderContainerKeys(state);
+  const others = state.overlays.length;
+  setText($('overlay-count'), others === 1 ? 'the other replica' : `${others} other replicas`);
+  setHidden($('overlay-key'), others === 0);
 }
 
 /** The legend's container keys (working set, usage, limit) when the process has a container limit. */

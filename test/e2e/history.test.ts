@@ -116,6 +116,8 @@ describe('history from Prometheus, in the UI', () => {
         assert.strictEqual(options.length, 20, options.join('\n'));
         assert.strictEqual(await view.locator('#free').isVisible(), false, 'no Free OS Memory in a history');
         assert.match(await view.locator('#fleet-source').innerText(), /Prometheus at 127\.0\.0\.1:\d+ · \{job="api"\} · 24 h to .*, a point every 1 min/);
+        // The other replicas, faint behind the one shown, named in the legend.
+        await until(() => view.locator('#overlay-key').innerText(), (t) => t === '19 other replicas', 'the other replicas drawn behind');
         await wb.page.mouse.move(700, 880);
         await wb.screenshot('fleet');
 

@@ -127,6 +127,21 @@ describe('the graph webview (pure parts)', () => {
     applyMessage(state, { type: 'state', watches: [summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
     assert.strictEqual(state.comparison, undefined);
   });
+
+  it("draws a fleet's other replicas faint, under the one shown; never the one shown, never junk; a new state clears them", () => {
+    const state = createState();
+    applyMessage(state, { type: 'state', watches: [summary('a'), summary('b')], currentId: 'a', series: { time: Float64Array.of(1000, 2000), columns: columns(2, (c) => (c === 'rss' ? 100 : null)), events: [] }, windowMs: 60_000, warningBytes: 0, busy: false });
+    assert.ok(applyMessage(state, { type: 'overlay', id: 'b', name: 'pod-b', time: Float64Array.of(1000, 2000), rss: Float64Array.of(300, 400) }));
+    assert.strictEqual(applyMessage(state, { type: 'overlay', id: 'a', name: 'itself', time: Float64Array.of(1000), rss: Float64Array.of(1) }), undefined, 'the one shown is not its own overlay');
+    assert.strictEqual(applyMessage(state, { type: 'overlay', id: 'c', name: 'junk', time: Float64Array.of(1000, 2000), rss: Float64Array.of(1) }), undefined, 'times and values differ in length');
+    const model = buildChartModel(state, THEME, false);
+    const others = model.series.filter((x) => x.under);
+    assert.deepStrictEqual(others.map((x) => x.name), ['RSS — pod-b']);
+    assert.ok(others[0].alpha! < 1 && others[0].width! <= 1, 'faint and thin');
+    assert.ok(model.series.indexOf(others[0]) < model.series.findIndex((x) => x.name === 'RSS'), 'behind the RSS shown');
+    applyMessage(state, { type: 'state', watches: [summary('a'), summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
+    assert.deepStrictEqual(state.overlays, []);
+  });
 });
 
 describe('the label at the end of a count line ("12 goroutines")', () => {
