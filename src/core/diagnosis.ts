@@ -24,14 +24,14 @@
  *   - GOMEMLIMIT is not set (the agent says so) though a container limit is: set it to ~90 %;
  *   - GOMEMLIMIT is above the container limit: the kernel kills before the Go GC tries.
  */
-import { formatBytes, formatDuration, MiB } from './format';
-import { partition } from './partition';
-import { SeriesColumn, TimeSeries } from './series';
+import { formatBytes, formatDuration, MiB } from '../shared/format';
+import { partition } from '../shared/partition';
+import { SeriesColumn, TimeSeries } from '../shared/series';
 import { isDue } from './util/throttle';
-import type { AdviceKind, DiagnosisKind } from './diagnosisKinds';
+import type { AdviceKind, DiagnosisKind } from '../shared/diagnosisKinds';
 
 // The kinds live beside, as values the webview and the recording reader check against.
-export type { AdviceKind, DiagnosisKind } from './diagnosisKinds';
+export type { AdviceKind, DiagnosisKind } from '../shared/diagnosisKinds';
 
 /** Reasons a heap profile can explain: which code holds the live heap, or what grew. */
 export const HEAP_REASONS: ReadonlySet<DiagnosisKind> = new Set<DiagnosisKind>(['leak', 'live-heap']);
@@ -196,7 +196,7 @@ function newestGoIndex(s: TimeSeries, maxAgeMs: number): number | undefined {
   return undefined;
 }
 
-/** Anonymous resident memory beyond the runtime's own account at point i (core/partition.ts). */
+/** Anonymous resident memory beyond the runtime's own account at point i (shared/partition.ts). */
 function outsideAt(s: TimeSeries, i: number): number {
   const column = (c: SeriesColumn) => s.value(c, i);
   return partition({

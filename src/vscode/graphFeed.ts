@@ -11,7 +11,7 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watchSample';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { ComparisonView, FromWebviewMessage, GRAPH_INTENTS, GraphIntent, GraphLayout, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
+import { ComparisonView, FromWebviewMessage, GRAPH_INTENTS, GraphIntent, GraphLayout, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../shared/protocol';
 import { isDue, Throttle } from '../core/util/throttle';
 import type { CommandTypes } from './commandIds';
 

@@ -8,23 +8,23 @@ import path = require('path');
 import vscode = require('vscode');
 import { describeWatch } from '../core/describeWatch';
 import { alignRow, compareWatchRow, recordingRow } from '../core/pickItems';
-import { formatDuration, formatLocalDateTime } from '../core/format';
+import { formatDuration, formatLocalDateTime } from '../shared/format';
 import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recording/compare';
 import { exportCsv, openRecording, RecordingInfo, saveRecording, viewOfSeries } from '../core/recording/offThread';
 import { RECORDING_FILE_EXTENSION } from '../core/recording/schema';
 import { metaFromWatchSummary, RecordingMeta } from '../core/recording/write';
-import { PackedSeries } from '../core/series';
+import { PackedSeries } from '../shared/series';
 import { Disposable } from '../core/util/lifecycle';
 import { inspectWriteTarget } from '../core/util/noFollowWrite';
 import { WatchRegistry } from '../core/watchRegistry';
-import { WatchSummary } from '../core/watchSummary';
-import { ComparisonView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { WatchSummary } from '../shared/watchSummary';
+import { ComparisonView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage } from '../shared/protocol';
 import { WebviewPoster } from './webviewPoster';
 import { CommandId, HistoryRunArgument, registerCommand, RunArgument, WatchArgument } from './commandIds';
 import { graphHtml, runGraphIntent, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
 import { showError, showInfo, showWarning } from './notify';
-import { escapeHtml } from '../core/text';
+import { escapeHtml } from '../shared/text';
 
 export const RECORDING_EDITOR_VIEW_TYPE = 'memoryWatch.recording';
 

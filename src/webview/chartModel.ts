@@ -4,8 +4,8 @@
  * redraw from what the series keeps up to date as rows arrive (clientSeries.ts): nothing here walks
  * the rows.
  */
-import { formatBytes } from '../core/format';
-import type { SeriesEvent } from '../core/series';
+import { formatBytes } from '../shared/format';
+import type { SeriesEvent } from '../shared/series';
 import type { AreaBand, ChartMarker, ChartModel, ChartTheme } from './chart';
 import { Layer, LAYER_LABELS, LAYERS } from './clientSeries';
 import { xRange } from './zoom';

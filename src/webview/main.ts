@@ -3,10 +3,10 @@
  * and sends back only user intents. It polls nothing: every change arrives as a message, goes
  * through applyMessage() (state.ts), and schedules at most one render per animation frame.
  */
-import type { FromWebviewMessage, ToWebviewMessage, WebviewPersistedState } from '../protocol';
+import type { FromWebviewMessage, ToWebviewMessage, WebviewPersistedState } from '../shared/protocol';
 import { TimeChart } from './chart';
 import { buildChartModel, GraphTheme, MIN_SPAN_MS } from './chartModel';
-import { formatBytes } from '../core/format';
+import { formatBytes } from '../shared/format';
 import { applyMessage, createState, currentWatch } from './state';
 import { ALL, DataRange, describeZoom, panBy, xRange, zoomBy, ZoomState, zoomTo } from './zoom';
 import { readTheme } from './theme';

@@ -3,7 +3,7 @@
  * goes through applyMessage(), which says what changed so the view redraws only that. Pure (no
  * DOM): unit-tested in Node.
  */
-import type { ComparisonView, FleetView, ToWebviewMessage, WatchSummary } from '../protocol';
+import type { ComparisonView, FleetView, ToWebviewMessage, WatchSummary } from '../shared/protocol';
 import { ClientSeries } from './clientSeries';
 import { ALL, ZoomState } from './zoom';
 

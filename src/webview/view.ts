@@ -4,10 +4,10 @@
  * writes to the DOM only what changed: with a sample every 100 ms, rewriting unchanged text and
  * rebuilding lists costs the browser style and layout work for nothing.
  */
-import { formatBytes, formatDuration } from '../core/format';
-import { escapeHtml } from '../core/text';
-import { GRAPH_INTENTS } from '../protocol';
-import type { FromWebviewMessage, GraphIntent, WatchSummary } from '../protocol';
+import { formatBytes, formatDuration } from '../shared/format';
+import { escapeHtml } from '../shared/text';
+import { GRAPH_INTENTS } from '../shared/protocol';
+import type { FromWebviewMessage, GraphIntent, WatchSummary } from '../shared/protocol';
 import type { HoverInfo, TimeChart } from './chart';
 import { adviceClass, diagnosisClass } from './kinds';
 import { LAYER_LABELS, LAYERS, layerSizes } from './clientSeries';

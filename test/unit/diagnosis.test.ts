@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, Diagnosis, diagnose, diagnoseContainer, detectLeak, withHeapFinding, workingSetTrend } from '../../src/core/diagnosis';
-import { formatBytes, formatDuration, MiB } from '../../src/core/format';
-import { packSeries, SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
+import { formatBytes, formatDuration, MiB } from '../../src/shared/format';
+import { packSeries, SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/shared/series';
 import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
 
 /**

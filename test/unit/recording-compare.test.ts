@@ -7,7 +7,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import {
   compareRuns,
   comparisonToMarkdown,
@@ -18,7 +18,7 @@ import {
   recordingFromSnapshot,
   summarizeRun,
 } from '../../src/core/recording';
-import { SeriesSnapshot } from '../../src/core/series';
+import { SeriesSnapshot } from '../../src/shared/series';
 
 const RECORDED = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded');
 

@@ -3,8 +3,8 @@
  * built from the state, and the per-pixel-column decimation the chart draws from.
  */
 import * as assert from 'assert';
-import { SERIES_COLUMNS, SeriesColumn } from '../../src/core/series';
-import type { WatchSummary } from '../../src/protocol';
+import { SERIES_COLUMNS, SeriesColumn } from '../../src/shared/series';
+import type { WatchSummary } from '../../src/shared/protocol';
 import { countLabelPlacement, decimate } from '../../src/webview/chart';
 import { buildChartModel, GraphTheme, MIN_SPAN_MS } from '../../src/webview/chartModel';
 import { adviceClass, diagnosisClass } from '../../src/webview/kinds';

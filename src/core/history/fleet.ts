@@ -6,10 +6,10 @@
  * peak and the one that grew fastest. Pure: the task (task.ts) fetches, this assembles.
  */
 import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, detectLeak, diagnose, DiagnosisOptions } from '../diagnosis';
-import type { AdviceKind, DiagnosisKind } from '../diagnosisKinds';
-import { formatBytes, formatDuration, formatLocalDateTime, MiB } from '../format';
+import type { AdviceKind, DiagnosisKind } from '../../shared/diagnosisKinds';
+import { formatBytes, formatDuration, formatLocalDateTime, MiB } from '../../shared/format';
 import { goFigures, KeptSample, keptSampleValue } from '../goruntime/prometheusText';
-import { MAX_SERIES_EVENTS, packSeries, PackedSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent, TimeSeries } from '../series';
+import { MAX_SERIES_EVENTS, packSeries, PackedSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent, TimeSeries } from '../../shared/series';
 import type { RangeSeries } from './promApi';
 import type { RangePlan } from './plan';
 import type { ContainerQuery } from './queries';

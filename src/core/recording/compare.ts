@@ -3,7 +3,7 @@
  * what FreeOSMemory freed — and two runs side by side with signed differences. Each figure's
  * exact definition is in RunSummary's doc comments (and docs/recording-schema.md).
  */
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes, formatDuration } from '../../shared/format';
 import { Recording, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
 
 /** The baseline and end windows: the first / last SETTLE_WINDOW_SHARE of the run, at most this long. */

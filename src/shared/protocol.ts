@@ -6,13 +6,13 @@
  * each one and drops what it does not know.
  */
 import { CommandId } from './commandTable';
-import { copyPackedRows, PackedSeries, SeriesEvent } from './core/series';
-import type { SeriesColumn } from './core/series';
-import type { WatchSummary } from './core/watchSummary';
-import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewState } from './core/heap/viewTypes';
+import { copyPackedRows, PackedSeries, SeriesEvent } from './series';
+import type { SeriesColumn } from './series';
+import type { WatchSummary } from './watchSummary';
+import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewState } from './heap/viewTypes';
 
-export type { WatchSummary } from './core/watchSummary';
-export type { HeapGrouping, HeapOrder, HeapRowList, HeapRowSource, HeapSample, HeapViewRow, HeapViewState } from './core/heap/viewTypes';
+export type { WatchSummary } from './watchSummary';
+export type { HeapGrouping, HeapOrder, HeapRowList, HeapRowSource, HeapSample, HeapViewRow, HeapViewState } from './heap/viewTypes';
 
 /** One sample as the graph receives it. */
 export interface SampleRow {
