@@ -28,6 +28,7 @@ import { formatBytes, formatDuration, MiB } from '../shared/format';
 import { partition } from '../shared/partition';
 import { SeriesColumn, TimeSeries } from '../shared/series';
 import { isDue } from './util/throttle';
+import { LineFit } from './util/lineFit';
 import type { AdviceKind, DiagnosisKind } from '../shared/diagnosisKinds';
 
 // The kinds live beside, as values the webview and the recording reader check against.
@@ -108,30 +109,21 @@ function newest(s: TimeSeries, column: SeriesColumn, maxAgeMs = Infinity): numbe
 export function workingSetTrend(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): { slope: number; spanMs: number; last: number } | undefined {
   if (s.length === 0) return undefined;
   const end = s.time(s.length - 1);
-  let n = 0;
-  let sumT = 0;
-  let sumV = 0;
-  let sumTT = 0;
-  let sumTV = 0;
+  const fit = new LineFit();
   let first = NaN;
   let last = NaN;
   for (let i = s.length - 1; i >= 0 && end - s.time(i) <= o.trendWindowMs; i--) {
     const v = s.value('cgroupWorkingSet', i);
     if (Number.isNaN(v)) continue;
     // Times relative to the end keep the sums small (exact in doubles).
-    const t = s.time(i) - end;
-    n++;
-    sumT += t;
-    sumV += v;
-    sumTT += t * t;
-    sumTV += t * v;
+    fit.add(s.time(i) - end, v);
     first = s.time(i);
     if (Number.isNaN(last)) last = v;
   }
   const spanMs = end - first;
-  if (n < 10 || !(spanMs >= o.trendMinSpanMs)) return undefined;
-  const slope = (n * sumTV - sumT * sumV) / (n * sumTT - sumT * sumT);
-  return Number.isFinite(slope) ? { slope, spanMs, last } : undefined;
+  if (fit.count < 10 || !(spanMs >= o.trendMinSpanMs)) return undefined;
+  const slope = fit.slope();
+  return Number.isNaN(slope) ? undefined : { slope, spanMs, last };
 }
 
 /**

@@ -13,6 +13,7 @@ import { MAX_SERIES_EVENTS, packSeries, PackedSeries, SERIES_COLUMNS, SeriesColu
 import type { RangeSeries } from './promApi';
 import type { RangePlan } from './plan';
 import type { ContainerQuery } from './queries';
+import { LineFit } from '../util/lineFit';
 
 /** Replicas drawn and diagnosed in full; the rest are summarized in a line. */
 export const MAX_SHOWN_REPLICAS = 20;
@@ -512,28 +513,19 @@ function fastestGrowth(time: readonly number[], rss: readonly number[], starts: 
   let best: ReplicaHistory['growth'];
   const bounds = [...starts, rss.length];
   for (let k = 0; k + 1 < bounds.length; k++) {
-    let n = 0;
-    let sx = 0;
-    let sy = 0;
-    let sxx = 0;
-    let sxy = 0;
+    const fit = new LineFit();
     let from = NaN;
     let to = NaN;
     for (let r = bounds[k]; r < bounds[k + 1]; r++) {
       const y = rss[r];
       if (Number.isNaN(y)) continue;
-      const x = (time[r] - time[0]) / 3_600_000;
-      n++;
-      sx += x;
-      sy += y;
-      sxx += x * x;
-      sxy += x * y;
+      fit.add((time[r] - time[0]) / 3_600_000, y);
       if (Number.isNaN(from)) from = time[r];
       to = time[r];
     }
-    if (n < 10 || to - from < minSpanMs) continue;
-    const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    if (Number.isFinite(slope) && (!best || slope > best.bytesPerHour)) best = { bytesPerHour: slope, from, to };
+    if (fit.count < 10 || to - from < minSpanMs) continue;
+    const slope = fit.slope();
+    if (!Number.isNaN(slope) && (!best || slope > best.bytesPerHour)) best = { bytesPerHour: slope, from, to };
   }
   return best;
 }
