@@ -337,7 +337,11 @@ export function diagnose(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS)
     const objects = v('heapObjects');
     const heapLive = v('heapLive');
     const live = Number.isNaN(heapLive) ? objects : Math.min(heapLive, objects);
-    candidates.push({ kind: 'live-heap', bytes: live, message: `Live heap is ${formatBytes(live)} of ${formatBytes(rss)} RSS — memory the program is using now.` });
+    // Against the RSS of the row the Go figures were read in: RSS may have moved since (it is
+    // sampled more often). Heap pages in use need not all be resident: then no "of".
+    const rssThen = Number.isNaN(v('rss')) ? rss : v('rss');
+    const share = live <= rssThen ? `${formatBytes(live)} of ${formatBytes(rssThen)} RSS` : `${formatBytes(live)} (RSS ${formatBytes(rssThen)}: not all of it is resident)`;
+    candidates.push({ kind: 'live-heap', bytes: live, message: `Live heap is ${share} — memory the program is using now.` });
     if (objects > live) {
       const since = objects - live;
       candidates.push({
