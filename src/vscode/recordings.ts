@@ -381,7 +381,8 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
         alignedOn: align === 'start' ? 'at their start' : `at the first "${align.markerLabel}" marker`,
         time: b.series.time.map((t) => t + c.offsetMs),
         rss: b.series.columns.rss ?? new Float64Array(b.series.time.length).fill(NaN),
-        rows: c.rows.map((r) => ({ title: r.title, a: r.aText, b: r.bText, difference: r.differenceText, ratio: r.ratioText })),
+        ...(b.series.columns.missedPeak ? { missedPeak: b.series.columns.missedPeak } : {}),
+        rows: c.rows.map((r) => ({ title: r.title, a: r.aText, b: r.bText, difference: r.differenceText, ratio: r.ratioText, aNote: r.aNote, bNote: r.bNote })),
         markdown: comparisonToMarkdown(c, { a: a.name, b: b.name }),
       };
       a.show(view);
