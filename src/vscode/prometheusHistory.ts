@@ -352,6 +352,11 @@ export class PrometheusHistory extends Disposable implements RunSource {
     return view !== undefined;
   }
 
+  frontRun(): Run | undefined {
+    const view = [...this.views].find((v) => v.active);
+    return view ? this.runOf(view) : undefined;
+  }
+
   offers(): { label: string; description: string; run: () => Run }[] {
     return [...this.views].map((v) => ({ label: `$(history) ${escapeIcons(v.runName)}`, description: 'Prometheus history', run: () => this.runOf(v) }));
   }

@@ -114,15 +114,30 @@ export function renderComparison(state: GraphState): void {
   setText($('comparison-a'), c.nameA);
   setText($('comparison-b'), c.nameB);
   const body = $('comparison-rows');
-  const key = JSON.stringify(c.rows);
+  const key = JSON.stringify([c.nameA, c.nameB, c.rows]);
   if (body.dataset.key === key) return;
   body.dataset.key = key;
+  // Each value cell names its column too (data-label): a narrow editor stacks the columns (graph.css).
+  const labels = ['', c.nameA, c.nameB, 'Difference', 'Ratio'];
   body.replaceChildren(
     ...c.rows.map((r) => {
       const tr = document.createElement('tr');
+      const notes = [undefined, r.aNote, r.bNote];
       for (const [i, text] of [r.title, r.a, r.b, r.difference, r.ratio].entries()) {
         const cell = document.createElement(i === 0 ? 'th' : 'td');
-        cell.textContent = text;
+        if (i > 0) cell.dataset.label = labels[i];
+        const value = document.createElement('span');
+        value.className = 'value';
+        value.textContent = text;
+        cell.append(value);
+        const note = notes[i];
+        if (note) {
+          // Where the value comes from (Peak RSS: a sample, or the kernel's high-water mark).
+          const small = document.createElement('span');
+          small.className = 'note';
+          small.textContent = note;
+          cell.append(small);
+        }
         tr.append(cell);
       }
       return tr;
@@ -357,13 +372,24 @@ export function renderEventList(state: GraphState): void {
 }
 
 /** The canvas's accessible name, and whether the legend shows the "peak between samples" key. */
-export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement): void {
+export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement, shown: { readonly xMin: number; readonly xMax: number }): void {
   const watch = currentWatch(state);
   const highestMissed = state.series.highestPeak();
-  setHidden($('missed-peak-key'), highestMissed === 0);
+  const comparedMissed = highestOf(state.comparison?.missedPeak);
+  setHidden($('missed-peak-key'), highestMissed === 0 && comparedMissed === 0);
   const peakText = highestMissed > 0 ? `, highest peak between samples ${formatBytes(highestMissed)}` : '';
-  const label = watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${state.series.time.length} samples${peakText}` : 'Memory graph: no process watched';
+  const comparedText = comparedMissed > 0 ? `, compared run's highest peak between samples ${formatBytes(comparedMissed)}` : '';
+  const time = state.series.time;
+  const spans = time.length ? ` over ${formatDuration(time[time.length - 1] - time[0])} (time axis ${formatDuration(shown.xMax - shown.xMin)})` : '';
+  const label = watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${time.length} samples${spans}${peakText}${comparedText}` : 'Memory graph: no process watched';
   if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
+}
+
+/** The highest value above 0 (0 when none). */
+function highestOf(values: ArrayLike<number> | undefined): number {
+  let max = 0;
+  for (let i = 0; i < (values?.length ?? 0); i++) if (values![i] > max) max = values![i];
+  return max;
 }
 
 /** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text is escaped. */

@@ -38,12 +38,12 @@ describe('diagnosis', () => {
   it('live heap is said against the RSS of the moment its figures were read, never "of" a smaller RSS', () => {
     // Go figures are read at most once a second, RSS every sample: RSS fell 198 → 84 MiB since.
     const s = new TimeSeries(600_000, 100);
-    s.push(1000, { rss: 198 * MiB, heapObjects: 150 * MiB, heapLive: 150 * MiB, heapInUse: 160 * MiB, goTotal: 190 * MiB });
+    s.push(1000, { rss: 198 * MiB, heapObjects: 150 * MiB, heapLive: 150 * MiB, heapUnused: 10 * MiB, goTotal: 190 * MiB });
     s.push(1500, { rss: 84 * MiB });
     assert.strictEqual(diagnose(s)!.message, 'Live heap is 150.0 MiB of 198.0 MiB RSS — memory the program is using now.');
     // Heap pages in use but not (yet) resident: the heap outgrows RSS.
     const t = new TimeSeries(600_000, 100);
-    t.push(1000, { rss: 84 * MiB, heapObjects: 91.5 * MiB, heapLive: 91.5 * MiB, heapInUse: 92 * MiB, goTotal: 100 * MiB });
+    t.push(1000, { rss: 84 * MiB, heapObjects: 91.5 * MiB, heapLive: 91.5 * MiB, heapUnused: 0.5 * MiB, goTotal: 100 * MiB });
     const d = diagnose(t)!;
     assert.strictEqual(d.kind, 'live-heap');
     assert.strictEqual(d.message, 'Live heap is 91.5 MiB (RSS 84.0 MiB: not all of it is resident) — memory the program is using now.');

@@ -142,6 +142,30 @@ describe('the graph webview (pure parts)', () => {
     applyMessage(state, { type: 'state', watches: [summary('a'), summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
     assert.deepStrictEqual(state.overlays, []);
   });
+
+  it('fits a recording\'s time axis to its run and the run compared with it; a live window keeps its minimum span', () => {
+    // A 12 s recording, sent with its length as the window (as the recording editor sends it).
+    const time = Float64Array.from({ length: 49 }, (_, i) => 1_000_000 + i * 250);
+    const message = { type: 'state' as const, watches: [summary('r', { state: 'exited' })], currentId: 'r', series: { time, columns: columns(49, (c) => (c === 'rss' ? 100 : null)), events: [] }, windowMs: 12_000, warningBytes: 0, busy: false };
+    const recording = createState(true);
+    applyMessage(recording, message);
+    let model = buildChartModel(recording, THEME, false);
+    assert.deepStrictEqual([model.xMin, model.xMax], [1_000_000, 1_012_000], 'first sample to last');
+    // The same series live: shown over the minimum span.
+    const live = createState();
+    applyMessage(live, message);
+    const liveModel = buildChartModel(live, THEME, false);
+    assert.strictEqual(liveModel.xMax - liveModel.xMin, MIN_SPAN_MS);
+    // A compared run that goes on longer (and its peak between samples): the axis holds it, and its whiskers are in the model.
+    applyMessage(recording, {
+      type: 'compare',
+      comparison: { nameA: 'a', nameB: 'b', alignedOn: 'at their start', time: Float64Array.of(1_000_000, 1_010_000, 1_020_000), rss: Float64Array.of(50, 60, 70), missedPeak: Float64Array.of(NaN, 500, NaN), rows: [], markdown: '|' },
+    });
+    model = buildChartModel(recording, THEME, false);
+    assert.deepStrictEqual([model.xMin, model.xMax], [1_000_000, 1_020_000]);
+    assert.deepStrictEqual(Array.from(model.comparedPeaks!.values).map((v) => (Number.isNaN(v) ? null : v)), [null, 500, null]);
+    assert.strictEqual(model.comparedPeaks!.color, THEME.foreground, 'in the compared line\'s colour');
+  });
 });
 
 describe('the label at the end of a count line ("12 goroutines")', () => {
