@@ -10,7 +10,7 @@ import type { FleetHistory, ReplicaHistory } from '../core/history/fleet';
 import { rangeLabel } from '../core/history/plan';
 import { Disposable } from '../core/util/lifecycle';
 import type { WatchSummary } from '../shared/watchSummary';
-import { FleetView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage, GRAPH_INTENTS } from '../shared/protocol';
+import { ComparisonView, FleetView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage, GRAPH_INTENTS } from '../shared/protocol';
 import type { HistoryViewInfo } from './api';
 import { graphHtml, webviewOptions } from './graphFeed';
 import { WebviewPoster } from './webviewPoster';
@@ -31,6 +31,8 @@ let nextId = 1;
 export class HistoryView extends Disposable {
   readonly id = `history-${nextId++}`;
   private ready = false;
+  /** The comparison shown with a replica: sent again whenever the webview is (re)loaded. */
+  private comparison?: { readonly replicaId: string; readonly view: ComparisonView };
   private selected: ReplicaHistory;
   /** The replicas as read so far: one is replaced when its details arrive. */
   private readonly replicas: ReplicaHistory[];
@@ -121,6 +123,12 @@ export class HistoryView extends Disposable {
 
   post(...messages: ToWebviewMessage[]): void {
     if (this.ready) this.poster.post(...messages);
+  }
+
+  /** Shows another run over the replica shown now, and keeps it with that replica. */
+  showComparison(comparison: ComparisonView): void {
+    this.comparison = { replicaId: this.selected.id, view: comparison };
+    this.post({ type: 'compare', comparison });
   }
 
   reveal(): void {
@@ -227,6 +235,8 @@ export class HistoryView extends Disposable {
       if (other === r || !other.series.columns.rss) continue;
       this.poster.post({ type: 'overlay', id: other.id, name: other.name, time: other.series.time, rss: other.series.columns.rss });
     }
+    if (this.comparison && this.comparison.replicaId !== r.id) this.comparison = undefined;
+    if (this.comparison) this.poster.post({ type: 'compare', comparison: this.comparison.view });
   }
 
   private onMessage(raw: unknown): void {

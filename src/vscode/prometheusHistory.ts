@@ -380,7 +380,7 @@ export class PrometheusHistory extends Disposable implements RunSource {
       },
       toolVersion: this.deps.toolVersion,
     };
-    return { name: view.runName, series: r.series, meta, show: (comparison) => { view.reveal(); view.post({ type: 'compare', comparison }); } };
+    return { name: view.runName, series: r.series, meta, show: (comparison) => { view.reveal(); view.showComparison(comparison); } };
   }
 }
 

@@ -137,6 +137,11 @@ describe('history from Prometheus, in the UI', () => {
         assert.match(await view.locator('#comparison-title').innerText(), new RegExp(`${leakPod} \\(Prometheus, 24 h .*compared with .*local\\.memwatch\\.json`));
         await wb.page.mouse.move(700, 880);
         await wb.screenshot('compared');
+
+        // Moved to another editor group, the view loads again: the replica and its comparison stay.
+        await wb.runCommand('View: Move Editor into Right Group');
+        await until(() => history().locator('#comparison-title').innerText(), (t) => new RegExp(`${leakPod} \\(Prometheus`).test(t), 'the comparison after the view reloaded', 30_000);
+        assert.match(await history().locator('#watch-select option:checked').innerText(), new RegExp(`^${leakPod}`));
       });
     });
   }
