@@ -39,7 +39,7 @@ export interface GraphFillOptions {
   readonly fills: readonly number[];
 }
 
-export const GRAPH_FILL_DEFAULTS: GraphFillOptions = { windowSeconds: 20, settleSeconds: 6, rounds: 3, fills: [300, 3000, 20_000] };
+export const GRAPH_FILL_DEFAULTS: GraphFillOptions = { windowSeconds: 20, settleSeconds: 15, rounds: 3, fills: [300, 3000, 20_000] };
 
 /** memoryWatch.window (s) for a fill at 10 Hz; 20,000 is the most a series keeps, reached at the longest window. */
 const WINDOW_FOR: Record<number, number> = { 300: 30, 3000: 300, 20_000: 86_400 };
