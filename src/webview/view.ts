@@ -362,6 +362,9 @@ export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement): 
   if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
 }
 
+/** What the hover box shows and where, as last written. */
+let tooltipKey = '';
+
 /** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text is escaped. */
 export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLCanvasElement, hover: HoverInfo | undefined): void {
   const tooltip = $('tooltip');
@@ -393,9 +396,14 @@ export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLC
   }
   const events = s.events.filter((e) => hover.markers.some((m) => m.time === e.time && m.label === e.label));
   for (const e of events) lines.push(`<span class="event">${escapeHtml(e.detail ?? e.label)}</span>`);
-  tooltip.innerHTML = lines.join('<br>');
-  setHidden(tooltip, false);
+  const html = lines.join('<br>');
   const area = chart.plotArea;
+  // Written only when it changes: each write is a parse, a layout and a mousemove under a resting pointer.
+  const key = `${html}\n${hover.x} ${area.top} ${area.right} ${area.bottom}`;
+  if (!tooltip.hidden && tooltipKey === key) return;
+  tooltipKey = key;
+  tooltip.innerHTML = html;
+  setHidden(tooltip, false);
   const wrap = canvas.getBoundingClientRect();
   const width = tooltip.offsetWidth;
   const x = hover.x + 12 + width > area.right ? hover.x - 12 - width : hover.x + 12;
