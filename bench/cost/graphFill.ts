@@ -84,6 +84,7 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
   const filledAfter: Record<number, number> = {};
   let recordingSamples: number | undefined;
   let dlv: DelveServer | undefined;
+  let pid: number | undefined;
   const recordingFile = path.join(bench.workspace, 'filled.memwatch.json');
   try {
     dlv = await startDelve(tools().dlv, bench.workspace);
@@ -97,7 +98,7 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
     if (await config.isVisible().catch(() => false)) await wb.page.keyboard.press('Enter');
     else await config.waitFor({ timeout: 3000 }).then(() => wb.page.keyboard.press('Enter'), () => undefined);
     const log = await until(async () => bench.extensionLog().slice(logBefore), (l) => /debuggee PID \d+/.test(l) && /Go figures for PID \d+/.test(l), 'the debuggee watched with Go figures', 120_000, 250);
-    const pid = Number(/debuggee PID (\d+)/.exec(log)![1]);
+    pid = Number(/debuggee PID (\d+)/.exec(log)![1]);
     const attached = performance.now();
     console.log(`  graph: debuggee PID ${pid} (${commandLine(pid).slice(0, 80)}) watched at 10 Hz`);
     await showExplorer(bench);
@@ -143,6 +144,14 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
     await wb.runCommand('Debug: Stop').catch(() => undefined);
   } finally {
     await dlv?.stop();
+    // A run that failed never stopped the session: its debuggee would outlive Delve.
+    if (pid !== undefined) {
+      try {
+        process.kill(pid);
+      } catch {
+        // gone with the session
+      }
+    }
   }
   return { windows, recordingSamples, filledAfter };
 }
@@ -195,9 +204,19 @@ async function enter(bench: Bench, name: GraphCase, recordingFile: string): Prom
       const header = wb.page.locator('.pane-header', { hasText: /^Memory$/ }).first();
       await header.waitFor({ timeout: 30_000 });
       if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-      await until(() => wb.debugView.locator('#rss-now').innerText(), (t) => /iB/.test(t), 'the Memory view to draw', 30_000);
+      // Shown again, the view's iframe no longer says purpose=webviewView in its address: no editor is
+      // open here, so it is the one webview iframe shown.
+      const view = wb.page.frameLocator(`iframe.webview.ready[src*="extensionId=memorywatch.memory-watch"]:visible`).frameLocator('#active-frame');
+      try {
+        await until(() => view.locator('#rss-now').innerText(), (t) => /iB/.test(t), 'the Memory view to draw', 30_000);
+      } catch (err) {
+        await wb.screenshot('compact-failed');
+        const frames = await wb.page.locator('iframe.webview').evaluateAll((els) => els.map((e) => `${e.className} ${(e as HTMLIFrameElement).src.includes('webviewView') ? 'view' : 'editor'} ${(e as HTMLElement).offsetWidth}x${(e as HTMLElement).offsetHeight}`));
+        console.log(`  graph: the Memory view did not draw; webview iframes: ${frames.join('; ')}`);
+        throw err;
+      }
       await bench.quietMouse();
-      return samplesShown(wb.debugView);
+      return samplesShown(view);
     }
     case 'recording': {
       await wb.runCommand('Go to File');
