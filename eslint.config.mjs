@@ -2,6 +2,10 @@
 // in async extension code (floating promises are made explicit with `void`).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+/** Node's own modules, with and without `node:`: a browser has none of them. */
+const NODE_MODULES = [...builtinModules.flatMap((m) => [m, `${m}/*`]), 'node:*'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'media/dist/**', 'node_modules/**', 'test-output/**', 'bench/results/**'] },
@@ -41,6 +45,38 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must not import vscode: it is plain Node, tested outside the editor.' }] }],
+    },
+  },
+  {
+    // The webviews run in a browser: they import only what is written for both sides (src/shared).
+    files: ['src/webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'A webview has no vscode API: it talks to the host through src/shared/protocol.ts.' }],
+          patterns: [
+            { group: ['**/core/**', '**/core', '**/vscode/**', '../extension', '../main'], message: 'A webview imports only src/shared (and its own files): move what both sides need there.' },
+            { group: NODE_MODULES, message: 'A webview runs in a browser: no Node modules.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The shared layer is bundled into the webviews and run by the extension: no Node, no vscode, nothing above it.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/shared runs in the webviews too: no vscode.' }],
+          patterns: [
+            { group: ['**/core/**', '**/core', '**/vscode/**', '**/webview/**', '../extension', '../main'], message: 'src/shared imports only src/shared: it is the layer below the core, the shell and the webviews.' },
+            { group: NODE_MODULES, message: 'src/shared runs in the webviews too: no Node modules.' },
+          ],
+        },
+      ],
     },
   },
   {

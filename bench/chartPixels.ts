@@ -21,7 +21,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, Page } from 'playwright-core';
 import { parseRecording, toSeriesSnapshot } from '../src/core/recording';
-import { SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../src/core/series';
+import { SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../src/shared/series';
 import type { GraphTheme } from '../src/webview/chartModel';
 import type { Scene, SceneRow } from './chart/pixels';
 import { CHROMIUM_ARGS, chromiumPath } from './chart.bench';

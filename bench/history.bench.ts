@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { missingPrometheus, missingVsCodeTools } from '../scripts/harness/tools';
-import { backfillFleet } from '../test/support/backfill';
+import { backfillFleet, DAY_OF_A_FLEET } from '../test/support/backfill';
 import { startPrometheus, stopAllPrometheus } from '../test/support/prometheusServer';
 import { runSuite } from '../test/vscode/runInCodeServer';
 import { median } from './benchUtil';
@@ -34,16 +34,7 @@ export async function runHistoryBench(): Promise<string> {
   try {
     const dataDir = path.join(work, 'data');
     fs.mkdirSync(dataDir);
-    const day = await backfillFleet(dataDir, {
-      replicas: 20,
-      hours: 24,
-      stepS: 15,
-      leaking: [3],
-      restarts: [{ replica: 5, atHour: 6 }],
-      oomKills: [{ replica: 7, atHour: 18 }],
-      gaps: [{ replica: 9, atHour: 12, minutes: 20 }],
-      seed: 26,
-    });
+    const day = await backfillFleet(dataDir, { ...DAY_OF_A_FLEET, replicas: 20 });
     const server = await startPrometheus({ dataDir });
     const out = path.join(work, 'rounds.json');
     const ok = await runSuite('bench', {

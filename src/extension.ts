@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): MemoryWatchApi {
       log,
     }),
   );
-  const recordings = own(new Recordings({ extensionUri, registry, windowMs: () => settings.value.windowMs, toolVersion, log }));
+  const recordings = own(new Recordings({ extensionUri, registry, windowMs: () => settings.value.windowMs, toolVersion, log, showGraph: () => GraphPanel.createOrShow(graph) }));
   const graph: GraphFeedDeps = {
     extensionUri,
     registry,

@@ -6,8 +6,8 @@
  * when they change (here: with the state). It also counts redraws: animation frames in which the
  * canvas was drawn.
  */
-import { graphStateMessages, SAMPLES_EVERY_MS, SampleRow, ToWebviewMessage, WatchSummary } from '../../src/protocol';
-import { packSeries, SeriesColumn, SeriesSnapshot } from '../../src/core/series';
+import { graphStateMessages, SAMPLES_EVERY_MS, SampleRow, ToWebviewMessage, WatchSummary } from '../../src/shared/protocol';
+import { packSeries, SeriesColumn, SeriesSnapshot } from '../../src/shared/series';
 
 /** One way of filling the graph: a rate, the window setting, and the history the host holds for it. */
 export interface LiveFill {

@@ -5,7 +5,7 @@
  * what left the window, and calls setData with the whole window, as uPlot's streaming demos do.
  */
 import uPlot from 'uplot';
-import type { SeriesColumn } from '../../src/core/series';
+import type { SeriesColumn } from '../../src/shared/series';
 import type { LiveData } from './liveHarness';
 
 const data = (window as unknown as { liveData: LiveData }).liveData;

@@ -7,8 +7,8 @@
 import { applyMessage, createState, GraphState } from '../../src/webview/state';
 import { buildChartModel, GraphTheme } from '../../src/webview/chartModel';
 import { TimeChart } from '../../src/webview/chart';
-import { packSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot } from '../../src/core/series';
-import type { ToWebviewMessage, WatchSummary } from '../../src/protocol';
+import { packSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot } from '../../src/shared/series';
+import type { ToWebviewMessage, WatchSummary } from '../../src/shared/protocol';
 import type { ZoomState } from '../../src/webview/zoom';
 
 /** A row of the scene: its time and values (missing ones absent). */

@@ -42,8 +42,13 @@ export async function withBaselineBuild<T>(ref: string, use: (build: BaselineBui
   }
 }
 
-/** A module of a build (`src/core/series` …), loaded by path: the same module in two versions. */
-export function loadFromBuild<T>(outDir: string, modulePath: string): T {
+/**
+ * A module of a build (`src/core/diagnosis` …), loaded by path: the same module in two versions.
+ * A module that moved is named by each of its paths, newest first (an older build has the old one).
+ */
+export function loadFromBuild<T>(outDir: string, modulePath: string | readonly string[]): T {
+  const paths = typeof modulePath === 'string' ? [modulePath] : modulePath;
+  const found = paths.map((p) => path.join(outDir, ...p.split('/'))).find((p) => fs.existsSync(`${p}.js`)) ?? path.join(outDir, ...paths[0].split('/'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- two builds of the same modules, loaded by path
-  return require(path.join(outDir, ...modulePath.split('/')));
+  return require(found);
 }

@@ -17,13 +17,13 @@ const ROUNDS = 7;
 const CALLS = 200;
 
 interface Build {
-  readonly TimeSeries: typeof import('../../src/core/series').TimeSeries;
+  readonly TimeSeries: typeof import('../../src/shared/series').TimeSeries;
   readonly diagnose: typeof import('../../src/core/diagnosis').diagnose;
 }
 
 function loadBuild(outDir: string): Build {
   return {
-    TimeSeries: loadFromBuild<typeof import('../../src/core/series')>(outDir, 'src/core/series').TimeSeries,
+    TimeSeries: loadFromBuild<typeof import('../../src/shared/series')>(outDir, ['src/shared/series', 'src/core/series']).TimeSeries,
     diagnose: loadFromBuild<typeof import('../../src/core/diagnosis')>(outDir, 'src/core/diagnosis').diagnose,
   };
 }

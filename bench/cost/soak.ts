@@ -13,7 +13,7 @@ import { describeWatch } from '../../src/core/describeWatch';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { seriesRow } from '../../src/core/watchSample';
 import { WatchRegistry } from '../../src/core/watchRegistry';
-import { formatBytes } from '../../src/core/format';
+import { formatBytes } from '../../src/shared/format';
 import { saveResult } from '../benchUtil';
 import { fmt, med, numericFlags, sleep } from './common';
 import * as fs from 'fs';

@@ -3,7 +3,7 @@ import { describeHeadroom } from './cgroup/headroom';
 import { adviseCached, diagnoseCached, HEAP_REASONS, withHeapFinding } from './diagnosis';
 import { describeGoStatus } from './goruntime/describe';
 import { Watch } from './watch';
-import { WatchSummary } from './watchSummary';
+import { WatchSummary } from '../shared/watchSummary';
 
 export function describeWatch(watch: Watch): WatchSummary {
   const latest = watch.latest;

@@ -24,14 +24,15 @@
  *   - GOMEMLIMIT is not set (the agent says so) though a container limit is: set it to ~90 %;
  *   - GOMEMLIMIT is above the container limit: the kernel kills before the Go GC tries.
  */
-import { formatBytes, formatDuration, MiB } from './format';
-import { partition } from './partition';
-import { SeriesColumn, TimeSeries } from './series';
+import { formatBytes, formatDuration, MiB } from '../shared/format';
+import { partition } from '../shared/partition';
+import { SeriesColumn, TimeSeries } from '../shared/series';
 import { isDue } from './util/throttle';
-import type { AdviceKind, DiagnosisKind } from './diagnosisKinds';
+import { LineFit } from './util/lineFit';
+import type { AdviceKind, DiagnosisKind } from '../shared/diagnosisKinds';
 
 // The kinds live beside, as values the webview and the recording reader check against.
-export type { AdviceKind, DiagnosisKind } from './diagnosisKinds';
+export type { AdviceKind, DiagnosisKind } from '../shared/diagnosisKinds';
 
 /** Reasons a heap profile can explain: which code holds the live heap, or what grew. */
 export const HEAP_REASONS: ReadonlySet<DiagnosisKind> = new Set<DiagnosisKind>(['leak', 'live-heap']);
@@ -108,30 +109,21 @@ function newest(s: TimeSeries, column: SeriesColumn, maxAgeMs = Infinity): numbe
 export function workingSetTrend(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS): { slope: number; spanMs: number; last: number } | undefined {
   if (s.length === 0) return undefined;
   const end = s.time(s.length - 1);
-  let n = 0;
-  let sumT = 0;
-  let sumV = 0;
-  let sumTT = 0;
-  let sumTV = 0;
+  const fit = new LineFit();
   let first = NaN;
   let last = NaN;
   for (let i = s.length - 1; i >= 0 && end - s.time(i) <= o.trendWindowMs; i--) {
     const v = s.value('cgroupWorkingSet', i);
     if (Number.isNaN(v)) continue;
     // Times relative to the end keep the sums small (exact in doubles).
-    const t = s.time(i) - end;
-    n++;
-    sumT += t;
-    sumV += v;
-    sumTT += t * t;
-    sumTV += t * v;
+    fit.add(s.time(i) - end, v);
     first = s.time(i);
     if (Number.isNaN(last)) last = v;
   }
   const spanMs = end - first;
-  if (n < 10 || !(spanMs >= o.trendMinSpanMs)) return undefined;
-  const slope = (n * sumTV - sumT * sumV) / (n * sumTT - sumT * sumT);
-  return Number.isFinite(slope) ? { slope, spanMs, last } : undefined;
+  if (fit.count < 10 || !(spanMs >= o.trendMinSpanMs)) return undefined;
+  const slope = fit.slope();
+  return Number.isNaN(slope) ? undefined : { slope, spanMs, last };
 }
 
 /**
@@ -196,7 +188,7 @@ function newestGoIndex(s: TimeSeries, maxAgeMs: number): number | undefined {
   return undefined;
 }
 
-/** Anonymous resident memory beyond the runtime's own account at point i (core/partition.ts). */
+/** Anonymous resident memory beyond the runtime's own account at point i (shared/partition.ts). */
 function outsideAt(s: TimeSeries, i: number): number {
   const column = (c: SeriesColumn) => s.value(c, i);
   return partition({
@@ -345,7 +337,11 @@ export function diagnose(s: TimeSeries, o: DiagnosisOptions = DEFAULT_DIAGNOSIS)
     const objects = v('heapObjects');
     const heapLive = v('heapLive');
     const live = Number.isNaN(heapLive) ? objects : Math.min(heapLive, objects);
-    candidates.push({ kind: 'live-heap', bytes: live, message: `Live heap is ${formatBytes(live)} of ${formatBytes(rss)} RSS — memory the program is using now.` });
+    // Against the RSS of the row the Go figures were read in: RSS may have moved since (it is
+    // sampled more often). Heap pages in use need not all be resident: then no "of".
+    const rssThen = Number.isNaN(v('rss')) ? rss : v('rss');
+    const share = live <= rssThen ? `${formatBytes(live)} of ${formatBytes(rssThen)} RSS` : `${formatBytes(live)} (RSS ${formatBytes(rssThen)}: not all of it is resident)`;
+    candidates.push({ kind: 'live-heap', bytes: live, message: `Live heap is ${share} — memory the program is using now.` });
     if (objects > live) {
       const since = objects - live;
       candidates.push({

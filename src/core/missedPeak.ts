@@ -8,7 +8,7 @@
  * resetting it (clear_refs) would change what every other tool reports, so a burst below an
  * earlier peak stays invisible. macOS `ps` and Windows give no high-water mark: nothing there.
  */
-import { MiB } from './format';
+import { MiB } from '../shared/format';
 import type { MemorySample } from './sampling/types';
 
 /** Below this, or this fraction of the sampled RSS, a rise is page-accounting noise, not a burst. */

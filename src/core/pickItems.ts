@@ -6,7 +6,7 @@
  * of a QuickPickItem's shape, so they are unit-tested without VS Code. (Titles and placeholders
  * are plain text in VS Code.)
  */
-import { escapeIcons } from './text';
+import { escapeIcons } from '../shared/text';
 import type { ProcessInfo } from './processes/processInfo';
 
 /** label / description / detail, as a QuickPickItem has them. */

@@ -3,7 +3,7 @@
  * value gets a message and a safe default, never a crash or a 0 ms loop. The shell reads raw
  * values from VS Code as the table says (src/vscode/config.ts) and passes them here.
  */
-import { MiB } from './format';
+import { MiB } from '../shared/format';
 import type { ReleaseMethod } from './release/measure';
 import { isReleaseSignal, RELEASE_SIGNALS } from './release/signal';
 import { MIN_INTERVAL_MS } from './watchTypes';

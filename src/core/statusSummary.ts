@@ -4,9 +4,9 @@
  */
 import { describeHeadroom } from './cgroup/headroom';
 import { adviseCached, diagnoseCached, withHeapFinding } from './diagnosis';
-import { formatBytes, formatDuration } from './format';
+import { formatBytes, formatDuration } from '../shared/format';
 import { describeGoStatus } from './goruntime/describe';
-import { escapeIcons, escapeMarkdown } from './text';
+import { escapeIcons, escapeMarkdown } from '../shared/text';
 import { HELPER_BATCH_MS } from './sources/samplerHelper';
 import type { Watch } from './watch';
 

@@ -14,14 +14,14 @@ import type { GoRuntimeTracker } from './goruntime/tracker';
 import type { ProcessInfo } from './processes/processInfo';
 import type { UrlTarget } from './remote/urlTarget';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './sampling/types';
-import { capacityFor, SeriesEvent, TimeSeries } from './series';
+import { capacityFor, SeriesEvent, TimeSeries } from '../shared/series';
 import type { SampleSink } from './sources';
 import { LoopHost, SamplingLoop } from './sources/loop';
 import { Disposable, Emitter, Event, IDisposable } from './util/lifecycle';
 import { WatchedProcess } from './watchedProcess';
 import { seriesRow } from './watchSample';
 import { AttachReason, MIN_INTERVAL_MS, RemoteWatchStart, WatchEnd, WatchOptions, WatchStart, WatchTarget } from './watchTypes';
-import type { WatchState } from './watchSummary';
+import type { WatchState } from '../shared/watchSummary';
 
 export type { WatchState };
 

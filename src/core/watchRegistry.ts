@@ -4,7 +4,7 @@
  */
 import { Disposable, Emitter, Event, IDisposable } from './util/lifecycle';
 import { MemorySample, ProcessIdentity } from './sampling/types';
-import { SeriesEvent } from './series';
+import { SeriesEvent } from '../shared/series';
 import { GoRuntimeTracker } from './goruntime/tracker';
 import { openUrlTarget } from './remote/urlTarget';
 import { Watch } from './watch';

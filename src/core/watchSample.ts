@@ -2,7 +2,7 @@
 import type { CgroupFigures } from './cgroup/reader';
 import type { GoFigures } from './goruntime/figures';
 import type { MemorySample } from './sampling/types';
-import type { SeriesColumn } from './series';
+import type { SeriesColumn } from '../shared/series';
 
 /** A sample as one row of the series. */
 export function seriesRow(sample: MemorySample): Partial<Record<SeriesColumn, number>> {

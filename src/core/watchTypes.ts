@@ -2,7 +2,7 @@
 import type { GoRuntimeTracker } from './goruntime/tracker';
 import type { UrlTarget } from './remote/urlTarget';
 import type { ProcessIdentity } from './sampling/types';
-import type { SeriesEvent } from './series';
+import type { SeriesEvent } from '../shared/series';
 import type { SamplerHelperConfig } from './sources/samplerHelper';
 
 export interface WatchOptions {

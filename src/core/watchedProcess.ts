@@ -12,7 +12,7 @@ import { describeProcess, ProcessInfo } from './processes/processInfo';
 import type { UrlTarget } from './remote/urlTarget';
 import { openMemoryReader } from './sampling/reader';
 import { MemoryReader, MemorySample, ProcessIdentity, SampleError, toSampleError } from './sampling/types';
-import type { SeriesEvent } from './series';
+import type { SeriesEvent } from '../shared/series';
 import { composeSample } from './watchSample';
 
 /** A process opened and read once: the first sample comes with it. */

@@ -11,15 +11,15 @@
 import vscode = require('vscode');
 import type { ReleaseReport } from '../core/release/measure';
 import type { MemorySample } from '../core/sampling/types';
-import type { SeriesSnapshot } from '../core/series';
+import type { SeriesSnapshot } from '../shared/series';
 import type { Watch } from '../core/watch';
 import { describeWatch } from '../core/describeWatch';
 import { Disposable } from '../core/util/lifecycle';
 import type { WatchRegistry } from '../core/watchRegistry';
 import type { GraphRendered } from './graphFeed';
 import { GraphPanel } from './graphPanel';
-import type { WatchSummary } from '../core/watchSummary';
-import type { HeapViewRow, HeapViewState } from '../core/heap/viewTypes';
+import type { WatchSummary } from '../shared/watchSummary';
+import type { HeapViewRow, HeapViewState } from '../shared/heap/viewTypes';
 import type { RecordingEditorInfo } from './recordings';
 export type { RecordingEditorInfo } from './recordings';
 

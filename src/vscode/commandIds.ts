@@ -1,14 +1,14 @@
 /**
  * What each command takes and returns — so registering or running one with the wrong argument is
- * a compile error. The ids and their declarations are in src/commandTable.ts.
+ * a compile error. The ids and their declarations are in src/shared/commandTable.ts.
  */
 import vscode = require('vscode');
-import { CommandId } from '../commandTable';
+import { CommandId } from '../shared/commandTable';
 import type { ReleaseReport } from '../core/release/measure';
-import type { ComparisonView } from '../protocol';
+import type { ComparisonView } from '../shared/protocol';
 import type { HistoryViewInfo, WatchInfo } from './api';
 
-export { CommandId } from '../commandTable';
+export { CommandId } from '../shared/commandTable';
 
 /** `{ pid }`, `{ watchId }`, or a bare PID number. */
 export type WatchArgument = { pid?: unknown; watchId?: unknown } | number | undefined;

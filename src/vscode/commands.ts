@@ -4,7 +4,7 @@
  */
 import vscode = require('vscode');
 import { showError, showInfo, showWarning } from './notify';
-import { formatBytes } from '../core/format';
+import { formatBytes } from '../shared/format';
 import { checkUrl } from '../core/net/urlPolicy';
 import { WATCH_URL } from '../core/remote/urlTarget';
 import { watchRow } from '../core/pickItems';
@@ -16,7 +16,7 @@ import { Disposable } from '../core/util/lifecycle';
 import { Watch } from '../core/watch';
 import { WatchRegistry } from '../core/watchRegistry';
 import { toWatchInfo, WatchInfo } from './api';
-import { WATCHING_CONTEXT } from '../commandTable';
+import { WATCHING_CONTEXT } from '../shared/commandTable';
 import { AddHookArgument, CommandId, registerCommand, runCommand, WatchArgument } from './commandIds';
 import { pickProcess } from './processPicker';
 import { AddHookCommand } from './addHook';

@@ -11,7 +11,7 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watchSample';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { ComparisonView, FromWebviewMessage, GRAPH_INTENTS, GraphIntent, GraphLayout, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../protocol';
+import { ComparisonView, FromWebviewMessage, GRAPH_INTENTS, GraphIntent, GraphLayout, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../shared/protocol';
 import { isDue, Throttle } from '../core/util/throttle';
 import type { CommandTypes } from './commandIds';
 
@@ -90,6 +90,8 @@ export class GraphFeed extends Disposable {
   private readonly poster = this.register(new WebviewPoster<ToWebviewMessage>((message) => this.postNow(message)));
   private readonly flushThrottle = this.register(new Throttle(SAMPLES_EVERY_MS, () => this.sendPendingRows()));
   private lastSummaryCheck = 0;
+  /** Another run drawn over a watch, sent again with each state while that watch is shown. */
+  private comparison?: { readonly watchId: string; readonly view: ComparisonView };
   /** The summaries last sent, less their newest figures (the samples carry those). */
   private summariesKey = '';
 
@@ -179,9 +181,13 @@ export class GraphFeed extends Disposable {
     return this.shownWatchId;
   }
 
-  /** Draws another run over the shown one, with the table (undefined clears it). */
-  showComparison(comparison: ComparisonView | undefined): void {
-    this.post({ type: 'compare', comparison });
+  /**
+   * Draws another run over watch `watchId`, with the table (undefined clears it). Kept until
+   * another watch is shown: a graph just opened, or back from hidden, gets it after its state.
+   */
+  showComparison(watchId: string, comparison: ComparisonView | undefined): void {
+    this.comparison = comparison ? { watchId, view: comparison } : undefined;
+    if (watchId === this.shownWatchId) this.post({ type: 'compare', comparison });
   }
 
   /** Asks the webview for the graph as a PNG (it answers with a `png` message); false when it is not there. */
@@ -244,6 +250,8 @@ export class GraphFeed extends Disposable {
         busy: this.deps.busy(),
       }),
     );
+    if (this.comparison && this.comparison.watchId !== current?.id) this.comparison = undefined;
+    if (this.comparison) this.post({ type: 'compare', comparison: this.comparison.view });
   }
 
   private post(...messages: ToWebviewMessage[]): void {

@@ -8,7 +8,7 @@
 import vscode = require('vscode');
 import fs = require('fs');
 import { webviewPage } from './webviewPage';
-import { formatBytes } from '../core/format';
+import { formatBytes } from '../shared/format';
 import { formatBytesDelta, ProfilePathMapping } from '../core/heap';
 import { HeapAutoRefresh } from '../core/heap/autoRefresh';
 import { HeapProfileService } from '../core/heap/profileService';
@@ -17,7 +17,7 @@ import { Settings } from '../core/settings';
 import { Disposable } from '../core/util/lifecycle';
 import { Watch } from '../core/watch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { FromHeapViewMessage, HeapViewRow, HeapViewState, parseHeapViewMessage, ToHeapViewMessage } from '../protocol';
+import { FromHeapViewMessage, HeapViewRow, HeapViewState, parseHeapViewMessage, ToHeapViewMessage } from '../shared/protocol';
 import { webviewOptions } from './graphFeed';
 import { HeapHint, HeapHints } from './heapHints';
 import { HeapSourceLocator } from './heapSource';

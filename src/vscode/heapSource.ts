@@ -10,7 +10,7 @@
 import { promises as fsp } from 'fs';
 import path = require('path');
 import vscode = require('vscode');
-import { formatBytes } from '../core/format';
+import { formatBytes } from '../shared/format';
 import { createRealPathContext, mapProfilePath, neverOpenedRoot, PathContext, ProfilePathKind, ProfilePathMapping, readGoEnv, realPathFs, resolveLocalFile } from '../core/heap';
 import { guessGoroot } from '../core/heap/goroot';
 import { locationKey, ProfileLocation } from '../core/heap/viewModel';

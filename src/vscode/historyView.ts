@@ -5,12 +5,12 @@
  * the one that grew fastest. The selector above the graph picks the replica.
  */
 import vscode = require('vscode');
-import { formatDuration, formatLocalDateTime } from '../core/format';
+import { formatDuration, formatLocalDateTime } from '../shared/format';
 import type { FleetHistory, ReplicaHistory } from '../core/history/fleet';
 import { rangeLabel } from '../core/history/plan';
 import { Disposable } from '../core/util/lifecycle';
-import type { WatchSummary } from '../core/watchSummary';
-import { FleetView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage, GRAPH_INTENTS } from '../protocol';
+import type { WatchSummary } from '../shared/watchSummary';
+import { FleetView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage, GRAPH_INTENTS } from '../shared/protocol';
 import type { HistoryViewInfo } from './api';
 import { graphHtml, webviewOptions } from './graphFeed';
 import { WebviewPoster } from './webviewPoster';

@@ -1,10 +1,10 @@
 /**
  * Every notification Memory Watch shows goes through here, so that text from a target in it stays
- * plain text (core/text.ts): a hook's error body cannot plant a link that runs a command.
+ * plain text (shared/text.ts): a hook's error body cannot plant a link that runs a command.
  * ESLint forbids calling vscode.window.show*Message anywhere else (eslint.config.mjs).
  */
 import vscode = require('vscode');
-import { plainForNotification } from '../core/text';
+import { plainForNotification } from '../shared/text';
 
 type Options = vscode.MessageOptions;
 

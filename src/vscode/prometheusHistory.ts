@@ -10,7 +10,7 @@
  * remembered in their settings. A server given by another extension's command call is asked about.
  */
 import vscode = require('vscode');
-import { formatBytes, formatLocalDateTime } from '../core/format';
+import { formatBytes, formatLocalDateTime } from '../shared/format';
 import type { FetchProgress } from '../core/history/fetch';
 import { fetchHistoryOffThread, fetchReplicaOffThread } from '../core/history/offThread';
 import type { ReplicaHistory } from '../core/history/fleet';
@@ -23,7 +23,7 @@ import { jobRow, replicaRow } from '../core/pickItems';
 import type { RecordingMeta } from '../core/recording/write';
 import type { Settings } from '../core/settings';
 import { Disposable } from '../core/util/lifecycle';
-import { escapeIcons } from '../core/text';
+import { escapeIcons } from '../shared/text';
 import type { HistoryViewInfo } from './api';
 import { CommandId, CredentialsArgument, HistoryArgument, registerCommand } from './commandIds';
 import { HISTORY_VIEW_TYPE, HistoryView } from './historyView';
@@ -350,6 +350,11 @@ export class PrometheusHistory extends Disposable implements RunSource {
     const view = [...this.views].find((v) => v.active);
     view?.post({ type: 'renderPng' });
     return view !== undefined;
+  }
+
+  frontRun(): Run | undefined {
+    const view = [...this.views].find((v) => v.active);
+    return view ? this.runOf(view) : undefined;
   }
 
   offers(): { label: string; description: string; run: () => Run }[] {

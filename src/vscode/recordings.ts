@@ -8,23 +8,23 @@ import path = require('path');
 import vscode = require('vscode');
 import { describeWatch } from '../core/describeWatch';
 import { alignRow, compareWatchRow, recordingRow } from '../core/pickItems';
-import { formatDuration, formatLocalDateTime } from '../core/format';
+import { formatDuration, formatLocalDateTime } from '../shared/format';
 import { compareRunViews, comparisonToMarkdown, RunView } from '../core/recording/compare';
 import { exportCsv, openRecording, RecordingInfo, saveRecording, viewOfSeries } from '../core/recording/offThread';
 import { RECORDING_FILE_EXTENSION } from '../core/recording/schema';
 import { metaFromWatchSummary, RecordingMeta } from '../core/recording/write';
-import { PackedSeries } from '../core/series';
+import { PackedSeries } from '../shared/series';
 import { Disposable } from '../core/util/lifecycle';
 import { inspectWriteTarget } from '../core/util/noFollowWrite';
 import { WatchRegistry } from '../core/watchRegistry';
-import { WatchSummary } from '../core/watchSummary';
-import { ComparisonView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage } from '../protocol';
+import { WatchSummary } from '../shared/watchSummary';
+import { ComparisonView, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, ToWebviewMessage } from '../shared/protocol';
 import { WebviewPoster } from './webviewPoster';
 import { CommandId, HistoryRunArgument, registerCommand, RunArgument, WatchArgument } from './commandIds';
 import { graphHtml, runGraphIntent, webviewOptions } from './graphFeed';
 import { GraphPanel } from './graphPanel';
 import { showError, showInfo, showWarning } from './notify';
-import { escapeHtml } from '../core/text';
+import { escapeHtml } from '../shared/text';
 
 export const RECORDING_EDITOR_VIEW_TYPE = 'memoryWatch.recording';
 
@@ -34,6 +34,8 @@ export interface RecordingsDeps {
   readonly windowMs: () => number;
   readonly toolVersion: string;
   readonly log: vscode.LogOutputChannel;
+  /** Opens the memory graph (or brings it to the front): where a watch's comparison is drawn. */
+  readonly showGraph: () => GraphPanel;
 }
 
 /** A run to save, export or compare: a watch's series, a recording file opened in the editor, or a Prometheus history's replica. */
@@ -56,6 +58,8 @@ export interface RunSource {
   offers(): readonly { readonly label: string; readonly description: string; readonly run: () => Run }[];
   /** Asks the graph of this source in front for a PNG; false when none is in front. */
   renderPng(): boolean;
+  /** The run of this source's graph in front (the active editor), if one is. */
+  frontRun(): Run | undefined;
 }
 
 class RecordingDocument implements vscode.CustomDocument {
@@ -101,6 +105,8 @@ export interface RecordingEditorInfo {
 class RecordingEditor extends Disposable {
   private ready = false;
   rendered?: RecordingEditorInfo['rendered'];
+  /** Drawn over this recording; sent again whenever the webview comes back (moved, hidden, reloaded). */
+  private comparison?: ComparisonView;
   /** A long recording's state goes out in parts; a comparison or PNG request waits behind them. */
   private readonly poster = this.register(new WebviewPoster<ToWebviewMessage>((message) => void this.panel.webview.postMessage(message).then(undefined, () => undefined)));
 
@@ -148,6 +154,13 @@ class RecordingEditor extends Disposable {
     if (this.ready) this.poster.post(...messages);
   }
 
+  /** Draws another run over this recording, in front (a palette command may have come from elsewhere). */
+  showComparison(comparison: ComparisonView): void {
+    this.comparison = comparison;
+    if (!this.panel.visible) this.panel.reveal(undefined, true);
+    this.post({ type: 'compare', comparison });
+  }
+
   private onMessage(raw: unknown): void {
     const message = parseWebviewMessage(raw);
     if (!message) return;
@@ -164,6 +177,7 @@ class RecordingEditor extends Disposable {
         // The whole run in view: its window is its length.
         this.poster.clear();
         this.post(...graphStateMessages({ watches: [this.summary], currentId: this.summary.id, series: this.document.series, windowMs: Math.max(span, 1000), warningBytes: 0, busy: false }));
+        if (this.comparison) this.post({ type: 'compare', comparison: this.comparison });
         break;
       }
       case 'png':
@@ -367,7 +381,8 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
         alignedOn: align === 'start' ? 'at their start' : `at the first "${align.markerLabel}" marker`,
         time: b.series.time.map((t) => t + c.offsetMs),
         rss: b.series.columns.rss ?? new Float64Array(b.series.time.length).fill(NaN),
-        rows: c.rows.map((r) => ({ title: r.title, a: r.aText, b: r.bText, difference: r.differenceText, ratio: r.ratioText })),
+        ...(b.series.columns.missedPeak ? { missedPeak: b.series.columns.missedPeak } : {}),
+        rows: c.rows.map((r) => ({ title: r.title, a: r.aText, b: r.bText, difference: r.differenceText, ratio: r.ratioText, aNote: r.aNote, bNote: r.bNote })),
         markdown: comparisonToMarkdown(c, { a: a.name, b: b.name }),
       };
       a.show(view);
@@ -401,7 +416,20 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       }
       return this.recordingRun(editor);
     }
+    // From the palette (no argument): the graph editor in front — a recording or a history — else the current watch.
+    if (arg === undefined) return this.frontRun() ?? this.liveRun(undefined);
     return this.liveRun(arg as WatchArgument);
+  }
+
+  /** The run of the graph editor in front (the active editor), when it is a recording or a history view. */
+  private frontRun(): Run | undefined {
+    const editor = [...this.editors].find((e) => e.panel.active);
+    if (editor) return this.recordingRun(editor);
+    for (const source of this.sources) {
+      const run = source.frontRun();
+      if (run) return run;
+    }
+    return undefined;
   }
 
   private recordingRun(editor: RecordingEditor): Run {
@@ -411,7 +439,7 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       series,
       view,
       meta: { process: info.process, settings: info.settings, goFigures: info.goFigures, diagnosis: info.diagnosis, source: info.source, toolVersion: this.deps.toolVersion },
-      show: (comparison) => editor.post({ type: 'compare', comparison }),
+      show: (comparison) => editor.showComparison(comparison),
     };
   }
 
@@ -433,11 +461,11 @@ export class Recordings extends Disposable implements vscode.CustomReadonlyEdito
       series: watch.series.packed(),
       meta: metaFromWatchSummary(summary, this.deps.windowMs(), this.deps.toolVersion),
       show: (comparison) => {
-        const panel = GraphPanel.current;
-        if (!panel) return;
-        // The graph shows this watch, and the comparison over it.
+        // The graph shows this watch, and the comparison over it: opened if it is not (from the
+        // palette, two questions answered must not end in nothing to see).
         registry.select(watch.id);
-        panel.graph.showComparison(comparison);
+        const panel = GraphPanel.current ?? this.deps.showGraph();
+        panel.graph.showComparison(watch.id, comparison);
       },
     };
   }

@@ -36,6 +36,10 @@ export interface LineSeries {
   readonly dash?: readonly number[];
   /** Shade the area under the line. */
   readonly fill?: boolean;
+  /** Opacity of the line (default 1): context drawn faint (other replicas of a fleet). */
+  readonly alpha?: number;
+  /** Drawn under the stacked layers, so the series shown in colour stays in front. */
+  readonly under?: boolean;
   /**
    * A sparse series (read less often than the samples: the Go figures) is joined across missing
    * values up to this long; a longer gap breaks the line. 0 (default): every missing value breaks it.
@@ -85,6 +89,8 @@ export interface ChartModel {
    * `base` at the two points. `rows`: the i where values[i] > 0, ascending (else they are looked for).
    */
   readonly missedPeaks?: { readonly values: ArrayLike<number>; readonly base: ArrayLike<number>; readonly color: string; readonly rows?: readonly number[] };
+  /** Another run's peaks between samples (a comparison), drawn the same way on its own times. */
+  readonly comparedPeaks?: { readonly time: ArrayLike<number>; readonly values: ArrayLike<number>; readonly base: ArrayLike<number>; readonly color: string };
   readonly tickColor?: string;
   readonly markers: readonly ChartMarker[];
   readonly thresholds: readonly ThresholdLine[];
@@ -599,8 +605,9 @@ export class TimeChart {
     this.drawMarkerBands(ctx, frame, model, xa, xb);
     const bands = model.bands ?? [];
     const lineCurves = frame.curves.slice(0, model.series.length);
+    model.series.forEach((series, s) => series.under && this.drawSeries(ctx, frame, series, lineCurves[s], scales[series.axis], xa, xb, whole));
     bands.forEach((band, b) => this.drawBand(ctx, frame, band, frame.curves[model.series.length + b], scales[0], xa, xb, whole));
-    model.series.forEach((series, s) => this.drawSeries(ctx, frame, series, lineCurves[s], scales[series.axis], xa, xb, whole));
+    model.series.forEach((series, s) => !series.under && this.drawSeries(ctx, frame, series, lineCurves[s], scales[series.axis], xa, xb, whole));
     this.drawMissedPeaks(ctx, frame, model, scales[0], first, last, xa, xb);
     this.drawTicks(ctx, frame, model, xa, xb);
     ctx.restore();
@@ -828,6 +835,7 @@ export class TimeChart {
     ctx.strokeStyle = series.color;
     ctx.fillStyle = series.color;
     ctx.lineWidth = width;
+    ctx.globalAlpha = series.alpha ?? 1;
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
     ctx.setLineDash(series.dash ? [...series.dash] : []);
@@ -915,21 +923,20 @@ export class TimeChart {
 
   /** A dashed whisker with a cap up to each peak between samples (those whose whisker is in [xa, xb)). */
   private drawMissedPeaks(ctx: CanvasRenderingContext2D, frame: Frame, model: ChartModel, scale: ByteTicks, first: number, last: number, xa: number, xb: number): void {
-    const peaks = model.missedPeaks;
-    if (!peaks) return;
+    const peaks = model.missedPeaks ?? { values: [], base: [], color: '' };
     const base = model.base ?? 0;
     const from = Math.max(1, first - base);
     const to = last - base;
     this.clipToPlot(ctx, frame.layout);
     ctx.strokeStyle = peaks.color;
     ctx.lineWidth = 1;
-    const drawOne = (i: number) => {
-      const value = peaks.values[i];
+    const drawOne = (i: number, time: ArrayLike<number> = model.time, set: { values: ArrayLike<number>; base: ArrayLike<number> } = peaks) => {
+      const value = set.values[i];
       if (!(value > 0)) return;
-      const x = Math.round((this.xOf(model.time[i - 1]) + this.xOf(model.time[i])) / 2) + 0.5;
+      const x = Math.round((this.xOf(time[i - 1]) + this.xOf(time[i])) / 2) + 0.5;
       if (x < xa - STRIP_MARGIN || x > xb + STRIP_MARGIN) return;
-      const before = peaks.base[i - 1];
-      const after = peaks.base[i];
+      const before = set.base[i - 1];
+      const after = set.base[i];
       const fromY = this.yOf(Math.max(Number.isNaN(before) ? 0 : before, Number.isNaN(after) ? 0 : after), scale);
       const toY = Math.round(this.yOf(value, scale)) + 0.5;
       ctx.setLineDash([2, 2]);
@@ -958,6 +965,11 @@ export class TimeChart {
       }
     } else {
       for (let i = from; i < to; i++) drawOne(i);
+    }
+    const compared = model.comparedPeaks;
+    if (compared) {
+      ctx.strokeStyle = compared.color;
+      for (let i = 1; i < compared.values.length; i++) drawOne(i, compared.time, compared);
     }
     ctx.restore();
   }
@@ -1092,8 +1104,8 @@ function curvesOf(model: ChartModel): { key: string; src: CurveSource }[] {
 
 /** What the data layer shows besides the rows: when it changes, the layer is drawn whole. */
 function contentKey(model: ChartModel): string {
-  const parts: (string | number | boolean | undefined)[] = [model.seriesId ?? `t${idOf(model.time)}`, model.compact, model.eventsVersion ?? idOf(model.markers), model.tickColor, model.missedPeaks?.color, idOf(model.missedPeaks?.values)];
-  for (const s of model.series) parts.push(s.name, s.color, s.axis, s.width, s.dash?.join(), s.fill, s.bridgeMs, idOf(s.values), idOf(s.time));
+  const parts: (string | number | boolean | undefined)[] = [model.seriesId ?? `t${idOf(model.time)}`, model.compact, model.eventsVersion ?? idOf(model.markers), model.tickColor, model.missedPeaks?.color, idOf(model.missedPeaks?.values), model.comparedPeaks?.color, idOf(model.comparedPeaks?.values)];
+  for (const s of model.series) parts.push(s.name, s.color, s.axis, s.width, s.dash?.join(), s.fill, s.alpha, s.under, s.bridgeMs, idOf(s.values), idOf(s.time));
   for (const b of model.bands ?? []) parts.push(b.name, b.color, b.alpha, b.bridgeMs, idOf(b.upper), idOf(b.lower));
   return parts.join('|');
 }
@@ -1112,14 +1124,17 @@ function visibleRange(time: ArrayLike<number>, count: number, xMin: number, xMax
 /** The highest peak between samples in rows [first, last) (absolute), 0 when none. */
 function maxPeak(model: ChartModel, first: number, last: number): number {
   const peaks = model.missedPeaks;
-  if (!peaks) return 0;
   const base = model.base ?? 0;
   let max = 0;
-  if (peaks.rows) {
+  if (!peaks) {
+    // None of its own: only a compared run's, below.
+  } else if (peaks.rows) {
     for (let k = lowerBoundRows(peaks.rows, model.time, first - base); k < peaks.rows.length && peaks.rows[k] < last - base; k++) if (peaks.values[peaks.rows[k]] > max) max = peaks.values[peaks.rows[k]];
   } else {
     for (let i = first - base; i < last - base; i++) if (peaks.values[i] > max) max = peaks.values[i];
   }
+  const compared = model.comparedPeaks;
+  if (compared) for (let i = 1; i < compared.values.length; i++) if (compared.values[i] > max && compared.time[i] >= model.xMin && compared.time[i - 1] <= model.xMax) max = compared.values[i];
   return max;
 }
 

@@ -4,11 +4,11 @@
  * redraw from what the series keeps up to date as rows arrive (clientSeries.ts): nothing here walks
  * the rows.
  */
-import { formatBytes } from '../core/format';
-import type { SeriesEvent } from '../core/series';
+import { formatBytes } from '../shared/format';
+import type { SeriesEvent } from '../shared/series';
 import type { AreaBand, ChartMarker, ChartModel, ChartTheme } from './chart';
 import { Layer, LAYER_LABELS, LAYERS } from './clientSeries';
-import { xRange } from './zoom';
+import { DataRange, xRange } from './zoom';
 import type { GraphState } from './state';
 
 /** A short history is still shown over this span, so the first seconds are not stretched across the width. */
@@ -57,15 +57,35 @@ export function lastValue(values: ArrayLike<number>): number | undefined {
   return undefined;
 }
 
+/**
+ * What the time axis is fitted to. A live series: its window, shown over at least MIN_SPAN_MS
+ * (in steps while it fills). With `fitToData` (a recording): from the first sample to the last,
+ * of this run and of a run compared with it — a 12 s recording on a 12 s axis.
+ */
+export function dataRangeOf(state: GraphState): DataRange {
+  const time = state.series.time;
+  const last = time.length ? time[time.length - 1] : Date.now();
+  const first = time.length ? time[0] : last;
+  if (!state.fitToData) return { first, last, windowMs: state.series.windowFor(state.windowMs), minSpanMs: MIN_SPAN_MS };
+  let lo = first;
+  let hi = last;
+  const other = state.comparison?.time;
+  if (other?.length) {
+    lo = Math.min(lo, other[0]);
+    hi = Math.max(hi, other[other.length - 1]);
+  }
+  // One sample (or none) still gets a second of axis.
+  const span = Math.max(hi - lo, 1000);
+  return { first: lo, last: hi, windowMs: span, minSpanMs: span };
+}
+
 /** The chart model for the current watch. `compact`: the small chart of the debug sidebar. */
 export function buildChartModel(state: GraphState, t: GraphTheme, compact: boolean): ChartModel {
   const s = state.series;
   const count = s.time.length;
-  const lastTime = count ? s.time[count - 1] : Date.now();
-  const firstTime = count ? s.time[0] : lastTime;
   // The line grows from the left edge; once the window is full it scrolls — unless zoomed.
   // A copy holding as many rows as a series keeps scrolls like a full window (ClientSeries.windowFor).
-  const { xMin, xMax } = xRange(state.zoom, { first: firstTime, last: lastTime, windowMs: s.windowFor(state.windowMs), minSpanMs: MIN_SPAN_MS });
+  const { xMin, xMax } = xRange(state.zoom, dataRangeOf(state));
   const compared = state.comparison;
   const markers: ChartMarker[] = s.events.map((e) => ({ time: e.time, endTime: e.endTime, band: e.band, label: e.label, color: markerColor(e, t) }));
   const layers = s.has('goTotal') ? s.layers : undefined;
@@ -77,6 +97,8 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
     time: s.time,
     count,
     series: [
+      // A fleet's other replicas (a Prometheus history): their RSS thin and faint, behind the one shown.
+      ...state.overlays.map((o) => ({ name: `RSS — ${o.name}`, values: o.rss, time: o.time, color: t.foreground, axis: 0 as const, width: 1, alpha: 0.3, under: true })),
       { name: 'VSZ', values: s.cols.vsz, color: t.vsz, axis: 1, width: 1.5 },
       // With the layers below it, RSS is their outline; alone, its own filled area.
       { name: 'RSS', values: s.cols.rss, color: t.rss, axis: 0, width: 2, fill: !layers },
@@ -95,6 +117,8 @@ export function buildChartModel(state: GraphState, t: GraphTheme, compact: boole
     ],
     bands,
     missedPeaks: { values: s.cols.missedPeak, base: s.cols.rss, color: t.rss, rows: s.peaks() },
+    // The compared run's, in its line's colour (Peak RSS in the table may be one of them).
+    ...(compared?.missedPeak?.length === compared?.time.length && compared?.missedPeak ? { comparedPeaks: { time: compared.time, values: compared.missedPeak, base: compared.rss, color: t.foreground } } : {}),
     ticks: s.gcTicks(),
     tickColor: t.muted,
     markers,

@@ -4,8 +4,8 @@
  * layers, the GC ticks, the peaks between samples, the minimum and maximum of RSS and VSZ, the
  * newest value of each column. Pure (no DOM): unit-tested in Node, each against a plain recount.
  */
-import { Part, PART_LABELS, partition, partitionInputAt, PARTS } from '../core/partition';
-import { MAX_CAPACITY, PackedSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../core/series';
+import { Part, PART_LABELS, partition, partitionInputAt, PARTS } from '../shared/partition';
+import { MAX_CAPACITY, PackedSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent } from '../shared/series';
 
 /** Same bound as the host's series: the copy here cannot grow without limit either. */
 export const MAX_POINTS = MAX_CAPACITY;
@@ -22,7 +22,7 @@ function num(v: number | null | undefined): number {
   return typeof v === 'number' ? v : NaN;
 }
 
-/** The layers of RSS, bottom to top (core/partition.ts). */
+/** The layers of RSS, bottom to top (shared/partition.ts). */
 export const LAYERS = PARTS;
 export type Layer = Part;
 export const LAYER_LABELS = PART_LABELS;
@@ -304,7 +304,7 @@ function emptyLayers(): StackedLayers {
   return out;
 }
 
-/** What RSS is made of at point i (core/partition.ts); NaN everywhere when the point has no Go figures. */
+/** What RSS is made of at point i (shared/partition.ts); NaN everywhere when the point has no Go figures. */
 export function layerSizes(cols: Record<SeriesColumn, ArrayLike<number>>, i: number): Record<Layer, number> {
   return partition(partitionInputAt(cols, i));
 }

@@ -3,10 +3,10 @@
  * and sends back only user intents. It polls nothing: every change arrives as a message, goes
  * through applyMessage() (state.ts), and schedules at most one render per animation frame.
  */
-import type { FromWebviewMessage, ToWebviewMessage, WebviewPersistedState } from '../protocol';
+import type { FromWebviewMessage, ToWebviewMessage, WebviewPersistedState } from '../shared/protocol';
 import { TimeChart } from './chart';
-import { buildChartModel, GraphTheme, MIN_SPAN_MS } from './chartModel';
-import { formatBytes } from '../core/format';
+import { buildChartModel, dataRangeOf, GraphTheme } from './chartModel';
+import { formatBytes } from '../shared/format';
 import { applyMessage, createState, currentWatch } from './state';
 import { ALL, DataRange, describeZoom, panBy, xRange, zoomBy, ZoomState, zoomTo } from './zoom';
 import { readTheme } from './theme';
@@ -21,7 +21,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const post = (message: FromWebviewMessage) => vscode.postMessage(message);
-const state = createState();
+// A recording's axis fits its run (chartModel.ts, dataRangeOf).
+const state = createState(document.body.dataset.layout === 'recording');
 let hoverX: number | undefined;
 
 mountView(document.getElementById('app')!, post);
@@ -48,9 +49,7 @@ canvas.addEventListener('mouseleave', () => {
 let dragFrom: number | undefined;
 const selection = $('selection');
 function dataRange(): DataRange {
-  const time = state.series.time;
-  const last = time.length ? time[time.length - 1] : Date.now();
-  return { first: time.length ? time[0] : last, last, windowMs: state.series.windowFor(state.windowMs), minSpanMs: MIN_SPAN_MS };
+  return dataRangeOf(state);
 }
 /** The time at x (CSS px), on the axis as drawn (it follows the data by whole pixels). */
 function timeAt(x: number): number {
@@ -232,9 +231,10 @@ function draw(): void {
   const watch = currentWatch(state);
   const model = buildChartModel(state, theme, compact);
   renderEventList(state);
-  renderChartLabel(state, canvas);
   const hover = hoverX !== undefined ? chart.hitTest(hoverX) : undefined;
   const points = chart.render(model, theme, hover?.x);
+  // After the render: the label says what the axis spans as drawn.
+  renderChartLabel(state, canvas, chart.shownRange);
   renderTooltip(state, chart, canvas, hover);
   const lastTime = model.count ? model.time[model.count - 1] : Date.now();
   // Tell the host (and the tests) what was drawn — once per change, not per frame.

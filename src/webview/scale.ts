@@ -1,5 +1,5 @@
 /** Axis ticks for bytes (binary units) and for clock time. */
-import { ByteUnit, unitFor } from '../core/format';
+import { ByteUnit, unitFor } from '../shared/format';
 
 export interface ByteTicks {
   /** The axis top (a tick). */

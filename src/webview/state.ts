@@ -3,7 +3,7 @@
  * goes through applyMessage(), which says what changed so the view redraws only that. Pure (no
  * DOM): unit-tested in Node.
  */
-import type { ComparisonView, FleetView, ToWebviewMessage, WatchSummary } from '../protocol';
+import type { ComparisonView, FleetView, ToWebviewMessage, WatchSummary } from '../shared/protocol';
 import { ClientSeries } from './clientSeries';
 import { ALL, ZoomState } from './zoom';
 
@@ -27,6 +27,11 @@ export interface GraphState {
   fleet?: FleetView;
   /** The other replicas' RSS, drawn thin behind the one shown. */
   overlays: Overlay[];
+  /**
+   * The time axis spans the data exactly (a recording: a run that ended, and a run compared with
+   * it), not a live window's minimum span or its steps while it fills.
+   */
+  fitToData: boolean;
 }
 
 /** Another replica's RSS (a Prometheus history). */
@@ -48,8 +53,8 @@ export interface Change {
   readonly watch?: boolean;
 }
 
-export function createState(): GraphState {
-  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries(), zoom: ALL, moreRows: 0, overlays: [] };
+export function createState(fitToData = false): GraphState {
+  return { watches: [], windowMs: 300_000, warningBytes: 0, busy: false, series: new ClientSeries(), zoom: ALL, moreRows: 0, overlays: [], fitToData };
 }
 
 export function currentWatch(state: GraphState): WatchSummary | undefined {

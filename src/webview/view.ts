@@ -4,10 +4,10 @@
  * writes to the DOM only what changed: with a sample every 100 ms, rewriting unchanged text and
  * rebuilding lists costs the browser style and layout work for nothing.
  */
-import { formatBytes, formatDuration } from '../core/format';
-import { escapeHtml } from '../core/text';
-import { GRAPH_INTENTS } from '../protocol';
-import type { FromWebviewMessage, GraphIntent, WatchSummary } from '../protocol';
+import { formatBytes, formatDuration } from '../shared/format';
+import { escapeHtml } from '../shared/text';
+import { GRAPH_INTENTS } from '../shared/protocol';
+import type { FromWebviewMessage, GraphIntent, WatchSummary } from '../shared/protocol';
 import type { HoverInfo, TimeChart } from './chart';
 import { adviceClass, diagnosisClass } from './kinds';
 import { LAYER_LABELS, LAYERS, layerSizes } from './clientSeries';
@@ -70,6 +70,7 @@ export const GRAPH_TEMPLATE = `
     <span class="key rss"><span class="swatch"></span>RSS (left axis)</span>
     <span class="key vsz"><span class="swatch"></span>VSZ (right axis)</span>
     <span id="container-keys" class="container-keys"></span>
+    <span id="overlay-key" class="key overlay" title="The other replicas' RSS over the same range, drawn faint behind the one shown" hidden><span class="mark"></span><span id="overlay-count"></span></span>
     <span id="missed-peak-key" class="key missed-peak" title="RSS went this high between two samples and came down before the next: the OS's high-water mark (VmHWM) rose. Only a new high for the process shows." hidden><span class="mark"></span>peak between samples</span>
     <span id="layer-keys" class="layer-keys"></span>
     <span class="spacer"></span>
@@ -113,15 +114,30 @@ export function renderComparison(state: GraphState): void {
   setText($('comparison-a'), c.nameA);
   setText($('comparison-b'), c.nameB);
   const body = $('comparison-rows');
-  const key = JSON.stringify(c.rows);
+  const key = JSON.stringify([c.nameA, c.nameB, c.rows]);
   if (body.dataset.key === key) return;
   body.dataset.key = key;
+  // Each value cell names its column too (data-label): a narrow editor stacks the columns (graph.css).
+  const labels = ['', c.nameA, c.nameB, 'Difference', 'Ratio'];
   body.replaceChildren(
     ...c.rows.map((r) => {
       const tr = document.createElement('tr');
+      const notes = [undefined, r.aNote, r.bNote];
       for (const [i, text] of [r.title, r.a, r.b, r.difference, r.ratio].entries()) {
         const cell = document.createElement(i === 0 ? 'th' : 'td');
-        cell.textContent = text;
+        if (i > 0) cell.dataset.label = labels[i];
+        const value = document.createElement('span');
+        value.className = 'value';
+        value.textContent = text;
+        cell.append(value);
+        const note = notes[i];
+        if (note) {
+          // Where the value comes from (Peak RSS: a sample, or the kernel's high-water mark).
+          const small = document.createElement('span');
+          small.className = 'note';
+          small.textContent = note;
+          cell.append(small);
+        }
         tr.append(cell);
       }
       return tr;
@@ -227,6 +243,9 @@ export function renderReadouts(state: GraphState): void {
   setHidden($('add-hook'), !(watch && watch.state === 'running' && watch.goFigures.state === 'none'));
   renderLayerKeys(state);
   renderContainerKeys(state);
+  const others = state.overlays.length;
+  setText($('overlay-count'), others === 1 ? 'the other replica' : `${others} other replicas`);
+  setHidden($('overlay-key'), others === 0);
 }
 
 /** The legend's container keys (working set, usage, limit) when the process has a container limit. */
@@ -353,17 +372,28 @@ export function renderEventList(state: GraphState): void {
 }
 
 /** The canvas's accessible name, and whether the legend shows the "peak between samples" key. */
-export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement): void {
+export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement, shown: { readonly xMin: number; readonly xMax: number }): void {
   const watch = currentWatch(state);
   const highestMissed = state.series.highestPeak();
-  setHidden($('missed-peak-key'), highestMissed === 0);
+  const comparedMissed = highestOf(state.comparison?.missedPeak);
+  setHidden($('missed-peak-key'), highestMissed === 0 && comparedMissed === 0);
   const peakText = highestMissed > 0 ? `, highest peak between samples ${formatBytes(highestMissed)}` : '';
-  const label = watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${state.series.time.length} samples${peakText}` : 'Memory graph: no process watched';
+  const comparedText = comparedMissed > 0 ? `, compared run's highest peak between samples ${formatBytes(comparedMissed)}` : '';
+  const time = state.series.time;
+  const spans = time.length ? ` over ${formatDuration(time[time.length - 1] - time[0])} (time axis ${formatDuration(shown.xMax - shown.xMin)})` : '';
+  const label = watch ? `Memory graph of ${watch.name}: RSS ${formatBytes(watch.latest?.rss)}, ${time.length} samples${spans}${peakText}${comparedText}` : 'Memory graph: no process watched';
   if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
 }
 
 /** What the hover box shows and where, as last written. */
 let tooltipKey = '';
+
+/** The highest value above 0 (0 when none). */
+function highestOf(values: ArrayLike<number> | undefined): number {
+  let max = 0;
+  for (let i = 0; i < (values?.length ?? 0); i++) if (values![i] > max) max = values![i];
+  return max;
+}
 
 /** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text is escaped. */
 export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLCanvasElement, hover: HoverInfo | undefined): void {

@@ -11,7 +11,7 @@ import { buildFixture, httpText, loadSeedServer, startProgram, stopAll } from '.
 import { closeUiSession, openUiSession, packageExtension, screenshotIfFailed, UiSession } from './session';
 import { parseSize, until, Workbench } from './workbench';
 
-const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' } as const;
+const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', 'high-contrast': 'Default High Contrast' } as const;
 
 /** Light traffic: one small request every 100 ms, so the server keeps allocating and a GC comes. */
 async function trickle(port: number, stop: { stopped: boolean }): Promise<void> {
@@ -130,6 +130,36 @@ describe('the Go heap, in the UI', () => {
         await wb.screenshot('after-free-os-memory');
         await wb.dismissNotifications();
         assert.match(await wb.statusItem.innerText(), /RSS \d/);
+      });
+
+      it('a service that serves only Prometheus /metrics gets the same breakdown and diagnosis, and is told what Free OS Memory needs', async () => {
+        // client_golang's promhttp.Handler() on the default registry: what most Go services serve.
+        const bin = await buildFixture('sources/prometheus');
+        const target = await startProgram(bin, [], /listening on 127\.0\.0\.1:(\d+)/);
+        const port = Number(target.match![1]);
+        await wb.typeIntoQuickPick('Memory Watch: Attach Memory Watch', 'Attach Memory Watch', String(target.pid));
+        await wb.page.keyboard.press('Enter');
+        await until(() => wb.statusItem.innerText(), (t) => /RSS \d/.test(t), 'RSS in the status bar');
+        await wb.runCommand('Memory Watch: Show Memory Graph');
+        await until(() => wb.graph.locator('#go-source').innerText(), (t) => new RegExp(`Prometheus metrics at 127\\.0\\.0\\.1:${port}`).test(t), 'the source named in the graph', 30_000);
+        const loading = { stopped: false };
+        const load = (async () => {
+          while (!loading.stopped) await loadSeedServer(port, { requests: 32, concurrency: 16 });
+        })();
+        try {
+          await until(() => wb.graph.locator('#diagnosis').innerText(), (t) => /^Live heap is \d+\.\d MiB of \d+\.\d MiB RSS/.test(t), 'the "live heap" diagnosis under load', 40_000);
+          await until(() => wb.graph.locator('#layer-keys').innerText(), (t) => /heap in use \d/.test(t) && /free heap held/.test(t) && /stacks/.test(t), 'the layers in the legend');
+          await wb.page.mouse.move(10, 10);
+          await wb.screenshot('prometheus-metrics');
+        } finally {
+          loading.stopped = true;
+          await load;
+        }
+        // /metrics reads memory but cannot free it: one message says what to add.
+        await wb.graph.locator('#free').click();
+        await wb.notification(/comes? from its Prometheus \/metrics, which can read memory but not free it/).waitFor({ timeout: 20_000 });
+        await wb.screenshot('prometheus-metrics-free');
+        await wb.dismissNotifications();
       });
 
       it('a program that exposes nothing says how to see more', async () => {

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { missingPrometheus } from '../../scripts/harness/tools';
-import { backfillFleet, BackfillResult } from '../support/backfill';
+import { backfillFleet, BackfillResult, DAY_OF_A_FLEET } from '../support/backfill';
 import { buildFixture, startProgram, stopAll } from '../support/goFixtures';
 import { PrometheusServer, startPrometheus, stopAllPrometheus } from '../support/prometheusServer';
 import { closeUiSession, openUiSession, packageExtension, screenshotIfFailed, UiSession } from './session';
@@ -35,16 +35,7 @@ describe('history from Prometheus, in the UI', () => {
     }
     ({ work, vsix } = packageExtension('history'));
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-history-'));
-    day = await backfillFleet(dataDir, {
-      replicas: 20,
-      hours: 24,
-      stepS: 15,
-      leaking: [3],
-      restarts: [{ replica: 5, atHour: 6 }],
-      oomKills: [{ replica: 7, atHour: 18 }],
-      gaps: [{ replica: 9, atHour: 12, minutes: 20 }],
-      seed: 26,
-    });
+    day = await backfillFleet(dataDir, { ...DAY_OF_A_FLEET, replicas: 20 });
     server = await startPrometheus({ dataDir });
   });
 
@@ -116,6 +107,8 @@ describe('history from Prometheus, in the UI', () => {
         assert.strictEqual(options.length, 20, options.join('\n'));
         assert.strictEqual(await view.locator('#free').isVisible(), false, 'no Free OS Memory in a history');
         assert.match(await view.locator('#fleet-source').innerText(), /Prometheus at 127\.0\.0\.1:\d+ · \{job="api"\} · 24 h to .*, a point every 1 min/);
+        // The other replicas, faint behind the one shown, named in the legend.
+        await until(() => view.locator('#overlay-key').innerText(), (t) => t === '19 other replicas', 'the other replicas drawn behind');
         await wb.page.mouse.move(700, 880);
         await wb.screenshot('fleet');
 

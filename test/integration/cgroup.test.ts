@@ -10,7 +10,7 @@ import * as path from 'path';
 import { describeHeadroom } from '../../src/core/cgroup/headroom';
 import { NO_LIMIT_FROM, parseKeyedCounts, parseLimit } from '../../src/core/cgroup/parsers';
 import { CgroupFigures, CgroupReader, openCgroupReader } from '../../src/core/cgroup/reader';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { readProcStatus } from '../../src/core/sampling/procfs';
 import { createTestCgroup, ownV1MemoryCgroup, removeAllTestCgroups, startInCgroup, TestCgroup, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
 import { buildFixture, RunningProgram, stopAll } from '../support/goFixtures';

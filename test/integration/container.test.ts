@@ -15,7 +15,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { adviseContainer, DEFAULT_DIAGNOSIS, diagnoseContainer } from '../../src/core/diagnosis';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';
 import { readProcStatus } from '../../src/core/sampling/procfs';

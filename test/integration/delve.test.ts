@@ -12,7 +12,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DapObserver, SessionChange } from '../../src/core/debug/dapObserver';
 import { callFreeOSMemory, DapRequest } from '../../src/core/debug/delveCall';
 import { findDelveChild, parseDlvTargetList, pidFromAttachConfiguration } from '../../src/core/debug/pidFallbacks';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';
 import { listProcesses } from '../../src/core/processes/processInfo';
 import { readProcStat } from '../../src/core/sampling/procfs';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_DIAGNOSIS, diagnose, DiagnosisKind, DiagnosisOptions } from '../../src/core/diagnosis';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';
 import { Watch } from '../../src/core/watch';

@@ -14,7 +14,7 @@ import { GoFigures } from '../../src/core/goruntime/figures';
 import { GO_FIGURES_MIN_INTERVAL_MS } from '../../src/core/goruntime/sources';
 import { BACKGROUND_GO_FIGURES_INTERVAL_MS, GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { listListeners } from '../../src/core/goruntime/listeners';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { MemorySample } from '../../src/core/sampling/types';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { buildFixture, httpText, startProgram, stopAll } from '../support/goFixtures';

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { discover } from '../../src/core/goruntime/discovery';
 import { HOOK_FILES, isPackageMain } from '../../src/core/hook/template';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { postHook } from '../../src/core/release/httpHook';
 import { sendSignal } from '../../src/core/release/signal';
 import { procIdentity } from '../../src/core/sampling/procfs';

@@ -19,7 +19,7 @@ import { HOSTILE_PROFILES, HOSTILE_RECORDINGS, writeHostileRecordings } from '..
 import { startProgram, stopAll } from '../support/goFixtures';
 import { longestBlock } from '../support/wait';
 import { serializeLikeVsCode } from '../support/webviewSerializer';
-import { graphStateMessages } from '../../src/protocol';
+import { graphStateMessages } from '../../src/shared/protocol';
 
 const MAX_BLOCK_MS = 50;
 const HOSTILE = path.join(__dirname, '..', 'support', 'hostileTarget.js');

@@ -16,18 +16,17 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { missingPrometheus } from '../../scripts/harness/tools';
+import { withRealPrometheus } from '../support/prometheusSuite';
 import type { FetchProgress } from '../../src/core/history/fetch';
 import type { FleetHistory, ReplicaHistory } from '../../src/core/history/fleet';
 import { fetchHistoryOffThread, fetchReplicaOffThread } from '../../src/core/history/offThread';
 import { PrometheusServer as ApiServer } from '../../src/core/history/promApi';
 import { parseSelector } from '../../src/core/history/selector';
-import { backfillFleet, BackfillResult } from '../support/backfill';
-import { removeAllTestCgroups, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
-import { Fleet, startFleet, stopAllFleets } from '../support/fleet';
-import { stopAllGroups } from '../support/processGroup';
-import { PrometheusServer, query, queryRange, startPrometheus, stopAllPrometheus, waitForQuery } from '../support/prometheusServer';
-import { closeAllProxies, PromProxy, startPromProxy } from '../support/promProxy';
+import { backfillFleet, BackfillResult, DAY_OF_A_FLEET } from '../support/backfill';
+import { v1MemoryCgroupUnavailable } from '../support/cgroupV1';
+import { Fleet, startFleet } from '../support/fleet';
+import { PrometheusServer, query, queryRange, startPrometheus, waitForQuery } from '../support/prometheusServer';
+import { PromProxy, startPromProxy } from '../support/promProxy';
 import { longestBlock } from '../support/wait';
 
 const MiB = 1024 * 1024;
@@ -42,24 +41,7 @@ const matchers = (text: string) => {
 
 describe('history from a real Prometheus server', function () {
   this.timeout(300_000);
-  const dirs: string[] = [];
-
-  before(function () {
-    const missing = missingPrometheus();
-    if (missing) {
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
-  });
-
-  after(async () => {
-    await closeAllProxies();
-    await stopAllPrometheus();
-    await stopAllFleets();
-    await stopAllGroups();
-    await removeAllTestCgroups();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const dirs = withRealPrometheus();
 
   describe('a day of 22 replicas, behind a prefix, a tenant and a token', () => {
     let day: BackfillResult;
@@ -73,16 +55,7 @@ describe('history from a real Prometheus server', function () {
     before(async () => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-history-day-'));
       dirs.push(dataDir);
-      day = await backfillFleet(dataDir, {
-        replicas: 22,
-        hours: 24,
-        stepS: 15,
-        leaking: [3],
-        restarts: [{ replica: 5, atHour: 6 }],
-        oomKills: [{ replica: 7, atHour: 18 }],
-        gaps: [{ replica: 9, atHour: 12, minutes: 20 }],
-        seed: 26,
-      });
+      day = await backfillFleet(dataDir, { ...DAY_OF_A_FLEET, replicas: 22 });
       note(`backfilled ${day.series} series, ${day.samples} samples in ${day.generateMs + day.promtoolMs} ms`);
       server = await startPrometheus({ dataDir });
       proxy = await startPromProxy({ upstream: server.url, prefix: '/prometheus', tenant: 'team-a', bearer: TOKEN });

@@ -13,11 +13,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { missingPrometheus } from '../../scripts/harness/tools';
+import { withRealPrometheus } from '../support/prometheusSuite';
 import { backfillFleet, BackfillResult } from '../support/backfill';
-import { removeAllTestCgroups, v1MemoryCgroupUnavailable } from '../support/cgroupV1';
-import { Fleet, ReplicaSpec, startFleet, stopAllFleets } from '../support/fleet';
-import { stopAllGroups } from '../support/processGroup';
+import { v1MemoryCgroupUnavailable } from '../support/cgroupV1';
+import { Fleet, ReplicaSpec, startFleet } from '../support/fleet';
 import {
   apiGet,
   httpGet,
@@ -27,10 +26,9 @@ import {
   queryRange,
   scrapeHealth,
   startPrometheus,
-  stopAllPrometheus,
   waitForQuery,
 } from '../support/prometheusServer';
-import { closeAllProxies, PromProxy, startPromProxy } from '../support/promProxy';
+import { PromProxy, startPromProxy } from '../support/promProxy';
 import { waitFor } from '../support/wait';
 
 const MiB = 1024 * 1024;
@@ -41,24 +39,7 @@ const note = (text: string) => console.log(`        (${text})`);
 
 describe('a real Prometheus server for the history tests', function () {
   this.timeout(180_000);
-  const dirs: string[] = [];
-
-  before(function () {
-    const missing = missingPrometheus();
-    if (missing) {
-      console.log(`      skipped: ${missing}`);
-      this.skip();
-    }
-  });
-
-  after(async () => {
-    await closeAllProxies();
-    await stopAllPrometheus();
-    await stopAllFleets();
-    await stopAllGroups();
-    await removeAllTestCgroups();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const dirs = withRealPrometheus();
 
   describe('a fleet of real replicas scraped every second', () => {
     const cgroupsUnavailable = v1MemoryCgroupUnavailable();

@@ -11,7 +11,7 @@
  */
 import * as assert from 'assert';
 import { DEFAULT_DIAGNOSIS, diagnose, DiagnosisKind, DiagnosisOptions } from '../../src/core/diagnosis';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { describeGoStatus } from '../../src/core/goruntime/describe';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describeWatch } from '../../src/core/describeWatch';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { GoRuntimeTracker } from '../../src/core/goruntime/tracker';
 import {
   compareRuns,
@@ -28,7 +28,7 @@ import {
 } from '../../src/core/recording';
 import { freeOSMemory } from '../../src/core/release/freeOSMemory';
 import { ReleaseReport } from '../../src/core/release/measure';
-import { SERIES_COLUMNS, SeriesSnapshot } from '../../src/core/series';
+import { SERIES_COLUMNS, SeriesSnapshot } from '../../src/shared/series';
 import { Watch } from '../../src/core/watch';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { buildFixture, loadSeedServer, REPO_ROOT, startProgram, stopAll } from '../support/goFixtures';

@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MAX_CAPACITY, packSeries, SERIES_COLUMNS, unpackSeries } from '../../src/core/series';
+import { MAX_CAPACITY, packSeries, SERIES_COLUMNS, unpackSeries } from '../../src/shared/series';
 import { exportCsv, openRecording, saveRecording } from '../../src/core/recording/offThread';
 import { WatchRegistry } from '../../src/core/watchRegistry';
 import { buildFixture, loadSeedServer, startProgram, stopAll } from '../support/goFixtures';

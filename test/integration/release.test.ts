@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { freeOSMemory, ReleaseSettings } from '../../src/core/release/freeOSMemory';
 import { postHook } from '../../src/core/release/httpHook';
 import { sendSignal } from '../../src/core/release/signal';

@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { sampleClock } from '../../src/core/sampleClock';
 import { ProcfsReader, readProcStatus } from '../../src/core/sampling/procfs';
 import { HELPER_BATCH_MS, samplerHelperPath, SamplerHelperConfig } from '../../src/core/sources/samplerHelper';

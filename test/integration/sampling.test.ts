@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { request } from '../../src/core/net/request';
 import { postHook } from '../../src/core/release/httpHook';
 import { ProcfsReader } from '../../src/core/sampling/procfs';

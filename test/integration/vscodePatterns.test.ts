@@ -1,5 +1,5 @@
 /**
- * The unit tests of core/text.ts use copies of VS Code's link and icon patterns. Here the patterns
+ * The unit tests of shared/text.ts use copies of VS Code's link and icon patterns. Here the patterns
  * come out of the real workbench that the UI suites run (code-server's bundle), and our escaping is
  * checked against them: if VS Code changes how it finds links, this fails.
  */
@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tools } from '../../scripts/harness/tools';
-import { escapeIcons, plainForNotification } from '../../src/core/text';
+import { escapeIcons, plainForNotification } from '../../src/shared/text';
 
 describe("VS Code's own link and icon patterns (from the installed workbench)", () => {
   let bundle = '';

@@ -66,6 +66,20 @@ export interface BackfillOptions {
   readonly maxBlockDuration?: string;
 }
 
+/**
+ * The day the history tests, the UI test and the bench read: a day of a fleet where one replica
+ * leaks, one restarts, one is OOM-killed and one is not scraped for 20 minutes.
+ */
+export const DAY_OF_A_FLEET = {
+  hours: 24,
+  stepS: 15,
+  leaking: [3],
+  restarts: [{ replica: 5, atHour: 6 }],
+  oomKills: [{ replica: 7, atHour: 18 }],
+  gaps: [{ replica: 9, atHour: 12, minutes: 20 }],
+  seed: 26,
+} as const satisfies BackfillOptions;
+
 export interface BackfilledReplica {
   readonly index: number;
   readonly namespace: string;

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import zlib = require('zlib');
 import { Function as PprofFunction, Line, Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
-import { SERIES_COLUMNS } from '../../src/core/series';
+import { SERIES_COLUMNS } from '../../src/shared/series';
 
 /** A recording file of the corpus: its name and how to write it. */
 export interface HostileRecording {

@@ -22,7 +22,7 @@ import {
   unescapeMountField,
 } from '../../src/core/cgroup/parsers';
 import { CgroupFigures, CgroupReader, openCgroupReader, SHARED_READING_MS } from '../../src/core/cgroup/reader';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 
 const RECORDED = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded', 'cgroup');
 const recorded = (...parts: string[]) => fs.readFileSync(path.join(RECORDED, ...parts), 'utf8');

@@ -5,7 +5,7 @@
  * and a copy holding as many rows as a series keeps becomes a window of a fixed span.
  */
 import * as assert from 'assert';
-import { packSeries, SERIES_COLUMNS, SeriesColumn } from '../../src/core/series';
+import { packSeries, SERIES_COLUMNS, SeriesColumn } from '../../src/shared/series';
 import { ClientSeries, LAYERS, MAX_POINTS, stackLayersOf, TRIM_BATCH } from '../../src/webview/clientSeries';
 
 function random(seed: number): () => number {

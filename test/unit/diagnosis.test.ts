@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, Diagnosis, diagnose, diagnoseContainer, detectLeak, withHeapFinding, workingSetTrend } from '../../src/core/diagnosis';
-import { formatBytes, formatDuration, MiB } from '../../src/core/format';
-import { packSeries, SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/core/series';
+import { formatBytes, formatDuration, MiB } from '../../src/shared/format';
+import { packSeries, SERIES_COLUMNS, SeriesColumn, SeriesSnapshot, TimeSeries } from '../../src/shared/series';
 import { ClientSeries, layerSizes, stackLayers } from '../../src/webview/clientSeries';
 
 /**
@@ -33,6 +33,20 @@ describe('diagnosis', () => {
     const d = diagnose(rebuild(recorded('live-heap')))!;
     assert.strictEqual(d.kind, 'live-heap');
     assert.ok(d.bytes > 195 * MiB && d.bytes < 210 * MiB, String(d.bytes / MiB));
+  });
+
+  it('live heap is said against the RSS of the moment its figures were read, never "of" a smaller RSS', () => {
+    // Go figures are read at most once a second, RSS every sample: RSS fell 198 → 84 MiB since.
+    const s = new TimeSeries(600_000, 100);
+    s.push(1000, { rss: 198 * MiB, heapObjects: 150 * MiB, heapLive: 150 * MiB, heapUnused: 10 * MiB, goTotal: 190 * MiB });
+    s.push(1500, { rss: 84 * MiB });
+    assert.strictEqual(diagnose(s)!.message, 'Live heap is 150.0 MiB of 198.0 MiB RSS — memory the program is using now.');
+    // Heap pages in use but not (yet) resident: the heap outgrows RSS.
+    const t = new TimeSeries(600_000, 100);
+    t.push(1000, { rss: 84 * MiB, heapObjects: 91.5 * MiB, heapLive: 91.5 * MiB, heapUnused: 0.5 * MiB, goTotal: 100 * MiB });
+    const d = diagnose(t)!;
+    assert.strictEqual(d.kind, 'live-heap');
+    assert.strictEqual(d.message, 'Live heap is 91.5 MiB (RSS 84.0 MiB: not all of it is resident) — memory the program is using now.');
   });
 
   it('after a spike the free heap is held; after Free OS Memory nothing stands out', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { formatBytes, formatDuration, formatTransition, MiB, unitFor } from '../../src/core/format';
+import { formatBytes, formatDuration, formatTransition, MiB, unitFor } from '../../src/shared/format';
 
 describe('format', () => {
   it('uses binary units with one decimal', () => {

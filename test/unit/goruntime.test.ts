@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { partition } from '../../src/core/partition';
+import { partition } from '../../src/shared/partition';
 import { listeningRows, loopbackHost, parseLsofListeners, parseNetstatListeners, parseProcNetTcp } from '../../src/core/goruntime/listeners';
 import * as os from 'os';
 import { parseAgentSnapshot, parseExpvar, parseGopsMemStats, parsePprofMemStats } from '../../src/core/goruntime/parsers';

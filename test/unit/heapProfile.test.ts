@@ -9,8 +9,8 @@ import * as path from 'path';
 import { analyzeHeapProfile } from '../../src/core/heap/analyze';
 import { diffProfiles } from '../../src/core/heap/diff';
 import { goPackageOf, shortFunctionName } from '../../src/core/heap/functionNames';
-import { describeGrowth, describeSite, formatBytesDelta, formatShare, siteLocation, topFunctions, topSites } from '../../src/core/heap/present';
-import { HEAP_VALUE_KEYS, HeapProfileSummary, HeapValues } from '../../src/core/heap/types';
+import { describeGrowth, describeSite, formatBytesDelta, formatShare, siteLocation, topFunctions, topSites } from '../../src/shared/heap/present';
+import { HEAP_VALUE_KEYS, HeapProfileSummary, HeapValues } from '../../src/shared/heap/types';
 import { closeToPprof, parsePprofTop, PprofTop } from '../support/pprofTop';
 
 const RECORDED = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded', 'heap');

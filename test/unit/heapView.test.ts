@@ -13,11 +13,11 @@ import { gorootCandidates, guessGoroot } from '../../src/core/heap/goroot';
 import { realPathFs } from '../../src/core/heap/realFs';
 import { diffProfiles } from '../../src/core/heap/diff';
 import { ADD_SOURCE_HINT, HeapFetchError, heapProfileEndpoint, HeapProfileWatch, HeapWatchProfiles, topGrowerOf } from '../../src/core/heap/profileService';
-import { HeapProfileSummary } from '../../src/core/heap/types';
+import { HeapProfileSummary } from '../../src/shared/heap/types';
 import { buildHeapViewState, locationKey, locationsOf, ProfileLocation, toRowSource } from '../../src/core/heap/viewModel';
-import { HeapRowSource, HeapViewState } from '../../src/core/heap/viewTypes';
+import { HeapRowSource, HeapViewState } from '../../src/shared/heap/viewTypes';
 import { normalizeSettings } from '../../src/core/settings';
-import { MAX_HEAP_ROW_KEY_CHARS, MAX_RENDERED_HEAP_ROWS, parseHeapViewMessage } from '../../src/protocol';
+import { MAX_HEAP_ROW_KEY_CHARS, MAX_RENDERED_HEAP_ROWS, parseHeapViewMessage } from '../../src/shared/protocol';
 import { buildTable, formatCount, headerLines, MAX_SHOWN_ROWS } from '../../src/webview/heap/model';
 import { closeToPprof, parsePprofTop } from '../support/pprofTop';
 

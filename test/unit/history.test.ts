@@ -10,7 +10,7 @@ import { MAX_POINTS, MAX_POINTS_PER_QUERY, parseTimeInput, planRange, POINTS_PER
 import { parseServerUrl, sampleValue, seriesOfResult, RangeSeries, PrometheusError } from '../../src/core/history/promApi';
 import { containerQueries, discoveryMatch, peakQuery, samplesToFetch } from '../../src/core/history/queries';
 import { anyOf, parseSelector, quoteLabelValue, selectorText } from '../../src/core/history/selector';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 
 describe('history: the selector', () => {
   it('reads label matchers in braces, each kind of operator and quote', () => {

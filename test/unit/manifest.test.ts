@@ -1,6 +1,6 @@
 /**
  * package.json against the tables it repeats: the settings (src/core/settings.ts SETTINGS) and the
- * commands (src/commandTable.ts COMMANDS). package.json stays hand-written — VS Code, vsce and the
+ * commands (src/shared/commandTable.ts COMMANDS). package.json stays hand-written — VS Code, vsce and the
  * Marketplace read it as it is, descriptions and all — and is checked here rather than generated:
  * a generator would be one more build step before each of them, and its output would still need
  * this check to catch a hand edit.
@@ -8,7 +8,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { COMMAND_CATEGORY, COMMANDS } from '../../src/commandTable';
+import { COMMAND_CATEGORY, COMMANDS } from '../../src/shared/commandTable';
 import { normalizeSettings, RawSettings, SETTING_KEYS, SettingSpec, settingSpec } from '../../src/core/settings';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));

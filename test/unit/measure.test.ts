@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { describeRelease, isMeasurableRelease, summarise } from '../../src/core/release/measure';
 
 // Recorded around a FreeOSMemory call on the seed-like server (RSS in MiB, 50 ms apart).

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { missedPeak } from '../../src/core/missedPeak';
 import { MemorySample } from '../../src/core/sampling/types';
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { GRAPH_INTENTS, parseWebviewMessage } from '../../src/protocol';
+import { GRAPH_INTENTS, parseWebviewMessage } from '../../src/shared/protocol';
 import { GRAPH_TEMPLATE } from '../../src/webview/view';
 
 describe('webview protocol validation', () => {

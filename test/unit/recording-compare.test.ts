@@ -7,10 +7,11 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import {
   compareRuns,
   comparisonToMarkdown,
+  PEAK_NOTES,
   formatSignedBytes,
   formatSignedDuration,
   parseRecording,
@@ -18,7 +19,7 @@ import {
   recordingFromSnapshot,
   summarizeRun,
 } from '../../src/core/recording';
-import { SeriesSnapshot } from '../../src/core/series';
+import { SeriesSnapshot } from '../../src/shared/series';
 
 const RECORDED = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded');
 
@@ -171,6 +172,9 @@ describe('recording: comparing real runs', () => {
     // The default GC saw a peak between two samples (VmHWM) that no sample showed.
     assert.strictEqual(b.peakBetweenSamples, true);
     assert.ok(b.peakRss! > Math.max(...present(normal, 'rss')));
+    // The table says so: whose peak is a sample, whose the kernel's high-water mark.
+    assert.deepStrictEqual([peak.aNote, peak.bNote], [a.peakBetweenSamples ? PEAK_NOTES.kernel : PEAK_NOTES.sampled, PEAK_NOTES.kernel]);
+    assert.ok(rows.every((r) => r.key === 'peakRss' || (r.aNote === undefined && r.bNote === undefined)), 'notes on Peak RSS only');
     // Held memory: the holding run's RSS came back only when Free OS Memory released it.
     const releaseAt = holding.events.find((e) => e.kind === 'release')!.time;
     assert.ok(holding.time[0] + a.peakTimeMs! + a.recoveryMs! >= releaseAt);
@@ -199,7 +203,7 @@ describe('recording: comparing real runs', () => {
     assert.strictEqual(lines.length, 2 + result.comparison.rows.length);
     assert.strictEqual(lines[0], '| | GOGC=off \\| 1GiB | default GC | Difference | Ratio |');
     for (const line of lines) assert.strictEqual(line.split(/(?<!\\)\|/).length, 7, line);
-    assert.match(table, /\| Peak RSS \| \d+\.\d MiB \| \d+\.\d MiB \| −\d+\.\d MiB \| ×0\.\d\d \|/);
+    assert.match(table, /\| Peak RSS \| \d+\.\d MiB \((sampled|kernel's VmHWM, between samples)\) \| \d+\.\d MiB \((sampled|kernel's VmHWM, between samples)\) \| −\d+\.\d MiB \| ×0\.\d\d \|/);
   });
 });
 

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { downsampleSeries } from '../../src/core/recording/offThread';
-import type { PackedSeries } from '../../src/core/series';
+import type { PackedSeries } from '../../src/shared/series';
 
 function seriesOf(rss: number[], missed: number[]): PackedSeries {
   const n = rss.length;

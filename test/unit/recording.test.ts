@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
-import { formatBytes, MiB } from '../../src/core/format';
+import { formatBytes, MiB } from '../../src/shared/format';
 import {
   MAX_RECORDING_BYTES,
   parseRecording,
@@ -19,7 +19,7 @@ import {
   serializeRecording,
   toSeriesSnapshot,
 } from '../../src/core/recording';
-import { capacityFor, MAX_CAPACITY, SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot, TimeSeries } from '../../src/core/series';
+import { capacityFor, MAX_CAPACITY, SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot, TimeSeries } from '../../src/shared/series';
 
 const RECORDED = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'recorded');
 const SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'docs', 'memwatch.schema.json');

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { MiB } from '../../src/core/format';
+import { MiB } from '../../src/shared/format';
 import { byteTicks, niceStep, timeTicks } from '../../src/webview/scale';
 
 describe('graph axes', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { capacityFor, MAX_CAPACITY, TimeSeries } from '../../src/core/series';
+import { capacityFor, MAX_CAPACITY, TimeSeries } from '../../src/shared/series';
 
 const MINUTE = 60_000;
 

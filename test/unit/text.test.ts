@@ -4,7 +4,7 @@
  * vscodePatterns.test.ts checks they still match the installed workbench.
  */
 import * as assert from 'assert';
-import { escapeIcons, escapeMarkdown, plainForNotification } from '../../src/core/text';
+import { escapeIcons, escapeMarkdown, plainForNotification } from '../../src/shared/text';
 
 /** How VS Code finds links in a notification message. */
 export const VSCODE_NOTIFICATION_LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;

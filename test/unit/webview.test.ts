@@ -3,8 +3,8 @@
  * built from the state, and the per-pixel-column decimation the chart draws from.
  */
 import * as assert from 'assert';
-import { SERIES_COLUMNS, SeriesColumn } from '../../src/core/series';
-import type { WatchSummary } from '../../src/protocol';
+import { SERIES_COLUMNS, SeriesColumn } from '../../src/shared/series';
+import type { WatchSummary } from '../../src/shared/protocol';
 import { countLabelPlacement, decimate } from '../../src/webview/chart';
 import { buildChartModel, GraphTheme, MIN_SPAN_MS } from '../../src/webview/chartModel';
 import { adviceClass, diagnosisClass } from '../../src/webview/kinds';
@@ -126,6 +126,45 @@ describe('the graph webview (pure parts)', () => {
     assert.deepStrictEqual(overlay.dash, [6, 3]);
     applyMessage(state, { type: 'state', watches: [summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
     assert.strictEqual(state.comparison, undefined);
+  });
+
+  it("draws a fleet's other replicas faint, under the one shown; never the one shown, never junk; a new state clears them", () => {
+    const state = createState();
+    applyMessage(state, { type: 'state', watches: [summary('a'), summary('b')], currentId: 'a', series: { time: Float64Array.of(1000, 2000), columns: columns(2, (c) => (c === 'rss' ? 100 : null)), events: [] }, windowMs: 60_000, warningBytes: 0, busy: false });
+    assert.ok(applyMessage(state, { type: 'overlay', id: 'b', name: 'pod-b', time: Float64Array.of(1000, 2000), rss: Float64Array.of(300, 400) }));
+    assert.strictEqual(applyMessage(state, { type: 'overlay', id: 'a', name: 'itself', time: Float64Array.of(1000), rss: Float64Array.of(1) }), undefined, 'the one shown is not its own overlay');
+    assert.strictEqual(applyMessage(state, { type: 'overlay', id: 'c', name: 'junk', time: Float64Array.of(1000, 2000), rss: Float64Array.of(1) }), undefined, 'times and values differ in length');
+    const model = buildChartModel(state, THEME, false);
+    const others = model.series.filter((x) => x.under);
+    assert.deepStrictEqual(others.map((x) => x.name), ['RSS — pod-b']);
+    assert.ok(others[0].alpha! < 1 && others[0].width! <= 1, 'faint and thin');
+    assert.ok(model.series.indexOf(others[0]) < model.series.findIndex((x) => x.name === 'RSS'), 'behind the RSS shown');
+    applyMessage(state, { type: 'state', watches: [summary('a'), summary('b')], currentId: 'b', windowMs: 60_000, warningBytes: 0, busy: false });
+    assert.deepStrictEqual(state.overlays, []);
+  });
+
+  it('fits a recording\'s time axis to its run and the run compared with it; a live window keeps its minimum span', () => {
+    // A 12 s recording, sent with its length as the window (as the recording editor sends it).
+    const time = Float64Array.from({ length: 49 }, (_, i) => 1_000_000 + i * 250);
+    const message = { type: 'state' as const, watches: [summary('r', { state: 'exited' })], currentId: 'r', series: { time, columns: columns(49, (c) => (c === 'rss' ? 100 : null)), events: [] }, windowMs: 12_000, warningBytes: 0, busy: false };
+    const recording = createState(true);
+    applyMessage(recording, message);
+    let model = buildChartModel(recording, THEME, false);
+    assert.deepStrictEqual([model.xMin, model.xMax], [1_000_000, 1_012_000], 'first sample to last');
+    // The same series live: shown over the minimum span.
+    const live = createState();
+    applyMessage(live, message);
+    const liveModel = buildChartModel(live, THEME, false);
+    assert.strictEqual(liveModel.xMax - liveModel.xMin, MIN_SPAN_MS);
+    // A compared run that goes on longer (and its peak between samples): the axis holds it, and its whiskers are in the model.
+    applyMessage(recording, {
+      type: 'compare',
+      comparison: { nameA: 'a', nameB: 'b', alignedOn: 'at their start', time: Float64Array.of(1_000_000, 1_010_000, 1_020_000), rss: Float64Array.of(50, 60, 70), missedPeak: Float64Array.of(NaN, 500, NaN), rows: [], markdown: '|' },
+    });
+    model = buildChartModel(recording, THEME, false);
+    assert.deepStrictEqual([model.xMin, model.xMax], [1_000_000, 1_020_000]);
+    assert.deepStrictEqual(Array.from(model.comparedPeaks!.values).map((v) => (Number.isNaN(v) ? null : v)), [null, 500, null]);
+    assert.strictEqual(model.comparedPeaks!.color, THEME.foreground, 'in the compared line\'s colour');
   });
 });
 

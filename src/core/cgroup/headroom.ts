@@ -1,5 +1,5 @@
 /** How close a cgroup is to its limit, in one line for a tooltip or a diagnosis. */
-import { formatBytes } from '../format';
+import { formatBytes } from '../../shared/format';
 import type { CgroupFigures } from './reader';
 
 /**

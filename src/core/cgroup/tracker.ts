@@ -3,9 +3,9 @@
  * last figures), an OOM kill count that rose while the process lives told as a kill of another
  * process in the same cgroup, and at the process's end, whether the OOM killer ended it.
  */
-import { formatBytes } from '../format';
+import { formatBytes } from '../../shared/format';
 import type { MemorySample } from '../sampling/types';
-import type { SeriesEvent } from '../series';
+import type { SeriesEvent } from '../../shared/series';
 import type { WatchEnd } from '../watchTypes';
 import { CgroupFigures, CgroupReader } from './reader';
 

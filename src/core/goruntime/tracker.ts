@@ -11,8 +11,8 @@
  * program's set of listening ports changed since the last try (a late server is still found).
  */
 import { Emitter, Event } from '../util/lifecycle';
-import type { GoFiguresState } from '../watchSummary';
-import { formatDuration } from '../format';
+import type { GoFiguresState } from '../../shared/watchSummary';
+import { formatDuration } from '../../shared/format';
 import { discover, DiscoveryOptions, listenerKey } from './discovery';
 import { GoFigures } from './figures';
 import { GoSource } from './sources';

@@ -5,10 +5,10 @@
  */
 import { promisify } from 'util';
 import zlib = require('zlib');
-import { formatBytes, MiB } from '../format';
+import { formatBytes, MiB } from '../../shared/format';
 import { HeapProfileError } from './errors';
 import { decodeProfileBytes, SummarizeOptions, summarizeProfile } from './summarize';
-import { HeapProfileSummary } from './types';
+import { HeapProfileSummary } from '../../shared/heap/types';
 
 const gunzipAsync = promisify(zlib.gunzip);
 

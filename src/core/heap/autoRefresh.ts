@@ -8,7 +8,7 @@
  */
 import type { IDisposable } from '../util/lifecycle';
 import type { HeapProfileService, HeapProfileWatch } from './profileService';
-import { FAILURES_THAT_STOP_AUTO_REFRESH } from './viewTypes';
+import { FAILURES_THAT_STOP_AUTO_REFRESH } from '../../shared/heap/viewTypes';
 
 /** What the loop reads at each tick. */
 export interface HeapAutoRefreshDeps {

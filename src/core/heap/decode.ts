@@ -8,7 +8,7 @@
  */
 import { AnalyzeOptions, checkCompressedBody, limitOf } from './analyze';
 import { HeapProfileError, isHeapProfileErrorCode } from './errors';
-import { HeapProfileSummary } from './types';
+import { HeapProfileSummary } from '../../shared/heap/types';
 import { IsolatedTaskError, runIsolatedTask } from '../util/isolatedTask';
 import { resolveHeapTaskScript } from './workerScript';
 

@@ -3,27 +3,9 @@
  * file and line), the change of in-use and allocated figures, which sites are new, and the sites
  * ordered by in-use growth — the leak candidates first.
  */
-import { HEAP_VALUE_KEYS, HeapProfileSummary, HeapSite, HeapValues, pickValues, zeroValues } from './types';
+import { HEAP_VALUE_KEYS, HeapProfileSummary, HeapSite, HeapSiteDelta, HeapValues, pickValues, zeroValues } from '../../shared/heap/types';
 
-/** One site's change between the baseline and the current profile. */
-export interface HeapSiteDelta {
-  key: string;
-  functionName: string;
-  shortName: string;
-  file: string;
-  line: number;
-  /** Its figures in the baseline; undefined when the baseline does not list it. */
-  baseline: HeapValues | undefined;
-  /** Its figures now; undefined when the current profile does not list it. */
-  current: HeapValues | undefined;
-  /**
-   * current − baseline, a missing side counting as 0. In-use figures may go down; alloc figures
-   * (totals since the program started) give what was allocated between the two profiles.
-   */
-  delta: HeapValues;
-  /** Absent from a baseline that listed every site: it allocated nothing before. */
-  isNew: boolean;
-}
+export type { HeapSiteDelta } from '../../shared/heap/types';
 
 /** The change between two heap profiles. */
 export interface HeapProfileDiff {

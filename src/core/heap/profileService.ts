@@ -5,7 +5,7 @@
  * the change between them. Every failure becomes a code and a sentence for the view — never a
  * throw, never a request while the program is stopped in the debugger, never two at once.
  */
-import { MiB } from '../format';
+import { MiB } from '../../shared/format';
 import { request, RequestError } from '../net/request';
 import { checkUrl, METRICS_URL } from '../net/urlPolicy';
 import { AGENT_PREFIX } from '../goruntime/sources';
@@ -14,8 +14,8 @@ import type { Watch } from '../watch';
 import { decodeHeapProfile, DecodeHeapProfileOptions } from './decode';
 import { diffProfiles, HeapProfileDiff, HeapSiteDelta } from './diff';
 import { HeapProfileError } from './errors';
-import { formatBytesDelta, siteLocation } from './present';
-import { HeapProfileSummary } from './types';
+import { formatBytesDelta, siteLocation } from '../../shared/heap/present';
+import { HeapProfileSummary } from '../../shared/heap/types';
 
 /** What the service needs of a watch. */
 export type HeapProfileWatch = Pick<Watch, 'id' | 'pid' | 'state' | 'paused' | 'isLocal' | 'goRuntime' | 'remoteSource'>;

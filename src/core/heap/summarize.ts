@@ -10,7 +10,7 @@
 import { Profile } from 'pprof-format';
 import { HeapProfileError } from './errors';
 import { shortFunctionName } from './functionNames';
-import { HEAP_VALUE_KEYS, HeapFunction, HeapOmitted, HeapProfileSummary, HeapSampleType, HeapSite, HeapValues, zeroValues } from './types';
+import { HEAP_VALUE_KEYS, HeapFunction, HeapOmitted, HeapProfileSummary, HeapSampleType, HeapSite, HeapValues, zeroValues } from '../../shared/heap/types';
 
 /** How many sites and functions a summary keeps (the rest are counted in `omitted…`). */
 export interface SummarizeOptions {

@@ -6,10 +6,10 @@
 import path = require('path');
 import { HeapProfileDiff } from './diff';
 import type { ProfilePathMapping } from './pathMapping';
-import { siteLocation } from './present';
+import { siteLocation } from '../../shared/heap/present';
 import { HeapWatchProfiles, topGrowerOf } from './profileService';
-import { HEAP_VALUE_KEYS, HeapFunction, HeapProfileSummary, HeapSite, HeapValues, pickValues, zeroValues } from './types';
-import { HeapRowSource, HeapViewRow, HeapViewState } from './viewTypes';
+import { HEAP_VALUE_KEYS, HeapFunction, HeapProfileSummary, HeapSite, HeapValues, pickValues, zeroValues } from '../../shared/heap/types';
+import { HeapRowSource, HeapViewRow, HeapViewState } from '../../shared/heap/viewTypes';
 
 /** A profile's file and line, and the function there (which settles ambiguous paths). */
 export interface ProfileLocation {

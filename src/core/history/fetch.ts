@@ -9,7 +9,7 @@
  * each range query in parts of at most POINTS_PER_PART points per series, a few at a time, with
  * progress after each. Runs in a process of its own (task.ts); assembly is fleet.ts'.
  */
-import { formatLocalDateTime } from '../format';
+import { formatLocalDateTime } from '../../shared/format';
 import { assembleFleet, FetchedHistory, FleetHistory, IDENTITY_LABELS, MAX_SHOWN_REPLICAS, replicaKey, ReplicaHistory } from './fleet';
 import { planRange, RangePlan } from './plan';
 import { PrometheusError, PrometheusServer, queryRange, RangeSeries, seriesLabels, serverName } from './promApi';

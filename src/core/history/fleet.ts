@@ -6,13 +6,14 @@
  * peak and the one that grew fastest. Pure: the task (task.ts) fetches, this assembles.
  */
 import { adviseContainer, DEFAULT_DIAGNOSIS, detectGoroutineLeak, detectLeak, diagnose, DiagnosisOptions } from '../diagnosis';
-import type { AdviceKind, DiagnosisKind } from '../diagnosisKinds';
-import { formatBytes, formatDuration, formatLocalDateTime, MiB } from '../format';
+import type { AdviceKind, DiagnosisKind } from '../../shared/diagnosisKinds';
+import { formatBytes, formatDuration, formatLocalDateTime, MiB } from '../../shared/format';
 import { goFigures, KeptSample, keptSampleValue } from '../goruntime/prometheusText';
-import { MAX_SERIES_EVENTS, packSeries, PackedSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent, TimeSeries } from '../series';
+import { MAX_SERIES_EVENTS, packSeries, PackedSeries, SERIES_COLUMNS, SeriesColumn, SeriesEvent, TimeSeries } from '../../shared/series';
 import type { RangeSeries } from './promApi';
 import type { RangePlan } from './plan';
 import type { ContainerQuery } from './queries';
+import { LineFit } from '../util/lineFit';
 
 /** Replicas drawn and diagnosed in full; the rest are summarized in a line. */
 export const MAX_SHOWN_REPLICAS = 20;
@@ -512,28 +513,19 @@ function fastestGrowth(time: readonly number[], rss: readonly number[], starts: 
   let best: ReplicaHistory['growth'];
   const bounds = [...starts, rss.length];
   for (let k = 0; k + 1 < bounds.length; k++) {
-    let n = 0;
-    let sx = 0;
-    let sy = 0;
-    let sxx = 0;
-    let sxy = 0;
+    const fit = new LineFit();
     let from = NaN;
     let to = NaN;
     for (let r = bounds[k]; r < bounds[k + 1]; r++) {
       const y = rss[r];
       if (Number.isNaN(y)) continue;
-      const x = (time[r] - time[0]) / 3_600_000;
-      n++;
-      sx += x;
-      sy += y;
-      sxx += x * x;
-      sxy += x * y;
+      fit.add((time[r] - time[0]) / 3_600_000, y);
       if (Number.isNaN(from)) from = time[r];
       to = time[r];
     }
-    if (n < 10 || to - from < minSpanMs) continue;
-    const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    if (Number.isFinite(slope) && (!best || slope > best.bytesPerHour)) best = { bytesPerHour: slope, from, to };
+    if (fit.count < 10 || to - from < minSpanMs) continue;
+    const slope = fit.slope();
+    if (!Number.isNaN(slope) && (!best || slope > best.bytesPerHour)) best = { bytesPerHour: slope, from, to };
   }
   return best;
 }

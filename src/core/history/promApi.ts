@@ -7,9 +7,9 @@
  * a person can act on — 401/403, 404 (a wrong prefix), 422, 503, a timeout — never the server's
  * body shown raw. Credentials go in header fields and are never part of a message or a log line.
  */
-import { formatBytes } from '../format';
+import { formatBytes } from '../../shared/format';
 import { request, RequestError } from '../net/request';
-import { oneLine } from '../text';
+import { oneLine } from '../../shared/text';
 import { checkJsonShape, JsonShapeLimits } from '../util/jsonShape';
 
 /** How to reach a server: its base URL (scheme, host, port, and a path prefix such as /prometheus). */

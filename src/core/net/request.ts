@@ -18,7 +18,7 @@ import dns = require('dns');
 import net = require('net');
 import tls = require('tls');
 import { urlToHttpOptions } from 'url';
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes, formatDuration } from '../../shared/format';
 import { HttpParseError, requestHead, ResponseParser } from './http1';
 import { hostAllowed, isLoopbackAddress } from './urlPolicy';
 

@@ -3,7 +3,7 @@
  * what FreeOSMemory freed — and two runs side by side with signed differences. Each figure's
  * exact definition is in RunSummary's doc comments (and docs/recording-schema.md).
  */
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes, formatDuration } from '../../shared/format';
 import { Recording, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
 
 /** The baseline and end windows: the first / last SETTLE_WINDOW_SHARE of the run, at most this long. */
@@ -129,6 +129,17 @@ export interface ComparisonRow {
   readonly ratio?: number;
   /** "×1.08"; "—" when unknown. */
   readonly ratioText: string;
+  /** Where each value comes from, when that matters to reading it (Peak RSS: a sample, or the kernel's high-water mark). */
+  readonly aNote?: string;
+  readonly bNote?: string;
+}
+
+/** Peak RSS as one of the samples, or as the kernel's high-water mark (VmHWM) between two of them. */
+export const PEAK_NOTES = { sampled: 'sampled', kernel: "kernel's VmHWM, between samples" } as const;
+
+function peakNote(summary: RunSummary): string | undefined {
+  if (summary.peakRss === undefined) return undefined;
+  return summary.peakBetweenSamples ? PEAK_NOTES.kernel : PEAK_NOTES.sampled;
 }
 
 /** Two runs compared, and how to draw b over a. */
@@ -194,7 +205,7 @@ export function compareRunViews(a: RunView, b: RunView, align: Alignment): Compa
   const sa = a.summary;
   const sb = b.summary;
   const rows: ComparisonRow[] = [
-    row('peakRss', 'Peak RSS', 'bytes', sa.peakRss, sb.peakRss),
+    { ...row('peakRss', 'Peak RSS', 'bytes', sa.peakRss, sb.peakRss), aNote: peakNote(sa), bNote: peakNote(sb) },
     row('peakTime', 'Time of peak', 'ms', sa.peakTimeMs, sb.peakTimeMs),
     row('baselineRss', 'Baseline RSS', 'bytes', sa.baselineRss, sb.baselineRss),
     row('endRss', 'RSS at the end', 'bytes', sa.endRss, sb.endRss),
@@ -223,7 +234,8 @@ export function formatSignedDuration(ms: number): string {
 export function comparisonToMarkdown(comparison: Comparison, names: { readonly a: string; readonly b: string }): string {
   const cell = (s: string) => s.replace(/[\\|`<>*_[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
   const lines = [`| | ${cell(names.a)} | ${cell(names.b)} | Difference | Ratio |`, '|---|---:|---:|---:|---:|'];
-  for (const r of comparison.rows) lines.push(`| ${r.title} | ${r.aText} | ${r.bText} | ${r.differenceText} | ${r.ratioText} |`);
+  const noted = (text: string, note: string | undefined) => (note ? `${text} (${note})` : text);
+  for (const r of comparison.rows) lines.push(`| ${r.title} | ${noted(r.aText, r.aNote)} | ${noted(r.bText, r.bNote)} | ${r.differenceText} | ${r.ratioText} |`);
   return lines.join('\n');
 }
 

@@ -6,7 +6,7 @@
  * hostile file); the series crosses as Float64Arrays (NaN for missing), not as JSON numbers.
  */
 import path = require('path');
-import { copyPackedRows, PackedSeries, SeriesColumn } from '../series';
+import { copyPackedRows, PackedSeries, SeriesColumn } from '../../shared/series';
 import { IsolatedTaskError, runIsolatedTask } from '../util/isolatedTask';
 import { resolveWorkerScript } from '../util/workerScript';
 import type { RunView } from './compare';

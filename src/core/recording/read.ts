@@ -4,8 +4,8 @@
  * never an exception, never unbounded work: counts are checked before arrays are walked, and
  * nothing recurses into the input.
  */
-import { SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot } from '../series';
-import { isDiagnosisKind } from '../diagnosisKinds';
+import { SERIES_COLUMNS, SeriesColumn, SeriesEvent, SeriesSnapshot } from '../../shared/series';
+import { isDiagnosisKind } from '../../shared/diagnosisKinds';
 import { checkJsonShape } from '../util/jsonShape';
 import { MAX_RECORDING_BYTES, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RECORDING_SHAPE, RECORDING_VERSION, RecordingColumn, RecordingEvent, RecordingSource, shortenForDisplay, SHOWN_MARKER_CHARS } from './schema';
 

@@ -6,8 +6,8 @@
  * Browser-safe on purpose (no Node modules): the webview or a worker thread can parse a file with
  * the same code as the extension host.
  */
-import { SERIES_COLUMNS, SeriesColumn } from '../series';
-import type { DiagnosisKind } from '../diagnosisKinds';
+import { SERIES_COLUMNS, SeriesColumn } from '../../shared/series';
+import type { DiagnosisKind } from '../../shared/diagnosisKinds';
 
 /** The marker in every file's `format` field: a JSON file without it is not a recording. */
 export const RECORDING_FORMAT = 'memwatch-recording';

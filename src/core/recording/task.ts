@@ -10,7 +10,7 @@ import { serveIsolatedTask } from '../util/isolatedChild';
 import { readSmallFileBytes } from '../util/boundedFile';
 import { runView } from './compare';
 import { toCsv } from './csv';
-import { MAX_CAPACITY, MAX_SERIES_EVENTS, packSeries, unpackSeries } from '../series';
+import { MAX_CAPACITY, MAX_SERIES_EVENTS, packSeries, unpackSeries } from '../../shared/series';
 import { downsampleSeries, RecordingTaskReply, RecordingTaskRequest } from './offThread';
 import { parseRecordingBytes, toSeriesSnapshot } from './read';
 import { MAX_RECORDING_BYTES } from './schema';

@@ -2,9 +2,9 @@
  * Writing a recording: from the series a watch holds (SeriesSnapshot) to the compact file — times
  * as whole-ms offsets, one array of whole numbers per column, null for a missing value.
  */
-import { SERIES_COLUMNS, SeriesSnapshot } from '../series';
-import { DiagnosisKind, isDiagnosisKind } from '../diagnosisKinds';
-import type { WatchSummary } from '../watchSummary';
+import { SERIES_COLUMNS, SeriesSnapshot } from '../../shared/series';
+import { DiagnosisKind, isDiagnosisKind } from '../../shared/diagnosisKinds';
+import type { WatchSummary } from '../../shared/watchSummary';
 import { currentVersion, Recording, RECORDING_FORMAT, RECORDING_LIMITS, RecordingColumn, RecordingEvent, RecordingProcess, RecordingSettings, RecordingSource, unitOf } from './schema';
 
 /** What the series does not know: the process, the settings, the context shown at the time. */

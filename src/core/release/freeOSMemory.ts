@@ -7,7 +7,7 @@
  * "auto" chooses: through the debugger while the target is stopped in Delve (it could not answer
  * HTTP anyway); else the HTTP hook when a URL is set; else it says what would work.
  */
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes, formatDuration } from '../../shared/format';
 import type { ReleaseMethodSetting } from '../settings';
 import { Watch } from '../watch';
 import { checkUrl, HOOK_URL } from '../net/urlPolicy';

@@ -2,7 +2,7 @@
  * Measures what a FreeOSMemory request did: a fresh sample just before, then fast samples
  * (every 50 ms for 2 s) after the trigger; the report says how much RSS fell and how fast.
  */
-import { formatBytes, formatDuration, formatTransition, MiB } from '../format';
+import { formatBytes, formatDuration, formatTransition, MiB } from '../../shared/format';
 import { MemorySample } from '../sampling/types';
 import { Watch } from '../watch';
 

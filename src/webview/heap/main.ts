@@ -3,8 +3,8 @@
  * the person's choices (figures, grouping, order) across reloads with setState, and sends back
  * only intents — refresh, set baseline, save, open a row's line — and what it drew.
  */
-import type { FromHeapViewMessage, HeapGrouping, HeapOrder, HeapSample, HeapViewState, ToHeapViewMessage } from '../../protocol';
-import { MAX_RENDERED_HEAP_ROWS } from '../../protocol';
+import type { FromHeapViewMessage, HeapGrouping, HeapOrder, HeapSample, HeapViewState, ToHeapViewMessage } from '../../shared/protocol';
+import { MAX_RENDERED_HEAP_ROWS } from '../../shared/protocol';
 import { buildTable, DEFAULT_CHOICES, headerLines, HeapViewChoices, ShownRow, ShownTable } from './model';
 
 interface VsCodeApi {

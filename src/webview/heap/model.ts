@@ -3,11 +3,11 @@
  * grouping, order) to the rows and lines on screen, already formatted. No DOM here, so it is
  * unit-tested in Node; main.ts only builds elements from what this returns.
  */
-import { formatBytes } from '../../core/format';
-import { formatBytesDelta, formatShare } from '../../core/heap/present';
-import type { HeapValues } from '../../core/heap/types';
-import { FAILURES_THAT_STOP_AUTO_REFRESH } from '../../core/heap/viewTypes';
-import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewRow, HeapViewState } from '../../protocol';
+import { formatBytes } from '../../shared/format';
+import { formatBytesDelta, formatShare } from '../../shared/heap/present';
+import type { HeapValues } from '../../shared/heap/types';
+import { FAILURES_THAT_STOP_AUTO_REFRESH } from '../../shared/heap/viewTypes';
+import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewRow, HeapViewState } from '../../shared/protocol';
 
 /** What the person chose to see. */
 export interface HeapViewChoices {

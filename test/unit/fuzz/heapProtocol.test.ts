@@ -4,7 +4,7 @@
  */
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { FromHeapViewMessage, MAX_HEAP_ROW_KEY_CHARS, MAX_RENDERED_HEAP_ROWS, parseHeapViewMessage } from '../../../src/protocol';
+import { FromHeapViewMessage, MAX_HEAP_ROW_KEY_CHARS, MAX_RENDERED_HEAP_ROWS, parseHeapViewMessage } from '../../../src/shared/protocol';
 import { fuzz, hostileJson, returns } from './support';
 
 const FAMILY = 'heap view protocol';

@@ -4,7 +4,7 @@
  */
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { FromWebviewMessage, parseWebviewMessage } from '../../../src/protocol';
+import { FromWebviewMessage, parseWebviewMessage } from '../../../src/shared/protocol';
 import { fuzz, hostileJson, returns } from './support';
 
 const FAMILY = 'webview protocol';

@@ -3,7 +3,7 @@
  * data (it crosses to the webview as JSON). Types only, so the webview can share them without
  * pulling in Node; describeWatch.ts builds one from a Watch.
  */
-import type { AdviceKind, DiagnosisKind } from './diagnosis';
+import type { AdviceKind, DiagnosisKind } from './diagnosisKinds';
 
 /** A watch samples until its process exits or someone detaches it. */
 export type WatchState = 'running' | 'exited' | 'detached';

@@ -4,7 +4,7 @@
  * (formatBytes), like everywhere else in Memory Watch.
  */
 import { formatBytes } from '../format';
-import { HeapSiteDelta } from './diff';
+import type { HeapSiteDelta } from './types';
 import { HeapFunction, HeapSite, HeapValues } from './types';
 
 /** Functions ordered like `go tool pprof -top` (flat) or `-top -cum` (cum), by one figure. */

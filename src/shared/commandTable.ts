@@ -2,7 +2,7 @@
  * Every command Memory Watch contributes, declared once: its id, and what package.json says of it
  * (title, icon, when the palette offers it). package.json repeats the declarations because VS Code
  * reads them before the extension loads; test/unit/manifest.test.ts checks that the two agree.
- * No imports: the webview's protocol (src/protocol.ts) and plain-Node tests read it too. What each
+ * No imports: the webview's protocol (src/shared/protocol.ts) and plain-Node tests read it too. What each
  * command takes and returns is in src/vscode/commandIds.ts.
  */
 

@@ -6,13 +6,13 @@
  * each one and drops what it does not know.
  */
 import { CommandId } from './commandTable';
-import { copyPackedRows, PackedSeries, SeriesEvent } from './core/series';
-import type { SeriesColumn } from './core/series';
-import type { WatchSummary } from './core/watchSummary';
-import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewState } from './core/heap/viewTypes';
+import { copyPackedRows, PackedSeries, SeriesEvent } from './series';
+import type { SeriesColumn } from './series';
+import type { WatchSummary } from './watchSummary';
+import type { HeapGrouping, HeapOrder, HeapRowList, HeapSample, HeapViewState } from './heap/viewTypes';
 
-export type { WatchSummary } from './core/watchSummary';
-export type { HeapGrouping, HeapOrder, HeapRowList, HeapRowSource, HeapSample, HeapViewRow, HeapViewState } from './core/heap/viewTypes';
+export type { WatchSummary } from './watchSummary';
+export type { HeapGrouping, HeapOrder, HeapRowList, HeapRowSource, HeapSample, HeapViewRow, HeapViewState } from './heap/viewTypes';
 
 /** One sample as the graph receives it. */
 export interface SampleRow {
@@ -114,8 +114,13 @@ export interface ComparisonView {
   /** B's times (shifted onto A's) and RSS, as typed arrays: cheap to post. */
   readonly time: Float64Array;
   readonly rss: Float64Array;
-  /** One row per figure: title, both values as text, the signed difference, the ratio. */
-  readonly rows: readonly { readonly title: string; readonly a: string; readonly b: string; readonly difference: string; readonly ratio: string }[];
+  /** B's peaks between samples (the kernel's high-water mark, NaN where none), row for row with `time`; absent when B has none. */
+  readonly missedPeak?: Float64Array;
+  /**
+   * One row per figure: title, both values as text, the signed difference, the ratio; and where a
+   * value comes from when that matters (Peak RSS: "sampled", or the kernel's between samples).
+   */
+  readonly rows: readonly { readonly title: string; readonly a: string; readonly b: string; readonly difference: string; readonly ratio: string; readonly aNote?: string; readonly bNote?: string }[];
   /** The same table as GitHub Markdown (the Copy button). */
   readonly markdown: string;
 }

@@ -105,3 +105,23 @@ export function zeroValues(): HeapValues {
 export function pickValues(from: HeapValues): HeapValues {
   return { inuseBytes: from.inuseBytes, inuseObjects: from.inuseObjects, allocBytes: from.allocBytes, allocObjects: from.allocObjects };
 }
+
+/** One site's change between the baseline and the current profile. */
+export interface HeapSiteDelta {
+  key: string;
+  functionName: string;
+  shortName: string;
+  file: string;
+  line: number;
+  /** Its figures in the baseline; undefined when the baseline does not list it. */
+  baseline: HeapValues | undefined;
+  /** Its figures now; undefined when the current profile does not list it. */
+  current: HeapValues | undefined;
+  /**
+   * current − baseline, a missing side counting as 0. In-use figures may go down; alloc figures
+   * (totals since the program started) give what was allocated between the two profiles.
+   */
+  delta: HeapValues;
+  /** Absent from a baseline that listed every site: it allocated nothing before. */
+  isNew: boolean;
+}
