@@ -14,6 +14,7 @@ import { runCompareBuildsBench } from './cost/compareBuilds.bench';
 import { runCostBench } from './cost/costOfWatching.bench';
 import { runDiagnosisBench } from './cost/diagnosis.bench';
 import { runFollowLookBench } from './cost/followLook.bench';
+import { runGraphBench } from './cost/graphFill';
 import { runLiveChartBench } from './cost/liveChart.bench';
 import { runSoak } from './cost/soak';
 import { runHostPerSampleBench } from './cost/hostPerSample.bench';
@@ -26,6 +27,7 @@ const BENCH_DIR = path.resolve(__dirname, '..', '..', 'bench');
 /** In the order RESULTS.md shows them. `byDefault: false`: only when named. */
 const BENCHMARKS: { name: string; byDefault: boolean; run: () => Promise<string> | string }[] = [
   { name: 'cost', byDefault: true, run: () => runCostBench() },
+  { name: 'graph', byDefault: true, run: () => runGraphBench() },
   { name: 'host', byDefault: true, run: () => runHostPerSampleBench() },
   { name: 'compare', byDefault: false, run: () => runCompareBuildsBench() },
   { name: 'follow', byDefault: true, run: () => runFollowLookBench() },

@@ -32,6 +32,9 @@ const compact = document.body.dataset.layout === 'compact';
 let theme: GraphTheme = readTheme();
 
 canvas.addEventListener('mousemove', (e) => {
+  // Chromium also sends a mousemove to a resting pointer when the layout under it changes (a
+  // readout's text, the tooltip): only a move along the time axis changes what is drawn.
+  if (e.offsetX === hoverX && dragFrom === undefined) return;
   hoverX = e.offsetX;
   if (dragFrom !== undefined) showSelection(dragFrom, e.offsetX);
   scheduleDraw();

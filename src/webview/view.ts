@@ -385,6 +385,9 @@ export function renderChartLabel(state: GraphState, canvas: HTMLCanvasElement, s
   if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
 }
 
+/** What the hover box shows and where, as last written. */
+let tooltipKey = '';
+
 /** The highest value above 0 (0 when none). */
 function highestOf(values: ArrayLike<number> | undefined): number {
   let max = 0;
@@ -423,9 +426,14 @@ export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLC
   }
   const events = s.events.filter((e) => hover.markers.some((m) => m.time === e.time && m.label === e.label));
   for (const e of events) lines.push(`<span class="event">${escapeHtml(e.detail ?? e.label)}</span>`);
-  tooltip.innerHTML = lines.join('<br>');
-  setHidden(tooltip, false);
+  const html = lines.join('<br>');
   const area = chart.plotArea;
+  // Written only when it changes: each write is a parse, a layout and a mousemove under a resting pointer.
+  const key = `${html}\n${hover.x} ${area.top} ${area.right} ${area.bottom}`;
+  if (!tooltip.hidden && tooltipKey === key) return;
+  tooltipKey = key;
+  tooltip.innerHTML = html;
+  setHidden(tooltip, false);
   const wrap = canvas.getBoundingClientRect();
   const width = tooltip.offsetWidth;
   const x = hover.x + 12 + width > area.right ? hover.x - 12 - width : hover.x + 12;
