@@ -121,7 +121,7 @@ export function packSeries(snapshot: SeriesSnapshot, { skipEmpty = false } = {})
   return pack(snapshot.time.length, (i) => snapshot.time[i], (column) => snapshot.columns[column] ?? [], snapshot.events, skipEmpty);
 }
 
-/** Back to plain arrays (a column left out is NaN throughout): an indexed copy, ≈ 6× faster than Array.from's iterator. */
+/** Back to plain arrays (a column left out is NaN throughout): an indexed copy, faster than Array.from's iterator (bench/RESULTS.md, "Measured once"). */
 export function unpackSeries(packed: PackedSeries): SeriesSnapshot {
   const n = packed.time.length;
   const plain = (values: Float64Array | undefined): number[] => {

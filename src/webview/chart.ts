@@ -1246,7 +1246,7 @@ export function decimate(time: ArrayLike<number>, values: ArrayLike<number>, fir
  * Strokes decimated columns. Where columns are adjacent (dense data: a point or more per pixel),
  * each is one filled rectangle spanning its values and the previous column's last value: the same
  * picture as a stroked zigzag, at a fraction of the cost — canvas strokes wider than 1 px are
- * expensive to rasterise (≈ 30 ms for 5 × 20k points here, vs ≈ 2 ms for rectangles). Where columns
+ * expensive to rasterise (bench/RESULTS.md, "Measured once": many times the rectangles). Where columns
  * are apart (sparse data), real anti-aliased segments join them. Dashed lines need real segments
  * throughout: rectangles would fill the gaps.
  */

@@ -192,10 +192,9 @@ function scheduleDraw(): void {
  * (bench/RESULTS.md, "The live graph in the browser"). The readouts (text) follow every batch
  * (SAMPLES_EVERY_MS).
  */
-// Once a second, like the status bar: in code-server the visible graph cost ≈ 10.6 % of a core in
-// the browser redrawing twice a second, ≈ 8.2 % once, ≈ 4.9 % once with the samples also coming
-// once a second (bench runs, bench/RESULTS.md); a memory graph moving once a second loses nothing
-// a person reads.
+// Once a second, like the status bar: redrawing twice a second cost the browser markedly more
+// (bench/RESULTS.md, "Measured once"), and a memory graph moving once a second loses nothing a
+// person reads.
 const DATA_REDRAW_MIN_MS = 1000;
 /** A data redraw due within this long runs at once. */
 const ON_TIME_MS = 100;
