@@ -7,16 +7,8 @@
 import * as assert from 'assert';
 import { packSeries, SERIES_COLUMNS, SeriesColumn } from '../../src/shared/series';
 import { ClientSeries, LAYERS, MAX_POINTS, stackLayersOf, TRIM_BATCH } from '../../src/webview/clientSeries';
+import { seededRandom } from '../support/random';
 
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 const MiB = 1024 * 1024;
 
@@ -86,7 +78,7 @@ function kept(c: ClientSeries) {
 describe("the webview's series, kept up to date as rows come and go", () => {
   it('equals a recount over the rows kept, at every step (state, parts, samples, old rows dropped)', () => {
     for (let seed = 1; seed <= 6; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const c = new ClientSeries();
       // A state of some rows, in two parts, as the host sends a long one.
       const n = 200 + Math.floor(rand() * 300);
@@ -108,7 +100,7 @@ describe("the webview's series, kept up to date as rows come and go", () => {
   });
 
   it('keeps the layers as the recount has them: each starts where the one below ends', () => {
-    const rand = random(7);
+    const rand = seededRandom(7);
     const c = new ClientSeries();
     for (let i = 0; i < 500; i++) c.push(i * 100, row(rand, i), 30_000);
     const layers = c.layers;
@@ -123,7 +115,7 @@ describe("the webview's series, kept up to date as rows come and go", () => {
 
   it('once as many rows as a series keeps have come, scrolls as a window of their span', () => {
     const c = new ClientSeries();
-    const rand = random(3);
+    const rand = seededRandom(3);
     const day = 86_400_000;
     for (let i = 0; i < MAX_POINTS; i++) c.push(i * 100, { rss: rand() * MiB }, day);
     assert.strictEqual(c.capSpanMs, undefined, 'not full yet');

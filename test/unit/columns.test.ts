@@ -7,17 +7,8 @@
 import * as assert from 'assert';
 import { decimate } from '../../src/webview/chart';
 import { columnOf, CurveColumns, CurveSource, Entries, Lattice } from '../../src/webview/columns';
+import { seededRandom } from '../support/random';
 
-/** A seeded generator (tests repeat). */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 interface Series {
   time: number[];
@@ -90,7 +81,7 @@ describe('the reduction to pixel columns, kept as samples arrive', () => {
   for (const [name, interval, missing, bridge, withAlso] of cases) {
     it(`equals decimate() column by column: ${name}`, () => {
       for (let seed = 1; seed <= 12; seed++) {
-        const rand = random(seed * 7919 + interval);
+        const rand = seededRandom(seed * 7919 + interval);
         const s = series(rand, 3000 + Math.floor(rand() * 3000), interval, missing, bridge, withAlso);
         const span = s.time[s.time.length - 1] - s.time[0];
         const width = 300 + Math.floor(rand() * 1200);
@@ -126,7 +117,7 @@ describe('the reduction to pixel columns, kept as samples arrive', () => {
     // Each step is checked against a recount of the whole view: ≈ 0.25 s a seed on a quiet core.
     this.timeout(30_000);
     for (let seed = 1; seed <= 10; seed++) {
-      const rand = random(seed * 104729);
+      const rand = seededRandom(seed * 104729);
       const s = series(rand, 6000, 100, rand() < 0.5 ? 0.9 : 0.02, rand() < 0.5 ? 12_000 : 0);
       const width = 800 + Math.floor(rand() * 400);
       const windowMs = 60_000 + rand() * 240_000;
@@ -163,7 +154,7 @@ describe('the reduction to pixel columns, kept as samples arrive', () => {
   });
 
   it('finds the first row with a value through the columns', () => {
-    const rand = random(99);
+    const rand = seededRandom(99);
     const s = series(rand, 4000, 100, 0.95, 12_000);
     const lattice: Lattice = { origin: s.time[0], xScale: 1000 / (s.time[3999] - s.time[0]), left: 10 };
     const cols = new CurveColumns(lattice, 0);
