@@ -13,19 +13,11 @@ import { missingPrometheus, missingVsCodeTools } from '../scripts/harness/tools'
 import { backfillFleet, DAY_OF_A_FLEET } from '../test/support/backfill';
 import { startPrometheus, stopAllPrometheus } from '../test/support/prometheusServer';
 import { runSuite } from '../test/vscode/runInCodeServer';
+import type { HistoryBenchRound } from '../test/vscode/bench.history.test';
 import { median } from './benchUtil';
 
 const ROUNDS = 5;
 
-interface Round {
-  readonly firstFrameMs: number;
-  readonly blockedMs: number;
-  readonly rawDelayMs: number;
-  readonly points: number;
-  readonly replicas: number;
-  readonly pickMs: number;
-  readonly pickBlockedMs: number;
-}
 
 export async function runHistoryBench(): Promise<string> {
   const missing = missingPrometheus() ?? missingVsCodeTools();
@@ -46,9 +38,9 @@ export async function runHistoryBench(): Promise<string> {
       MEMORY_WATCH_BENCH_PROFILE: process.env.MEMORY_WATCH_BENCH_PROFILE ?? '',
     });
     if (!ok || !fs.existsSync(out)) throw new Error('the benchmark did not run in VS Code (see test-output/vscode/bench-*.log)');
-    const rounds = JSON.parse(fs.readFileSync(out, 'utf8')) as Round[];
-    const med = (pick: (r: Round) => number) => median(rounds.map(pick));
-    const range = (pick: (r: Round) => number, digits = 0) => `${Math.min(...rounds.map(pick)).toFixed(digits)}–${Math.max(...rounds.map(pick)).toFixed(digits)}`;
+    const rounds = JSON.parse(fs.readFileSync(out, 'utf8')) as HistoryBenchRound[];
+    const med = (pick: (r: HistoryBenchRound) => number) => median(rounds.map(pick));
+    const range = (pick: (r: HistoryBenchRound) => number, digits = 0) => `${Math.min(...rounds.map(pick)).toFixed(digits)}–${Math.max(...rounds.map(pick)).toFixed(digits)}`;
     const firstFrame = med((r) => r.firstFrameMs);
     const worstBlock = Math.max(...rounds.map((r) => r.blockedMs));
     return [

@@ -12,7 +12,8 @@ import type { HistoryViewInfo } from '../../src/extension';
 import { longestBlock, waitFor } from '../support/wait';
 import { getApi } from './util';
 
-interface Round {
+/** One round as the bench writes it (bench/history.bench.ts reads it back). */
+export interface HistoryBenchRound {
   readonly firstFrameMs: number;
   readonly blockedMs: number;
   readonly rawDelayMs: number;
@@ -31,7 +32,7 @@ describe('bench: history from a Prometheus server', function () {
     const end = Number(process.env.MEMORY_WATCH_BENCH_END);
     const rounds = Number(process.env.MEMORY_WATCH_BENCH_ROUNDS ?? 5);
     const api = await getApi();
-    const results: Round[] = [];
+    const results: HistoryBenchRound[] = [];
     // MEMORY_WATCH_BENCH_PROFILE: a CPU profile of the extension host over every round, to find a block.
     const profileFile = process.env.MEMORY_WATCH_BENCH_PROFILE;
     const session = profileFile ? new inspector.Session() : undefined;
