@@ -41,12 +41,16 @@ export type ToWebviewMessage =
     }
   /** The next rows of the series a `state` began (no markers: they came with it). */
   | { readonly type: 'seriesPart'; readonly watchId?: string; readonly series: PackedSeries; readonly moreRows: number }
-  /** New samples of the current watch, oldest first: rows of the series (missing values absent). */
-  | { readonly type: 'samples'; readonly watchId: string; readonly rows: readonly SampleRow[] }
+  /**
+   * New samples of the current watch, oldest first: rows of the series (missing values absent); and
+   * the watches' summaries when they changed since the last sent — in the same message, because
+   * each message that changes what is shown costs the browser a frame.
+   */
+  | { readonly type: 'samples'; readonly watchId: string; readonly rows: readonly SampleRow[]; readonly summaries?: WatchSummaries }
   /** A marker added to (or updated in) the current watch's series. */
   | { readonly type: 'event'; readonly watchId: string; readonly event: SeriesEvent }
-  /** The list of watches or their states changed (same current watch). */
-  | { readonly type: 'watches'; readonly watches: readonly WatchSummary[]; readonly currentId?: string }
+  /** The list of watches or their states changed (same current watch), with no new samples. */
+  | ({ readonly type: 'watches' } & WatchSummaries)
   /** A FreeOSMemory request started or finished. */
   | { readonly type: 'busy'; readonly busy: boolean }
   /** Another run drawn over this one, with the table of what changed; undefined clears it. */
@@ -55,6 +59,12 @@ export type ToWebviewMessage =
   | { readonly type: 'renderPng' }
   /** Another replica's RSS (a Prometheus history), drawn thin behind the one shown; a `state` clears them. */
   | { readonly type: 'overlay'; readonly id: string; readonly name: string; readonly time: Float64Array; readonly rss: Float64Array };
+
+/** Every watch's summary, and the one shown. */
+export interface WatchSummaries {
+  readonly watches: readonly WatchSummary[];
+  readonly currentId?: string;
+}
 
 /** A Prometheus history's fleet, around the replica shown (the history layout). */
 export interface FleetView {
@@ -189,8 +199,11 @@ export type FromWebviewMessage =
   | GraphIntentMessage
   /** The graph as a PNG (the user pressed PNG, or the answer to renderPng). */
   | { readonly type: 'png'; readonly data: Uint8Array }
-  /** The webview drew the graph: what it drew (lets the host, and tests, know the data arrived). */
-  | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number };
+  /**
+   * The webview drew the graph: what it drew (lets the host, and tests, know the data arrived), and
+   * how much work it has done since it loaded — the messages it was sent and the graph's redraws.
+   */
+  | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number; readonly messages: number; readonly draws: number };
 
 /** A button's intent, as the webview sends it. */
 export type GraphIntentMessage = { readonly [K in GraphIntent]: { readonly type: K } }[GraphIntent];
@@ -232,8 +245,12 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
         Number.isSafeInteger(msg.points) &&
         (msg.points as number) >= 0 &&
         typeof msg.lastTime === 'number' &&
-        Number.isFinite(msg.lastTime)
-        ? { type: 'rendered', watchId: msg.watchId, points: msg.points as number, lastTime: msg.lastTime }
+        Number.isFinite(msg.lastTime) &&
+        Number.isSafeInteger(msg.messages) &&
+        (msg.messages as number) >= 0 &&
+        Number.isSafeInteger(msg.draws) &&
+        (msg.draws as number) >= 0
+        ? { type: 'rendered', watchId: msg.watchId, points: msg.points as number, lastTime: msg.lastTime, messages: msg.messages as number, draws: msg.draws as number }
         : undefined;
     default:
       return undefined;

@@ -44,9 +44,9 @@ export interface MemoryWatchApi {
   /** What the status bar item shows now. */
   statusBar(): { readonly visible: boolean; readonly text: string; readonly tooltip: string };
   /** The graph panel: open, visible, and what its webview last reported drawing. */
-  graph(): { readonly open: boolean; readonly visible: boolean; readonly rendered?: { readonly watchId: string; readonly points: number; readonly lastTime: number } };
+  graph(): { readonly open: boolean; readonly visible: boolean; readonly rendered?: GraphRendered };
   /** The Memory view in the Run and Debug sidebar: visible, and what it last drew. */
-  debugView(): { readonly visible: boolean; readonly rendered?: { readonly watchId: string; readonly points: number; readonly lastTime: number } };
+  debugView(): { readonly visible: boolean; readonly rendered?: GraphRendered };
   /** The last FreeOSMemory report (also returned by the command). */
   lastRelease(): ReleaseReport | undefined;
   /** The heap view (memoryWatch.showHeapProfile): what it shows, what it drew, the editor hints. */

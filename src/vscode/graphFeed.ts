@@ -11,7 +11,7 @@ import { Disposable } from '../core/util/lifecycle';
 import { seriesRow } from '../core/watchSample';
 import { describeWatch } from '../core/describeWatch';
 import { WatchRegistry } from '../core/watchRegistry';
-import { ComparisonView, FromWebviewMessage, GRAPH_INTENTS, GraphIntent, GraphLayout, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage } from '../shared/protocol';
+import { ComparisonView, FromWebviewMessage, GRAPH_INTENTS, GraphIntent, GraphLayout, graphStateMessages, isGraphIntentMessage, parseWebviewMessage, SampleRow, SAMPLES_EVERY_MS, SUMMARIES_EVERY_MS, ToWebviewMessage, WatchSummaries } from '../shared/protocol';
 import { isDue, Throttle } from '../core/util/throttle';
 import type { CommandTypes } from './commandIds';
 
@@ -74,6 +74,9 @@ export interface GraphRendered {
   readonly watchId: string;
   readonly points: number;
   readonly lastTime: number;
+  /** Since the webview loaded: the messages it was sent, and how often it redrew the graph. */
+  readonly messages: number;
+  readonly draws: number;
 }
 
 /** Webview options: scripts on, files only from the built assets folder. */
@@ -145,12 +148,20 @@ export class GraphFeed extends Disposable {
 
   private sendPendingRows(): void {
     const now = Date.now();
-    if (this.pendingRows.length && this.shownWatchId !== undefined) this.post({ type: 'samples', watchId: this.shownWatchId, rows: this.pendingRows });
-    this.pendingRows = [];
+    let summaries: WatchSummaries | undefined;
     if (isDue(now - this.lastSummaryCheck, SUMMARIES_EVERY_MS)) {
       this.lastSummaryCheck = now;
-      this.postSummariesIfChanged();
+      summaries = this.summariesIfChanged();
     }
+    // One message: the webview's frame follows each message that changes what it shows.
+    if (this.pendingRows.length && this.shownWatchId !== undefined) this.post({ type: 'samples', watchId: this.shownWatchId, rows: this.pendingRows, summaries });
+    else if (summaries) this.post({ type: 'watches', ...summaries });
+    this.pendingRows = [];
+  }
+
+  private postSummariesIfChanged(): void {
+    const summaries = this.summariesIfChanged();
+    if (summaries) this.post({ type: 'watches', ...summaries });
   }
 
   /**
@@ -158,13 +169,13 @@ export class GraphFeed extends Disposable {
    * kernel's high-water mark) counts as a change: it moves only on a new high, and the graph's
    * Peak RSS readout shows it (it stayed at an older peak while a newer one was drawn).
    */
-  private postSummariesIfChanged(): void {
+  private summariesIfChanged(): WatchSummaries | undefined {
     const registry = this.deps.registry;
     const watches = registry.list().map(describeWatch);
     const key = JSON.stringify([registry.current?.id, watches.map((w) => ({ ...w, latest: w.latest?.peakRss }))]);
-    if (key === this.summariesKey) return;
+    if (key === this.summariesKey) return undefined;
     this.summariesKey = key;
-    this.post({ type: 'watches', watches, currentId: registry.current?.id });
+    return { watches, currentId: registry.current?.id };
   }
 
   get isReady(): boolean {
@@ -215,7 +226,7 @@ export class GraphFeed extends Disposable {
         this.deps.savePng(message.data, this.shownWatchId);
         break;
       case 'rendered':
-        this.lastRendered = { watchId: message.watchId, points: message.points, lastTime: message.lastTime };
+        this.lastRendered = { watchId: message.watchId, points: message.points, lastTime: message.lastTime, messages: message.messages, draws: message.draws };
         break;
     }
   }

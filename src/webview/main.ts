@@ -24,6 +24,9 @@ const post = (message: FromWebviewMessage) => vscode.postMessage(message);
 // A recording's axis fits its run (chartModel.ts, dataRangeOf).
 const state = createState(document.body.dataset.layout === 'recording');
 let hoverX: number | undefined;
+/** Since the webview loaded: the host's messages and the graph's redraws (reported with `rendered`). */
+let messagesSeen = 0;
+let draws = 0;
 
 mountView(document.getElementById('app')!, post);
 const canvas = $<HTMLCanvasElement>('chart');
@@ -147,6 +150,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
     void renderPng();
     return;
   }
+  messagesSeen++;
   const change = applyMessage(state, event.data);
   if (!change) return;
   if (change.watch) $('zoom-hint').textContent = describeZoom(state.zoom);
@@ -155,9 +159,10 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   if (change.chrome) chromeStale = true;
   if (document.visibilityState === 'hidden') return;
   renderChromeIfStale();
-  // New samples alone redraw at most once per pixel column of time; anything else at once.
+  // New samples redraw at most once per pixel column of time; other changes to what the graph
+  // draws at once; a change to the text around it (summaries, busy) draws nothing.
   if (event.data.type === 'samples') scheduleDataDraw();
-  else scheduleDraw();
+  else if (change.data || change.watch) scheduleDraw();
 });
 
 let chromeStale = false;
@@ -232,6 +237,7 @@ function draw(): void {
   renderEventList(state);
   const hover = hoverX !== undefined ? chart.hitTest(hoverX) : undefined;
   const points = chart.render(model, theme, hover?.x);
+  draws++;
   // After the render: the label says what the axis spans as drawn.
   renderChartLabel(state, canvas, chart.shownRange);
   renderTooltip(state, chart, canvas, hover);
@@ -239,7 +245,7 @@ function draw(): void {
   // Tell the host (and the tests) what was drawn — once per change, not per frame.
   if (watch && (lastReported.watchId !== watch.id || lastReported.points !== points || lastReported.lastTime !== lastTime)) {
     lastReported = { watchId: watch.id, points, lastTime };
-    post({ type: 'rendered', watchId: watch.id, points, lastTime });
+    post({ type: 'rendered', watchId: watch.id, points, lastTime, messages: messagesSeen, draws });
   }
 }
 

@@ -89,7 +89,10 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.moreRows = message.moreRows;
       return { chrome: false, data: state.moreRows === 0 };
     case 'samples': {
-      if (message.watchId !== state.currentId || !Array.isArray(message.rows) || message.rows.length === 0) return undefined;
+      if (message.watchId !== state.currentId || !Array.isArray(message.rows) || message.rows.length === 0) {
+        // Rows for no watch shown: the summaries that came with them still count.
+        return message.summaries ? applyMessage(state, { type: 'watches', ...message.summaries }) : undefined;
+      }
       for (const row of message.rows) state.series.push(row.time, row.values, state.windowMs);
       const newest = message.rows[message.rows.length - 1];
       const rss = newest.values.rss ?? NaN;
@@ -98,6 +101,11 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.watches = state.watches.map((w) =>
         w.id === message.watchId ? { ...w, latest: { time: newest.time, rss, vsz: newest.values.vsz, peakRss: Math.max(w.latest?.peakRss ?? 0, highest) } } : w,
       );
+      // The summaries that came with them were made after these rows: they have the last word.
+      if (message.summaries && Array.isArray(message.summaries.watches)) {
+        state.watches = message.summaries.watches;
+        state.currentId = message.summaries.currentId;
+      }
       return { chrome: true, data: true };
     }
     case 'event':

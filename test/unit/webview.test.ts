@@ -63,6 +63,22 @@ describe('the graph webview (pure parts)', () => {
     assert.strictEqual(state.busy, true);
   });
 
+  it('applies the summaries that come with samples after the rows, and draws nothing for summaries alone', () => {
+    const state = createState();
+    applyMessage(state, { type: 'state', watches: [summary('a')], currentId: 'a', series: { time: Float64Array.of(1000), columns: columns(1, (c) => (c === 'rss' ? 100 : null)), events: [] }, windowMs: 60_000, warningBytes: 0, busy: false });
+    const diagnosis = { kind: 'leak' as const, message: 'Live heap grows 1.0 MiB/s', heapProfile: true };
+    const newer = summary('a', { diagnosis, latest: { time: 2000, rss: 220, vsz: 900, peakRss: 230 } });
+    assert.deepStrictEqual(applyMessage(state, { type: 'samples', watchId: 'a', rows: [{ time: 2000, values: { rss: 220, vsz: 900 } }], summaries: { watches: [newer], currentId: 'a' } }), { chrome: true, data: true });
+    assert.deepStrictEqual(state.series.cols.rss, [100, 220]);
+    assert.deepStrictEqual(currentWatch(state)?.diagnosis, diagnosis);
+    assert.deepStrictEqual(currentWatch(state)?.latest, { time: 2000, rss: 220, vsz: 900, peakRss: 230 }, "the host's summary, made after the rows, has the last word");
+    // Rows of a watch not shown: their summaries still count, and nothing is drawn.
+    const later = summary('a', { diagnosis: { ...diagnosis, message: 'Live heap grows 2.0 MiB/s' } });
+    assert.deepStrictEqual(applyMessage(state, { type: 'samples', watchId: 'b', rows: [{ time: 2100, values: { rss: 1 } }], summaries: { watches: [later], currentId: 'a' } }), { chrome: true, data: false });
+    assert.strictEqual(currentWatch(state)?.diagnosis?.message, 'Live heap grows 2.0 MiB/s');
+    assert.deepStrictEqual(state.series.cols.rss, [100, 220]);
+  });
+
   it('builds the chart model: the window, the layers only with Go figures, and the thresholds', () => {
     const state = createState();
     const n = 100;

@@ -64,4 +64,45 @@ describe('the Go heap', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('an open graph at 10 Hz, its Go figures changing, gets one message a second and redraws once a second', async function () {
+    this.timeout(90_000);
+    const api = await getApi();
+    await setSetting('sampleInterval', 100);
+    try {
+      const bin = await buildFixture('sources/expvar');
+      // A steady leak: the diagnosis's figures (in the watch's summary) change every second.
+      const program = await startProgram(bin, ['-leak', '256'], /listening on/);
+      const info = await vscode.commands.executeCommand<WatchInfo>('memoryWatch.attach', { pid: program.pid });
+      await waitFor(() => api.watches().find((w) => w.pid === program.pid && w.goFigures.state === 'found' && w.diagnosis), 'Go figures and a diagnosis', 20_000);
+      await vscode.commands.executeCommand('memoryWatch.showGraph');
+      const drawn = await waitFor(() => {
+        const r = api.graph().rendered;
+        return r && r.watchId === info.id && r.points >= 20 ? r : undefined;
+      }, 'the graph to draw', 20_000);
+      // Measured once the graph has settled (opening draws more than once: the state, the first resize).
+      const first = await waitFor(() => {
+        const r = api.graph().rendered!;
+        return r.lastTime >= drawn.lastTime + 2500 ? r : undefined;
+      }, 'the graph to go on drawing', 10_000);
+      const diagnoses = new Set<string>();
+      const until = Date.now() + 8000;
+      while (Date.now() < until) {
+        diagnoses.add(api.watches().find((w) => w.id === info.id)?.diagnosis?.message ?? '');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const last = api.graph().rendered!;
+      const seconds = (last.lastTime - first.lastTime) / 1000;
+      assert.ok(diagnoses.size >= 4, `the summaries changed while measured (diagnoses seen: ${[...diagnoses].join(' | ')})`);
+      assert.ok(seconds >= 6, `${seconds} s of samples drawn`);
+      // Each message crosses the workbench and two iframes, and each one that changes what is shown
+      // costs the browser a frame: the samples and the summaries that changed travel together.
+      const messages = last.messages - first.messages;
+      const draws = last.draws - first.draws;
+      assert.ok(messages <= seconds + 1, `${messages} messages in ${seconds} s`);
+      assert.ok(draws <= seconds + 1, `${draws} redraws in ${seconds} s`);
+    } finally {
+      await setSetting('sampleInterval', 250);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
 });
