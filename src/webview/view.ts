@@ -5,7 +5,6 @@
  * rebuilding lists costs the browser style and layout work for nothing.
  */
 import { formatBytes, formatDuration } from '../shared/format';
-import { escapeHtml } from '../shared/text';
 import { GRAPH_INTENTS } from '../shared/protocol';
 import type { FromWebviewMessage, GraphIntent, WatchSummary } from '../shared/protocol';
 import type { HoverInfo, TimeChart } from './chart';
@@ -84,9 +83,65 @@ export const GRAPH_TEMPLATE = `
 
 export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Sets an element's text only when it differs (no style or layout work for the same text). */
+/**
+ * Sets an element's text only when it differs (no style or layout work for the same text), in its
+ * one text node when it has one: replacing the node each second is garbage for a heap the webview
+ * shares with the whole workbench in a browser (code-server), whose collections are what cost.
+ */
 function setText(el: HTMLElement, text: string): void {
-  if (el.textContent !== text) el.textContent = text;
+  const node = el.firstChild;
+  if (node && node === el.lastChild && node.nodeType === Node.TEXT_NODE) {
+    if ((node as Text).data !== text) (node as Text).data = text;
+  } else if (el.textContent !== text) el.textContent = text;
+}
+
+/** A legend key or a line of the hover box: a class, an optional swatch or mark, its text. */
+interface KeyPart {
+  readonly className: string;
+  readonly text: string;
+  readonly decoration?: 'swatch' | 'mark';
+  readonly title?: string;
+  /** Inside <strong> (the hover box's time). */
+  readonly strong?: boolean;
+}
+
+/** What each container of keys holds: its parts' shape, and the text node of each part. */
+const builtKeys = new WeakMap<HTMLElement, { shape: string; texts: Text[] }>();
+
+/**
+ * Shows `parts` in `container`, one <span> each (with `separator` elements between): built when
+ * their shape (classes, decorations, titles) changes, otherwise only the texts that changed are
+ * written, in place — the legend's values and the hover box change every second, their shape
+ * seldom.
+ */
+function renderKeys(container: HTMLElement, parts: readonly KeyPart[], separator?: 'br'): void {
+  const shape = JSON.stringify(parts.map((p) => [p.className, p.decoration, p.title, p.strong]));
+  const built = builtKeys.get(container);
+  if (built && built.shape === shape) {
+    parts.forEach((p, i) => {
+      if (built.texts[i].data !== p.text) built.texts[i].data = p.text;
+    });
+    return;
+  }
+  const texts: Text[] = [];
+  const children: Node[] = [];
+  for (const p of parts) {
+    if (separator && children.length) children.push(document.createElement(separator));
+    const span = document.createElement(p.strong ? 'strong' : 'span');
+    if (p.className) span.className = p.className;
+    if (p.title) span.title = p.title;
+    if (p.decoration) {
+      const decoration = document.createElement('span');
+      decoration.className = p.decoration;
+      span.append(decoration);
+    }
+    const text = document.createTextNode(p.text);
+    span.append(text);
+    texts.push(text);
+    children.push(span);
+  }
+  container.replaceChildren(...children);
+  builtKeys.set(container, { shape, texts });
 }
 
 function setHidden(el: HTMLElement, hidden: boolean): void {
@@ -250,30 +305,18 @@ export function renderReadouts(state: GraphState): void {
 
 /** The legend's container keys (working set, usage, limit) when the process has a container limit. */
 function renderContainerKeys(state: GraphState): void {
-  const keys = $('container-keys');
   const cols = state.series.cols;
   const i = cols.cgroupLimit.length - 1;
   const limit = i >= 0 ? cols.cgroupLimit[i] : NaN;
-  const entries = Number.isNaN(limit)
-    ? []
-    : [
-        { className: 'key working-set', text: `working set ${formatBytes(cols.cgroupWorkingSet[i])}`, title: 'The cgroup\'s usage minus inactive page cache: what kubectl top shows and what the OOM killer and Kubernetes act on.' },
-        { className: 'key cgroup-usage', text: `cgroup usage ${formatBytes(cols.cgroupUsage[i])}`, title: 'All memory charged to the cgroup, page cache included.' },
-        { className: 'key container-limit', text: `limit ${formatBytes(limit)}`, title: 'The lowest memory limit of the cgroup and its parents: at it, the kernel\'s OOM killer ends a process.' },
-      ];
-  const key = JSON.stringify(entries);
-  if (keys.dataset.key === key) return;
-  keys.dataset.key = key;
-  keys.replaceChildren(
-    ...entries.map((e) => {
-      const span = document.createElement('span');
-      span.className = e.className;
-      span.title = e.title;
-      const mark = document.createElement('span');
-      mark.className = 'mark';
-      span.append(mark, e.text);
-      return span;
-    }),
+  renderKeys(
+    $('container-keys'),
+    Number.isNaN(limit)
+      ? []
+      : [
+          { className: 'key working-set', decoration: 'mark', text: `working set ${formatBytes(cols.cgroupWorkingSet[i])}`, title: 'The cgroup\'s usage minus inactive page cache: what kubectl top shows and what the OOM killer and Kubernetes act on.' },
+          { className: 'key cgroup-usage', decoration: 'mark', text: `cgroup usage ${formatBytes(cols.cgroupUsage[i])}`, title: 'All memory charged to the cgroup, page cache included.' },
+          { className: 'key container-limit', decoration: 'mark', text: `limit ${formatBytes(limit)}`, title: 'The lowest memory limit of the cgroup and its parents: at it, the kernel\'s OOM killer ends a process.' },
+        ],
   );
 }
 
@@ -324,35 +367,19 @@ export function lastGoIndex(state: GraphState): number | undefined {
   return undefined;
 }
 
-/** The legend's layer keys, with the newest values (rebuilt only when their text changes). */
+/** The legend's layer keys, with the newest values (built when the layers shown change). */
 function renderLayerKeys(state: GraphState): void {
   const s = state.series;
   const last = lastGoIndex(state);
-  const keys = $('layer-keys');
-  const entries: { className: string; text: string; swatch?: boolean; mark?: boolean }[] = [];
+  const parts: KeyPart[] = [];
   if (last !== undefined) {
     const sizes = layerSizes(s.cols, last);
-    for (const l of LAYERS) if (sizes[l] > 0 || l === 'heapInUse' || l === 'freeHeld') entries.push({ className: `key layer ${l}`, text: `${LAYER_LABELS[l]} ${formatBytes(sizes[l])}`, swatch: true });
-    entries.push({ className: 'key', text: `released ${formatBytes(s.cols.heapReleased[last])}` });
-    entries.push({ className: 'key gc-goal', text: `GC goal ${formatBytes(s.cols.gcGoal[last])}`, mark: true });
-    entries.push({ className: 'key gc-tick', text: 'GC cycle', mark: true });
+    for (const l of LAYERS) if (sizes[l] > 0 || l === 'heapInUse' || l === 'freeHeld') parts.push({ className: `key layer ${l}`, text: `${LAYER_LABELS[l]} ${formatBytes(sizes[l])}`, decoration: 'swatch' });
+    parts.push({ className: 'key', text: `released ${formatBytes(s.cols.heapReleased[last])}` });
+    parts.push({ className: 'key gc-goal', text: `GC goal ${formatBytes(s.cols.gcGoal[last])}`, decoration: 'mark' });
+    parts.push({ className: 'key gc-tick', text: 'GC cycle', decoration: 'mark' });
   }
-  const key = JSON.stringify(entries);
-  if (keys.dataset.key === key) return;
-  keys.dataset.key = key;
-  keys.replaceChildren(
-    ...entries.map((e) => {
-      const span = document.createElement('span');
-      span.className = e.className;
-      if (e.swatch || e.mark) {
-        const decoration = document.createElement('span');
-        decoration.className = e.swatch ? 'swatch' : 'mark';
-        span.append(decoration);
-      }
-      span.append(e.text);
-      return span;
-    }),
-  );
+  renderKeys($('layer-keys'), parts);
 }
 
 /** The markers as text, for screen readers (the canvas is a picture). */
@@ -395,7 +422,7 @@ function highestOf(values: ArrayLike<number> | undefined): number {
   return max;
 }
 
-/** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text is escaped. */
+/** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text goes in as text nodes. */
 export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLCanvasElement, hover: HoverInfo | undefined): void {
   const tooltip = $('tooltip');
   if (!hover || state.series.time.length === 0) {
@@ -405,39 +432,41 @@ export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLC
   const s = state.series;
   const i = hover.index;
   const vsz = s.cols.vsz[i];
-  const lines = [
-    `<strong>${clockLabel(s.time[i])}</strong>`,
-    `<span class="key rss"><span class="swatch"></span>RSS ${formatBytes(s.cols.rss[i])}</span>`,
-    `<span class="key vsz"><span class="swatch"></span>VSZ ${Number.isNaN(vsz) ? 'n/a' : formatBytes(vsz)}</span>`,
+  const lines: KeyPart[] = [
+    { className: '', strong: true, text: clockLabel(s.time[i]) },
+    { className: 'key rss', decoration: 'swatch', text: `RSS ${formatBytes(s.cols.rss[i])}` },
+    { className: 'key vsz', decoration: 'swatch', text: `VSZ ${Number.isNaN(vsz) ? 'n/a' : formatBytes(vsz)}` },
   ];
   // A peak between samples is drawn midway between i − 1 and i: the pointer is near one of them.
   const peak = [i, i + 1].map((j) => s.cols.missedPeak[j]).find((v) => v > 0);
-  if (peak !== undefined) lines.push(`<span class="key missed-peak"><span class="mark"></span>peak between samples ${formatBytes(peak)}</span>`);
+  if (peak !== undefined) lines.push({ className: 'key missed-peak', decoration: 'mark', text: `peak between samples ${formatBytes(peak)}` });
   if (!Number.isNaN(s.cols.cgroupLimit[i])) {
     const share = Math.round((s.cols.cgroupWorkingSet[i] / s.cols.cgroupLimit[i]) * 100);
-    lines.push(`<span class="key working-set"><span class="mark"></span>working set ${formatBytes(s.cols.cgroupWorkingSet[i])} (${share} % of the ${formatBytes(s.cols.cgroupLimit[i])} limit) · cgroup usage ${formatBytes(s.cols.cgroupUsage[i])}</span>`);
+    lines.push({ className: 'key working-set', decoration: 'mark', text: `working set ${formatBytes(s.cols.cgroupWorkingSet[i])} (${share} % of the ${formatBytes(s.cols.cgroupLimit[i])} limit) · cgroup usage ${formatBytes(s.cols.cgroupUsage[i])}` });
   }
   // The Go figures are read at most once a second: show the newest reading at or before this point.
   const g = goIndexAtOrBefore(state, i, 2000);
   if (g !== undefined) {
     const sizes = layerSizes(s.cols, g);
-    for (const l of LAYERS) if (sizes[l] > 0) lines.push(`<span class="key layer ${l}"><span class="swatch"></span>${LAYER_LABELS[l]} ${formatBytes(sizes[l])}</span>`);
-    lines.push(`<span class="key">released ${formatBytes(s.cols.heapReleased[g])} · GC goal ${formatBytes(s.cols.gcGoal[g])} · ${s.cols.gcCycles[g]} GCs</span>`);
+    for (const l of LAYERS) if (sizes[l] > 0) lines.push({ className: `key layer ${l}`, decoration: 'swatch', text: `${LAYER_LABELS[l]} ${formatBytes(sizes[l])}` });
+    lines.push({ className: 'key', text: `released ${formatBytes(s.cols.heapReleased[g])} · GC goal ${formatBytes(s.cols.gcGoal[g])} · ${s.cols.gcCycles[g]} GCs` });
   }
+  // Markers' details come from the target: text nodes, never markup.
   const events = s.events.filter((e) => hover.markers.some((m) => m.time === e.time && m.label === e.label));
-  for (const e of events) lines.push(`<span class="event">${escapeHtml(e.detail ?? e.label)}</span>`);
-  const html = lines.join('<br>');
+  for (const e of events) lines.push({ className: 'event', text: e.detail ?? e.label });
   const area = chart.plotArea;
-  // Written only when it changes: each write is a parse, a layout and a mousemove under a resting pointer.
-  const key = `${html}\n${hover.x} ${area.top} ${area.right} ${area.bottom}`;
+  // Written only when it changes: each write is a layout, and a mousemove under a resting pointer.
+  const key = `${lines.map((l) => l.text).join('\n')}\n${hover.x} ${area.top} ${area.right} ${area.bottom}`;
   if (!tooltip.hidden && tooltipKey === key) return;
   tooltipKey = key;
-  tooltip.innerHTML = html;
+  renderKeys(tooltip, lines, 'br');
   setHidden(tooltip, false);
-  const wrap = canvas.getBoundingClientRect();
+  // Every size read first, then the writes: one layout, not one per read after a write.
+  const wrapHeight = canvas.getBoundingClientRect().height;
   const width = tooltip.offsetWidth;
+  const height = tooltip.offsetHeight;
   const x = hover.x + 12 + width > area.right ? hover.x - 12 - width : hover.x + 12;
   tooltip.style.left = `${Math.max(0, x)}px`;
-  tooltip.style.top = `${Math.min(area.top + 8, wrap.height - tooltip.offsetHeight)}px`;
+  tooltip.style.top = `${Math.min(area.top + 8, wrapHeight - height)}px`;
 }
 
