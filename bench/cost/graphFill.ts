@@ -17,6 +17,10 @@
  * closed (the Explorer in the sidebar, no graph editor), the graph open in the editor, the Memory
  * view open in Run and Debug; at 3,000 also the graph hidden behind another editor tab; at 20,000
  * also the recording open. CPU from /proc over equal windows, as the rest of the cost bench.
+ *
+ * To look closer: MEMORY_WATCH_BENCH_CONTROLS=1 adds the control cases (GraphCase);
+ * MEMORY_WATCH_BENCH_TRACE=<dir> writes a 10 s Chromium trace after each window;
+ * MEMORY_WATCH_BENCH_HEAP=<dir> a sampled JavaScript heap profile of the editor and closed cases.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -45,7 +49,13 @@ export const GRAPH_FILL_DEFAULTS: GraphFillOptions = { windowSeconds: 20, settle
 /** memoryWatch.window (s) for a fill at 10 Hz; 20,000 is the most a series keeps, reached at the longest window. */
 const WINDOW_FOR: Record<number, number> = { 300: 30, 3000: 300, 20_000: 86_400 };
 
-type GraphCase = 'closed' | 'editor' | 'compact' | 'hidden' | 'recording';
+/**
+ * 'control-text' and 'control-canvas' (MEMORY_WATCH_BENCH_CONTROLS=1): the graph in the editor with
+ * its own updates stopped (its window's messages still arrive, and are dropped), changing instead
+ * once a second only one readout's text, or only the whole canvas (one fill): what any webview's
+ * frame a second costs the workbench, and what repainting a canvas that size adds.
+ */
+type GraphCase = 'closed' | 'editor' | 'compact' | 'hidden' | 'recording' | 'control-text' | 'control-canvas';
 
 export interface GraphWindow {
   readonly fill: number;
@@ -61,6 +71,12 @@ export interface GraphWindow {
   readonly codeServerOther: number;
   /** Samples the graph said it held (its canvas's label), when open. */
   readonly samples?: number;
+  /**
+   * The renderer's heap (V8's and Blink's, which the workbench and the webviews share here): MB a
+   * second it grew by between collections, and how many large collections (a drop of ≥ 4 MiB) ran.
+   */
+  readonly heapGrowthMBps?: number;
+  readonly heapCollections?: number;
 }
 
 export interface GraphFillResult {
@@ -125,7 +141,7 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
       filledAfter[fill] = (performance.now() - attached) / 1000;
       // The recording: saved from the graph at the run's last (largest) fill.
       const last = fill === o.fills[o.fills.length - 1];
-      const cases: GraphCase[] = ['closed', 'editor', 'compact', ...(fill === 3000 ? (['hidden'] as const) : []), ...(last ? (['recording'] as const) : [])];
+      const cases: GraphCase[] = ['closed', 'editor', 'compact', ...(fill === 3000 ? (['hidden'] as const) : []), ...(last ? (['recording'] as const) : []), ...(process.env.MEMORY_WATCH_BENCH_CONTROLS === '1' ? (['control-text', 'control-canvas'] as const) : [])];
       if (last) recordingSamples = await saveRecording(bench, recordingFile);
       for (let round = 0; round < o.rounds; round++) {
         const order = cases.map((_, i) => cases[(i + round) % cases.length]);
@@ -134,9 +150,24 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
           await sleep(o.settleSeconds * 1000);
           const w = await measure(bench, fill, round, name, o.windowSeconds, samples);
           windows.push(w);
+          if (process.env.MEMORY_WATCH_BENCH_TRACE && name !== 'hidden') {
+            const file = path.join(process.env.MEMORY_WATCH_BENCH_TRACE, `${fill}-${round}-${name}.json`);
+            await bench.browser!.startTracing(bench.wb!.page, { path: file, categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'cc', 'viz', 'blink', 'gpu', 'benchmark', 'renderer.scheduler', 'v8', 'disabled-by-default-v8.gc'] });
+            await sleep(10_000);
+            await bench.browser!.stopTracing();
+          }
+          if (process.env.MEMORY_WATCH_BENCH_HEAP && (name === 'editor' || name === 'closed')) {
+            const cdp = await bench.wb!.page.context().newCDPSession(bench.wb!.page);
+            await cdp.send('HeapProfiler.enable');
+            await cdp.send('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+            await sleep(20_000);
+            const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as { profile: unknown };
+            fs.writeFileSync(path.join(process.env.MEMORY_WATCH_BENCH_HEAP, `${fill}-${round}-${name}.heapprofile`), JSON.stringify(profile));
+            await cdp.detach();
+          }
           await leave(bench, name);
           const pct = (x: number) => fmt((100 * x) / w.seconds, 2);
-          console.log(`  graph ${fill} round ${round + 1} ${name}${samples !== undefined ? ` (${samples} samples)` : ''}: browser ${pct(w.browser)} %, extension host ${pct(w.exthost)} %`);
+          console.log(`  graph ${fill} round ${round + 1} ${name}${samples !== undefined ? ` (${samples} samples)` : ''}: browser ${pct(w.browser)} %, extension host ${pct(w.exthost)} %, renderer heap +${fmt(w.heapGrowthMBps ?? NaN, 2)} MB/s, ${w.heapCollections} large collections`);
         }
       }
       lock?.release();
@@ -194,6 +225,28 @@ async function enter(bench: Bench, name: GraphCase, recordingFile: string): Prom
     case 'editor':
       await bench.openGraph();
       return samplesShown(wb.graph);
+    case 'control-text':
+    case 'control-canvas': {
+      await bench.openGraph();
+      const samples = await samplesShown(wb.graph);
+      await wb.graph.locator('body').evaluate((body, what) => {
+        // Before the graph's own listener (at the target, capturing listeners run first).
+        window.addEventListener('message', (e) => e.stopImmediatePropagation(), true);
+        const readout = body.ownerDocument.getElementById('rss-now')!;
+        const canvas = body.ownerDocument.getElementById('chart') as HTMLCanvasElement;
+        let n = 0;
+        setInterval(() => {
+          n++;
+          if (what === 'control-text') readout.textContent = `${100 + (n % 10)}.0 MiB`;
+          else {
+            const ctx = canvas.getContext('2d')!;
+            ctx.fillStyle = n % 2 ? '#1e1e1e' : '#202020';
+            ctx.fillRect(0, 0, canvas.width, canvas.height);
+          }
+        }, 1000);
+      }, name);
+      return samples;
+    }
     case 'hidden':
       await bench.openGraph();
       await bench.hideGraph();
@@ -232,7 +285,7 @@ async function enter(bench: Bench, name: GraphCase, recordingFile: string): Prom
 }
 
 async function leave(bench: Bench, name: GraphCase): Promise<void> {
-  if (name === 'editor' || name === 'hidden' || name === 'recording') await bench.closeEditors();
+  if (name === 'editor' || name === 'hidden' || name === 'recording' || name === 'control-text' || name === 'control-canvas') await bench.closeEditors();
   if (name === 'compact') await showExplorer(bench);
   await sleep(1000);
 }
@@ -273,7 +326,7 @@ async function measure(bench: Bench, fill: number, round: number, name: GraphCas
   const helpers0 = helperCpu();
   const cpu0 = cpuSnapshot(all);
   const t0 = performance.now();
-  await sleep(seconds * 1000);
+  const heap = await watchHeap(bench, seconds * 1000);
   const after = bench.processes();
   const cpu1 = cpuSnapshot([after.exthost, ...after.codeServer, ...after.browser]);
   const threads1 = threadCpuSeconds(procs.exthost) ?? NaN;
@@ -296,7 +349,31 @@ async function measure(bench: Bench, fill: number, round: number, name: GraphCas
     helpers: helpers1 - helpers0,
     codeServerOther: sum([...new Set([...procs.codeServer, ...after.codeServer])]),
     samples,
+    ...heap,
   };
+}
+
+/** Reads the renderer's heap every 250 ms for `ms` (the window): growth between collections, and the large collections. */
+async function watchHeap(bench: Bench, ms: number): Promise<{ heapGrowthMBps: number; heapCollections: number }> {
+  const page = bench.wb!.page;
+  const cdp = await page.context().newCDPSession(page);
+  const read = async () => {
+    const u = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; embedderHeapUsedSize?: number };
+    return u.usedSize + (u.embedderHeapUsedSize ?? 0);
+  };
+  const start = performance.now();
+  let last = await read();
+  let grown = 0;
+  let collections = 0;
+  while (performance.now() - start < ms) {
+    await sleep(250);
+    const now = await read();
+    if (now > last) grown += now - last;
+    else if (last - now >= 4 * 2 ** 20) collections++;
+    last = now;
+  }
+  await cdp.detach();
+  return { heapGrowthMBps: grown / 2 ** 20 / ((performance.now() - start) / 1000), heapCollections: collections };
 }
 
 /** The graph section of the cost bench's report. */
@@ -346,7 +423,9 @@ export function graphFillReport(o: GraphFillOptions, r: GraphFillResult): string
 }
 
 /** `npm run bench graph`: code-server with the graph's window filled by watching, the cases above; writes bench/results/graph-fill.json. */
-export async function runGraphBench(o: GraphFillOptions = GRAPH_FILL_DEFAULTS): Promise<string> {
+export async function runGraphBench(options: GraphFillOptions = GRAPH_FILL_DEFAULTS): Promise<string> {
+  // MEMORY_WATCH_BENCH_FILLS=300,3000 measures at those fills only (the 20,000 fill takes 34 minutes).
+  const o = process.env.MEMORY_WATCH_BENCH_FILLS ? { ...options, fills: process.env.MEMORY_WATCH_BENCH_FILLS.split(',').map(Number) } : options;
   // The workbench of the issue's measurement (1400×900); the debug session needs the test debug adapter.
   const bench = new Bench(COST_DEFAULTS, { width: 1400, height: 900 }, true);
   let result: GraphFillResult;
@@ -366,9 +445,7 @@ export async function runGraphBench(o: GraphFillOptions = GRAPH_FILL_DEFAULTS): 
 if (require.main === module) {
   const g = GRAPH_FILL_DEFAULTS;
   const flags = numericFlags(process.argv.slice(2), { window: g.windowSeconds, settle: g.settleSeconds, rounds: g.rounds });
-  // MEMORY_WATCH_BENCH_FILLS=300 measures at those fills only (a look while working).
-  const fills = process.env.MEMORY_WATCH_BENCH_FILLS ? process.env.MEMORY_WATCH_BENCH_FILLS.split(',').map(Number) : g.fills;
-  runGraphBench({ windowSeconds: flags.window, settleSeconds: flags.settle, rounds: flags.rounds, fills })
+  runGraphBench({ windowSeconds: flags.window, settleSeconds: flags.settle, rounds: flags.rounds, fills: g.fills })
     .then((text) => console.log(`\n${text}`))
     .catch((err) => {
       console.error(err);
