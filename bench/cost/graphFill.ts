@@ -418,6 +418,8 @@ export function graphFillReport(o: GraphFillOptions, r: GraphFillResult): string
     '',
     `By process, graph in the editor − closed: ${o.fills.map((f) => `${f.toLocaleString('en')}: ${roles(f, 'editor')}`).join('; ')}. The rest of code-server (server, file watcher …), editor graph − closed: ${o.fills.map((f) => `${fmt(med(extra(f, 'editor', (w) => w.codeServerOther)), 2)} %`).join(' / ')}. The extension host's extra (what GraphFeed posts: a state when the graph opens, then a batch of samples a second), editor graph − closed, % of a core: ${o.fills.map((f) => fmt(med(extra(f, 'editor', (w) => w.exthost)), 2)).join(' / ')} (stat), its threads ${o.fills.map((f) => fmt(med(extra(f, 'editor', (w) => w.exthostThreads)), 2)).join(' / ')}.`,
     '',
+    `The renderer's heap — V8's and Blink's, one heap for the workbench and its webviews in a browser — grew between collections by, median MB/s (large collections in the case's windows): ${o.fills.map((f) => `${f.toLocaleString('en')}: ${(['closed', 'editor', 'compact', 'hidden', 'recording'] as const).filter((n) => of(f, n).length).map((n) => `${n} ${fmt(med(of(f, n).map((w) => w.heapGrowthMBps ?? NaN)), 2)} (${of(f, n).map((w) => w.heapCollections ?? '?').join(', ')})`).join(', ')}`).join('; ')}. A large collection of that heap costs ≈ 230 ms of CPU (RESULTS.md, *Measured once*): most of the spread between rounds.`,
+    '',
     `Goal: ≤ 3 % of a core with the window full at 10 Hz, in the editor, in Run and Debug and as a recording, whatever the fill: ${worst <= 3 ? 'met' : 'NOT met'} (highest ${fmt(worst, 2)} %); the editor graph across fills: ${editorByFill.map((v) => fmt(v, 2)).join(' / ')} % (highest − lowest ${fmt(Math.max(...editorByFill) - Math.min(...editorByFill), 2)}).`,
   ];
 }
