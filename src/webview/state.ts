@@ -89,24 +89,23 @@ export function applyMessage(state: GraphState, message: ToWebviewMessage): Chan
       state.moreRows = message.moreRows;
       return { chrome: false, data: state.moreRows === 0 };
     case 'samples': {
-      if (message.watchId !== state.currentId || !Array.isArray(message.rows) || message.rows.length === 0) {
-        // Rows for no watch shown: the summaries that came with them still count.
-        return message.summaries ? applyMessage(state, { type: 'watches', ...message.summaries }) : undefined;
+      const shown = message.watchId === state.currentId && Array.isArray(message.rows) && message.rows.length > 0;
+      if (shown) {
+        for (const row of message.rows) state.series.push(row.time, row.values, state.windowMs);
+        // The readouts follow the samples without waiting for the next summary.
+        if (!message.summaries) {
+          const newest = message.rows[message.rows.length - 1];
+          const rss = newest.values.rss ?? NaN;
+          const highest = message.rows.reduce((max, r) => Math.max(max, r.values.rss ?? 0), 0);
+          state.watches = state.watches.map((w) =>
+            w.id === message.watchId ? { ...w, latest: { time: newest.time, rss, vsz: newest.values.vsz, peakRss: Math.max(w.latest?.peakRss ?? 0, highest) } } : w,
+          );
+        }
       }
-      for (const row of message.rows) state.series.push(row.time, row.values, state.windowMs);
-      const newest = message.rows[message.rows.length - 1];
-      const rss = newest.values.rss ?? NaN;
-      const highest = message.rows.reduce((max, r) => Math.max(max, r.values.rss ?? 0), 0);
-      // The readouts follow the samples without waiting for the next summary.
-      state.watches = state.watches.map((w) =>
-        w.id === message.watchId ? { ...w, latest: { time: newest.time, rss, vsz: newest.values.vsz, peakRss: Math.max(w.latest?.peakRss ?? 0, highest) } } : w,
-      );
-      // The summaries that came with them were made after these rows: they have the last word.
-      if (message.summaries && Array.isArray(message.summaries.watches)) {
-        state.watches = message.summaries.watches;
-        state.currentId = message.summaries.currentId;
-      }
-      return { chrome: true, data: true };
+      // The summaries that came with the rows were made after them: they have the last word
+      // (and count even when the rows are for no watch shown).
+      if (message.summaries) applyMessage(state, { type: 'watches', ...message.summaries });
+      return shown ? { chrome: true, data: true } : message.summaries ? { chrome: true, data: false } : undefined;
     }
     case 'event':
       if (message.watchId !== state.currentId) return undefined;
