@@ -50,12 +50,14 @@ export const GRAPH_FILL_DEFAULTS: GraphFillOptions = { windowSeconds: 20, settle
 const WINDOW_FOR: Record<number, number> = { 300: 30, 3000: 300, 20_000: 86_400 };
 
 /**
- * 'control-text' and 'control-canvas' (MEMORY_WATCH_BENCH_CONTROLS=1): the graph in the editor with
- * its own updates stopped (its window's messages still arrive, and are dropped), changing instead
- * once a second only one readout's text, or only the whole canvas (one fill): what any webview's
- * frame a second costs the workbench, and what repainting a canvas that size adds.
+ * 'control-idle', 'control-text' and 'control-canvas' (MEMORY_WATCH_BENCH_CONTROLS=1): the graph in
+ * the editor with its own updates stopped (its window's messages still arrive, and are dropped),
+ * changing nothing (what relaying the messages costs), or once a second only one readout's text, or
+ * only the whole canvas (one fill): what any webview's frame a second costs the workbench, and what
+ * repainting a canvas that size adds.
  */
-type GraphCase = 'closed' | 'editor' | 'compact' | 'hidden' | 'recording' | 'control-text' | 'control-canvas';
+const CONTROLS = ['control-idle', 'control-text', 'control-canvas'] as const;
+type GraphCase = 'closed' | 'editor' | 'compact' | 'hidden' | 'recording' | (typeof CONTROLS)[number];
 
 export interface GraphWindow {
   readonly fill: number;
@@ -141,7 +143,7 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
       filledAfter[fill] = (performance.now() - attached) / 1000;
       // The recording: saved from the graph at the run's last (largest) fill.
       const last = fill === o.fills[o.fills.length - 1];
-      const cases: GraphCase[] = ['closed', 'editor', 'compact', ...(fill === 3000 ? (['hidden'] as const) : []), ...(last ? (['recording'] as const) : []), ...(process.env.MEMORY_WATCH_BENCH_CONTROLS === '1' ? (['control-text', 'control-canvas'] as const) : [])];
+      const cases: GraphCase[] = ['closed', 'editor', 'compact', ...(fill === 3000 ? (['hidden'] as const) : []), ...(last ? (['recording'] as const) : []), ...(process.env.MEMORY_WATCH_BENCH_CONTROLS === '1' ? CONTROLS : [])];
       if (last) recordingSamples = await saveRecording(bench, recordingFile);
       for (let round = 0; round < o.rounds; round++) {
         const order = cases.map((_, i) => cases[(i + round) % cases.length]);
@@ -225,17 +227,26 @@ async function enter(bench: Bench, name: GraphCase, recordingFile: string): Prom
     case 'editor':
       await bench.openGraph();
       return samplesShown(wb.graph);
+    case 'control-idle':
     case 'control-text':
     case 'control-canvas': {
       await bench.openGraph();
       const samples = await samplesShown(wb.graph);
       await wb.graph.locator('body').evaluate((body, what) => {
-        // Before the graph's own listener (at the target, capturing listeners run first).
-        window.addEventListener('message', (e) => e.stopImmediatePropagation(), true);
+        // The graph's own listener sees no data (the message is still read, as the graph reads it): a
+        // listener of ours cannot go before it — a capturing listener on the window runs after the
+        // listeners added before it (Chromium), so stopImmediatePropagation() stopped nothing.
+        const data = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data')!.get!;
+        Object.defineProperty(MessageEvent.prototype, 'data', {
+          get() {
+            data.call(this);
+            return undefined;
+          },
+        });
         const readout = body.ownerDocument.getElementById('rss-now')!;
         const canvas = body.ownerDocument.getElementById('chart') as HTMLCanvasElement;
         let n = 0;
-        setInterval(() => {
+        if (what !== 'control-idle') setInterval(() => {
           n++;
           if (what === 'control-text') readout.textContent = `${100 + (n % 10)}.0 MiB`;
           else {
@@ -285,7 +296,7 @@ async function enter(bench: Bench, name: GraphCase, recordingFile: string): Prom
 }
 
 async function leave(bench: Bench, name: GraphCase): Promise<void> {
-  if (name === 'editor' || name === 'hidden' || name === 'recording' || name === 'control-text' || name === 'control-canvas') await bench.closeEditors();
+  if (name === 'editor' || name === 'hidden' || name === 'recording' || (CONTROLS as readonly string[]).includes(name)) await bench.closeEditors();
   if (name === 'compact') await showExplorer(bench);
   await sleep(1000);
 }
