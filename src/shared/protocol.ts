@@ -201,9 +201,11 @@ export type FromWebviewMessage =
   | { readonly type: 'png'; readonly data: Uint8Array }
   /**
    * The webview drew the graph: what it drew (lets the host, and tests, know the data arrived), and
-   * how much work it has done since it loaded — the messages it was sent and the graph's redraws.
+   * how much work it has done since it loaded — the messages it was sent, the graph's redraws, and the
+   * frames in which it changed what is shown (text or graph): each such frame costs the browser a
+   * layout, paint and commit of the workbench in code-server, so what changes together goes in one.
    */
-  | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number; readonly messages: number; readonly draws: number };
+  | { readonly type: 'rendered'; readonly watchId: string; readonly points: number; readonly lastTime: number; readonly messages: number; readonly draws: number; readonly frames: number };
 
 /** A button's intent, as the webview sends it. */
 export type GraphIntentMessage = { readonly [K in GraphIntent]: { readonly type: K } }[GraphIntent];
@@ -249,8 +251,10 @@ export function parseWebviewMessage(raw: unknown): FromWebviewMessage | undefine
         Number.isSafeInteger(msg.messages) &&
         (msg.messages as number) >= 0 &&
         Number.isSafeInteger(msg.draws) &&
-        (msg.draws as number) >= 0
-        ? { type: 'rendered', watchId: msg.watchId, points: msg.points as number, lastTime: msg.lastTime, messages: msg.messages as number, draws: msg.draws as number }
+        (msg.draws as number) >= 0 &&
+        Number.isSafeInteger(msg.frames) &&
+        (msg.frames as number) >= 0
+        ? { type: 'rendered', watchId: msg.watchId, points: msg.points as number, lastTime: msg.lastTime, messages: msg.messages as number, draws: msg.draws as number, frames: msg.frames as number }
         : undefined;
     default:
       return undefined;

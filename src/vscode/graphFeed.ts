@@ -74,9 +74,10 @@ export interface GraphRendered {
   readonly watchId: string;
   readonly points: number;
   readonly lastTime: number;
-  /** Since the webview loaded: the messages it was sent, and how often it redrew the graph. */
+  /** Since the webview loaded: the messages it was sent, how often it redrew the graph, and the frames in which it changed what is shown. */
   readonly messages: number;
   readonly draws: number;
+  readonly frames: number;
 }
 
 /** Webview options: scripts on, files only from the built assets folder. */
@@ -226,7 +227,7 @@ export class GraphFeed extends Disposable {
         this.deps.savePng(message.data, this.shownWatchId);
         break;
       case 'rendered':
-        this.lastRendered = { watchId: message.watchId, points: message.points, lastTime: message.lastTime, messages: message.messages, draws: message.draws };
+        this.lastRendered = { watchId: message.watchId, points: message.points, lastTime: message.lastTime, messages: message.messages, draws: message.draws, frames: message.frames };
         break;
     }
   }

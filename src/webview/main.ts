@@ -3,6 +3,7 @@
  * and sends back only user intents. It polls nothing: every change arrives as a message, goes
  * through applyMessage() (state.ts), and schedules at most one render per animation frame.
  */
+import { SAMPLES_EVERY_MS } from '../shared/protocol';
 import type { FromWebviewMessage, ToWebviewMessage, WebviewPersistedState } from '../shared/protocol';
 import { TimeChart } from './chart';
 import { buildChartModel, dataRangeOf, GraphTheme } from './chartModel';
@@ -10,7 +11,7 @@ import { formatBytes } from '../shared/format';
 import { applyMessage, createState, currentWatch } from './state';
 import { ALL, DataRange, describeZoom, panBy, xRange, zoomBy, ZoomState, zoomTo } from './zoom';
 import { readTheme } from './theme';
-import { $, mountView, renderChartLabel, renderChrome, renderEventList, renderTooltip } from './view';
+import { $, mountView, renderChartLabel, renderChrome, renderEventList, renderTooltip, setText } from './view';
 
 interface VsCodeApi {
   postMessage(message: FromWebviewMessage): void;
@@ -27,6 +28,8 @@ let hoverX: number | undefined;
 /** Since the webview loaded: the host's messages and the graph's redraws (reported with `rendered`). */
 let messagesSeen = 0;
 let draws = 0;
+/** Animation frames in which the webview changed what is shown (scheduleFrame). */
+let frames = 0;
 
 mountView(document.getElementById('app')!, post);
 const canvas = $<HTMLCanvasElement>('chart');
@@ -153,78 +156,92 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   messagesSeen++;
   const change = applyMessage(state, event.data);
   if (!change) return;
-  if (change.watch) $('zoom-hint').textContent = describeZoom(state.zoom);
   if (change.watch) vscode.setState({ watchId: state.currentId, pid: currentWatch(state)?.pid });
-  // Hidden (another tab in front, VS Code minimised): nothing is drawn or written, only remembered.
-  if (change.chrome) chromeStale = true;
-  if (document.visibilityState === 'hidden') return;
-  renderChromeIfStale();
+  if (change.chrome || change.watch) chromeStale = true;
   // New samples redraw at most once per pixel column of time; other changes to what the graph
   // draws at once; a change to the text around it (summaries, busy) draws nothing.
-  if (event.data.type === 'samples') scheduleDataDraw();
-  else if (change.data || change.watch) scheduleDraw();
+  if (event.data.type === 'samples') samplesArrived();
+  else if (change.data || change.watch) graphStale = true;
+  scheduleFrame();
 });
 
+/**
+ * What the next animation frame brings up to date. Everything a message changes is written in one
+ * frame — the text around the graph and the graph together: each frame in which the webview changes
+ * what is shown costs the browser a layout, paint and commit of the whole workbench in code-server
+ * (its webviews share the workbench's renderer), far more than the writes themselves.
+ */
 let chromeStale = false;
-function renderChromeIfStale(): void {
-  if (!chromeStale) return;
-  chromeStale = false;
-  renderChrome(state);
+let graphStale = false;
+let framePending = false;
+function scheduleFrame(): void {
+  // Hidden (another tab in front, VS Code minimised): nothing is drawn or written, only remembered.
+  if (framePending || (!chromeStale && !graphStale) || document.visibilityState === 'hidden') return;
+  framePending = true;
+  requestAnimationFrame(() => {
+    framePending = false;
+    if (!chromeStale && !graphStale) return;
+    frames++;
+    if (chromeStale) {
+      chromeStale = false;
+      renderChrome(state);
+      setText($('zoom-hint'), describeZoom(state.zoom));
+    }
+    if (graphStale) {
+      graphStale = false;
+      draw();
+    }
+  });
+}
+function scheduleDraw(): void {
+  graphStale = true;
+  scheduleFrame();
 }
 
 // Seen again: the chrome and the picture are brought up to date at once.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState !== 'visible') return;
-  renderChromeIfStale();
-  scheduleDraw();
+  if (document.visibilityState === 'visible') scheduleDraw();
 });
-
-let drawPending = false;
-function scheduleDraw(): void {
-  if (drawPending || document.visibilityState === 'hidden') return;
-  drawPending = true;
-  requestAnimationFrame(() => {
-    drawPending = false;
-    draw();
-  });
-}
 
 /**
  * A new sample moves the picture by a fraction of a pixel when the window is wide (5 minutes over
  * ~900 px: 0.33 s per pixel, three samples at 10 Hz): redraw when time has moved on by a pixel
  * column, not for every sample, and for new data alone at most every DATA_REDRAW_MIN_MS — each
  * redraw rasterises the whole canvas, which is most of what a visible graph costs the browser
- * (bench/RESULTS.md, "The live graph in the browser"). The readouts (text) follow every batch
- * (SAMPLES_EVERY_MS).
+ * (bench/RESULTS.md, "The live graph in the browser").
  */
 // Once a second, like the status bar: redrawing twice a second cost the browser markedly more
 // (bench/RESULTS.md, "Measured once"), and a memory graph moving once a second loses nothing a
 // person reads.
 const DATA_REDRAW_MIN_MS = 1000;
-/** A data redraw due within this long runs at once. */
-const ON_TIME_MS = 100;
+/**
+ * A redraw due within this long is drawn with the batch at hand. The host sends a batch every
+ * SAMPLES_EVERY_MS, a little early or late; one that comes too early leaves the graph to the next.
+ */
+const ON_TIME_MS = 250;
 let lastDraw = 0;
-let dataDrawTimer: ReturnType<typeof setTimeout> | undefined;
-function scheduleDataDraw(): void {
-  if (dataDrawTimer !== undefined) return;
+let lastBatchTimer: ReturnType<typeof setTimeout> | undefined;
+function samplesArrived(): void {
   const area = chart.plotArea;
   const width = Math.max(100, area.right - area.left);
   const { xMin, xMax } = xRange(state.zoom, dataRange());
-  const span = xMax - xMin;
-  const msPerPixel = span / width;
-  const wait = Math.max(0, Math.max(msPerPixel, DATA_REDRAW_MIN_MS) - (performance.now() - lastDraw));
-  // Batches come once a second too, a little early or late: one due this soon is drawn with this
-  // batch, not on a timer of its own (a wake-up, and a frame, more).
+  const msPerPixel = (xMax - xMin) / width;
+  const wait = Math.max(msPerPixel, DATA_REDRAW_MIN_MS) - (performance.now() - lastDraw);
+  clearTimeout(lastBatchTimer);
+  lastBatchTimer = undefined;
   if (wait <= ON_TIME_MS) {
-    scheduleDraw();
+    graphStale = true;
     return;
   }
-  dataDrawTimer = setTimeout(() => {
-    dataDrawTimer = undefined;
+  // Not due yet: a later batch draws it, in the frame that writes its readouts — not a timer of
+  // its own when it is due, which would cost a second frame each second from then on (the phase of
+  // the redraws is set by whatever drew last: the pointer, a resize). The timer is for a batch with
+  // none after it (the watch paused or stopped).
+  lastBatchTimer = setTimeout(() => {
+    lastBatchTimer = undefined;
     scheduleDraw();
-  }, wait);
+  }, wait + 2 * SAMPLES_EVERY_MS);
 }
-
 
 let lastReported = { watchId: '', points: -1, lastTime: -1 };
 
@@ -245,7 +262,7 @@ function draw(): void {
   // Tell the host (and the tests) what was drawn — once per change, not per frame.
   if (watch && (lastReported.watchId !== watch.id || lastReported.points !== points || lastReported.lastTime !== lastTime)) {
     lastReported = { watchId: watch.id, points, lastTime };
-    post({ type: 'rendered', watchId: watch.id, points, lastTime, messages: messagesSeen, draws });
+    post({ type: 'rendered', watchId: watch.id, points, lastTime, messages: messagesSeen, draws, frames });
   }
 }
 

@@ -88,7 +88,7 @@ export const $ = <T extends HTMLElement>(id: string) => document.getElementById(
  * one text node when it has one: replacing the node each second is garbage for a heap the webview
  * shares with the whole workbench in a browser (code-server), whose collections are what cost.
  */
-function setText(el: HTMLElement, text: string): void {
+export function setText(el: HTMLElement, text: string): void {
   const node = el.firstChild;
   if (node && node === el.lastChild && node.nodeType === Node.TEXT_NODE) {
     if ((node as Text).data !== text) (node as Text).data = text;

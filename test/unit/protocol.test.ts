@@ -7,13 +7,14 @@ describe('webview protocol validation', () => {
     assert.deepStrictEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepStrictEqual(parseWebviewMessage({ type: 'freeOSMemory', extra: 1 }), { type: 'freeOSMemory' });
     assert.deepStrictEqual(parseWebviewMessage({ type: 'select', watchId: '42-1' }), { type: 'select', watchId: '42-1' });
-    assert.deepStrictEqual(parseWebviewMessage({ type: 'rendered', watchId: 'a', points: 3, lastTime: 5, messages: 7, draws: 4 }), {
+    assert.deepStrictEqual(parseWebviewMessage({ type: 'rendered', watchId: 'a', points: 3, lastTime: 5, messages: 7, draws: 4, frames: 6 }), {
       type: 'rendered',
       watchId: 'a',
       points: 3,
       lastTime: 5,
       messages: 7,
       draws: 4,
+      frames: 6,
     });
   });
 
@@ -30,12 +31,14 @@ describe('webview protocol validation', () => {
       { type: 'select', watchId: 7 },
       { type: 'select', watchId: '' },
       { type: 'select', watchId: 'x'.repeat(65) },
-      { type: 'rendered', watchId: 'a', points: -1, lastTime: 1, messages: 0, draws: 0 },
-      { type: 'rendered', watchId: 'a', points: 1.5, lastTime: 1, messages: 0, draws: 0 },
-      { type: 'rendered', watchId: 'a', points: 1, lastTime: Infinity, messages: 0, draws: 0 },
+      { type: 'rendered', watchId: 'a', points: -1, lastTime: 1, messages: 0, draws: 0, frames: 0 },
+      { type: 'rendered', watchId: 'a', points: 1.5, lastTime: 1, messages: 0, draws: 0, frames: 0 },
+      { type: 'rendered', watchId: 'a', points: 1, lastTime: Infinity, messages: 0, draws: 0, frames: 0 },
       { type: 'rendered', watchId: 'a', points: 1, lastTime: 1 },
-      { type: 'rendered', watchId: 'a', points: 1, lastTime: 1, messages: -1, draws: 0 },
-      { type: 'rendered', watchId: 'a', points: 1, lastTime: 1, messages: 0, draws: 0.5 },
+      { type: 'rendered', watchId: 'a', points: 1, lastTime: 1, messages: -1, draws: 0, frames: 0 },
+      { type: 'rendered', watchId: 'a', points: 1, lastTime: 1, messages: 0, draws: 0.5, frames: 0 },
+      { type: 'rendered', watchId: 'a', points: 1, lastTime: 1, messages: 0, draws: 0 },
+      { type: 'rendered', watchId: 'a', points: 1, lastTime: 1, messages: 0, draws: 0, frames: -2 },
       { type: '__proto__' },
     ]) {
       assert.strictEqual(parseWebviewMessage(bad), undefined, JSON.stringify(bad));

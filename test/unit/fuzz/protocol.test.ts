@@ -27,8 +27,8 @@ function specified(raw: unknown): FromWebviewMessage | undefined {
   if (m.type === 'rendered') {
     // A recording's id holds its file's URI: longer than a watch's.
     const ok = typeof id === 'string' && id.length <= 8192 && typeof m.points === 'number' && Number.isSafeInteger(m.points) && m.points >= 0 && typeof m.lastTime === 'number' && Number.isFinite(m.lastTime);
-    const counts = [m.messages, m.draws].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0);
-    return ok && counts ? { type: 'rendered', watchId: id as string, points: m.points as number, lastTime: m.lastTime as number, messages: m.messages as number, draws: m.draws as number } : undefined;
+    const counts = [m.messages, m.draws, m.frames].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0);
+    return ok && counts ? { type: 'rendered', watchId: id as string, points: m.points as number, lastTime: m.lastTime as number, messages: m.messages as number, draws: m.draws as number, frames: m.frames as number } : undefined;
   }
   return undefined;
 }
@@ -45,7 +45,7 @@ const pngData = fc.oneof(
   fc.array(fc.nat(255), { maxLength: 20 }),
   field,
 );
-const nearMiss = fc.record({ type: fc.oneof(fc.constantFrom(...TYPES), field), watchId: field, points: field, lastTime: field, messages: fc.oneof(fc.nat(), field), draws: fc.oneof(fc.nat(), field), data: pngData, extra: fc.anything({ maxDepth: 1 }) }, { requiredKeys: [] });
+const nearMiss = fc.record({ type: fc.oneof(fc.constantFrom(...TYPES), field), watchId: field, points: field, lastTime: field, messages: fc.oneof(fc.nat(), field), draws: fc.oneof(fc.nat(), field), frames: fc.oneof(fc.nat(), field), data: pngData, extra: fc.anything({ maxDepth: 1 }) }, { requiredKeys: [] });
 
 describe('fuzz: webview protocol', () => {
   it('passes exactly the well-formed messages, with their known fields only; never throws', () => {
@@ -59,7 +59,7 @@ describe('fuzz: webview protocol', () => {
       fc.constantFrom(...PARAMETERLESS).map((type) => ({ type })),
       fc.uint8Array({ minLength: 1, maxLength: 64 }).map((tail) => ({ type: 'png', data: Uint8Array.from([...SIGNATURE, ...tail]) })),
       fc.string({ minLength: 1, maxLength: 64 }).map((watchId) => ({ type: 'select', watchId })),
-      fc.record({ type: fc.constant('rendered'), watchId: fc.string({ maxLength: 64 }), points: fc.nat(), lastTime: fc.double({ noNaN: true, noDefaultInfinity: true }), messages: fc.nat(), draws: fc.nat() }).map((m) => ({ ...m })),
+      fc.record({ type: fc.constant('rendered'), watchId: fc.string({ maxLength: 64 }), points: fc.nat(), lastTime: fc.double({ noNaN: true, noDefaultInfinity: true }), messages: fc.nat(), draws: fc.nat(), frames: fc.nat() }).map((m) => ({ ...m })),
     );
     fuzz(FAMILY, 3000, fc.property(valid, (m) => assert.deepStrictEqual(parseWebviewMessage(m), m)));
   });
