@@ -240,6 +240,9 @@ export class TimeChart {
   private shownMax = 1;
   private mapping: { lattice: Lattice; shift: number; den: number; width: number } = { lattice: { origin: 0, xScale: 1, left: 0 }, shift: 0, den: 1, width: 1 };
   private readonly entries = new Entries();
+  /** What each curve's and band's redraw writes into, again each time (no garbage per redraw). */
+  private readonly columnsBuffer: ColumnsBuffer = { data: [], runStarts: [], count: 0, runs: 0 };
+  private readonly bandBuffer = { xs: [] as number[], ups: [] as number[], lows: [] as number[] };
   /** How the data layer was brought up to date, per render: drawn whole, topped up (scrolled or not), left as it was. */
   readonly stats = { whole: 0, toppedUp: 0, scrolled: 0, unchanged: 0, why: {} as Record<string, number> };
 
@@ -820,7 +823,7 @@ export class TimeChart {
     const width = series.width ?? 1.5;
     const dashed = !!series.dash?.length;
     const entries = this.entriesFor(frame, curve, xa, xb, whole);
-    let columns = toColumns(entries, frame.shift, bottom, (bottom - top) / scale.max, 0);
+    let columns = toColumns(entries, frame.shift, bottom, (bottom - top) / scale.max, 0, this.columnsBuffer);
     if (entries.length) curve.lastDrawn = Math.max(curve.lastDrawn ?? -Infinity, entries.column[entries.length - 1]);
     if (dashed && whole) {
       // Where the pattern starts: later strips draw from here.
@@ -878,19 +881,18 @@ export class TimeChart {
     ctx.fillStyle = band.color;
     ctx.globalAlpha = band.alpha ?? 0.45;
     // Runs of points where both curves are known; each run is one polygon, a vertex per column (its last point).
-    const xs: number[] = [];
-    const ups: number[] = [];
-    const lows: number[] = [];
+    const { xs, ups, lows } = this.bandBuffer;
+    let n = 0;
     const flush = () => {
-      if (xs.length >= 2) {
+      if (n >= 2) {
         ctx.beginPath();
         ctx.moveTo(xs[0], ups[0]);
-        for (let k = 1; k < xs.length; k++) ctx.lineTo(xs[k], ups[k]);
-        for (let k = xs.length - 1; k >= 0; k--) ctx.lineTo(xs[k], lows[k]);
+        for (let k = 1; k < n; k++) ctx.lineTo(xs[k], ups[k]);
+        for (let k = n - 1; k >= 0; k--) ctx.lineTo(xs[k], lows[k]);
         ctx.closePath();
         ctx.fill();
       }
-      xs.length = ups.length = lows.length = 0;
+      n = 0;
     };
     const base = curve.src.base;
     for (let e = 0; e < entries.length; e++) {
@@ -899,13 +901,14 @@ export class TimeChart {
       const x = entries.column[e] - frame.shift;
       const yUp = bottom - band.upper[i] * yScale;
       const yLo = bottom - band.lower[i] * yScale;
-      if (xs.length && xs[xs.length - 1] === x) {
-        ups[ups.length - 1] = yUp;
-        lows[lows.length - 1] = yLo;
+      if (n && xs[n - 1] === x) {
+        ups[n - 1] = yUp;
+        lows[n - 1] = yLo;
       } else {
-        xs.push(x);
-        ups.push(yUp);
-        lows.push(yLo);
+        xs[n] = x;
+        ups[n] = yUp;
+        lows[n] = yLo;
+        n++;
       }
     }
     flush();
@@ -1173,15 +1176,26 @@ function copyEntry(from: Entries, e: number): Entries {
   return out;
 }
 
-/** Entries (value space) as decimate()'s columns on screen: x = column − shift, y = bottom − v × yScale. */
-function toColumns(entries: Entries, shift: number, bottom: number, yScale: number, from: number): Columns {
-  const data: number[] = [];
-  const runStarts: number[] = [];
+/**
+ * Entries (value space) as decimate()'s columns on screen: x = column − shift, y = bottom − v × yScale;
+ * written into `out` when given (its arrays reused), else into new arrays.
+ */
+function toColumns(entries: Entries, shift: number, bottom: number, yScale: number, from: number, out: ColumnsBuffer = { data: [], runStarts: [], count: 0, runs: 0 }): Columns {
+  const { data, runStarts } = out;
+  let count = 0;
+  let runs = 0;
   for (let e = from; e < entries.length; e++) {
-    if (entries.runStart[e] || e === from) runStarts.push(data.length / 5);
-    data.push(entries.column[e] - shift, bottom - entries.first[e] * yScale, bottom - entries.high[e] * yScale, bottom - entries.low[e] * yScale, bottom - entries.last[e] * yScale);
+    if (entries.runStart[e] || e === from) runStarts[runs++] = count;
+    const k = count++ * 5;
+    data[k] = entries.column[e] - shift;
+    data[k + 1] = bottom - entries.first[e] * yScale;
+    data[k + 2] = bottom - entries.high[e] * yScale;
+    data[k + 3] = bottom - entries.low[e] * yScale;
+    data[k + 4] = bottom - entries.last[e] * yScale;
   }
-  return { data, runStarts };
+  out.count = count;
+  out.runs = runs;
+  return out;
 }
 
 /**
@@ -1194,6 +1208,17 @@ export interface Columns {
   readonly data: number[];
   /** Column indexes where a new run starts (after a gap). */
   readonly runStarts: number[];
+  /** Columns and runs in use: the arrays may hold more (a buffer kept between redraws). */
+  readonly count: number;
+  readonly runs: number;
+}
+
+/** Columns written again each redraw into the same arrays: no garbage per curve per second. */
+interface ColumnsBuffer {
+  readonly data: number[];
+  readonly runStarts: number[];
+  count: number;
+  runs: number;
 }
 
 /**
@@ -1239,7 +1264,7 @@ export function decimate(time: ArrayLike<number>, values: ArrayLike<number>, fir
       data[k + 4] = y;
     }
   }
-  return { data, runStarts };
+  return { data, runStarts, count: data.length / 5, runs: runStarts.length };
 }
 
 /**
@@ -1251,9 +1276,8 @@ export function decimate(time: ArrayLike<number>, values: ArrayLike<number>, fir
  * throughout: rectangles would fill the gaps.
  */
 function strokeColumns(ctx: CanvasRenderingContext2D, columns: Columns, width: number, dashed: boolean): void {
-  const { data, runStarts } = columns;
+  const { data, runStarts, count, runs } = columns;
   const half = width / 2;
-  const count = data.length / 5;
   let penX = NaN;
   let penY = NaN;
   let run = 0;
@@ -1265,7 +1289,7 @@ function strokeColumns(ctx: CanvasRenderingContext2D, columns: Columns, width: n
     const high = data[k + 2];
     const low = data[k + 3];
     const last = data[k + 4];
-    const runStart = runStarts[run] === c;
+    const runStart = run < runs && runStarts[run] === c;
     if (runStart) run++;
     const prevX = runStart ? NaN : data[k - 5];
     const prevLast = runStart ? NaN : data[k - 1];
@@ -1291,19 +1315,19 @@ function strokeColumns(ctx: CanvasRenderingContext2D, columns: Columns, width: n
 
 /** One translucent polygon per run of columns, from each column's last value down to the axis. */
 function fillUnder(ctx: CanvasRenderingContext2D, columns: Columns, bottom: number): void {
-  const { data, runStarts } = columns;
-  const count = data.length / 5;
+  const { data, runStarts, count, runs } = columns;
   ctx.globalAlpha = 0.14;
-  runStarts.forEach((start, r) => {
-    const end = r + 1 < runStarts.length ? runStarts[r + 1] : count;
-    if (end - start < 2) return;
+  for (let r = 0; r < runs; r++) {
+    const start = runStarts[r];
+    const end = r + 1 < runs ? runStarts[r + 1] : count;
+    if (end - start < 2) continue;
     ctx.beginPath();
     ctx.moveTo(data[start * 5], bottom);
     for (let c = start; c < end; c++) ctx.lineTo(data[c * 5], data[c * 5 + 4]);
     ctx.lineTo(data[(end - 1) * 5], bottom);
     ctx.closePath();
     ctx.fill();
-  });
+  }
   ctx.globalAlpha = 1;
 }
 

@@ -57,23 +57,26 @@ export class Entries {
   readonly last: number[] = [];
   readonly lastRow: number[] = [];
   readonly runStart: boolean[] = [];
-
-  get length(): number {
-    return this.column.length;
-  }
+  /**
+   * The entries in use: the arrays keep their room between uses (past `length` they hold stale
+   * values), so that a redraw of each curve each second leaves no garbage for a heap the webview
+   * shares with the workbench (code-server).
+   */
+  length = 0;
 
   clear(): void {
-    for (const a of [this.column, this.first, this.high, this.low, this.last, this.lastRow, this.runStart]) a.length = 0;
+    this.length = 0;
   }
 
   push(column: number, first: number, high: number, low: number, last: number, lastRow: number, runStart: boolean): void {
-    this.column.push(column);
-    this.first.push(first);
-    this.high.push(high);
-    this.low.push(low);
-    this.last.push(last);
-    this.lastRow.push(lastRow);
-    this.runStart.push(runStart);
+    const e = this.length++;
+    this.column[e] = column;
+    this.first[e] = first;
+    this.high[e] = high;
+    this.low[e] = low;
+    this.last[e] = last;
+    this.lastRow[e] = lastRow;
+    this.runStart[e] = runStart;
   }
 }
 

@@ -46,7 +46,7 @@ function reference(s: Series, first: number, last: number, lattice: Lattice): { 
 }
 
 function asList(e: Entries): { column: number; first: number; high: number; low: number; last: number; runStart: boolean }[] {
-  return e.column.map((column, k) => ({ column, first: e.first[k], high: e.high[k], low: e.low[k], last: e.last[k], runStart: e.runStart[k] }));
+  return e.column.slice(0, e.length).map((column, k) => ({ column, first: e.first[k], high: e.high[k], low: e.low[k], last: e.last[k], runStart: e.runStart[k] }));
 }
 
 function source(s: Series, base = 0, from = 0, to = s.time.length): CurveSource {
@@ -63,8 +63,12 @@ function viewOf(time: number[], t0: number, t1: number): [number, number] {
   return [Math.max(0, lower(t0) - 1), Math.min(time.length, lower(t1) + 1)];
 }
 
+/** One Entries for every call, cleared each time, as the chart keeps one: what a longer use left behind never shows. */
+const reused = new Entries();
+
 function entriesOf(cols: CurveColumns, src: CurveSource, first: number, last: number, ka = -Infinity, kb = Infinity): Entries {
-  const out = new Entries();
+  const out = reused;
+  out.clear();
   cols.entries(src, last, cols.firstValidRow(src, first, last), ka, kb, out);
   return out;
 }
