@@ -161,7 +161,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   // New samples redraw at most once per pixel column of time; other changes to what the graph
   // draws at once; a change to the text around it (summaries, busy) draws nothing.
   if (event.data.type === 'samples') samplesArrived();
-  else if (change.data || change.watch) graphStale = true;
+  else if (change.data || change.watch) graphChanged();
   scheduleFrame();
 });
 
@@ -173,6 +173,8 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
  */
 let chromeStale = false;
 let graphStale = false;
+/** The redraw due is for new samples alone: reported to the host less often (reportDrawn). */
+let samplesOnly = false;
 let framePending = false;
 function scheduleFrame(): void {
   // Hidden (another tab in front, VS Code minimised): nothing is drawn or written, only remembered.
@@ -188,13 +190,19 @@ function scheduleFrame(): void {
       setText($('zoom-hint'), describeZoom(state.zoom));
     }
     if (graphStale) {
-      graphStale = false;
-      draw();
+      const forSamples = samplesOnly;
+      graphStale = samplesOnly = false;
+      draw(forSamples);
     }
   });
 }
-function scheduleDraw(): void {
+/** Something other than new samples changed what the graph draws. */
+function graphChanged(): void {
   graphStale = true;
+  samplesOnly = false;
+}
+function scheduleDraw(): void {
+  graphChanged();
   scheduleFrame();
 }
 
@@ -230,6 +238,7 @@ function samplesArrived(): void {
   clearTimeout(lastBatchTimer);
   lastBatchTimer = undefined;
   if (wait <= ON_TIME_MS) {
+    if (!graphStale) samplesOnly = true;
     graphStale = true;
     return;
   }
@@ -243,9 +252,32 @@ function samplesArrived(): void {
   }, wait + 2 * SAMPLES_EVERY_MS);
 }
 
+/**
+ * What was drawn goes to the host (the API, the tests) at once when the graph draws a watch anew —
+ * another watch, a state, a zoom, a resize — and, while only new samples arrive, at most every
+ * REPORT_SAMPLES_EVERY_MS: each report crosses the workbench and its socket to the extension host,
+ * which at one a second was a tenth of what the workbench's main thread spent on an open graph.
+ */
+const REPORT_SAMPLES_EVERY_MS = 5000;
 let lastReported = { watchId: '', points: -1, lastTime: -1 };
+let lastReportAt = -Infinity;
+let reportTimer: ReturnType<typeof setTimeout> | undefined;
+function reportDrawn(watchId: string, points: number, lastTime: number, forSamples: boolean): void {
+  if (lastReported.watchId === watchId && lastReported.points === points && lastReported.lastTime === lastTime) return;
+  const message: FromWebviewMessage = { type: 'rendered', watchId, points, lastTime, messages: messagesSeen, draws, frames };
+  const send = () => {
+    reportTimer = undefined;
+    lastReported = { watchId, points, lastTime };
+    lastReportAt = performance.now();
+    post(message);
+  };
+  clearTimeout(reportTimer);
+  const wait = REPORT_SAMPLES_EVERY_MS - (performance.now() - lastReportAt);
+  if (!forSamples || wait <= 0 || lastReported.watchId !== watchId) send();
+  else reportTimer = setTimeout(send, wait);
+}
 
-function draw(): void {
+function draw(forSamples = false): void {
   // A series still arriving in parts is drawn once it is whole (a few turns of the host's event loop).
   if (state.moreRows > 0) return;
   lastDraw = performance.now();
@@ -259,11 +291,7 @@ function draw(): void {
   renderChartLabel(state, canvas, chart.shownRange);
   renderTooltip(state, chart, canvas, hover);
   const lastTime = model.count ? model.time[model.count - 1] : Date.now();
-  // Tell the host (and the tests) what was drawn — once per change, not per frame.
-  if (watch && (lastReported.watchId !== watch.id || lastReported.points !== points || lastReported.lastTime !== lastTime)) {
-    lastReported = { watchId: watch.id, points, lastTime };
-    post({ type: 'rendered', watchId: watch.id, points, lastTime, messages: messagesSeen, draws, frames });
-  }
+  if (watch) reportDrawn(watch.id, points, lastTime, forSamples);
 }
 
 renderChrome(state);

@@ -87,14 +87,18 @@ describe('the Go heap', function () {
         const r = api.graph().rendered!;
         return r.lastTime >= drawn.lastTime + 2500 ? r : undefined;
       }, 'the graph to go on drawing', 10_000);
-      await waitFor(() => (api.graph().rendered!.draws > settled.draws ? true : undefined), 'a redraw with a batch', 5000);
-      await new Promise((resolve) => setTimeout(resolve, 450));
+      // Batches go out with a sample, about a second apart: the newest sample drawn says their beat.
+      const sinceBatch = (Date.now() - settled.lastTime) % 1000;
+      await new Promise((resolve) => setTimeout(resolve, (1450 - sinceBatch) % 1000));
       await setSetting('window', 301);
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      const first = api.graph().rendered!;
+      // The webview reports what it drew at most every few seconds while only samples arrive: measured
+      // between two reports at least 7 s apart.
+      const before = api.graph().rendered!;
+      const first = await waitFor(() => (api.graph().rendered!.lastTime > before.lastTime ? api.graph().rendered : undefined), 'a report of what was drawn', 10_000);
       const diagnoses = new Set<string>();
-      const until = Date.now() + 8000;
-      while (Date.now() < until) {
+      const until = Date.now() + 20_000;
+      while (Date.now() < until && api.graph().rendered!.lastTime < first.lastTime + 7000) {
         diagnoses.add(api.watches().find((w) => w.id === info.id)?.diagnosis?.message ?? '');
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
