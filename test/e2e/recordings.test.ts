@@ -198,7 +198,8 @@ describe('recordings, in the UI', () => {
         const csv = path.join(ws, 'before.csv');
         await recording.locator('#export-csv').click();
         await wb.answerFileDialog(csv);
-        await until(async () => fs.existsSync(path.join(ws, 'before-markers.csv')), (v) => v, 'both CSV files');
+        // Said once both files are written (one that exists may still be empty: it is created, then written).
+        await wb.notification(/exported before\.csv and before-markers\.csv/).waitFor({ timeout: 20_000 });
         const rows = fs.readFileSync(csv, 'utf8').trim().split('\n');
         assert.match(rows[0], /^time_ms,time_iso,rss_bytes,vsz_bytes/);
         assert.strictEqual(rows.length - 1, saved.columns.rss.values.length, 'one row per sample');
@@ -270,7 +271,7 @@ describe('recordings, in the UI', () => {
         const csv = path.join(ws, 'burst.csv');
         await wb.runCommand('Memory Watch: Export as CSV…');
         await wb.answerFileDialog(csv);
-        await until(async () => fs.existsSync(path.join(ws, 'burst-markers.csv')) && fs.existsSync(csv), (v) => v, 'both CSV files');
+        await wb.notification(/exported burst\.csv and burst-markers\.csv/).waitFor({ timeout: 20_000 });
         assert.strictEqual(fs.readFileSync(csv, 'utf8').trim().split('\n').length - 1, burstWritten.samples, 'one row per sample of the recording in front, not the live watch\'s');
         await wb.dismissNotifications();
       });
