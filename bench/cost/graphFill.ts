@@ -21,15 +21,9 @@
  * To look closer: MEMORY_WATCH_BENCH_CONTROLS=1 adds the control cases (GraphCase);
  * MEMORY_WATCH_BENCH_TRACE=<dir> writes a 10 s Chromium trace after each window;
  * MEMORY_WATCH_BENCH_HEAP=<dir> a sampled JavaScript heap profile of the editor and closed cases.
- * MEMORY_WATCH_BENCH_BASELINE=<git ref> adds 'editor-baseline': the graph in the editor with the
- * webview script of that commit (built as the .vsix builds it, put in the installed extension's
- * place while the case runs), in the same rounds as this commit's — a ratio that the machine's
- * noise between runs does not blur. The host's side is this commit's in both.
  */
-import { execFileSync, spawn } from 'child_process';
-import * as esbuild from 'esbuild';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { FrameLocator } from 'playwright-core';
 import { tools } from '../../scripts/harness/tools';
@@ -63,7 +57,7 @@ const WINDOW_FOR: Record<number, number> = { 300: 30, 3000: 300, 20_000: 86_400 
  * repainting a canvas that size adds.
  */
 const CONTROLS = ['control-idle', 'control-text', 'control-canvas'] as const;
-type GraphCase = 'closed' | 'editor' | 'editor-baseline' | 'compact' | 'hidden' | 'recording' | (typeof CONTROLS)[number];
+type GraphCase = 'closed' | 'editor' | 'compact' | 'hidden' | 'recording' | (typeof CONTROLS)[number];
 
 export interface GraphWindow {
   readonly fill: number;
@@ -89,8 +83,6 @@ export interface GraphWindow {
 
 export interface GraphFillResult {
   readonly windows: GraphWindow[];
-  /** The commit whose webview script 'editor-baseline' ran (MEMORY_WATCH_BENCH_BASELINE). */
-  readonly baseline?: string;
   readonly recordingSamples?: number;
   /** Seconds from attaching to each fill's first measurement. */
   readonly filledAfter: Record<number, number>;
@@ -104,40 +96,8 @@ function launchJson(targetBin: string, pidFile: string, dlvPort: number): string
   });
 }
 
-/** The webview script of `ref`, built as the .vsix builds it (scripts/build.mjs, production), into `outfile`; its short hash. */
-function buildBaselineWebview(ref: string, outfile: string): string {
-  const root = path.resolve(__dirname, '..', '..', '..');
-  const commit = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root, encoding: 'utf8' }).trim();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-graph-baseline-'));
-  const tree = path.join(work, 'tree');
-  try {
-    execFileSync('git', ['worktree', 'add', '--detach', tree, commit], { cwd: root, stdio: 'ignore' });
-    esbuild.buildSync({ entryPoints: [path.join(tree, 'src', 'webview', 'main.ts')], outfile, bundle: true, platform: 'browser', format: 'iife', target: 'es2020', minify: true, logLevel: 'silent' });
-  } finally {
-    try {
-      execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: root, stdio: 'ignore' });
-    } catch {
-      // not made
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-  return commit;
-}
-
-/** The graph's script in the extension code-server runs (installed from the .vsix). */
-function installedGraphScript(bench: Bench): string {
-  const exts = path.join(bench.stateDir, 'exts');
-  const dir = fs.readdirSync(exts).find((d) => d.startsWith('memorywatch.memory-watch'));
-  if (!dir) throw new Error(`no Memory Watch in ${exts}`);
-  return path.join(exts, dir, 'media', 'dist', 'graph.js');
-}
-
 export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FILL_DEFAULTS): Promise<GraphFillResult> {
   const wb = bench.wb!;
-  const baselineRef = process.env.MEMORY_WATCH_BENCH_BASELINE;
-  const baselineScript = path.join(bench.work, 'baseline-graph.js');
-  const baseline = baselineRef ? buildBaselineWebview(baselineRef, baselineScript) : undefined;
-  if (baseline) fs.copyFileSync(installedGraphScript(bench), `${baselineScript}.current`);
   const windows: GraphWindow[] = [];
   const filledAfter: Record<number, number> = {};
   let recordingSamples: number | undefined;
@@ -183,7 +143,7 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
       filledAfter[fill] = (performance.now() - attached) / 1000;
       // The recording: saved from the graph at the run's last (largest) fill.
       const last = fill === o.fills[o.fills.length - 1];
-      const cases: GraphCase[] = ['closed', 'editor', ...(baseline ? (['editor-baseline'] as const) : []), 'compact', ...(fill === 3000 ? (['hidden'] as const) : []), ...(last ? (['recording'] as const) : []), ...(process.env.MEMORY_WATCH_BENCH_CONTROLS === '1' ? CONTROLS : [])];
+      const cases: GraphCase[] = ['closed', 'editor', 'compact', ...(fill === 3000 ? (['hidden'] as const) : []), ...(last ? (['recording'] as const) : []), ...(process.env.MEMORY_WATCH_BENCH_CONTROLS === '1' ? CONTROLS : [])];
       if (last) recordingSamples = await saveRecording(bench, recordingFile);
       for (let round = 0; round < o.rounds; round++) {
         const order = cases.map((_, i) => cases[(i + round) % cases.length]);
@@ -226,7 +186,7 @@ export async function runGraphFill(bench: Bench, o: GraphFillOptions = GRAPH_FIL
       }
     }
   }
-  return { windows, recordingSamples, filledAfter, baseline };
+  return { windows, recordingSamples, filledAfter };
 }
 
 /**
@@ -267,19 +227,6 @@ async function enter(bench: Bench, name: GraphCase, recordingFile: string): Prom
     case 'editor':
       await bench.openGraph();
       return samplesShown(wb.graph);
-    case 'editor-baseline': {
-      const script = path.join(bench.work, 'baseline-graph.js');
-      fs.copyFileSync(script, installedGraphScript(bench));
-      await bench.openGraph();
-      // The webview loaded the baseline's script, not one kept from before.
-      const loaded = await wb.graph.locator('body').evaluate(async () => {
-        const src = (document.querySelector('script[src*="graph.js"]') as HTMLScriptElement).src;
-        return (await (await fetch(src)).text()).length;
-      });
-      const expected = fs.readFileSync(script, 'utf8').length;
-      if (loaded !== expected) throw new Error(`editor-baseline: the webview loaded a script of ${loaded} characters, the baseline's has ${expected}`);
-      return samplesShown(wb.graph);
-    }
     case 'control-idle':
     case 'control-text':
     case 'control-canvas': {
@@ -349,8 +296,7 @@ async function enter(bench: Bench, name: GraphCase, recordingFile: string): Prom
 }
 
 async function leave(bench: Bench, name: GraphCase): Promise<void> {
-  if (name === 'editor' || name === 'editor-baseline' || name === 'hidden' || name === 'recording' || (CONTROLS as readonly string[]).includes(name)) await bench.closeEditors();
-  if (name === 'editor-baseline') fs.copyFileSync(path.join(bench.work, 'baseline-graph.js.current'), installedGraphScript(bench));
+  if (name === 'editor' || name === 'hidden' || name === 'recording' || (CONTROLS as readonly string[]).includes(name)) await bench.closeEditors();
   if (name === 'compact') await showExplorer(bench);
   await sleep(1000);
 }
@@ -485,12 +431,6 @@ export function graphFillReport(o: GraphFillOptions, r: GraphFillResult): string
     '',
     `The renderer's heap — V8's and Blink's, one heap for the workbench and its webviews in a browser — grew between collections by, median MB/s (large collections in the case's windows): ${o.fills.map((f) => `${f.toLocaleString('en')}: ${(['closed', 'editor', 'compact', 'hidden', 'recording'] as const).filter((n) => of(f, n).length).map((n) => `${n} ${fmt(med(of(f, n).map((w) => w.heapGrowthMBps ?? NaN)), 2)} (${of(f, n).map((w) => w.heapCollections ?? '?').join(', ')})`).join(', ')}`).join('; ')}. A large collection of that heap costs ≈ 230 ms of CPU (RESULTS.md, *Measured once*): most of the spread between rounds.`,
     '',
-    ...(r.baseline
-      ? [
-          `The same graph in the editor with the webview script of ${r.baseline} (MEMORY_WATCH_BENCH_BASELINE; the host's side this commit's), in the same rounds, extra: ${o.fills.map((f) => `${f.toLocaleString('en')}: ${cell(extra(f, 'editor-baseline', browser))} against this commit's ${cell(extra(f, 'editor', browser))}, this ÷ baseline per round ${extra(f, 'editor', browser).map((v, i) => fmt(v / extra(f, 'editor-baseline', browser)[i], 2)).join(', ')}`).join('; ')}.`,
-          '',
-        ]
-      : []),
     `Goal: ≤ 3 % of a core with the window full at 10 Hz, in the editor, in Run and Debug and as a recording, whatever the fill: ${worst <= 3 ? 'met' : 'NOT met'} (highest ${fmt(worst, 2)} %); the editor graph across fills: ${editorByFill.map((v) => fmt(v, 2)).join(' / ')} % (highest − lowest ${fmt(Math.max(...editorByFill) - Math.min(...editorByFill), 2)}).`,
   ];
 }
