@@ -228,6 +228,12 @@ export class TimeChart {
   private cssHeight = 0;
   private dpr = 1;
   /**
+   * The canvas's box as a ResizeObserver last reported it (setDisplaySize): reading it from the
+   * layout instead, after the text around the graph was written in the same frame, would force a
+   * layout — of the whole workbench when the webview shares its renderer (code-server).
+   */
+  private displaySize?: { width: number; height: number };
+  /**
    * The data layer, a canvas never shown: a ring — device column w of the picture scrolled by s
    * CSS px lives at (w + s × dpr) mod its width — so that scrolling copies nothing: new columns are
    * drawn where the ring has room, and the picture is copied out of it (in one or two pieces).
@@ -382,10 +388,20 @@ export class TimeChart {
     return this.layout;
   }
 
+  /** The canvas's size in CSS px as last drawn. */
+  get size(): { width: number; height: number } {
+    return { width: this.cssWidth, height: this.cssHeight };
+  }
+
+  /** The canvas's box (CSS px), as a ResizeObserver reports it; until then it is read from the layout. */
+  setDisplaySize(width: number, height: number): void {
+    this.displaySize = { width, height };
+  }
+
   /** Sizes the canvas (and the layer) to its box; true when the size changed. */
   private resizeToDisplay(): boolean {
     const dpr = window.devicePixelRatio || 1;
-    const rect = this.canvas.getBoundingClientRect();
+    const rect = this.displaySize ?? this.canvas.getBoundingClientRect();
     const cssWidth = Math.max(1, Math.floor(rect.width));
     const cssHeight = Math.max(1, Math.floor(rect.height));
     const changed = cssWidth !== this.cssWidth || cssHeight !== this.cssHeight || dpr !== this.dpr;

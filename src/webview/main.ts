@@ -141,7 +141,12 @@ async function renderPng(): Promise<void> {
   const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, 'image/png'));
   if (blob) post({ type: 'png', data: new Uint8Array(await blob.arrayBuffer()) });
 }
-new ResizeObserver(() => scheduleDraw()).observe(canvas);
+new ResizeObserver((entries) => {
+  // The border box is what getBoundingClientRect() would say (the canvas has no border or padding).
+  const box = entries[entries.length - 1].borderBoxSize?.[0];
+  if (box) chart.setDisplaySize(box.inlineSize, box.blockSize);
+  scheduleDraw();
+}).observe(canvas);
 // The theme changes by a class on <body>: read the colours again and redraw.
 new MutationObserver(() => {
   theme = readTheme();
@@ -289,7 +294,7 @@ function draw(forSamples = false): void {
   draws++;
   // After the render: the label says what the axis spans as drawn.
   renderChartLabel(state, canvas, chart.shownRange);
-  renderTooltip(state, chart, canvas, hover);
+  renderTooltip(state, chart, hover);
   const lastTime = model.count ? model.time[model.count - 1] : Date.now();
   if (watch) reportDrawn(watch.id, points, lastTime, forSamples);
 }

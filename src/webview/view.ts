@@ -423,7 +423,7 @@ function highestOf(values: ArrayLike<number> | undefined): number {
 }
 
 /** The hover box: time, RSS, VSZ, the layers, markers under the pointer. Target text goes in as text nodes. */
-export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLCanvasElement, hover: HoverInfo | undefined): void {
+export function renderTooltip(state: GraphState, chart: TimeChart, hover: HoverInfo | undefined): void {
   const tooltip = $('tooltip');
   if (!hover || state.series.time.length === 0) {
     setHidden(tooltip, true);
@@ -455,18 +455,55 @@ export function renderTooltip(state: GraphState, chart: TimeChart, canvas: HTMLC
   const events = s.events.filter((e) => hover.markers.some((m) => m.time === e.time && m.label === e.label));
   for (const e of events) lines.push({ className: 'event', text: e.detail ?? e.label });
   const area = chart.plotArea;
+  const box = chart.size;
   // Written only when it changes: each write is a layout, and a mousemove under a resting pointer.
-  const key = `${lines.map((l) => l.text).join('\n')}\n${hover.x} ${area.top} ${area.right} ${area.bottom}`;
+  const key = `${lines.map((l) => l.text).join('\n')}\n${hover.x} ${area.top} ${area.right} ${area.bottom} ${box.width} ${box.height}`;
   if (!tooltip.hidden && tooltipKey === key) return;
   tooltipKey = key;
   renderKeys(tooltip, lines, 'br');
   setHidden(tooltip, false);
-  // Every size read first, then the writes: one layout, not one per read after a write.
-  const wrapHeight = canvas.getBoundingClientRect().height;
-  const width = tooltip.offsetWidth;
-  const height = tooltip.offsetHeight;
-  const x = hover.x + 12 + width > area.right ? hover.x - 12 - width : hover.x + 12;
-  tooltip.style.left = `${Math.max(0, x)}px`;
-  tooltip.style.top = `${Math.min(area.top + 8, wrapHeight - height)}px`;
+  tooltipPlace = { x: hover.x, top: area.top, right: area.right, width: box.width, height: box.height };
+  placeTooltip(tooltip);
+}
+
+/**
+ * Where the hover box goes, and its size as last laid out — kept by a ResizeObserver, which places
+ * it again when the size changes (in the same frame, before it is painted). Reading its size right
+ * after writing its text would force a layout each time the values under a resting pointer change:
+ * of the whole workbench when the webview shares its renderer (code-server).
+ */
+let tooltipPlace = { x: 0, top: 0, right: 0, width: 0, height: 0 };
+let tooltipSize: { width: number; height: number } | undefined;
+let tooltipObserver: ResizeObserver | undefined;
+
+/** Places the hover box (tooltipPlacement) with the size it had when last laid out. */
+function placeTooltip(tooltip: HTMLElement): void {
+  if (!tooltipObserver) {
+    tooltipObserver = new ResizeObserver((entries) => {
+      const size = entries[entries.length - 1].borderBoxSize?.[0];
+      if (!size || tooltip.hidden) return;
+      tooltipSize = { width: size.inlineSize, height: size.blockSize };
+      placeTooltip(tooltip);
+    });
+    tooltipObserver.observe(tooltip);
+  }
+  const place = tooltipPlacement(tooltipPlace, tooltipSize ?? { width: 0, height: 0 });
+  const style = tooltip.style;
+  // Only what differs is written: an unchanged position costs no layout.
+  for (const side of ['left', 'right', 'top', 'bottom'] as const) if (style[side] !== place[side]) style[side] = place[side];
+}
+
+/**
+ * The hover box's position (CSS lengths, '' for none) beside the hovered point at `x` of a graph of
+ * `width` × `height` whose plot starts at `top` and ends at `right`, for a box of `size`: right of
+ * the point, or left of it when it would cross the plot's right edge (never past the graph's left
+ * edge); its top level with the plot's, or higher when it would reach below the graph. Where it
+ * flips or rises it is anchored by that side, so that its true size places it even before it is known.
+ */
+export function tooltipPlacement(at: { x: number; top: number; right: number; width: number; height: number }, size: { width: number; height: number }): { left: string; right: string; top: string; bottom: string } {
+  const { x, top, right, width, height } = at;
+  const horizontal = x + 12 + size.width <= right ? { left: `${x + 12}px`, right: '' } : x - 12 - size.width < 0 ? { left: '0px', right: '' } : { left: '', right: `${width - (x - 12)}px` };
+  const vertical = top + 8 <= height - size.height ? { top: `${top + 8}px`, bottom: '' } : { top: '', bottom: '0px' };
+  return { ...horizontal, ...vertical };
 }
 

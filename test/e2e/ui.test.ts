@@ -144,6 +144,16 @@ describe('the UI', () => {
         const tooltip = wb.graph.locator('#tooltip');
         await until(() => tooltip.innerText(), (t) => /\d\d:\d\d:\d\d[\s\S]*RSS \d/.test(t), 'the hover tooltip');
         await wb.screenshot('graph-loaded-hover');
+        // Near either edge, the box stays within the graph (tooltipPlacement, unit-tested, says where).
+        const placed = async (pointerX: number) => {
+          await wb.page.mouse.move(pointerX, canvasBox.y + canvasBox.height / 2);
+          const inside = (b: { x: number; y: number; width: number; height: number } | null) =>
+            !!b && b.x >= canvasBox.x - 1 && b.x + b.width <= canvasBox.x + canvasBox.width + 1 && b.y >= canvasBox.y - 1 && b.y + b.height <= canvasBox.y + canvasBox.height + 1;
+          await until(() => tooltip.boundingBox(), inside, `the hover box within the graph ${JSON.stringify(canvasBox)}`, 5000);
+        };
+        await placed(canvasBox.x + canvasBox.width * 0.9);
+        await placed(canvasBox.x + canvasBox.width * 0.12);
+        await wb.screenshot('graph-loaded-hover-left');
         await wb.page.mouse.move(canvasBox.x - 40, canvasBox.y - 40);
       });
 

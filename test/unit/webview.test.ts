@@ -9,6 +9,7 @@ import { countLabelPlacement, decimate } from '../../src/webview/chart';
 import { buildChartModel, GraphTheme, MIN_SPAN_MS } from '../../src/webview/chartModel';
 import { adviceClass, diagnosisClass } from '../../src/webview/kinds';
 import { applyMessage, createState, currentWatch } from '../../src/webview/state';
+import { tooltipPlacement } from '../../src/webview/view';
 
 const THEME: GraphTheme = {
   foreground: '#fff',
@@ -181,6 +182,45 @@ describe('the graph webview (pure parts)', () => {
     assert.deepStrictEqual([model.xMin, model.xMax], [1_000_000, 1_020_000]);
     assert.deepStrictEqual(Array.from(model.comparedPeaks!.values).map((v) => (Number.isNaN(v) ? null : v)), [null, 500, null]);
     assert.strictEqual(model.comparedPeaks!.color, THEME.foreground, 'in the compared line\'s colour');
+  });
+});
+
+describe('the hover box', () => {
+  it('places the hover box where reading its size after each write placed it, and a flipped box right even with a stale size', () => {
+    // Where the box went when its size was read from the layout after its text was written (before 27).
+    const measured = (x: number, top: number, right: number, height: number, w: number, h: number) => ({
+      left: Math.max(0, x + 12 + w > right ? x - 12 - w : x + 12),
+      top: Math.min(top + 8, height - h),
+    });
+    // What the CSS lengths come to for a box of the given size.
+    const resolved = (p: ReturnType<typeof tooltipPlacement>, width: number, height: number, w: number, h: number) => ({
+      left: p.left ? parseFloat(p.left) : width - parseFloat(p.right) - w,
+      top: p.top ? parseFloat(p.top) : height - parseFloat(p.bottom) - h,
+    });
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n;
+    const sides = { flipped: 0, right: 0, clamped: 0, raised: 0 };
+    for (let k = 0; k < 2000; k++) {
+      const width = 200 + Math.round(rnd(1200));
+      const height = 60 + Math.round(rnd(700));
+      const top = Math.round(rnd(30));
+      const right = width - Math.round(rnd(60));
+      const x = Math.round(rnd(right));
+      const w = 80 + Math.round(rnd(400));
+      const h = 40 + Math.round(rnd(300));
+      const at = { x, top, right, width, height };
+      const want = measured(x, top, right, height, w, h);
+      assert.deepStrictEqual(resolved(tooltipPlacement(at, { width: w, height: h }), width, height, w, h), want, JSON.stringify({ at, w, h }));
+      // The same side with an older size (a value under the pointer grew or shrank): the true size places it.
+      const stale = { width: Math.max(0, w - 8), height: h };
+      const flipsAlike = (x + 12 + stale.width > right) === (x + 12 + w > right) && (x - 12 - stale.width < 0) === (x - 12 - w < 0);
+      if (flipsAlike && x + 12 + w > right && x - 12 - w >= 0) assert.deepStrictEqual(resolved(tooltipPlacement(at, stale), width, height, w, h), want);
+      if (x + 12 + w > right) sides[x - 12 - w < 0 ? 'clamped' : 'flipped']++;
+      else sides.right++;
+      if (top + 8 > height - h) sides.raised++;
+    }
+    // Every branch was taken.
+    for (const [side, n] of Object.entries(sides)) assert.ok(n > 20, `${side}: ${n}`);
   });
 });
 
