@@ -205,7 +205,7 @@ export class Bench {
     fs.writeFileSync(path.join(this.workspace, '.vscode', 'settings.json'), JSON.stringify(changes, null, 2));
   }
 
-  /** The pointer away from the graph and the status bar (a hover redraws). */
+  /** The pointer at rest in the editor area, away from the status bar: on the graph (its hover box shown) when the graph is in the editor. */
   async quietMouse(): Promise<void> {
     await this.wb!.page.mouse.move(700, 300);
   }
