@@ -7,6 +7,10 @@
  *
  *   node out/bench/cost/liveChart.bench.js                         (the full run, ≈ 7 min)
  *   node out/bench/cost/liveChart.bench.js --window 5 --rounds 1   (a quick look)
+ *
+ * MEMORY_WATCH_BENCH_HOVER=1 rests the pointer on our graph (its hover box shown) in each case and
+ * in the profile, as the workbench bench does (bench/cost/graphFill.ts); MEMORY_WATCH_PROFILE_FILL
+ * picks the profile's fill (20000 by default).
  */
 import { execFileSync } from 'child_process';
 import * as esbuild from 'esbuild';
@@ -315,6 +319,11 @@ export async function runLiveChartBench(options: Partial<LiveChartOptions> = {})
           await call(page, 'observeMutations', true);
         }
         if (page) await call(page, 'start', spec.fill);
+        // MEMORY_WATCH_BENCH_HOVER=1: the pointer at rest on our graph (its hover box shown), as in the workbench bench.
+        if (page && spec.page !== 'uplot' && process.env.MEMORY_WATCH_BENCH_HOVER === '1') {
+          const box = await page.locator('#chart').boundingBox();
+          if (box) await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+        }
         await sleep(o.warmupSeconds * 1000);
         const pids = processesOf(process.pid, binary);
         const counters0 = page ? await call<Partial<LiveCounters>>(page, 'counters') : undefined;
@@ -356,10 +365,22 @@ export async function runLiveChartBench(options: Partial<LiveChartOptions> = {})
       await session.send('Profiler.enable');
       await session.send('Profiler.setSamplingInterval', { interval: 100 });
       await call(plain, 'start', profileFill);
+      if (process.env.MEMORY_WATCH_BENCH_HOVER === '1') {
+        const box = await plain.locator('#chart').boundingBox();
+        if (box) await plain.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+      }
       await sleep(o.warmupSeconds * 1000);
       await session.send('Profiler.start');
       await sleep(o.profileSeconds * 1000);
       const { profile } = (await session.send('Profiler.stop')) as { profile: Parameters<typeof selfTimes>[0] };
+      // MEMORY_WATCH_BENCH_HEAP=<file>: a sampled heap profile of the same page over the same span (where it allocates).
+      if (process.env.MEMORY_WATCH_BENCH_HEAP) {
+        await session.send('HeapProfiler.enable');
+        await session.send('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+        await sleep(o.profileSeconds * 1000);
+        const heap = (await session.send('HeapProfiler.stopSampling')) as { profile: unknown };
+        fs.writeFileSync(process.env.MEMORY_WATCH_BENCH_HEAP, JSON.stringify(heap.profile));
+      }
       await call(plain, 'stop');
       const busyMs = selfTimes(profile)
         .filter((e) => e.functionName !== '(idle)')
