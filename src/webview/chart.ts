@@ -249,6 +249,9 @@ export class TimeChart {
   /** What each curve's and band's redraw writes into, again each time (no garbage per redraw). */
   private readonly columnsBuffer: ColumnsBuffer = { data: [], runStarts: [], count: 0, runs: 0 };
   private readonly bandBuffer = { xs: [] as number[], ups: [] as number[], lows: [] as number[] };
+  /** A dashed curve's path from where its pattern started (dashedFromStart): as long as the picture's width, so kept too. */
+  private readonly dashEntries = new Entries();
+  private readonly dashColumnsBuffer: ColumnsBuffer = { data: [], runStarts: [], count: 0, runs: 0 };
   /** How the data layer was brought up to date, per render: drawn whole, topped up (scrolled or not), left as it was. */
   readonly stats = { whole: 0, toppedUp: 0, scrolled: 0, unchanged: 0, why: {} as Record<string, number> };
 
@@ -875,13 +878,14 @@ export class TimeChart {
     const stripStart = strip.column[0];
     const stop = anchor ? anchor.column : cols.firstColumn - 1;
     const start = cols.subpathStartBefore(curve.src, stripStart, stop);
-    const back = new Entries();
+    const back = this.dashEntries;
+    back.clear();
     // From the anchor (as the last whole drawing had it), or from a later start kept in the columns.
     if (anchor && start === anchor.column) back.push(anchor.entry.column[0], anchor.entry.first[0], anchor.entry.high[0], anchor.entry.low[0], anchor.entry.last[0], anchor.entry.lastRow[0], true);
     cols.entries(curve.src, curve.last, cols.startRow, anchor && start === anchor.column ? start + 1 : start, stripStart - 1, back);
     for (let e = 0; e < strip.length; e++) back.push(strip.column[e], strip.first[e], strip.high[e], strip.low[e], strip.last[e], strip.lastRow[e], strip.runStart[e]);
     if (back.length) back.runStart[0] = true;
-    return toColumns(back, frame.shift, bottom, yScale, 0);
+    return toColumns(back, frame.shift, bottom, yScale, 0, this.dashColumnsBuffer);
   }
 
   /** One layer of a stacked area: the region between `lower` and `upper`, per pixel column. */
@@ -1194,9 +1198,9 @@ function copyEntry(from: Entries, e: number): Entries {
 
 /**
  * Entries (value space) as decimate()'s columns on screen: x = column − shift, y = bottom − v × yScale;
- * written into `out` when given (its arrays reused), else into new arrays.
+ * written into `out`, whose arrays are kept between redraws (no garbage per curve per redraw).
  */
-function toColumns(entries: Entries, shift: number, bottom: number, yScale: number, from: number, out: ColumnsBuffer = { data: [], runStarts: [], count: 0, runs: 0 }): Columns {
+function toColumns(entries: Entries, shift: number, bottom: number, yScale: number, from: number, out: ColumnsBuffer): Columns {
   const { data, runStarts } = out;
   let count = 0;
   let runs = 0;
