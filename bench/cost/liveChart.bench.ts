@@ -167,6 +167,13 @@ async function openOurs(browser: Browser, data: LiveData, script: string, css = 
   return page;
 }
 
+/** MEMORY_WATCH_BENCH_HOVER=1: the pointer at rest on our graph's canvas (its hover box shown), as in the workbench bench. */
+async function restPointerOnGraph(page: Page): Promise<void> {
+  if (process.env.MEMORY_WATCH_BENCH_HOVER !== '1') return;
+  const box = await page.locator('#chart').boundingBox();
+  if (box) await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+}
+
 async function openUplot(browser: Browser, data: LiveData, script: string, size: { width: number; height: number }): Promise<Page> {
   const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
   const css = fs.readFileSync(path.join(ROOT, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8');
@@ -319,11 +326,7 @@ export async function runLiveChartBench(options: Partial<LiveChartOptions> = {})
           await call(page, 'observeMutations', true);
         }
         if (page) await call(page, 'start', spec.fill);
-        // MEMORY_WATCH_BENCH_HOVER=1: the pointer at rest on our graph (its hover box shown), as in the workbench bench.
-        if (page && spec.page !== 'uplot' && process.env.MEMORY_WATCH_BENCH_HOVER === '1') {
-          const box = await page.locator('#chart').boundingBox();
-          if (box) await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
-        }
+        if (page && spec.page !== 'uplot') await restPointerOnGraph(page);
         await sleep(o.warmupSeconds * 1000);
         const pids = processesOf(process.pid, binary);
         const counters0 = page ? await call<Partial<LiveCounters>>(page, 'counters') : undefined;
@@ -365,10 +368,7 @@ export async function runLiveChartBench(options: Partial<LiveChartOptions> = {})
       await session.send('Profiler.enable');
       await session.send('Profiler.setSamplingInterval', { interval: 100 });
       await call(plain, 'start', profileFill);
-      if (process.env.MEMORY_WATCH_BENCH_HOVER === '1') {
-        const box = await plain.locator('#chart').boundingBox();
-        if (box) await plain.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
-      }
+      await restPointerOnGraph(plain);
       await sleep(o.warmupSeconds * 1000);
       await session.send('Profiler.start');
       await sleep(o.profileSeconds * 1000);
