@@ -204,6 +204,31 @@ describe('sampling a real Go program', function () {
     }
   });
 
+  it('a watch no longer shown reads LazyFree next 30 s after its last read, not at the shown rate', async () => {
+    // The last read while shown set the next one 2 s later; hidden, that one must move to 30 s
+    // after the last read (CI once saw a release read 2 s after the watch was hidden).
+    const sleeper = await startSleep();
+    const reader = ProcfsReader.open(sleeper.pid);
+    try {
+      reader.readSync();
+      await waitFor(async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        return reader.readSync().lazyFree !== undefined;
+      }, 'the first LazyFree read', 5000);
+      reader.setShown(false);
+      const reads = reader.lazyFreeReads;
+      for (let i = 0; i < 35; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        reader.readSync();
+      }
+      assert.strictEqual(reader.lazyFreeReads, reads, 'no LazyFree read in the 3.5 s after the watch was hidden');
+      reader.setShown(true);
+      assert.strictEqual(reader.lazyFreeReads, reads + 1, 'shown again: read at once');
+    } finally {
+      reader.close();
+    }
+  });
+
   it('reads a zombie as exited', async function () {
     // A parent that forks a child which exits at once, and never waits for it: the child stays a
     // zombie, with a PID that still exists. (Perl does not reap on its own — a shell may, before

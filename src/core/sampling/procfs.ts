@@ -289,6 +289,8 @@ export class ProcfsReader implements MemoryReader {
   private lazyFree?: number;
   /** When the next LazyFree read is due (0: at the next sample). */
   private lazyFreeDueAt = 0;
+  /** When the last LazyFree read landed (0: none yet): the next is due an interval after it. */
+  private lazyFreeLandedAt = 0;
   /** How long the last LazyFree read took (ms): its cost sets how often it may come. */
   private lazyFreeCostMs = 0;
   /** Whether that cost was timed in the thread pool: from the call to the callback, queueing included. */
@@ -354,6 +356,9 @@ export class ProcfsReader implements MemoryReader {
       // Read now, so that the next sample (≥ 100 ms away; a read takes ms) carries a fresh value.
       this.lazyFreeDueAt = 0;
       this.startLazyFreeRead();
+    } else if (!shown && wasShown && this.lazyFreeLandedAt > 0) {
+      // The read due at the shown rate moves to the hidden one, counted from the last read.
+      this.lazyFreeDueAt = this.lazyFreeLandedAt + this.lazyFreeInterval();
     }
   }
 
@@ -417,7 +422,8 @@ export class ProcfsReader implements MemoryReader {
     this.lazyFreeCostMs = costMs;
     this.lazyFreeCostQueued = queued;
     this.lazyFree = value;
-    this.lazyFreeDueAt = Date.now() + this.lazyFreeInterval();
+    this.lazyFreeLandedAt = Date.now();
+    this.lazyFreeDueAt = this.lazyFreeLandedAt + this.lazyFreeInterval();
   }
 
   /** The sample, synchronously: one pread of status (and of stat once a second). */
