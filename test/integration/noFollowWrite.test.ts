@@ -84,6 +84,30 @@ describe('writing without following links', () => {
     assert.deepStrictEqual(fs.readdirSync(dir), ['linked.csv'], 'no temporary file left');
   });
 
+  for (const how of ['create', 'replace'] as const) {
+    it(`a new file appears whole ("${how}"): whoever sees it reads all of it, never an empty or partial file`, async () => {
+      // A CSV export's reader (a UI test once) saw the file at 0 rows: it was created, then written.
+      const file = path.join(dir, 'whole.csv');
+      const data = Buffer.alloc(64 * 2 ** 20, 0x61);
+      const seen = new Set<number>();
+      let writing = true;
+      const written = writeNoFollow(file, data, how).finally(() => (writing = false));
+      while (writing) {
+        try {
+          seen.add(fs.statSync(file).size);
+        } catch {
+          seen.add(-1);
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      await written;
+      seen.add(fs.statSync(file).size);
+      const partial = [...seen].filter((size) => size !== -1 && size !== data.length);
+      assert.strictEqual(partial.length, 0, `${partial.length} partial sizes seen while writing, the first ${partial.slice(0, 3).join(', ')}`);
+      assert.deepStrictEqual(fs.readdirSync(dir), ['whole.csv'], 'no temporary file left');
+    });
+  }
+
   it('"replace" also creates a file that is not there', async () => {
     const file = path.join(dir, 'fresh.csv');
     await writeNoFollow(file, 'data', 'replace');

@@ -7,7 +7,9 @@
  *   - never over a file unless the caller asked to replace it (after asking the user);
  *   - replacing writes a new file and renames it over the old one: rename replaces the directory
  *     entry itself, so a link swapped in after the check is replaced, not written through, and
- *     another hard link to the old file keeps its contents.
+ *     another hard link to the old file keeps its contents;
+ *   - a new file appears whole: written under another name, then linked into place (a reader of
+ *     a CSV export saw it empty when it was created, then written).
  * (The folder itself is the caller's to check: Node has no openat() to pin it.)
  */
 import fs = require('fs');
@@ -49,18 +51,36 @@ export async function inspectWriteTarget(file: string): Promise<WriteTarget> {
 export async function writeNoFollow(file: string, data: string | Uint8Array, how: 'create' | 'replace'): Promise<void> {
   const before = await inspectWriteTarget(file);
   if (before.kind === 'refused') throw new RefusedWrite(before.reason);
-  if (how === 'create' || before.kind === 'absent') {
-    await createExclusive(file, data, () => `${path.basename(file)} already exists`);
-    return;
-  }
-  // Beside the file (same file system, so rename is atomic), under a name nobody guesses.
+  // Written beside the file (same file system, so link and rename are atomic), under a name nobody
+  // guesses, then put in place whole: whoever sees the file (a CSV's reader) reads all of it.
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const creating = how === 'create' || before.kind === 'absent';
   await createExclusive(temp, data, () => `a temporary file beside ${path.basename(file)} already exists`);
   try {
-    await fs.promises.rename(temp, file);
-  } catch (err) {
+    if (creating) await linkExclusive(temp, file);
+    else await fs.promises.rename(temp, file);
+  } finally {
+    // After a link, the file keeps the data under its own name; after a rename, temp is gone.
     await fs.promises.unlink(temp).catch(() => undefined);
-    throw err;
+  }
+}
+
+/**
+ * link(2) creates `file` as another name of `temp`, and fails with EEXIST on anything already
+ * there, a dangling link included — as an O_EXCL open does, without the moment the file is empty.
+ * A file system without hard links (FAT, some network mounts) gets the open and write instead.
+ */
+async function linkExclusive(temp: string, file: string): Promise<void> {
+  try {
+    await fs.promises.link(temp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      const now = await inspectWriteTarget(file);
+      throw new RefusedWrite(now.kind === 'refused' ? now.reason : `${path.basename(file)} already exists`);
+    }
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    await createExclusive(file, await fs.promises.readFile(temp), () => `${path.basename(file)} already exists`);
   }
 }
 
