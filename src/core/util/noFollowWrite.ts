@@ -51,13 +51,13 @@ export async function inspectWriteTarget(file: string): Promise<WriteTarget> {
 export async function writeNoFollow(file: string, data: string | Uint8Array, how: 'create' | 'replace'): Promise<void> {
   const before = await inspectWriteTarget(file);
   if (before.kind === 'refused') throw new RefusedWrite(before.reason);
+  if (how === 'create' && before.kind === 'file') throw new RefusedWrite(`${path.basename(file)} already exists`);
   // Written beside the file (same file system, so link and rename are atomic), under a name nobody
   // guesses, then put in place whole: whoever sees the file (a CSV's reader) reads all of it.
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const creating = how === 'create' || before.kind === 'absent';
   await createExclusive(temp, data, () => `a temporary file beside ${path.basename(file)} already exists`);
   try {
-    if (creating) await linkExclusive(temp, file);
+    if (before.kind === 'absent') await linkExclusive(temp, file, data);
     else await fs.promises.rename(temp, file);
   } finally {
     // After a link, the file keeps the data under its own name; after a rename, temp is gone.
@@ -70,7 +70,7 @@ export async function writeNoFollow(file: string, data: string | Uint8Array, how
  * there, a dangling link included — as an O_EXCL open does, without the moment the file is empty.
  * A file system without hard links (FAT, some network mounts) gets the open and write instead.
  */
-async function linkExclusive(temp: string, file: string): Promise<void> {
+async function linkExclusive(temp: string, file: string, data: string | Uint8Array): Promise<void> {
   try {
     await fs.promises.link(temp, file);
   } catch (err) {
@@ -80,7 +80,7 @@ async function linkExclusive(temp: string, file: string): Promise<void> {
       throw new RefusedWrite(now.kind === 'refused' ? now.reason : `${path.basename(file)} already exists`);
     }
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-    await createExclusive(file, await fs.promises.readFile(temp), () => `${path.basename(file)} already exists`);
+    await createExclusive(file, data, () => `${path.basename(file)} already exists`);
   }
 }
 
