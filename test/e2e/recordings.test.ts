@@ -191,6 +191,20 @@ describe('recordings, in the UI', () => {
         await wb.page.mouse.up();
         await until(() => recording.locator('#zoom-hint').innerText(), (t) => /^zoomed/.test(t), 'zoomed');
         await wb.screenshot('zoomed');
+        // Zoomed, the points reach the plot's right edge: hovered there, the box goes left of the
+        // point (tooltipPlacement's flip), inside the graph. The point is the sample nearest the
+        // pointer (4 Hz, some tens of pixels apart here): the box ends 12 px left of it.
+        const pointerX = box.x + box.width * 0.9;
+        await wb.page.mouse.move(pointerX, box.y + box.height * 0.4);
+        const hoverBox = recording.locator('#tooltip');
+        const flipped = await until(
+          () => hoverBox.boundingBox(),
+          (b) => !!b && b.width > 0 && b.x + b.width <= pointerX + 30 && b.x >= box.x - 1 && b.y >= box.y - 1 && b.y + b.height <= box.y + box.height + 1,
+          `the hover box left of the pointer, within the graph ${JSON.stringify(box)}`,
+          5000,
+        );
+        assert.ok(flipped!.x + flipped!.width > box.x + box.width * 0.5, 'beside the point, not across the graph');
+        await wb.screenshot('zoomed-hover-right-edge');
         await recording.locator('#chart').dblclick();
         await until(() => recording.locator('#zoom-hint').innerText(), (t) => t === 'drag to zoom', 'back to everything');
 
