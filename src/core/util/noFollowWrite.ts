@@ -75,10 +75,7 @@ async function linkExclusive(temp: string, file: string, data: string | Uint8Arr
     await fs.promises.link(temp, file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      const now = await inspectWriteTarget(file);
-      throw new RefusedWrite(now.kind === 'refused' ? now.reason : `${path.basename(file)} already exists`);
-    }
+    if (code === 'EEXIST') throw await refusalOfExisting(file, () => `${path.basename(file)} already exists`);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
     await createExclusive(file, data, () => `${path.basename(file)} already exists`);
   }
@@ -90,9 +87,7 @@ async function createExclusive(file: string, data: string | Uint8Array, exists: 
     handle = await fs.promises.open(file, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    // Something appeared since the check: say what, link or file.
-    const now = await inspectWriteTarget(file);
-    throw new RefusedWrite(now.kind === 'refused' ? now.reason : exists());
+    throw await refusalOfExisting(file, exists);
   }
   try {
     await handle.writeFile(data, typeof data === 'string' ? 'utf8' : undefined);
@@ -102,6 +97,12 @@ async function createExclusive(file: string, data: string | Uint8Array, exists: 
     throw err;
   }
   await handle.close();
+}
+
+/** Something appeared at `file` since the check: the refusal says what, a link or a file. */
+async function refusalOfExisting(file: string, exists: () => string): Promise<RefusedWrite> {
+  const now = await inspectWriteTarget(file);
+  return new RefusedWrite(now.kind === 'refused' ? now.reason : exists());
 }
 
 function kindOf(stat: fs.Stats): string {
