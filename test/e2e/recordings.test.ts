@@ -12,7 +12,7 @@ import { recordingFromSnapshot, serializeRecording } from '../../src/core/record
 import { SERIES_COLUMNS, SeriesColumn } from '../../src/shared/series';
 import { closeUiSession, openUiSession, packageExtension, screenshotIfFailed, UiSession } from './session';
 import { FrameLocator } from 'playwright-core';
-import { until, Workbench } from './workbench';
+import { insideBox, until, Workbench } from './workbench';
 
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern', 'high-contrast': 'Default High Contrast' } as const;
 
@@ -199,7 +199,7 @@ describe('recordings, in the UI', () => {
         const hoverBox = recording.locator('#tooltip');
         const flipped = await until(
           () => hoverBox.boundingBox(),
-          (b) => !!b && b.width > 0 && b.x + b.width <= pointerX + 30 && b.x >= box.x - 1 && b.y >= box.y - 1 && b.y + b.height <= box.y + box.height + 1,
+          (b) => insideBox(b, box) && b.width > 0 && b.x + b.width <= pointerX + 30,
           `the hover box left of the pointer, within the graph ${JSON.stringify(box)}`,
           5000,
         );

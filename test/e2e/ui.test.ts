@@ -15,7 +15,7 @@ import { CodeServer, installVsix, startCodeServer } from '../../scripts/harness/
 import { postHook } from '../../src/core/release/httpHook';
 import { CHROMIUM_ARGS, missingVsCodeTools, REPO_ROOT, tools } from '../../scripts/harness/tools';
 import { loadSeedServer, psRss, SeedServer, startSeedServer, stopAll } from '../support/goFixtures';
-import { parseSize, until, Workbench } from './workbench';
+import { insideBox, parseSize, until, Workbench } from './workbench';
 import { packageVsix } from '../../scripts/harness/package';
 
 const MiB = 1024 * 1024;
@@ -147,9 +147,7 @@ describe('the UI', () => {
         // Near either edge, the box stays within the graph (tooltipPlacement, unit-tested, says where).
         const placed = async (pointerX: number) => {
           await wb.page.mouse.move(pointerX, canvasBox.y + canvasBox.height / 2);
-          const inside = (b: { x: number; y: number; width: number; height: number } | null) =>
-            !!b && b.x >= canvasBox.x - 1 && b.x + b.width <= canvasBox.x + canvasBox.width + 1 && b.y >= canvasBox.y - 1 && b.y + b.height <= canvasBox.y + canvasBox.height + 1;
-          await until(() => tooltip.boundingBox(), inside, `the hover box within the graph ${JSON.stringify(canvasBox)}`, 5000);
+          await until(() => tooltip.boundingBox(), (b) => insideBox(b, canvasBox), `the hover box within the graph ${JSON.stringify(canvasBox)}`, 5000);
         };
         await placed(canvasBox.x + canvasBox.width * 0.9);
         await placed(canvasBox.x + canvasBox.width * 0.12);

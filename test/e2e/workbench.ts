@@ -197,6 +197,11 @@ export async function until<T>(read: () => Promise<T>, check: (value: T) => bool
   }
 }
 
+/** Whether box `b` (page coordinates, null when not shown) lies within `outer`, give or take a pixel of rounding. */
+export function insideBox<B extends { x: number; y: number; width: number; height: number }>(b: B | null, outer: { x: number; y: number; width: number; height: number }): b is B {
+  return !!b && b.x >= outer.x - 1 && b.x + b.width <= outer.x + outer.width + 1 && b.y >= outer.y - 1 && b.y + b.height <= outer.y + outer.height + 1;
+}
+
 /** "118.7 MiB" → bytes. */
 export function parseSize(text: string): number {
   const m = /([\d.]+)\s*(B|KiB|MiB|GiB)/.exec(text);
